@@ -1,0 +1,115 @@
+/* Registry layer: one interface over several backends (hive files via hivex;
+ * the live Windows registry in the Windows build). Keys and value names are
+ * UTF-8; value data is raw bytes exactly as stored (REG_SZ data is UTF-16LE
+ * as in the hive). Paths use '\\' as separator and are relative to the
+ * backend's root (the hive root, or HKEY_CURRENT_USER).
+ *
+ * Writes are buffered in the handle and only reach the file on
+ * cpuu_reg_commit(), which is atomic (temp file in the same folder, fsync,
+ * rename). cpuu_reg_free() drops uncommitted changes. */
+#ifndef CPUU_REGISTRY_H
+#define CPUU_REGISTRY_H
+
+#include "cpuu/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cpuu_reg_type {
+	CPUU_REG_NONE = 0,
+	CPUU_REG_SZ = 1,
+	CPUU_REG_EXPAND_SZ = 2,
+	CPUU_REG_BINARY = 3,
+	CPUU_REG_DWORD = 4,
+	CPUU_REG_DWORD_BIG_ENDIAN = 5,
+	CPUU_REG_LINK = 6,
+	CPUU_REG_MULTI_SZ = 7,
+	CPUU_REG_RESOURCE_LIST = 8,
+	CPUU_REG_FULL_RESOURCE_DESCRIPTOR = 9,
+	CPUU_REG_RESOURCE_REQUIREMENTS_LIST = 10,
+	CPUU_REG_QWORD = 11
+};
+
+typedef struct cpuu_reg cpuu_reg;         /* an open registry */
+typedef struct cpuu_reg_key cpuu_reg_key; /* an open key; free with cpuu_reg_key_free */
+
+typedef struct cpuu_reg_value {
+	char *name;      /* UTF-8; "" is the default value */
+	uint32_t type;   /* enum cpuu_reg_type, or any other number found */
+	uint8_t *data;
+	size_t len;
+} cpuu_reg_value;
+
+#define CPUU_REG_OPEN_WRITE 1u
+
+/* Opens a hive file. Refuses (before touching anything):
+ *  CPUU_ENOTFOUND  no such file
+ *  CPUU_ECORRUPT   not a regf hive, truncated, bad checksum or structure
+ *  CPUU_EDIRTY     header sequence numbers differ (unreplayed .LOG1/.LOG2)
+ *  CPUU_EREADONLY  CPUU_REG_OPEN_WRITE on a file or folder we cannot write */
+int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags);
+void cpuu_reg_free(cpuu_reg *reg);
+/* "hive" or "win32". */
+const char *cpuu_reg_backend_name(const cpuu_reg *reg);
+
+/* Opens the root key. */
+int cpuu_reg_root(cpuu_reg_key **out, cpuu_reg *reg);
+/* Opens parent\subpath (parent NULL = root); CPUU_ENOTFOUND if absent. */
+int cpuu_reg_key_open(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath);
+/* Opens or creates every component of parent\subpath. */
+int cpuu_reg_key_create(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath);
+/* Deletes parent\subpath with everything below it; CPUU_ENOTFOUND if absent. */
+int cpuu_reg_key_delete(cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath);
+void cpuu_reg_key_free(cpuu_reg_key *key);
+/* The key's own name (UTF-8), owned by the key. */
+const char *cpuu_reg_key_name(const cpuu_reg_key *key);
+
+/* Names of the subkeys, in the backend's stored order. */
+int cpuu_reg_key_subkeys(cpuu_strlist *out, cpuu_reg *reg, const cpuu_reg_key *key);
+/* All values of the key, in stored order. */
+int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key);
+void cpuu_reg_values_free(cpuu_reg_value *values, size_t count);
+
+/* One value by name (case-insensitive as Windows); CPUU_ENOTFOUND if absent.
+ * out->name carries the name as stored (its case). Free with cpuu_reg_value_clear. */
+int cpuu_reg_value_get(cpuu_reg_value *out, cpuu_reg *reg, const cpuu_reg_key *key, const char *name);
+void cpuu_reg_value_clear(cpuu_reg_value *value);
+/* Sets (creates or replaces) a value. A value whose name differs only in case
+ * is replaced and keeps its stored name. */
+int cpuu_reg_value_set(cpuu_reg *reg, const cpuu_reg_key *key, const char *name,
+		       uint32_t type, const uint8_t *data, size_t len);
+/* Deletes a value; CPUU_ENOTFOUND if absent. */
+int cpuu_reg_value_delete(cpuu_reg *reg, const cpuu_reg_key *key, const char *name);
+
+typedef struct cpuu_reg_commit_opts {
+	/* Where to keep the original file. NULL: "<hive>.cpuu-bak" (then
+	 * "<hive>.cpuu-bak.1", ... never overwriting an older backup). */
+	const char *backup_path;
+	int no_backup; /* nonzero: keep no copy of the original */
+} cpuu_reg_commit_opts;
+
+/* Writes all pending changes atomically. No pending change: nothing is written
+ * (and no backup made). opts may be NULL. On failure the original file is
+ * untouched and CPUU_EIO / CPUU_EREADONLY is returned. */
+int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts);
+/* Nonzero if there are uncommitted changes. */
+int cpuu_reg_dirty(const cpuu_reg *reg);
+/* Path of the backup the last commit made, or NULL. Owned by reg. */
+const char *cpuu_reg_last_backup(const cpuu_reg *reg);
+
+/* Writes a new, empty but valid hive (root key + security cell) to path; it
+ * must not exist. root_name is the root key's name (NULL: "ROOT"). */
+int cpuu_hive_create_blank(const char *path, const char *root_name);
+
+/* Helpers over cpuu_reg_value_get/set for string values (REG_SZ/EXPAND_SZ as
+ * UTF-16LE; a REG_BINARY holding UTF-16LE is also accepted by the getter). */
+int cpuu_reg_get_string(char **out, cpuu_reg *reg, const cpuu_reg_key *key, const char *name);
+int cpuu_reg_set_string(cpuu_reg *reg, const cpuu_reg_key *key, const char *name, const char *utf8);
+int cpuu_reg_get_dword(uint32_t *out, cpuu_reg *reg, const cpuu_reg_key *key, const char *name);
+int cpuu_reg_set_dword(cpuu_reg *reg, const cpuu_reg_key *key, const char *name, uint32_t v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

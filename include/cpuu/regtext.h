@@ -1,0 +1,71 @@
+/* The .reg text format (what regedit exports): how backups and dry-run diffs
+ * are shown to people, and how they are read back.
+ *
+ * Output is "Windows Registry Editor Version 5.00" (REGEDIT5); files are
+ * written as UTF-16LE with a BOM. Input accepts REGEDIT5 (UTF-16LE with BOM,
+ * or UTF-8) and REGEDIT4 (8-bit, Windows-1252). Every value type round-trips
+ * exactly: a value that the friendly forms ("...", dword:) cannot carry
+ * byte-for-byte is written as hex(N): with its exact bytes. */
+#ifndef CPUU_REGTEXT_H
+#define CPUU_REGTEXT_H
+
+#include "cpuu/registry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One parsed .reg document. */
+typedef struct cpuu_regtext_value {
+	char *name;       /* UTF-8; "" for @ */
+	int delete_value; /* "name"=- */
+	uint32_t type;
+	uint8_t *data;
+	size_t len;
+} cpuu_regtext_value;
+
+typedef struct cpuu_regtext_key {
+	char *path;       /* full path as written, without brackets */
+	int delete_key;   /* [-path] */
+	cpuu_regtext_value *values;
+	size_t nvalues;
+} cpuu_regtext_key;
+
+typedef struct cpuu_regtext {
+	int version;      /* 4 or 5 */
+	cpuu_regtext_key *keys;
+	size_t nkeys;
+} cpuu_regtext;
+
+/* Parses a .reg document from raw file bytes (any accepted encoding).
+ * Errors (CPUU_EINVALID) name the line number. */
+int cpuu_regtext_parse(cpuu_regtext **out, const uint8_t *data, size_t len);
+void cpuu_regtext_free(cpuu_regtext *doc);
+
+/* Serialises a document to UTF-8 text (REGEDIT5 header, CRLF line ends,
+ * long hex lines wrapped as regedit does). */
+int cpuu_regtext_format(char **out, size_t *out_len, const cpuu_regtext *doc);
+
+/* Reads the subtree at key (and everything below it, in stored order) into a
+ * document. path_prefix is what the key's path is written as, e.g.
+ * "HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook". */
+int cpuu_regtext_export(cpuu_regtext **out, cpuu_reg *reg, const cpuu_reg_key *key, const char *path_prefix);
+
+/* Applies a document to a registry: every key path must start with
+ * path_prefix (case-insensitive), which maps to the registry root; others are
+ * refused (CPUU_EINVALID) before anything changes. Keys are created, values
+ * set, [-key] and "name"=- deleted. Changes stay pending until commit. */
+int cpuu_regtext_apply(cpuu_reg *reg, const cpuu_regtext *doc, const char *path_prefix);
+
+/* File helpers: write as UTF-16LE+BOM (atomically: temp, fsync, rename) / read any accepted encoding. */
+int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc);
+int cpuu_regtext_read_file(cpuu_regtext **out, const char *path);
+
+/* A unified, human-readable difference between two documents in .reg form
+ * (lines prefixed "+"/"-"); empty string when equal. */
+int cpuu_regtext_diff(char **out, const cpuu_regtext *before, const cpuu_regtext *after);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cpuu needs to build and test, if missing.
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), test
+set -euo pipefail
+groups=("${@:-build}")
+pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
+      libldap-dev libsqlite3-dev)
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) ;;
+    test) pkgs+=(slapd ldap-utils) ;;
+    *) echo "install-deps: unknown group $g" >&2; exit 2 ;;
+  esac
+done
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root or install them)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

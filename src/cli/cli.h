@@ -1,0 +1,39 @@
+#ifndef CPUU_CLI_H
+#define CPUU_CLI_H
+
+#include "cpuu/common.h"
+
+#define CPUU_VERSION_STRING "0.1.0"
+
+/* Exit codes of the tool commands (inspect, map, ...); docs/exit-codes.md.
+ * update/rollback/cleanup use the established tool's bit mask instead. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_ERROR = 1,       /* generic failure */
+	CLI_EXIT_USAGE = 2,       /* bad command line */
+	CLI_EXIT_NOTFOUND = 3,    /* file, key or record not found */
+	CLI_EXIT_DIRTY = 4,       /* hive has unreplayed transaction logs */
+	CLI_EXIT_CORRUPT = 5,     /* not a hive, truncated, corrupt */
+	CLI_EXIT_IO = 6,          /* cannot read/write (read-only, disk full) */
+	CLI_EXIT_INVALID = 7,     /* malformed data (bad value type, bad UTF-16, ...) */
+	CLI_EXIT_UNSUPPORTED = 8, /* format or feature refused */
+	CLI_EXIT_AMBIGUOUS = 9,   /* ambiguous match */
+	CLI_EXIT_NETWORK = 10,    /* directory unreachable / timeout */
+	CLI_EXIT_AUTH = 11,       /* directory refused credentials */
+	CLI_EXIT_TLS = 12         /* TLS failure */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_map(int argc, char **argv);
+
+/* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
+int cli_fail(void);
+int cli_exit_code(int cpuu_code);
+
+#endif

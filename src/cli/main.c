@@ -1,0 +1,41 @@
+/* cpuu command-line front end: dispatches to one function per command.
+ * Uses only the public API in include/cpuu/. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_command commands[] = {
+	{ "inspect", "list the Outlook profiles in a hive", cli_cmd_inspect },
+	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cpuu <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'cpuu <command> --help' describes a command; exit codes: docs/exit-codes.md\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("cpuu %s\n", CPUU_VERSION_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "cpuu: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,118 @@
+#include "common/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char last_message[1024];
+static _Thread_local cpuu_error last_error = { CPUU_OK, "" };
+
+int cpuu_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_message, sizeof last_message, fmt, ap);
+	va_end(ap);
+	/* Messages are one line by contract: fold any newline from outside data. */
+	for (char *p = last_message; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	last_error.code = code;
+	last_error.message = last_message;
+	return code;
+}
+
+int cpuu_error_prefix(const char *fmt, ...)
+{
+	char prefix[512], old[sizeof last_message];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	/* Truncation is acceptable: messages are for people, one line. */
+	memcpy(old, last_message, sizeof old);
+	size_t plen = strlen(prefix);
+	if (plen > sizeof last_message - 3)
+		plen = sizeof last_message - 3;
+	memcpy(last_message, prefix, plen);
+	memcpy(last_message + plen, ": ", 2);
+	size_t rest = sizeof last_message - plen - 3;
+	size_t olen = strnlen(old, rest);
+	memcpy(last_message + plen + 2, old, olen);
+	last_message[plen + 2 + olen] = '\0';
+	last_error.message = last_message;
+	return last_error.code;
+}
+
+int cpuu_error_oom(void)
+{
+	return cpuu_error_set(CPUU_ENOMEM, "out of memory");
+}
+
+const cpuu_error *cpuu_error_last(void)
+{
+	if (last_error.message == NULL)
+		last_error.message = "";
+	return &last_error;
+}
+
+void cpuu_error_clear(void)
+{
+	last_message[0] = '\0';
+	last_error.code = CPUU_OK;
+	last_error.message = last_message;
+}
+
+const char *cpuu_error_name(int code)
+{
+	switch (code) {
+	case CPUU_OK: return "OK";
+	case CPUU_ERROR: return "ERROR";
+	case CPUU_ENOMEM: return "ENOMEM";
+	case CPUU_ENOTFOUND: return "ENOTFOUND";
+	case CPUU_EINVALID: return "EINVALID";
+	case CPUU_EDIRTY: return "EDIRTY";
+	case CPUU_ECORRUPT: return "ECORRUPT";
+	case CPUU_EIO: return "EIO";
+	case CPUU_EREADONLY: return "EREADONLY";
+	case CPUU_EUNSUPPORTED: return "EUNSUPPORTED";
+	case CPUU_EAMBIGUOUS: return "EAMBIGUOUS";
+	case CPUU_EEXISTS: return "EEXISTS";
+	case CPUU_ENETWORK: return "ENETWORK";
+	case CPUU_EAUTH: return "EAUTH";
+	case CPUU_ETLS: return "ETLS";
+	default: return "UNKNOWN";
+	}
+}
+
+void cpuu_free(void *ptr)
+{
+	free(ptr);
+}
+
+void cpuu_strlist_free(cpuu_strlist *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+int cpuu_strlist_push(cpuu_strlist *list, const char *s)
+{
+	char *copy = cpuu_strdup(s);
+	if (!copy)
+		return cpuu_error_oom();
+	char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+	if (!grown) {
+		free(copy);
+		return cpuu_error_oom();
+	}
+	grown[list->count++] = copy;
+	list->items = grown;
+	return CPUU_OK;
+}

@@ -1,0 +1,73 @@
+/* Private helpers shared by all library modules (not installed). */
+#ifndef CPUU_COMMON_INTERNAL_H
+#define CPUU_COMMON_INTERNAL_H
+
+#include "cpuu/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define CPUU_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CPUU_PRINTF(a, b)
+#endif
+
+/* Records the error for cpuu_error_last() and returns code. */
+int cpuu_error_set(int code, const char *fmt, ...) CPUU_PRINTF(2, 3);
+/* Prepends "prefix: " to the current message (context as an error bubbles up);
+ * returns the current code. */
+int cpuu_error_prefix(const char *fmt, ...) CPUU_PRINTF(1, 2);
+int cpuu_error_oom(void);
+
+char *cpuu_strdup(const char *s);
+char *cpuu_strndup(const char *s, size_t n);
+char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
+int cpuu_strcasecmp_ascii(const char *a, const char *b);
+int cpuu_strlist_push(cpuu_strlist *list, const char *s);
+
+/* Growable byte buffer. */
+typedef struct cpuu_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool failed; /* an allocation failed; further appends are ignored */
+} cpuu_buf;
+void cpuu_buf_append(cpuu_buf *b, const void *data, size_t len);
+void cpuu_buf_puts(cpuu_buf *b, const char *s);
+void cpuu_buf_printf(cpuu_buf *b, const char *fmt, ...) CPUU_PRINTF(2, 3);
+/* Appends s as a JSON string literal (with quotes); NULL gives null. */
+void cpuu_buf_json_string(cpuu_buf *b, const char *s);
+/* Returns the NUL-terminated contents (caller frees) or NULL with ENOMEM set. */
+char *cpuu_buf_detach(cpuu_buf *b, size_t *len);
+void cpuu_buf_dispose(cpuu_buf *b);
+
+/* Little-endian readers/writers (no alignment assumptions). */
+static inline uint32_t cpuu_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint16_t cpuu_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint64_t cpuu_le64(const uint8_t *p)
+{
+	return (uint64_t)cpuu_le32(p) | (uint64_t)cpuu_le32(p + 4) << 32;
+}
+static inline void cpuu_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void cpuu_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+}
+
+/* Hex of bytes, lowercase, NUL-terminated (out must hold 2*n+1). */
+void cpuu_hex_encode(char *out, const uint8_t *in, size_t n);
+/* Parses exactly 2*n hex digits (either case); false on anything else. */
+bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n);
+
+#endif

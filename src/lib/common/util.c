@@ -1,0 +1,176 @@
+#include "common/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *cpuu_strdup(const char *s)
+{
+	return s ? cpuu_strndup(s, strlen(s)) : NULL;
+}
+
+char *cpuu_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *cpuu_aprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int cpuu_strcasecmp_ascii(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+		if (ca >= 'A' && ca <= 'Z') ca += 32;
+		if (cb >= 'A' && cb <= 'Z') cb += 32;
+		if (ca != cb || ca == 0)
+			return ca - cb;
+	}
+}
+
+static bool buf_reserve(cpuu_buf *b, size_t extra)
+{
+	if (b->failed)
+		return false;
+	if (b->len + extra + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void cpuu_buf_append(cpuu_buf *b, const void *data, size_t len)
+{
+	if (!buf_reserve(b, len))
+		return;
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void cpuu_buf_puts(cpuu_buf *b, const char *s)
+{
+	cpuu_buf_append(b, s, strlen(s));
+}
+
+void cpuu_buf_printf(cpuu_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void cpuu_buf_json_string(cpuu_buf *b, const char *s)
+{
+	if (!s) {
+		cpuu_buf_puts(b, "null");
+		return;
+	}
+	cpuu_buf_append(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': cpuu_buf_puts(b, "\\\""); break;
+		case '\\': cpuu_buf_puts(b, "\\\\"); break;
+		case '\n': cpuu_buf_puts(b, "\\n"); break;
+		case '\r': cpuu_buf_puts(b, "\\r"); break;
+		case '\t': cpuu_buf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				cpuu_buf_printf(b, "\\u%04x", *p);
+			else
+				cpuu_buf_append(b, p, 1);
+		}
+	}
+	cpuu_buf_append(b, "\"", 1);
+}
+
+char *cpuu_buf_detach(cpuu_buf *b, size_t *len)
+{
+	if (!buf_reserve(b, 0)) {
+		cpuu_buf_dispose(b);
+		cpuu_error_oom();
+		return NULL;
+	}
+	char *p = b->data;
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void cpuu_buf_dispose(cpuu_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->failed = false;
+}
+
+void cpuu_hex_encode(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval((unsigned char)in[2 * i]);
+		if (hi < 0)
+			return false;
+		int lo = hexval((unsigned char)in[2 * i + 1]);
+		if (lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
