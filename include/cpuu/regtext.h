@@ -65,6 +65,10 @@ int cpuu_regtext_read_file(cpuu_regtext **out, const char *path);
  * (lines prefixed "+"/"-"); empty string when equal. */
 int cpuu_regtext_diff(char **out, const cpuu_regtext *before, const cpuu_regtext *after);
 
+/* 1 if both documents hold the same keys and values in the same order (paths,
+ * names, types and data compared byte for byte; version ignored), else 0. */
+int cpuu_regtext_equal(const cpuu_regtext *a, const cpuu_regtext *b);
+
 #ifdef __cplusplus
 }
 #endif

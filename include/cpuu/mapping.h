@@ -1,0 +1,80 @@
+/* The exported mapping file: source -> target correspondences in a CSV
+ * (docs/mapping-csv.md), read into memory with O(1) lookups by any source
+ * key. It must answer exactly as the live directories would (cpuu/directory.h).
+ *
+ * Format: RFC 4180 (fields separated by ',', records by CRLF or LF; a field
+ * in double quotes may hold commas, CR/LF and "" for a quote), UTF-8 with or
+ * without BOM, a header row naming the columns in any order:
+ *   source_legacy_dn, source_smtp, source_mailbox_guid, source_x500,
+ *   target_legacy_dn, target_smtp, target_mailbox_guid, target_display_name,
+ *   target_kind, target_server, switched
+ * Required: source_legacy_dn, source_smtp, target_legacy_dn, target_smtp,
+ * switched. Unknown columns are ignored with a warning.
+ *   source_x500   several X500 addresses separated by ';' ("X500:" prefix optional)
+ *   *_guid        "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", braces optional, any case
+ *   target_kind   onprem | online | empty (unknown)
+ *   switched      true/false, yes/no, 1/0 (case-insensitive)
+ * An empty field is an absent value (NULL in cpuu_match).
+ *
+ * Safety rules: a source key (legacyExchangeDN or X500, SMTP, mailbox GUID)
+ * that appears in more than one row makes every such lookup
+ * CPUU_LOOKUP_AMBIGUOUS. A malformed row (wrong field count, unterminated
+ * quote, bad GUID, bad switched or target_kind value, invalid UTF-8, a source
+ * key of the wrong shape) is skipped with a warning naming its line, and
+ * every key-like text in it also answers CPUU_LOOKUP_AMBIGUOUS: a user whose
+ * row is broken is never switched. */
+#ifndef CPUU_MAPPING_H
+#define CPUU_MAPPING_H
+
+#include "cpuu/directory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cpuu_mapping cpuu_mapping;
+
+/* Loads a mapping file. Fails (CPUU_EINVALID, message with the line) only
+ * for problems with the whole file: no header, a required column missing, a
+ * column named twice, UTF-16 or binary data. Row problems are warnings.
+ * CPUU_ENOTFOUND if absent, CPUU_EIO if unreadable. On failure *out is NULL. */
+int cpuu_mapping_load(cpuu_mapping **out, const char *path);
+/* Same from memory (data is copied; it need not be NUL-terminated). */
+int cpuu_mapping_load_buffer(cpuu_mapping **out, const void *data, size_t len);
+void cpuu_mapping_free(cpuu_mapping *m);
+
+/* Looks up a source mailbox. The key kind is detected:
+ *   legacyExchangeDN or X500: starts with '/' ("/o=..."), or "X500:" + that;
+ *     matches the source_legacy_dn or any source_x500 (case-insensitive);
+ *   SMTP: contains '@', optional "SMTP:" prefix (case-insensitive);
+ *   mailbox GUID: 32 hex digits with or without dashes and braces.
+ * Returns CPUU_OK and sets *status:
+ *   CPUU_LOOKUP_FOUND      *match is the row (target present);
+ *   CPUU_LOOKUP_NO_TARGET  *match is the row, which has neither target_legacy_dn
+ *                          nor target_smtp;
+ *   CPUU_LOOKUP_NO_SOURCE  no row has that key; *match NULL;
+ *   CPUU_LOOKUP_AMBIGUOUS  several rows, or a malformed row; *match NULL.
+ * *match is borrowed: valid until cpuu_mapping_free. Returns CPUU_EINVALID
+ * (status NO_SOURCE) for a key of no recognisable kind. Thread-safe (read only). */
+int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
+			const cpuu_mapping *m, const char *key);
+
+/* Number of valid rows loaded (malformed rows excluded). */
+size_t cpuu_mapping_count(const cpuu_mapping *m);
+/* The valid row i (0 <= i < count) in file order, for export/listing. */
+const cpuu_match *cpuu_mapping_get(const cpuu_mapping *m, size_t i);
+/* Warnings from loading, one line each: "line N: reason". Owned by m. */
+const cpuu_strlist *cpuu_mapping_warnings(const cpuu_mapping *m);
+
+/* Writes matches as a mapping file with every column, in the order listed
+ * above, LF line ends, fields quoted when needed, so that loading the file
+ * gives the same matches back (NULL and "" both read back as NULL).
+ * Atomic: a temp file in the same folder, fsync, rename. Refuses
+ * (CPUU_EINVALID) an X500 address containing ';' and a GUID not in canonical
+ * form. CPUU_EIO / CPUU_EREADONLY on write failures (the old file is kept). */
+int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

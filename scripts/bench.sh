@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every benchmark program in the build folder; each prints its own
+# figures and the ratio against a baseline measured in the same run.
+set -euo pipefail
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+for b in "$top/$build"/bench_*; do
+  [ -x "$b" ] || continue
+  echo "== $(basename "$b")"
+  "$b" || status=1
+  echo
+done
+exit $status

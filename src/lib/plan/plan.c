@@ -1,0 +1,279 @@
+/* The plan: an ordered list of value edits, each with the old bytes it
+ * replaces, so it can be shown as a diff and checked again before applying. */
+#include "plan/internal.h"
+
+#include "cpuu/mapi.h"
+#include "cpuu/unicode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cpuu_plan_new(cpuu_plan **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? CPUU_OK : cpuu_error_oom();
+}
+
+static void edit_clear(cpuu_edit *e)
+{
+	free(e->key);
+	free(e->name);
+	free(e->data);
+	free(e->old_data);
+	free(e->why);
+}
+
+void cpuu_plan_free(cpuu_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->count; i++)
+		edit_clear(&plan->edits[i]);
+	free(plan->edits);
+	for (size_t i = 0; i < plan->nost; i++) {
+		free(plan->ost[i].service_uid);
+		free(plan->ost[i].path);
+	}
+	free(plan->ost);
+	free(plan);
+}
+
+size_t cpuu_plan_count(const cpuu_plan *plan)
+{
+	return plan ? plan->count : 0;
+}
+
+const cpuu_edit *cpuu_plan_edit(const cpuu_plan *plan, size_t i)
+{
+	return plan && i < plan->count ? &plan->edits[i] : NULL;
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+{
+	uint8_t *d = malloc(n ? n : 1);
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
+}
+
+/* Finds an edit already planned for key\name (a later rule for the same value
+ * replaces the earlier one, so each value is edited at most once). */
+static cpuu_edit *find_edit(cpuu_plan *plan, const char *key, const char *name)
+{
+	for (size_t i = 0; i < plan->count; i++)
+		if (!cpuu_strcasecmp_ascii(plan->edits[i].key, key) &&
+		    !cpuu_strcasecmp_ascii(plan->edits[i].name, name))
+			return &plan->edits[i];
+	return NULL;
+}
+
+static int read_current(cpuu_reg_value *cur, int *exists, cpuu_reg *reg, const char *key, const char *name)
+{
+	cpuu_reg_key *k = NULL;
+	*exists = 0;
+	memset(cur, 0, sizeof *cur);
+	int rc = cpuu_reg_key_open(&k, reg, NULL, key);
+	if (rc == CPUU_ENOTFOUND)
+		return CPUU_OK;
+	if (rc)
+		return rc;
+	rc = cpuu_reg_value_get(cur, reg, k, name);
+	cpuu_reg_key_free(k);
+	if (rc == CPUU_ENOTFOUND)
+		return CPUU_OK;
+	if (rc)
+		return rc;
+	*exists = 1;
+	return CPUU_OK;
+}
+
+static int record(cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_reg_value *cur, int exists,
+		  const char *name, uint32_t type, const uint8_t *data, size_t len, const char *why)
+{
+	cpuu_edit *e = find_edit(plan, key, name);
+	if (e) {
+		/* Keep the first-seen old value; replace the new one. */
+		free(e->data);
+		free(e->why);
+		e->data = NULL;
+		e->len = 0;
+	} else {
+		cpuu_edit *grown = realloc(plan->edits, (plan->count + 1) * sizeof *grown);
+		if (!grown)
+			return cpuu_error_oom();
+		plan->edits = grown;
+		e = &plan->edits[plan->count];
+		memset(e, 0, sizeof *e);
+		e->key = cpuu_strdup(key);
+		/* Write back under the stored name (its case), as Windows would. */
+		e->name = cpuu_strdup(exists ? cur->name : name);
+		e->had_old = exists;
+		if (exists) {
+			e->old_type = cur->type;
+			e->old_len = cur->len;
+			e->old_data = dup_bytes(cur->data, cur->len);
+		}
+		if (!e->key || !e->name || (exists && !e->old_data)) {
+			edit_clear(e);
+			return cpuu_error_oom();
+		}
+		plan->count++;
+	}
+	e->op = op;
+	e->type = type;
+	if (op == CPUU_EDIT_SET_VALUE) {
+		e->data = dup_bytes(data, len);
+		e->len = len;
+		if (!e->data)
+			return cpuu_error_oom();
+	}
+	e->why = cpuu_strdup(why ? why : "");
+	return e->why ? CPUU_OK : cpuu_error_oom();
+}
+
+/* Drops a planned edit that turned out to restore the old state. */
+static void drop_if_noop(cpuu_plan *plan, const char *key, const char *name)
+{
+	cpuu_edit *e = find_edit(plan, key, name);
+	if (!e)
+		return;
+	int noop = e->op == CPUU_EDIT_SET_VALUE ? e->had_old && e->old_type == e->type && e->old_len == e->len &&
+							  (e->len == 0 || !memcmp(e->old_data, e->data, e->len))
+						: !e->had_old;
+	if (!noop)
+		return;
+	size_t i = (size_t)(e - plan->edits);
+	edit_clear(e);
+	memmove(&plan->edits[i], &plan->edits[i + 1], (plan->count - i - 1) * sizeof *e);
+	plan->count--;
+}
+
+int cpuu_plan_set_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const char *name,
+			uint32_t type, const uint8_t *data, size_t len, const char *why)
+{
+	cpuu_reg_value cur;
+	int exists;
+	int rc = read_current(&cur, &exists, reg, key, name);
+	if (rc)
+		return rc;
+	rc = record(plan, CPUU_EDIT_SET_VALUE, key, &cur, exists, name, type, data, len, why);
+	cpuu_reg_value_clear(&cur);
+	if (!rc)
+		drop_if_noop(plan, key, name);
+	return rc;
+}
+
+int cpuu_plan_delete_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const char *name, const char *why)
+{
+	cpuu_reg_value cur;
+	int exists;
+	int rc = read_current(&cur, &exists, reg, key, name);
+	if (rc)
+		return rc;
+	if (exists || find_edit(plan, key, name))
+		rc = record(plan, CPUU_EDIT_DELETE_VALUE, key, &cur, exists, name, 0, NULL, 0, why);
+	cpuu_reg_value_clear(&cur);
+	if (!rc)
+		drop_if_noop(plan, key, name);
+	return rc;
+}
+
+static int same_as_planned(const cpuu_edit *e, const cpuu_reg_value *cur, int exists)
+{
+	if (exists != e->had_old)
+		return 0;
+	if (!exists)
+		return 1;
+	return cur->type == e->old_type && cur->len == e->old_len &&
+	       (cur->len == 0 || !memcmp(cur->data, e->old_data, cur->len));
+}
+
+int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
+{
+	/* Check everything first: a plan made against other contents must not
+	 * be half applied. */
+	for (size_t i = 0; i < plan->count; i++) {
+		const cpuu_edit *e = &plan->edits[i];
+		cpuu_reg_value cur;
+		int exists;
+		int rc = read_current(&cur, &exists, reg, e->key, e->name);
+		if (rc)
+			return rc;
+		int same = same_as_planned(e, &cur, exists);
+		cpuu_reg_value_clear(&cur);
+		if (!same)
+			return cpuu_error_set(CPUU_EINVALID, "%s\\%s changed since the plan was made; nothing applied",
+					      e->key, e->name);
+	}
+	for (size_t i = 0; i < plan->count; i++) {
+		const cpuu_edit *e = &plan->edits[i];
+		cpuu_reg_key *k = NULL;
+		int rc = e->op == CPUU_EDIT_SET_VALUE ? cpuu_reg_key_create(&k, reg, NULL, e->key)
+						      : cpuu_reg_key_open(&k, reg, NULL, e->key);
+		if (rc)
+			return cpuu_error_prefix("applying %s\\%s", e->key, e->name);
+		if (e->op == CPUU_EDIT_SET_VALUE)
+			rc = cpuu_reg_value_set(reg, k, e->name, e->type, e->data, e->len);
+		else
+			rc = cpuu_reg_value_delete(reg, k, e->name);
+		cpuu_reg_key_free(k);
+		if (rc)
+			return cpuu_error_prefix("applying %s\\%s", e->key, e->name);
+	}
+	return CPUU_OK;
+}
+
+/* One value in .reg-like syntax: strings readable, everything else as hex. */
+static void format_value(cpuu_buf *b, const char *name, uint32_t type, const uint8_t *data, size_t len)
+{
+	cpuu_buf_printf(b, "\"%s\"=", name);
+	uint32_t tag;
+	int secure;
+	char *text = NULL;
+	if (cpuu_mapi_tag_parse(&tag, &secure, name) == CPUU_OK && !secure &&
+	    (CPUU_PROP_TYPE(tag) == CPUU_PT_UNICODE || CPUU_PROP_TYPE(tag) == CPUU_PT_STRING8)) {
+		cpuu_mapi_value v;
+		if (cpuu_mapi_value_decode(&v, tag, type, data, len) == CPUU_OK) {
+			text = cpuu_strdup(v.u.str);
+			cpuu_mapi_value_clear(&v);
+		}
+	} else if (type == CPUU_REG_SZ) {
+		size_t n;
+		if (cpuu_utf16le_to_utf8(&text, &n, data, len, 0) != CPUU_OK)
+			text = NULL;
+	}
+	if (text) {
+		cpuu_buf_json_string(b, text);
+		free(text);
+		return;
+	}
+	cpuu_buf_printf(b, type == CPUU_REG_BINARY ? "hex:" : "hex(%x):", (unsigned)type);
+	for (size_t i = 0; i < len; i++)
+		cpuu_buf_printf(b, i ? ",%02x" : "%02x", data[i]);
+}
+
+int cpuu_plan_format(char **out, const cpuu_plan *plan)
+{
+	cpuu_buf b = { 0 };
+	const char *last_key = NULL;
+	for (size_t i = 0; i < plan->count; i++) {
+		const cpuu_edit *e = &plan->edits[i];
+		if (!last_key || cpuu_strcasecmp_ascii(last_key, e->key)) {
+			cpuu_buf_printf(&b, "%s[%s]\n", last_key ? "\n" : "", e->key);
+			last_key = e->key;
+		}
+		cpuu_buf_printf(&b, "; %s\n", e->why);
+		if (e->had_old) {
+			cpuu_buf_puts(&b, "-");
+			format_value(&b, e->name, e->old_type, e->old_data, e->old_len);
+			cpuu_buf_puts(&b, "\n");
+		}
+		if (e->op == CPUU_EDIT_SET_VALUE) {
+			cpuu_buf_puts(&b, "+");
+			format_value(&b, e->name, e->type, e->data, e->len);
+			cpuu_buf_puts(&b, "\n");
+		}
+	}
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}

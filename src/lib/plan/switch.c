@@ -1,0 +1,571 @@
+/* The switch rules: which profile values change when an Exchange account
+ * moves to its target mailbox. docs/switch.md lists them with their sources
+ * (outlook-profile.md §2-§3 in the shared reference). */
+#include "plan/internal.h"
+
+#include "cpuu/mapi.h"
+#include "cpuu/unicode.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ACCOUNT_MANAGER "9375CFF0413111d3B88A00104B2A6676"
+
+/* Property ids (MAPI PROP_ID) this module touches. */
+enum {
+	ID_DISPLAY_NAME = 0x3001,
+	ID_ENTRYID = 0x0FFF,
+	ID_HOME_SERVER = 0x6602,
+	ID_USER = 0x6603,
+	ID_UNRESOLVED_NAME = 0x6607,
+	ID_UNRESOLVED_SERVER = 0x6608,
+	ID_MAILBOX = 0x660B,
+	ID_SERVER = 0x660C,
+	ID_OFFLINE_STORE_PATH = 0x6610,
+	ID_HOME_SERVER_DN = 0x6612,
+	ID_HOME_SERVER_ADDRS = 0x6613,
+	ID_SERVER_DN = 0x6614,
+	ID_SERVER_VERSION = 0x661B,
+	ID_ACCT_NAME = 0x6620,
+	ID_ROH_PROXY_SERVER = 0x6622,
+	ID_ROH_FLAGS = 0x6623,
+	ID_ROH_PRINCIPAL = 0x6625,
+	ID_ROH_AUTH_SCHEME = 0x6627,
+	ID_HOME_SERVER_FQDN = 0x662A,
+	ID_SERVER_FQDN = 0x662B,
+	ID_SERVER_FULL_VERSION = 0x663B,
+	ID_USER_EMAIL = 0x663D,
+	ID_USER_SMTP = 0x6641,
+	ID_LKG_AUTODISCOVER_URL = 0x664A,
+	ID_MAPIHTTP_MAILSTORE_INTERNAL = 0x6652,
+	ID_MAPIHTTP_MAILSTORE_EXTERNAL = 0x6653,
+	ID_MAPIHTTP_AB_INTERNAL = 0x6654,
+	ID_MAPIHTTP_AB_EXTERNAL = 0x6655
+};
+
+/* Values that only cache what Autodiscover or a connection told Outlook about
+ * the source organization: removed so Outlook learns them from the target. */
+static const struct { uint16_t id; const char *why; } emsmdb_caches[] = {
+	{ ID_HOME_SERVER_ADDRS, "PR_PROFILE_HOME_SERVER_ADDRS: source server addresses, re-learned" },
+	{ ID_HOME_SERVER_FQDN, "PR_PROFILE_HOME_SERVER_FQDN: source server, re-learned" },
+	{ ID_SERVER_VERSION, "PR_PROFILE_SERVER_VERSION: written after a connection, re-learned" },
+	{ ID_SERVER_FULL_VERSION, "PR_PROFILE_SERVER_FULL_VERSION: written after a connection, re-learned" },
+	{ ID_LKG_AUTODISCOVER_URL, "PR_PROFILE_LKG_AUTODISCOVER_URL: cached source Autodiscover URL" },
+	{ ID_ROH_PROXY_SERVER, "PR_ROH_PROXY_SERVER: source Outlook Anywhere endpoint, re-learned" },
+	{ ID_ROH_FLAGS, "PR_ROH_FLAGS: source Outlook Anywhere settings, re-learned" },
+	{ ID_ROH_PRINCIPAL, "PR_ROH_PROXY_PRINCIPAL_NAME: source certificate name, re-learned" },
+	{ ID_ROH_AUTH_SCHEME, "PR_ROH_PROXY_AUTH_SCHEME: source Outlook Anywhere settings, re-learned" },
+	{ ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source, re-learned" },
+	{ ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source, re-learned" },
+	{ ID_MAPIHTTP_AB_INTERNAL, "MAPI/HTTP address book URL of the source, re-learned" },
+	{ ID_MAPIHTTP_AB_EXTERNAL, "MAPI/HTTP address book URL of the source, re-learned" },
+};
+
+void cpuu_switch_opts_init(cpuu_switch_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->new_ost_for_new_mailbox = 1;
+}
+
+/* The values of one section, read once per rule set. */
+typedef struct section {
+	char *path;
+	cpuu_reg_value *values;
+	size_t count;
+} section;
+
+static int section_load(section *s, cpuu_reg *reg, const char *profile_path, const char *uid)
+{
+	memset(s, 0, sizeof *s);
+	s->path = cpuu_aprintf("%s\\%s", profile_path, uid);
+	if (!s->path)
+		return cpuu_error_oom();
+	cpuu_reg_key *k = NULL;
+	int rc = cpuu_reg_key_open(&k, reg, NULL, s->path);
+	if (rc)
+		return cpuu_error_prefix("profile section %s", s->path);
+	rc = cpuu_reg_key_values(&s->values, &s->count, reg, k);
+	cpuu_reg_key_free(k);
+	return rc;
+}
+
+static void section_free(section *s)
+{
+	cpuu_reg_values_free(s->values, s->count);
+	free(s->path);
+	memset(s, 0, sizeof *s);
+}
+
+/* Tag of value i if it is a plain (not secure) MAPI property with that id. */
+static int value_has_id(const cpuu_reg_value *v, uint16_t id, uint32_t *tag)
+{
+	int secure;
+	if (cpuu_mapi_tag_parse(tag, &secure, v->name) != CPUU_OK || secure)
+		return 0;
+	return CPUU_PROP_ID(*tag) == id;
+}
+
+static int is_string_type(uint32_t tag)
+{
+	return CPUU_PROP_TYPE(tag) == CPUU_PT_STRING8 || CPUU_PROP_TYPE(tag) == CPUU_PT_UNICODE;
+}
+
+/* Current text of a string property: the Unicode form if present, else the
+ * 8-bit one; NULL if absent. Undecodable values fail. */
+static int section_string(char **out, const section *s, uint16_t id)
+{
+	*out = NULL;
+	char *fallback = NULL;
+	for (size_t i = 0; i < s->count; i++) {
+		uint32_t tag;
+		if (!value_has_id(&s->values[i], id, &tag) || !is_string_type(tag))
+			continue;
+		cpuu_mapi_value v;
+		int rc = cpuu_mapi_value_decode(&v, tag, s->values[i].type, s->values[i].data, s->values[i].len);
+		if (rc) {
+			free(fallback);
+			return cpuu_error_prefix("%s\\%s", s->path, s->values[i].name);
+		}
+		char *text = v.u.str;
+		v.u.str = NULL;
+		cpuu_mapi_value_clear(&v);
+		if (CPUU_PROP_TYPE(tag) == CPUU_PT_UNICODE) {
+			free(fallback);
+			*out = text;
+			return CPUU_OK;
+		}
+		if (!fallback)
+			fallback = text;
+		else
+			free(text);
+	}
+	*out = fallback;
+	return CPUU_OK;
+}
+
+/* Sets every string form (8-bit and Unicode, any name case) of a property to
+ * text, each in the registry type it has; with add_unicode, a property that
+ * has no form at all gets a Unicode one. */
+static int rewrite_string(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id,
+			  const char *text, int add_unicode, const char *why)
+{
+	int found = 0;
+	for (size_t i = 0; i < s->count; i++) {
+		uint32_t tag;
+		if (!value_has_id(&s->values[i], id, &tag))
+			continue;
+		if (!is_string_type(tag))
+			return cpuu_error_set(CPUU_EINVALID, "%s\\%s: expected a string property",
+					      s->path, s->values[i].name);
+		found = 1;
+		cpuu_mapi_value v;
+		memset(&v, 0, sizeof v);
+		v.tag = tag;
+		v.u.str = (char *)text;
+		uint8_t *data = NULL;
+		size_t len = 0;
+		int rc = cpuu_mapi_value_encode(&data, &len, &v, s->values[i].type);
+		if (rc)
+			return cpuu_error_prefix("%s\\%s", s->path, s->values[i].name);
+		rc = cpuu_plan_set_value(plan, reg, s->path, s->values[i].name, s->values[i].type, data, len, why);
+		free(data);
+		if (rc)
+			return rc;
+	}
+	if (found || !add_unicode)
+		return CPUU_OK;
+	cpuu_mapi_value v;
+	memset(&v, 0, sizeof v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_UNICODE, id);
+	v.u.str = (char *)text;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char name[10];
+	cpuu_mapi_tag_format(name, v.tag, 0);
+	int rc = cpuu_mapi_value_encode(&data, &len, &v, CPUU_REG_BINARY);
+	if (!rc)
+		rc = cpuu_plan_set_value(plan, reg, s->path, name, CPUU_REG_BINARY, data, len, why);
+	free(data);
+	return rc;
+}
+
+/* Removes every form (any type) of a property. */
+static int delete_prop(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id, const char *why)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		uint32_t tag;
+		if (!value_has_id(&s->values[i], id, &tag))
+			continue;
+		int rc = cpuu_plan_delete_value(plan, reg, s->path, s->values[i].name, why);
+		if (rc)
+			return rc;
+	}
+	return CPUU_OK;
+}
+
+static int rewrite_or_delete(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id,
+			     const char *text, const char *why_set, const char *why_delete)
+{
+	return text ? rewrite_string(plan, reg, s, id, text, 0, why_set)
+		    : delete_prop(plan, reg, s, id, why_delete);
+}
+
+/* "SMTP:" prefixed values stay prefixed (the toolkit writes 6641 so). */
+static char *smtp_like(const char *old, const char *target_smtp)
+{
+	if (old && !strncmp(old, "SMTP:", 5))
+		return cpuu_aprintf("SMTP:%s", target_smtp);
+	if (old && !strncmp(old, "smtp:", 5))
+		return cpuu_aprintf("smtp:%s", target_smtp);
+	return cpuu_strdup(target_smtp);
+}
+
+static int eq_ci(const char *a, const char *b)
+{
+	return a && b && !cpuu_strcasecmp_ascii(a, b);
+}
+
+/* Values that hold the user's SMTP address or the account's name: rewritten
+ * when they named the source address. */
+static int rewrite_smtp_props(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+			      const cpuu_account *a, const cpuu_match *m, int always_6641)
+{
+	char *old = NULL;
+	int rc = section_string(&old, s, ID_USER_SMTP);
+	if (rc)
+		return rc;
+	if (old || always_6641) {
+		char *text = smtp_like(old, m->target_smtp);
+		rc = text ? rewrite_string(plan, reg, s, ID_USER_SMTP, text, always_6641,
+					   "PR_PROFILE_USER_SMTP_EMAIL_ADDRESS -> target primary SMTP")
+			  : cpuu_error_oom();
+		free(text);
+	}
+	free(old);
+	if (rc)
+		return rc;
+
+	static const struct { uint16_t id; const char *why; } named[] = {
+		{ ID_DISPLAY_NAME, "PR_DISPLAY_NAME named the source address -> target SMTP" },
+		{ ID_ACCT_NAME, "PR_PROFILE_ACCT_NAME named the source address -> target SMTP" },
+		{ ID_USER_EMAIL, "PR_PROFILE_USER_EMAIL named the source address -> target SMTP" },
+		{ ID_UNRESOLVED_NAME, "PR_PROFILE_UNRESOLVED_NAME -> target SMTP (what Autodiscover resolves)" },
+	};
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+		rc = section_string(&old, s, named[i].id);
+		if (rc)
+			return rc;
+		/* The unresolved name is always re-pointed when present; the others
+		 * only when they were the source address (a custom account name stays). */
+		int hit = old && (named[i].id == ID_UNRESOLVED_NAME || eq_ci(old, a->smtp) ||
+				  eq_ci(old, m->source_smtp));
+		if (hit)
+			rc = rewrite_string(plan, reg, s, named[i].id, m->target_smtp, 0, named[i].why);
+		free(old);
+		if (rc)
+			return rc;
+	}
+	return CPUU_OK;
+}
+
+/* "/o=Org/ou=AG" part of a legacyExchangeDN (before "/cn=Recipients"). */
+static char *org_prefix(const char *legacy_dn)
+{
+	if (!legacy_dn)
+		return NULL;
+	for (const char *p = legacy_dn; *p; p++)
+		if (!strncasecmp(p, "/cn=Recipients", 14))
+			return cpuu_strndup(legacy_dn, (size_t)(p - legacy_dn));
+	return NULL;
+}
+
+static char *server_dn_for(const cpuu_match *m)
+{
+	char *prefix = org_prefix(m->target_legacy_dn);
+	if (!prefix || !m->target_server) {
+		free(prefix);
+		return NULL;
+	}
+	char *dn = cpuu_aprintf("%s/cn=Configuration/cn=Servers/cn=%s", prefix, m->target_server);
+	free(prefix);
+	return dn;
+}
+
+static int plan_emsmdb_onprem(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+			      const cpuu_account *a, const cpuu_match *m)
+{
+	int rc;
+	char *server_dn = server_dn_for(m);
+	/* Only values the profile already has are rewritten: an Autodiscover-only
+	 * profile keeps being one. */
+	if ((rc = rewrite_string(plan, reg, s, ID_USER, m->target_legacy_dn, 0,
+				 "PR_PROFILE_USER -> target legacyExchangeDN")) ||
+	    (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER, m->target_server,
+				    "PR_PROFILE_HOME_SERVER -> target personality server",
+				    "PR_PROFILE_HOME_SERVER: target server unknown, re-learned by Autodiscover")) ||
+	    (rc = rewrite_or_delete(plan, reg, s, ID_UNRESOLVED_SERVER, m->target_server,
+				    "PR_PROFILE_UNRESOLVED_SERVER -> target personality server",
+				    "PR_PROFILE_UNRESOLVED_SERVER: target server unknown, re-learned")) ||
+	    (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER_DN, server_dn,
+				    "PR_PROFILE_HOME_SERVER_DN -> target server DN",
+				    "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")) ||
+	    (rc = rewrite_smtp_props(plan, reg, s, a, m, 1)))
+		goto out;
+	for (size_t i = 0; i < sizeof emsmdb_caches / sizeof emsmdb_caches[0]; i++)
+		if ((rc = delete_prop(plan, reg, s, emsmdb_caches[i].id, emsmdb_caches[i].why)))
+			goto out;
+out:
+	free(server_dn);
+	return rc;
+}
+
+static int plan_emsmdb_online(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+			      const cpuu_account *a, const cpuu_match *m)
+{
+	/* Exchange Online: an Autodiscover-only account on the target address
+	 * (the property set of a "modern" profile: config flags, 6641, 3001,
+	 * 6620, 6607, 663D); every on-premises identity value goes. */
+	static const struct { uint16_t id; const char *why; } gone[] = {
+		{ ID_USER, "PR_PROFILE_USER: Exchange Online target, Autodiscover sets it" },
+		{ ID_HOME_SERVER, "PR_PROFILE_HOME_SERVER: Exchange Online target, Autodiscover sets it" },
+		{ ID_UNRESOLVED_SERVER, "PR_PROFILE_UNRESOLVED_SERVER: Exchange Online target" },
+		{ ID_HOME_SERVER_DN, "PR_PROFILE_HOME_SERVER_DN: Exchange Online target, Autodiscover sets it" },
+	};
+	int rc = rewrite_smtp_props(plan, reg, s, a, m, 1);
+	if (!rc)
+		rc = rewrite_string(plan, reg, s, ID_UNRESOLVED_NAME, m->target_smtp, 1,
+				    "PR_PROFILE_UNRESOLVED_NAME -> target SMTP for Autodiscover");
+	for (size_t i = 0; !rc && i < sizeof gone / sizeof gone[0]; i++)
+		rc = delete_prop(plan, reg, s, gone[i].id, gone[i].why);
+	for (size_t i = 0; !rc && i < sizeof emsmdb_caches / sizeof emsmdb_caches[0]; i++)
+		rc = delete_prop(plan, reg, s, emsmdb_caches[i].id, emsmdb_caches[i].why);
+	return rc;
+}
+
+/* PR_ENTRYID of the mailbox store names the source server and mailbox. It is
+ * rebuilt for the target (never byte-patched: it holds variable-length
+ * strings) when every part is known, else removed so Outlook regenerates it. */
+static int plan_store_entryid(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_match *m, int online)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		uint32_t tag;
+		if (!value_has_id(&s->values[i], ID_ENTRYID, &tag))
+			continue;
+		cpuu_store_eid eid;
+		uint8_t *data = NULL;
+		size_t len = 0;
+		int rebuilt = 0;
+		if (!online && m->target_server && CPUU_PROP_TYPE(tag) == CPUU_PT_BINARY &&
+		    cpuu_store_eid_parse(&eid, s->values[i].data, s->values[i].len) == CPUU_OK) {
+			char *server_dn = eid.server_dn ? server_dn_for(m) : NULL;
+			if (!eid.server_dn || server_dn) {
+				free(eid.server);
+				free(eid.mailbox_dn);
+				free(eid.server_dn);
+				free(eid.server_fqdn);
+				eid.server = cpuu_strdup(m->target_server);
+				eid.mailbox_dn = cpuu_strdup(m->target_legacy_dn);
+				eid.server_dn = server_dn;
+				server_dn = NULL;
+				/* The FQDN of an Exchange 2013+ mailbox is its personality. */
+				eid.server_fqdn = eid.server_dn ? cpuu_strdup(m->target_server) : NULL;
+				if (eid.smtp) {
+					free(eid.smtp);
+					eid.smtp = cpuu_strdup(m->target_smtp);
+				}
+				rebuilt = cpuu_store_eid_build(&data, &len, &eid) == CPUU_OK;
+			}
+			free(server_dn);
+			cpuu_store_eid_clear(&eid);
+		}
+		cpuu_error_clear();
+		int rc = rebuilt ? cpuu_plan_set_value(plan, reg, s->path, s->values[i].name, s->values[i].type,
+						       data, len, "PR_ENTRYID of the mailbox store rebuilt for the target")
+				 : cpuu_plan_delete_value(plan, reg, s->path, s->values[i].name,
+							  "PR_ENTRYID of the mailbox store: removed, Outlook regenerates it");
+		free(data);
+		if (rc)
+			return rc;
+	}
+	return CPUU_OK;
+}
+
+static int plan_store(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_account *a,
+		      const cpuu_match *m, int online)
+{
+	int rc;
+	char *server_dn = online ? NULL : server_dn_for(m);
+	if (online) {
+		if ((rc = delete_prop(plan, reg, s, ID_MAILBOX, "PR_PROFILE_MAILBOX: Exchange Online target")) ||
+		    (rc = delete_prop(plan, reg, s, ID_SERVER, "PR_PROFILE_SERVER: Exchange Online target")) ||
+		    (rc = delete_prop(plan, reg, s, ID_SERVER_DN, "PR_PROFILE_SERVER_DN: Exchange Online target")) ||
+		    (rc = delete_prop(plan, reg, s, ID_USER, "PR_PROFILE_USER: Exchange Online target")))
+			goto out;
+	} else if ((rc = rewrite_string(plan, reg, s, ID_MAILBOX, m->target_legacy_dn, 0,
+					"PR_PROFILE_MAILBOX -> target legacyExchangeDN")) ||
+		   (rc = rewrite_string(plan, reg, s, ID_USER, m->target_legacy_dn, 0,
+					"PR_PROFILE_USER -> target legacyExchangeDN")) ||
+		   (rc = rewrite_or_delete(plan, reg, s, ID_SERVER, m->target_server,
+					   "PR_PROFILE_SERVER -> target personality server",
+					   "PR_PROFILE_SERVER: target server unknown, re-learned")) ||
+		   (rc = rewrite_or_delete(plan, reg, s, ID_SERVER_DN, server_dn,
+					   "PR_PROFILE_SERVER_DN -> target server DN",
+					   "PR_PROFILE_SERVER_DN: target server DN unknown, re-learned")) ||
+		   (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER, m->target_server,
+					   "PR_PROFILE_HOME_SERVER -> target personality server",
+					   "PR_PROFILE_HOME_SERVER: target server unknown, re-learned")) ||
+		   (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER_DN, server_dn,
+					   "PR_PROFILE_HOME_SERVER_DN -> target server DN",
+					   "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")))
+		goto out;
+	if ((rc = delete_prop(plan, reg, s, ID_SERVER_FQDN, "PR_PROFILE_SERVER_FQDN: source server, re-learned")) ||
+	    (rc = delete_prop(plan, reg, s, ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
+	    (rc = delete_prop(plan, reg, s, ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
+	    (rc = rewrite_smtp_props(plan, reg, s, a, m, 0)) ||
+	    (rc = plan_store_entryid(plan, reg, s, m, online)))
+		goto out;
+out:
+	free(server_dn);
+	return rc;
+}
+
+/* "Account Name" in the account manager is the SMTP address for accounts
+ * Outlook set up itself; a name the user chose stays. REG_SZ or REG_BINARY
+ * holding UTF-16LE. */
+static int plan_account_name(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p,
+			     const cpuu_account *a, const cpuu_match *m)
+{
+	if (!a->account_key)
+		return CPUU_OK;
+	char *path = cpuu_aprintf("%s\\" ACCOUNT_MANAGER "\\%s", p->path, a->account_key);
+	if (!path)
+		return cpuu_error_oom();
+	cpuu_reg_key *k = NULL;
+	cpuu_reg_value v;
+	memset(&v, 0, sizeof v);
+	int rc = cpuu_reg_key_open(&k, reg, NULL, path);
+	if (!rc) {
+		rc = cpuu_reg_value_get(&v, reg, k, "Account Name");
+		cpuu_reg_key_free(k);
+	}
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		free(path);
+		return CPUU_OK;
+	}
+	char *text = NULL;
+	size_t n;
+	if (!rc && (v.type == CPUU_REG_SZ || v.type == CPUU_REG_BINARY) &&
+	    cpuu_utf16le_to_utf8(&text, &n, v.data, v.len, 0) == CPUU_OK &&
+	    (eq_ci(text, a->smtp) || eq_ci(text, m->source_smtp))) {
+		uint8_t *data = NULL;
+		size_t len = 0;
+		rc = cpuu_utf8_to_utf16le(&data, &len, m->target_smtp, 1);
+		if (!rc)
+			rc = cpuu_plan_set_value(plan, reg, path, v.name, v.type, data, len,
+						 "Account Name was the source address -> target SMTP");
+		free(data);
+	}
+	cpuu_error_clear();
+	free(text);
+	cpuu_reg_value_clear(&v);
+	free(path);
+	return rc;
+}
+
+static int same_mailbox(const cpuu_account *a, const cpuu_match *m)
+{
+	return a->mailbox_guid && m->target_mailbox_guid && eq_ci(a->mailbox_guid, m->target_mailbox_guid);
+}
+
+/* An OST holds one mailbox's data: a different target mailbox gets a new
+ * file next to the old one (which the runner renames aside, never deletes). */
+static char *new_ost_path(const char *old, const char *smtp)
+{
+	const char *slash = strrchr(old, '\\');
+	size_t dirlen = slash ? (size_t)(slash - old) + 1 : 0;
+	char *path = cpuu_aprintf("%.*s%s.ost", (int)dirlen, old, smtp);
+	if (path && eq_ci(path, old)) {
+		free(path);
+		path = cpuu_aprintf("%.*s%s (target).ost", (int)dirlen, old, smtp);
+	}
+	return path;
+}
+
+static int plan_ost(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_account *a,
+		    const cpuu_match *m, const cpuu_switch_opts *opts)
+{
+	if (!a->ost_path || !opts->new_ost_for_new_mailbox || same_mailbox(a, m))
+		return CPUU_OK;
+	char *path = new_ost_path(a->ost_path, m->target_smtp);
+	if (!path)
+		return cpuu_error_oom();
+	int rc = rewrite_string(plan, reg, s, ID_OFFLINE_STORE_PATH, path, 0,
+				"PR_PROFILE_OFFLINE_STORE_PATH: a new OST for the target mailbox");
+	if (!rc) {
+		plan_ost_entry *grown = realloc(plan->ost, (plan->nost + 1) * sizeof *grown);
+		if (!grown) {
+			free(path);
+			return cpuu_error_oom();
+		}
+		plan->ost = grown;
+		grown[plan->nost].service_uid = cpuu_strdup(a->service_uid ? a->service_uid : "");
+		grown[plan->nost].path = path;
+		plan->nost++;
+		return CPUU_OK;
+	}
+	free(path);
+	return rc;
+}
+
+const char *cpuu_plan_new_ost_path(const cpuu_plan *plan, const cpuu_account *account)
+{
+	for (size_t i = 0; plan && i < plan->nost; i++)
+		if (account->service_uid && eq_ci(plan->ost[i].service_uid, account->service_uid))
+			return plan->ost[i].path;
+	return NULL;
+}
+
+int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *profile,
+			     const cpuu_account *account, const cpuu_match *m,
+			     const cpuu_switch_opts *opts)
+{
+	cpuu_switch_opts defaults;
+	if (!opts) {
+		cpuu_switch_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (account->kind != CPUU_ACCOUNT_EXCHANGE)
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': account %s is not an Exchange account",
+				      profile->name, account->service_uid ? account->service_uid : "?");
+	if (!m->switched)
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': %s is not switched yet", profile->name,
+				      account->smtp ? account->smtp : "account");
+	if (!m->target_smtp || (m->target_kind != CPUU_TARGET_ONLINE && !m->target_legacy_dn))
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': the target of %s lacks %s", profile->name,
+				      account->smtp ? account->smtp : "the account",
+				      m->target_smtp ? "a legacyExchangeDN" : "a primary SMTP address");
+	if (!account->emsmdb_section)
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': account %s has no EMSMDB section",
+				      profile->name, account->smtp ? account->smtp : "?");
+	int online = m->target_kind == CPUU_TARGET_ONLINE;
+	section ems, store;
+	memset(&store, 0, sizeof store);
+	int rc = section_load(&ems, reg, profile->path, account->emsmdb_section);
+	if (!rc)
+		rc = online ? plan_emsmdb_online(plan, reg, &ems, account, m)
+			    : plan_emsmdb_onprem(plan, reg, &ems, account, m);
+	if (!rc)
+		rc = plan_ost(plan, reg, &ems, account, m, opts);
+	if (!rc && account->store_section && cpuu_strcasecmp_ascii(account->store_section, account->emsmdb_section)) {
+		rc = section_load(&store, reg, profile->path, account->store_section);
+		if (!rc)
+			rc = plan_store(plan, reg, &store, account, m, online);
+	}
+	if (!rc)
+		rc = plan_account_name(plan, reg, profile, account, m);
+	section_free(&ems);
+	section_free(&store);
+	return rc;
+}

@@ -1,0 +1,105 @@
+/* Private declarations of the registry layer (see docs/registry.md).
+ *
+ * The public functions in registry.c validate arguments, split paths and
+ * manage key handles; everything backend-specific goes through the vtable
+ * below, one component at a time, so a win32 backend (RegOpenKeyExW & co.)
+ * can be added beside the hivex one without touching callers. */
+#ifndef CPUU_REGISTRY_INTERNAL_H
+#define CPUU_REGISTRY_INTERNAL_H
+
+#include "common/internal.h"
+#include "cpuu/registry.h"
+
+#include <stdint.h>
+
+/* Hives written by hivex have no big-data (db) cells, and regf >= 1.4 needs
+ * them above this size (msuhanov regf spec, "Big data"). */
+#define CPUU_REG_MAX_VALUE_LEN 16344u
+/* Windows limits: key names 255 characters, value names 16383. */
+#define CPUU_REG_MAX_KEY_NAME 255u
+#define CPUU_REG_MAX_VALUE_NAME 16383u
+
+typedef uint64_t cpuu_reg_node; /* backend key id (hivex offset, HKEY, ...) */
+
+typedef struct cpuu_reg_backend {
+	const char *name;
+	void (*close)(void *impl);
+	int (*root)(cpuu_reg_node *node, char **name, void *impl);
+	/* One path component; CPUU_ENOTFOUND (message set) when absent.
+	 * stored_name (may be NULL) receives the name as stored. */
+	int (*child)(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_reg_node parent, const char *name);
+	int (*add_child)(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, const char *name);
+	int (*delete_child)(void *impl, cpuu_reg_node parent, cpuu_reg_node child);
+	int (*subkeys)(cpuu_strlist *out, void *impl, cpuu_reg_node node);
+	int (*values)(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);
+	int (*value_get)(cpuu_reg_value *out, void *impl, cpuu_reg_node node, const char *name);
+	int (*value_set)(void *impl, cpuu_reg_node node, const char *name, uint32_t type,
+			 const uint8_t *data, size_t len);
+	int (*value_delete)(void *impl, cpuu_reg_node node, const char *name);
+	int (*commit)(void *impl, const cpuu_reg_commit_opts *opts);
+	int (*dirty)(const void *impl);
+	const char *(*last_backup)(const void *impl);
+	/* Bumped whenever keys are deleted: node ids resolved under an older
+	 * generation may be stale and are re-resolved by path. */
+	uint64_t (*generation)(const void *impl);
+} cpuu_reg_backend;
+
+struct cpuu_reg {
+	const cpuu_reg_backend *ops;
+	void *impl;
+	unsigned flags;
+	char *where; /* file path (or "HKCU") for messages */
+};
+
+struct cpuu_reg_key {
+	cpuu_reg *reg;
+	char *name;          /* as stored */
+	char *path;          /* from the root, '\\'-separated as stored; "" = root */
+	cpuu_reg_node node;  /* cached; valid while generation matches */
+	uint64_t generation;
+};
+
+/* Registry open/close shared by the backends. */
+int cpuu_reg_wrap(cpuu_reg **out, const cpuu_reg_backend *ops, void *impl, unsigned flags, const char *where);
+
+/* Value-name comparison as Windows does it for the characters we know how
+ * to fold (ASCII and Latin-1); 0 when equal. */
+int cpuu_reg_name_cmp(const char *a, const char *b);
+/* Own strict UTF-8 check (no dependency on the unicode module here). */
+int cpuu_reg_utf8_ok(const char *s);
+
+/* --- hive backend (hive*.c) --- */
+
+/* The header facts validation gathers (hive_open.c). */
+typedef struct cpuu_hive_header {
+	uint32_t seq1, seq2;
+	uint32_t major, minor;
+	uint32_t root_offset;
+	uint32_t bins_size;
+	uint64_t file_size;
+} cpuu_hive_header;
+
+/* Checks the base block of path before hivex sees it. */
+int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path);
+/* XOR-32 of the first 508 bytes, with Windows' 0 -> 1 and
+ * 0xFFFFFFFF -> 0xFFFFFFFE substitutions (WRK hivesum.c). */
+uint32_t cpuu_hive_checksum(const uint8_t *base_block);
+uint32_t cpuu_hive_xor(const uint8_t *base_block);
+
+/* POSIX file helpers (hive_fs.c); the Windows build gets its own file. */
+typedef struct cpuu_file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec;
+	unsigned mode;
+	long uid, gid;
+} cpuu_file_id;
+int cpuu_fs_stat(cpuu_file_id *id, const char *path); /* errno-style: 0 / -1 */
+int cpuu_fs_check_writable(const char *path);        /* CPUU_OK or CPUU_EREADONLY */
+char *cpuu_fs_dirname(const char *path);
+char *cpuu_fs_basename(const char *path);
+int cpuu_fs_fsync_dir(const char *dir);
+/* Keeps a copy of src at base (or base.1, base.2, ... never overwriting);
+ * *made receives the path used. */
+int cpuu_fs_backup(char **made, const char *src, const char *base);
+
+#endif
