@@ -50,6 +50,8 @@ typedef struct cpuu_strlist {
 	size_t count;
 } cpuu_strlist;
 void cpuu_strlist_free(cpuu_strlist *list); /* frees items, zeroes the struct */
+/* Appends a copy of s. */
+int cpuu_strlist_add(cpuu_strlist *list, const char *s);
 
 /* Frees memory returned by any cpuu function as a plain buffer (char *, uint8_t *). */
 void cpuu_free(void *ptr);

@@ -7,6 +7,9 @@
 
 static const struct cli_command commands[] = {
 	{ "inspect", "list the Outlook profiles in a hive", cli_cmd_inspect },
+	{ "update", "switch the profiles of switched mailboxes to the target", cli_cmd_update },
+	{ "rollback", "restore the profiles that update changed", cli_cmd_rollback },
+	{ "cleanup", "drop what update kept for rollback", cli_cmd_cleanup },
 	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
 };
 

@@ -116,3 +116,8 @@ int cpuu_strlist_push(cpuu_strlist *list, const char *s)
 	list->items = grown;
 	return CPUU_OK;
 }
+
+int cpuu_strlist_add(cpuu_strlist *list, const char *s)
+{
+	return cpuu_strlist_push(list, s);
+}

@@ -493,10 +493,19 @@ static char *new_ost_path(const char *old, const char *smtp)
 	return path;
 }
 
+/* The account already names the target mailbox: its OST was dealt with when
+ * that happened (a new path then would be a second new OST). */
+static int at_target(const cpuu_account *a, const cpuu_match *m)
+{
+	if (m->target_kind == CPUU_TARGET_ONLINE)
+		return !a->legacy_dn && !a->home_server && eq_ci(a->smtp, m->target_smtp);
+	return eq_ci(a->legacy_dn, m->target_legacy_dn);
+}
+
 static int plan_ost(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_account *a,
 		    const cpuu_match *m, const cpuu_switch_opts *opts)
 {
-	if (!a->ost_path || !opts->new_ost_for_new_mailbox || same_mailbox(a, m))
+	if (!a->ost_path || !opts->new_ost_for_new_mailbox || same_mailbox(a, m) || at_target(a, m))
 		return CPUU_OK;
 	char *path = new_ost_path(a->ost_path, m->target_smtp);
 	if (!path)

@@ -1,0 +1,118 @@
+/* Update, Rollback and Cleanup of the Outlook profiles in one registry (a
+ * hive file offline). The three modes of the established tool
+ * (docs/update.md):
+ *   Update   for every selected profile and every Exchange account in it,
+ *            look the mailbox up; once switched, plan, back up, apply, mark.
+ *   Rollback restore every profile Update changed from what it kept.
+ *   Cleanup  drop what Update kept; afterwards Rollback has nothing to undo.
+ * All three are idempotent: running one twice changes nothing the second time. */
+#ifndef CPUU_UPDATE_H
+#define CPUU_UPDATE_H
+
+#include "cpuu/directory.h"
+#include "cpuu/plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cpuu_mode {
+	CPUU_MODE_UPDATE,
+	CPUU_MODE_ROLLBACK,
+	CPUU_MODE_CLEANUP
+} cpuu_mode;
+
+const char *cpuu_mode_name(cpuu_mode mode); /* "update", "rollback", "cleanup" */
+
+/* The established tool's exit status bit mask (kept so logon scripts work). */
+enum cpuu_exit_bits {
+	CPUU_EXIT_CANNOT_START = 0,
+	CPUU_EXIT_SUCCESS = 1,
+	CPUU_EXIT_NO_SWITCH_MSG = 2,
+	CPUU_EXIT_SWITCH_ERR = 4,
+	CPUU_EXIT_USER_ABORT = 8,
+	CPUU_EXIT_GLOBAL_ERR = 16,
+	CPUU_EXIT_CRASH = 32,
+	CPUU_EXIT_FAILED_TO_WRITE_LOG = 64,
+	CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR = 128,
+	CPUU_EXIT_FAILED_TO_COPY_LOG = 256,
+	CPUU_EXIT_INVALID_SWITCH_MSG = 512
+};
+
+/* Where correspondences come from (mapping file or live directory). lookup
+ * follows cpuu_mapping_lookup's contract: *match borrowed, *status set. */
+typedef struct cpuu_resolver {
+	int (*lookup)(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key);
+	void *ctx;
+} cpuu_resolver;
+
+typedef enum cpuu_outcome {
+	CPUU_OUTCOME_SWITCHED,         /* changed now */
+	CPUU_OUTCOME_PLANNED,          /* dry run: would change */
+	CPUU_OUTCOME_ALREADY_SWITCHED, /* switched earlier; nothing to change */
+	CPUU_OUTCOME_NOT_SWITCHED,     /* target known, mailbox not switched yet */
+	CPUU_OUTCOME_NO_MATCH,         /* no source object or no target */
+	CPUU_OUTCOME_AMBIGUOUS,        /* several candidates: never switched */
+	CPUU_OUTCOME_SKIPPED,          /* not selected (profile list, cached-mode rule) */
+	CPUU_OUTCOME_ERROR,            /* failed; nothing changed in that hive */
+	CPUU_OUTCOME_ROLLED_BACK,
+	CPUU_OUTCOME_NOTHING_TO_UNDO,
+	CPUU_OUTCOME_CLEANED
+} cpuu_outcome;
+
+const char *cpuu_outcome_name(cpuu_outcome o); /* "switched", "planned", ... */
+
+typedef struct cpuu_result {
+	char *user;
+	char *hive;
+	char *profile;      /* NULL for hive-wide records */
+	char *account;      /* the account's SMTP (or service UID), NULL for profile records */
+	cpuu_mode mode;
+	cpuu_outcome outcome;
+	size_t changes;     /* values changed (or planned in a dry run) */
+	char *message;      /* why, for people; NULL when nothing to say */
+	double duration_ms;
+} cpuu_result;
+
+typedef struct cpuu_results {
+	cpuu_result *items;
+	size_t count;
+	unsigned exit_mask;  /* enum cpuu_exit_bits */
+	char *plan_text;     /* dry run: the planned changes (cpuu_plan_format), else NULL */
+} cpuu_results;
+
+void cpuu_results_free(cpuu_results *r);
+/* One JSON object per line (docs/results.md). */
+int cpuu_results_to_jsonl(char **out, const cpuu_results *r);
+
+typedef enum cpuu_cached_rule {
+	CPUU_CACHED_ALL = 0,  /* cached-mode profiles are processed */
+	CPUU_CACHED_NONE,     /* only online profiles */
+	CPUU_CACHED_LISTED    /* cached ones only if the user is a listed remote user */
+} cpuu_cached_rule;
+
+typedef struct cpuu_run_opts {
+	cpuu_mode mode;
+	int dry_run;
+	const char *user;              /* name in result records; NULL: from the hive's folder */
+	const cpuu_strlist *profiles;  /* profile names to process; NULL or empty: all */
+	cpuu_cached_rule cached_rule;
+	int user_is_listed;            /* for CPUU_CACHED_LISTED */
+	const char *state_dir;         /* where backups live; NULL: "<hive>.cpuu" beside the hive */
+	cpuu_switch_opts switch_opts;
+} cpuu_run_opts;
+
+void cpuu_run_opts_init(cpuu_run_opts *opts);
+
+/* Runs one mode over a hive file. Returns CPUU_OK when the run itself worked
+ * (per-account failures are results with CPUU_OUTCOME_ERROR and the
+ * SWITCH_ERR bit); a hive that cannot be opened or written returns its error
+ * code, with one ERROR result and GLOBAL_ERR set in (*out)->exit_mask.
+ * *out is always set (free with cpuu_results_free) unless CPUU_ENOMEM. */
+int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
+		  const cpuu_resolver *resolver);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,298 @@
+/* Bulk offline runs: many hives, one worker process per core. Processes, not
+ * threads, so that a crash in one hive (a bug, a hostile file) ends only that
+ * worker: the parent records CRASH for the hive it was on and starts a new
+ * worker for the rest. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, const cpuu_run_opts *opts,
+		      const cpuu_resolver *resolver, int json)
+{
+	(void)hives_file; (void)users_dir; (void)workers; (void)opts; (void)resolver; (void)json;
+	fprintf(stderr, "cpuu: bulk runs are for the offline (Linux) build\n");
+	return CPUU_EXIT_GLOBAL_ERR;
+}
+#else
+#include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* State the workers share with the parent. */
+typedef struct shared {
+	size_t next;        /* next hive index to claim */
+	size_t done;        /* hives finished */
+	unsigned masks[];   /* exit bits per hive */
+} shared;
+
+typedef struct worker {
+	pid_t pid;
+	char *out_path;     /* its JSON lines */
+	long current;       /* hive being processed (-1 idle); read through a pipe-free file */
+} worker;
+
+static int list_push(cpuu_strlist *l, const char *s)
+{
+	return cpuu_strlist_add(l, s);
+}
+
+static int read_hive_list(cpuu_strlist *out, const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		fprintf(stderr, "cpuu: cannot read %s\n", file);
+		return -1;
+	}
+	char line[8192];
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		if (list_push(out, line)) {
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* DIR/<user>/NTUSER.DAT (any case), users in name order. */
+static int scan_users_dir(cpuu_strlist *out, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "cpuu: cannot read folder %s\n", dir);
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+		char *udir = malloc(n);
+		if (!udir)
+			break;
+		snprintf(udir, n, "%s/%s", dir, e->d_name);
+		DIR *u = opendir(udir);
+		struct dirent *f;
+		while (u && (f = readdir(u))) {
+			if (strcasecmp(f->d_name, "NTUSER.DAT"))
+				continue;
+			size_t m = strlen(udir) + strlen(f->d_name) + 2;
+			char *path = malloc(m);
+			if (path) {
+				snprintf(path, m, "%s/%s", udir, f->d_name);
+				list_push(out, path);
+				free(path);
+			}
+			break;
+		}
+		if (u)
+			closedir(u);
+		free(udir);
+	}
+	closedir(d);
+	if (out->count)
+		qsort(out->items, out->count, sizeof *out->items, cmp_str);
+	return 0;
+}
+
+static void worker_main(shared *sh, const cpuu_strlist *hives, const char *out_path, long *current_slot,
+			const cpuu_run_opts *opts, const cpuu_resolver *resolver)
+{
+	FILE *out = fopen(out_path, "a");
+	if (!out)
+		_exit(2);
+	for (;;) {
+		size_t i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_SEQ_CST);
+		if (i >= hives->count)
+			break;
+		__atomic_store_n(current_slot, (long)i, __ATOMIC_SEQ_CST);
+		cpuu_results *res = NULL;
+		cpuu_run_hive(&res, hives->items[i], opts, resolver);
+		char *text = NULL;
+		if (res && cpuu_results_to_jsonl(&text, res) == CPUU_OK) {
+			fputs(text, out);
+			fflush(out);
+		}
+		cpuu_free(text);
+		sh->masks[i] = res ? res->exit_mask : CPUU_EXIT_GLOBAL_ERR;
+		cpuu_results_free(res);
+		__atomic_store_n(current_slot, -1L, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
+	}
+	fclose(out);
+	_exit(0);
+}
+
+static void progress(size_t done, size_t total)
+{
+	int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
+	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "########################################",
+		width - filled, "", done, total);
+}
+
+static void count_outcomes(const char *path, size_t counts[], const char *const names[], size_t nnames)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[16384];
+	while (fgets(line, sizeof line, f)) {
+		const char *o = strstr(line, "\"outcome\":\"");
+		if (!o)
+			continue;
+		o += 11;
+		for (size_t k = 0; k < nnames; k++) {
+			size_t n = strlen(names[k]);
+			if (!strncmp(o, names[k], n) && o[n] == '"')
+				counts[k]++;
+		}
+	}
+	fclose(f);
+}
+
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworkers, const cpuu_run_opts *opts,
+		      const cpuu_resolver *resolver, int json)
+{
+	cpuu_strlist hives = { 0 };
+	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0) {
+		cpuu_strlist_free(&hives);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	if (hives.count == 0) {
+		fprintf(stderr, "cpuu: no hive to process\n");
+		return CPUU_EXIT_CANNOT_START;
+	}
+	if (nworkers <= 0)
+		nworkers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nworkers <= 0)
+		nworkers = 1;
+	if ((size_t)nworkers > hives.count)
+		nworkers = (int)hives.count;
+
+	size_t shsize = sizeof(shared) + hives.count * sizeof(unsigned) + (size_t)nworkers * sizeof(long);
+	shared *sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		cpuu_strlist_free(&hives);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	memset(sh, 0, shsize);
+	long *current = (long *)(void *)&sh->masks[hives.count];
+	char tmpl[] = "/tmp/cpuu-bulk-XXXXXX";
+	const char *tmpdir = mkdtemp(tmpl);
+	if (!tmpdir) {
+		munmap(sh, shsize);
+		cpuu_strlist_free(&hives);
+		return CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
+	}
+	worker *w = calloc((size_t)nworkers, sizeof *w);
+	unsigned mask = 0;
+	int tty = isatty(2) && !json;
+	fflush(stdout);
+	fflush(stderr);
+	for (int k = 0; w && k < nworkers; k++) {
+		w[k].out_path = malloc(strlen(tmpdir) + 32);
+		sprintf(w[k].out_path, "%s/worker-%d.jsonl", tmpdir, k);
+		current[k] = -1;
+		w[k].pid = fork();
+		if (w[k].pid == 0)
+			worker_main(sh, &hives, w[k].out_path, &current[k], opts, resolver);
+	}
+	int alive = nworkers;
+	while (w && alive > 0) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0) {
+			if (tty)
+				progress(__atomic_load_n(&sh->done, __ATOMIC_SEQ_CST), hives.count);
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (pid < 0)
+			break;
+		int k = 0;
+		while (k < nworkers && w[k].pid != pid)
+			k++;
+		if (k == nworkers)
+			continue;
+		alive--;
+		long cur = __atomic_load_n(&current[k], __ATOMIC_SEQ_CST);
+		int crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		if (crashed && cur >= 0) {
+			/* Record the crash for that hive, then carry on with a new worker. */
+			sh->masks[cur] = CPUU_EXIT_CRASH | CPUU_EXIT_SWITCH_ERR;
+			FILE *f = fopen(w[k].out_path, "a");
+			if (f) {
+				fprintf(f, "{\"user\":null,\"hive\":\"");
+				for (const char *p = hives.items[cur]; *p; p++)
+					fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : ((unsigned char)*p < 0x20 ? "?" : "%c"), *p);
+				fprintf(f, "\",\"profile\":null,\"account\":null,\"mode\":\"%s\",\"outcome\":\"error\","
+					   "\"changes\":0,\"message\":\"worker crashed (signal %d); hive left as it was\","
+					   "\"duration_ms\":0}\n",
+					cpuu_mode_name(opts->mode), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+				fclose(f);
+			}
+			__atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
+			current[k] = -1;
+			if (__atomic_load_n(&sh->next, __ATOMIC_SEQ_CST) < hives.count) {
+				w[k].pid = fork();
+				if (w[k].pid == 0)
+					worker_main(sh, &hives, w[k].out_path, &current[k], opts, resolver);
+				alive++;
+			}
+		}
+	}
+	if (tty) {
+		progress(sh->done, hives.count);
+		fputc('\n', stderr);
+	}
+	static const char *const names[] = { "switched", "planned", "already_switched", "not_switched", "no_match",
+					     "ambiguous", "skipped", "error", "rolled_back", "nothing_to_undo",
+					     "cleaned" };
+	size_t counts[sizeof names / sizeof names[0]] = { 0 };
+	for (int k = 0; w && k < nworkers; k++) {
+		if (json) {
+			FILE *f = fopen(w[k].out_path, "r");
+			char buf[65536];
+			size_t n;
+			while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+				fwrite(buf, 1, n, stdout);
+			if (f)
+				fclose(f);
+		}
+		count_outcomes(w[k].out_path, counts, names, sizeof names / sizeof names[0]);
+		unlink(w[k].out_path);
+		free(w[k].out_path);
+	}
+	rmdir(tmpdir);
+	for (size_t i = 0; i < hives.count; i++)
+		mask |= sh->masks[i];
+	FILE *summary = json ? stderr : stdout;
+	fprintf(summary, "%s: %zu hive%s, %d worker%s:", cpuu_mode_name(opts->mode), hives.count,
+		hives.count == 1 ? "" : "s", nworkers, nworkers == 1 ? "" : "s");
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (counts[k])
+			fprintf(summary, " %s=%zu", names[k], counts[k]);
+	fprintf(summary, "\n");
+	free(w);
+	munmap(sh, shsize);
+	cpuu_strlist_free(&hives);
+	return mask;
+}
+#endif

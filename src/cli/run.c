@@ -1,0 +1,201 @@
+/* cpuu update | rollback | cleanup: the three modes over one hive or many. */
+#include "cli.h"
+
+#include "cpuu/config.h"
+#include "cpuu/mapping.h"
+#include "cpuu/update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out, const char *mode)
+{
+	fprintf(out,
+		"usage: cpuu %s [--config cpuu.ini] [--mapping mapping.csv] --hive NTUSER.DAT\n"
+		"       cpuu %s ... --hives LIST | --users-dir DIR   (bulk: see 'Bulk runs' in the README)\n"
+		"options:\n"
+		"  --config FILE      configuration (docs/config.md)\n"
+		"  --mapping FILE     mapping CSV (overrides [Mapping] File)\n"
+		"  --hive FILE        one user's NTUSER.DAT\n"
+		"  --hives FILE       a file listing hive paths, one a line (bulk)\n"
+		"  --users-dir DIR    every DIR/<user>/NTUSER.DAT (bulk)\n"
+		"  --workers N        parallel workers in bulk runs (default: one per core)\n"
+		"  --user NAME        user name in the results (default: the hive's folder)\n"
+		"  --state-dir DIR    where backups are kept (default: <hive>.cpuu)\n"
+		"  --profiles NAME... only these profiles (default: [Profiles] Profiles)\n"
+		"  --dry-run          plan and show the changes, write nothing\n"
+		"  --json             result records as JSON lines on stdout\n"
+		"exit status: the bit mask in docs/exit-codes.md\n",
+		mode, mode);
+}
+
+static int mapping_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
+{
+	return cpuu_mapping_lookup(match, status, ctx, key);
+}
+
+static void print_results(const cpuu_results *r, int json)
+{
+	if (json) {
+		char *text = NULL;
+		if (cpuu_results_to_jsonl(&text, r) == CPUU_OK)
+			fputs(text, stdout);
+		cpuu_free(text);
+		return;
+	}
+	if (r->plan_text)
+		fputs(r->plan_text, stdout);
+	for (size_t i = 0; i < r->count; i++) {
+		const cpuu_result *x = &r->items[i];
+		printf("%s", x->user);
+		if (x->profile)
+			printf("  profile '%s'", x->profile);
+		if (x->account)
+			printf("  %s", x->account);
+		printf(": %s", cpuu_outcome_name(x->outcome));
+		if (x->changes)
+			printf(" (%zu change%s)", x->changes, x->changes == 1 ? "" : "s");
+		if (x->message)
+			printf(" - %s", x->message);
+		printf("\n");
+	}
+}
+
+static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
+{
+	const char *config_path = NULL, *mapping_path = NULL, *hive = NULL, *hives = NULL, *users_dir = NULL;
+	const char *user = NULL, *state_dir = NULL;
+	int json = 0, dry_run = 0, workers = 0;
+	cpuu_strlist profiles = { 0 };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int has = i + 1 < argc;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout, argv[0]);
+			return 0;
+		} else if (!strcmp(a, "--config") && has) {
+			config_path = argv[++i];
+		} else if (!strcmp(a, "--mapping") && has) {
+			mapping_path = argv[++i];
+		} else if (!strcmp(a, "--hive") && has) {
+			hive = argv[++i];
+		} else if (!strcmp(a, "--hives") && has) {
+			hives = argv[++i];
+		} else if (!strcmp(a, "--users-dir") && has) {
+			users_dir = argv[++i];
+		} else if (!strcmp(a, "--workers") && has) {
+			workers = atoi(argv[++i]);
+		} else if (!strcmp(a, "--user") && has) {
+			user = argv[++i];
+		} else if (!strcmp(a, "--state-dir") && has) {
+			state_dir = argv[++i];
+		} else if (!strcmp(a, "--user-dir") && has) {
+			++i; /* profile files (OST, caches): used by the file features */
+		} else if (!strcmp(a, "--profiles")) {
+			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+				if (cpuu_strlist_add(&profiles, argv[++i]))
+					return CLI_EXIT_ERROR;
+		} else if (!strcmp(a, "--dry-run")) {
+			dry_run = 1;
+		} else if (!strcmp(a, "--json")) {
+			json = 1;
+		} else {
+			fprintf(stderr, "cpuu %s: unknown or incomplete option '%s'\n", argv[0], a);
+			usage(stderr, argv[0]);
+			cpuu_strlist_free(&profiles);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+	}
+	if (!!hive + !!hives + !!users_dir != 1) {
+		fprintf(stderr, "cpuu %s: give exactly one of --hive, --hives, --users-dir\n", argv[0]);
+		cpuu_strlist_free(&profiles);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+
+	cpuu_config *cfg = NULL;
+	cpuu_mapping *map = NULL;
+	int rc = config_path ? cpuu_config_load(&cfg, config_path) : cpuu_config_new(&cfg);
+	if (rc) {
+		cli_fail();
+		cpuu_strlist_free(&profiles);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	const cpuu_strlist *warnings = cpuu_config_warnings(cfg);
+	for (size_t i = 0; warnings && i < warnings->count; i++)
+		fprintf(stderr, "cpuu: warning: %s\n", warnings->items[i]);
+
+	cpuu_run_opts opts;
+	cpuu_run_opts_init(&opts);
+	opts.mode = mode;
+	opts.dry_run = dry_run || cpuu_config_get_bool(cfg, "General", "DryRun");
+	opts.user = user;
+	opts.state_dir = state_dir ? state_dir : NULL;
+	const cpuu_strlist *cfg_profiles = cpuu_config_get_list(cfg, "Profiles", "Profiles");
+	if (profiles.count)
+		opts.profiles = &profiles;
+	else if (cfg_profiles && !(cfg_profiles->count == 1 && !strcmp(cfg_profiles->items[0], "all")))
+		opts.profiles = cfg_profiles;
+	const char *cached = cpuu_config_get_string(cfg, "Profiles", "CachedProfiles");
+	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
+			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
+
+	cpuu_resolver resolver = { mapping_lookup, NULL };
+	if (mode == CPUU_MODE_UPDATE) {
+		const char *file = mapping_path ? mapping_path : cpuu_config_get_string(cfg, "Mapping", "File");
+		if (!file) {
+			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping "
+					"(live directory lookups: 'cpuu map export' first)\n", argv[0]);
+			cpuu_config_free(cfg);
+			cpuu_strlist_free(&profiles);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+		if (cpuu_mapping_load(&map, file)) {
+			cli_fail();
+			cpuu_config_free(cfg);
+			cpuu_strlist_free(&profiles);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+		const cpuu_strlist *mw = cpuu_mapping_warnings(map);
+		for (size_t i = 0; mw && i < mw->count; i++)
+			fprintf(stderr, "cpuu: warning: %s: %s\n", file, mw->items[i]);
+		resolver.ctx = map;
+	}
+
+	unsigned mask;
+	if (hive) {
+		cpuu_results *res = NULL;
+		rc = cpuu_run_hive(&res, hive, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL);
+		if (res) {
+			print_results(res, json);
+			mask = res->exit_mask;
+		} else {
+			mask = CPUU_EXIT_GLOBAL_ERR;
+		}
+		if (rc)
+			fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+		cpuu_results_free(res);
+	} else {
+		mask = cli_run_bulk(hives, users_dir, workers, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL,
+				    json);
+	}
+	cpuu_mapping_free(map);
+	cpuu_config_free(cfg);
+	cpuu_strlist_free(&profiles);
+	return (int)mask;
+}
+
+int cli_cmd_update(int argc, char **argv)
+{
+	return cli_run_mode(argc, argv, CPUU_MODE_UPDATE);
+}
+
+int cli_cmd_rollback(int argc, char **argv)
+{
+	return cli_run_mode(argc, argv, CPUU_MODE_ROLLBACK);
+}
+
+int cli_cmd_cleanup(int argc, char **argv)
+{
+	return cli_run_mode(argc, argv, CPUU_MODE_CLEANUP);
+}

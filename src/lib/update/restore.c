@@ -1,0 +1,126 @@
+/* Rollback's core: make a registry subtree exactly what a .reg backup says,
+ * touching only the keys that differ (so keys the backup shares with the
+ * registry keep their identity, and unchanged keys are not rewritten). */
+#include "update/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Registry path of a backup key path ("HKEY_CURRENT_USER\\a\\b" -> "a\\b"). */
+static const char *reg_path(const char *doc_path)
+{
+	size_t n = strlen(UPD_ROOT_NAME);
+	if (!strncmp(doc_path, UPD_ROOT_NAME, n) && doc_path[n] == '\\')
+		return doc_path + n + 1;
+	return NULL;
+}
+
+static int doc_has_key(const cpuu_regtext *doc, const char *path)
+{
+	for (size_t i = 0; i < doc->nkeys; i++) {
+		const char *p = reg_path(doc->keys[i].path);
+		if (p && !cpuu_strcasecmp_ascii(p, path))
+			return 1;
+	}
+	return 0;
+}
+
+/* Collects every key path below (and including) path, parents first. */
+static int walk(cpuu_strlist *out, cpuu_reg *reg, const char *path)
+{
+	int rc = cpuu_strlist_push(out, path);
+	if (rc)
+		return rc;
+	cpuu_reg_key *k = NULL;
+	if ((rc = cpuu_reg_key_open(&k, reg, NULL, path)))
+		return rc;
+	cpuu_strlist sub = { 0 };
+	rc = cpuu_reg_key_subkeys(&sub, reg, k);
+	cpuu_reg_key_free(k);
+	for (size_t i = 0; !rc && i < sub.count; i++) {
+		char *child = cpuu_aprintf("%s\\%s", path, sub.items[i]);
+		rc = child ? walk(out, reg, child) : cpuu_error_oom();
+		free(child);
+	}
+	cpuu_strlist_free(&sub);
+	return rc;
+}
+
+static int values_equal(const cpuu_reg_value *cur, size_t ncur, const cpuu_regtext_key *want)
+{
+	if (ncur != want->nvalues)
+		return 0;
+	for (size_t i = 0; i < ncur; i++) {
+		const cpuu_regtext_value *w = &want->values[i];
+		if (strcmp(cur[i].name, w->name) || cur[i].type != w->type || cur[i].len != w->len ||
+		    (w->len && memcmp(cur[i].data, w->data, w->len)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Sets the key's values to exactly want's, in want's order. */
+static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *want, size_t *changes)
+{
+	cpuu_reg_key *k = NULL;
+	int rc = cpuu_reg_key_create(&k, reg, NULL, path);
+	if (rc)
+		return rc;
+	cpuu_reg_value *cur = NULL;
+	size_t n = 0;
+	rc = cpuu_reg_key_values(&cur, &n, reg, k);
+	if (!rc && !values_equal(cur, n, want)) {
+		(*changes)++;
+		/* Deleting all and setting in order keeps the backup's value order. */
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = cpuu_reg_value_delete(reg, k, cur[i].name);
+		for (size_t i = 0; !rc && i < want->nvalues; i++)
+			if (!want->values[i].delete_value)
+				rc = cpuu_reg_value_set(reg, k, want->values[i].name, want->values[i].type,
+							want->values[i].data, want->values[i].len);
+	}
+	cpuu_reg_values_free(cur, n);
+	cpuu_reg_key_free(k);
+	return rc;
+}
+
+int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, size_t *changes)
+{
+	*changes = 0;
+	if (doc->nkeys == 0)
+		return cpuu_error_set(CPUU_EINVALID, "backup holds no key");
+	for (size_t i = 0; i < doc->nkeys; i++)
+		if (!reg_path(doc->keys[i].path) || doc->keys[i].delete_key)
+			return cpuu_error_set(CPUU_EINVALID, "backup key [%s] is not a plain key under %s",
+					      doc->keys[i].path, UPD_ROOT_NAME);
+	const char *top = reg_path(doc->keys[0].path);
+
+	/* Keys that appeared since the backup go first (deepest last in the walk,
+	 * so deleting a parent takes its children; skip those already gone). */
+	cpuu_strlist now = { 0 };
+	cpuu_reg_key *k = NULL;
+	int rc = cpuu_reg_key_open(&k, reg, NULL, top);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		rc = CPUU_OK;
+	} else if (!rc) {
+		cpuu_reg_key_free(k);
+		rc = walk(&now, reg, top);
+	}
+	const char *deleted = NULL;
+	for (size_t i = 0; !rc && i < now.count; i++) {
+		const char *p = now.items[i];
+		size_t dl = deleted ? strlen(deleted) : 0;
+		if (deleted && !strncmp(p, deleted, dl) && p[dl] == '\\')
+			continue;
+		if (doc_has_key(doc, p))
+			continue;
+		rc = cpuu_reg_key_delete(reg, NULL, p);
+		deleted = p;
+		(*changes)++;
+	}
+	for (size_t i = 0; !rc && i < doc->nkeys; i++)
+		rc = sync_values(reg, reg_path(doc->keys[i].path), &doc->keys[i], changes);
+	cpuu_strlist_free(&now);
+	return rc;
+}

@@ -1,0 +1,103 @@
+/* Result records: one per user, profile and account, as JSON lines. */
+#include "update/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const mode_names[] = { "update", "rollback", "cleanup" };
+static const char *const outcome_names[] = {
+	"switched", "planned", "already_switched", "not_switched", "no_match", "ambiguous",
+	"skipped", "error", "rolled_back", "nothing_to_undo", "cleaned"
+};
+
+const char *cpuu_mode_name(cpuu_mode mode)
+{
+	return (unsigned)mode < sizeof mode_names / sizeof mode_names[0] ? mode_names[mode] : "unknown";
+}
+
+const char *cpuu_outcome_name(cpuu_outcome o)
+{
+	return (unsigned)o < sizeof outcome_names / sizeof outcome_names[0] ? outcome_names[o] : "unknown";
+}
+
+unsigned upd_outcome_bits(cpuu_outcome o)
+{
+	switch (o) {
+	case CPUU_OUTCOME_SWITCHED:
+	case CPUU_OUTCOME_PLANNED:
+	case CPUU_OUTCOME_ALREADY_SWITCHED:
+	case CPUU_OUTCOME_ROLLED_BACK:
+	case CPUU_OUTCOME_CLEANED:
+		return CPUU_EXIT_SUCCESS;
+	case CPUU_OUTCOME_NOT_SWITCHED:
+		return CPUU_EXIT_NO_SWITCH_MSG;
+	case CPUU_OUTCOME_ERROR:
+	case CPUU_OUTCOME_AMBIGUOUS:
+		return CPUU_EXIT_SWITCH_ERR;
+	default:
+		return 0;
+	}
+}
+
+cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *profile, const char *account,
+			    cpuu_outcome outcome, size_t changes, const char *message)
+{
+	cpuu_result *grown = realloc(r->items, (r->count + 1) * sizeof *grown);
+	if (!grown)
+		return NULL;
+	r->items = grown;
+	cpuu_result *res = &grown[r->count];
+	memset(res, 0, sizeof *res);
+	res->user = cpuu_strdup(run->user);
+	res->hive = cpuu_strdup(run->hive);
+	res->profile = cpuu_strdup(profile);
+	res->account = cpuu_strdup(account);
+	res->message = cpuu_strdup(message);
+	res->mode = run->opts->mode;
+	res->outcome = outcome;
+	res->changes = changes;
+	r->count++;
+	r->exit_mask |= upd_outcome_bits(outcome);
+	return res;
+}
+
+void cpuu_results_free(cpuu_results *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		cpuu_result *x = &r->items[i];
+		free(x->user);
+		free(x->hive);
+		free(x->profile);
+		free(x->account);
+		free(x->message);
+	}
+	free(r->items);
+	free(r->plan_text);
+	free(r);
+}
+
+int cpuu_results_to_jsonl(char **out, const cpuu_results *r)
+{
+	cpuu_buf b = { 0 };
+	for (size_t i = 0; i < r->count; i++) {
+		const cpuu_result *x = &r->items[i];
+		cpuu_buf_puts(&b, "{\"user\":");
+		cpuu_buf_json_string(&b, x->user);
+		cpuu_buf_puts(&b, ",\"hive\":");
+		cpuu_buf_json_string(&b, x->hive);
+		cpuu_buf_puts(&b, ",\"profile\":");
+		cpuu_buf_json_string(&b, x->profile);
+		cpuu_buf_puts(&b, ",\"account\":");
+		cpuu_buf_json_string(&b, x->account);
+		cpuu_buf_printf(&b, ",\"mode\":\"%s\",\"outcome\":\"%s\",\"changes\":%zu,\"message\":",
+				cpuu_mode_name(x->mode), cpuu_outcome_name(x->outcome), x->changes);
+		cpuu_buf_json_string(&b, x->message);
+		cpuu_buf_printf(&b, ",\"duration_ms\":%.3f}\n", x->duration_ms);
+	}
+	if (r->count == 0)
+		cpuu_buf_puts(&b, "");
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}

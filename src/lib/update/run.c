@@ -1,0 +1,383 @@
+/* The three modes over one hive: Update, Rollback, Cleanup. */
+#include "update/internal.h"
+
+#include "cpuu/profile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void cpuu_run_opts_init(cpuu_run_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->mode = CPUU_MODE_UPDATE;
+	cpuu_switch_opts_init(&opts->switch_opts);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* "/profiles/alice/NTUSER.DAT" -> "alice": offline hives sit in the user's folder. */
+static char *user_from_hive(const char *hive)
+{
+	const char *end = strrchr(hive, '/');
+	if (!end || end == hive)
+		return cpuu_strdup(hive);
+	const char *start = end - 1;
+	while (start > hive && start[-1] != '/')
+		start--;
+	return cpuu_strndup(start, (size_t)(end - start));
+}
+
+static int profile_selected(const cpuu_run_opts *o, const cpuu_profile *p)
+{
+	if (!o->profiles || o->profiles->count == 0)
+		return 1;
+	for (size_t i = 0; i < o->profiles->count; i++)
+		if (!cpuu_strcasecmp_ascii(o->profiles->items[i], p->name))
+			return 1;
+	return 0;
+}
+
+static int profile_cached(const cpuu_profile *p)
+{
+	for (size_t i = 0; i < p->naccounts; i++)
+		if (p->accounts[i].kind == CPUU_ACCOUNT_EXCHANGE && p->accounts[i].cached == 1)
+			return 1;
+	return 0;
+}
+
+static const char *account_label(const cpuu_account *a)
+{
+	return a->smtp ? a->smtp : a->legacy_dn ? a->legacy_dn : a->service_uid ? a->service_uid : "?";
+}
+
+static char *marker_name(const cpuu_profile *p, const cpuu_account *a)
+{
+	return cpuu_aprintf("%s|%s", p->name, a->service_uid ? a->service_uid : "");
+}
+
+/* Looks the mailbox up by every identity the profile gives, the source
+ * identity of an earlier switch first. Ambiguity anywhere wins: such a user
+ * is never switched. */
+static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const char *marker_src,
+			    const cpuu_match **out, const char **why)
+{
+	const char *keys[] = { marker_src, a->legacy_dn, a->smtp, a->mailbox_guid };
+	int no_target = 0;
+	*out = NULL;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (!keys[i])
+			continue;
+		const cpuu_match *m = NULL;
+		cpuu_lookup_status st = CPUU_LOOKUP_NO_SOURCE;
+		if (run->resolver->lookup(run->resolver->ctx, &m, &st, keys[i]) != CPUU_OK) {
+			cpuu_error_clear();
+			continue;
+		}
+		if (st == CPUU_LOOKUP_AMBIGUOUS) {
+			*why = "ambiguous correspondence: several source or target objects match";
+			return CPUU_OUTCOME_AMBIGUOUS;
+		}
+		if (st == CPUU_LOOKUP_NO_TARGET)
+			no_target = 1;
+		if (st == CPUU_LOOKUP_FOUND && m) {
+			*out = m;
+			if (!m->switched) {
+				*why = "not switched yet";
+				return CPUU_OUTCOME_NOT_SWITCHED;
+			}
+			return CPUU_OUTCOME_SWITCHED;
+		}
+	}
+	*why = no_target ? "source mailbox has no target correspondence" : "mailbox not found in the correspondence";
+	return CPUU_OUTCOME_NO_MATCH;
+}
+
+/* Keeps the profile as it was before cpuu's first change to it. */
+static int ensure_backup(upd_run *run, const cpuu_profile *p)
+{
+	char *existing = NULL;
+	int rc = upd_state_get(&existing, run->reg, UPD_BACKUPS_KEY, p->name);
+	if (rc || existing) {
+		free(existing);
+		return rc;
+	}
+	char *file = upd_backup_file_name(p->name);
+	char *full = file ? cpuu_aprintf("%s/%s", run->state_dir, file) : NULL;
+	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", p->path);
+	cpuu_regtext *doc = NULL;
+	cpuu_reg_key *k = NULL;
+	if (!file || !full || !prefix)
+		rc = cpuu_error_oom();
+	if (!rc)
+		rc = upd_mkdir(run->state_dir);
+	if (!rc)
+		rc = cpuu_reg_key_open(&k, run->reg, NULL, p->path);
+	if (!rc)
+		rc = cpuu_regtext_export(&doc, run->reg, k, prefix);
+	if (!rc)
+		rc = cpuu_regtext_write_file(full, doc);
+	if (!rc)
+		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, p->name, file);
+	if (rc)
+		cpuu_error_prefix("backing up profile '%s'", p->name);
+	cpuu_regtext_free(doc);
+	cpuu_reg_key_free(k);
+	free(prefix);
+	free(full);
+	free(file);
+	return rc;
+}
+
+static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *p, const cpuu_account *a)
+{
+	double t0 = now_ms();
+	char *mname = marker_name(p, a);
+	char *marker_src = NULL;
+	cpuu_plan *plan = NULL;
+	const cpuu_match *m = NULL;
+	const char *why = NULL;
+	cpuu_outcome outcome;
+	size_t changes = 0;
+	char *msg = NULL;
+
+	int rc = mname ? upd_state_get(&marker_src, run->reg, UPD_SWITCHED_KEY, mname) : cpuu_error_oom();
+	if (rc)
+		goto fail;
+	outcome = resolve(run, a, marker_src, &m, &why);
+	if (outcome != CPUU_OUTCOME_SWITCHED)
+		goto done;
+	why = NULL;
+	/* The marker is committed with the OST change: once it exists, the OST
+	 * was already pointed at the target. */
+	cpuu_switch_opts sw = run->opts->switch_opts;
+	if (marker_src)
+		sw.new_ost_for_new_mailbox = 0;
+	if ((rc = cpuu_plan_new(&plan)) || (rc = cpuu_plan_switch_account(plan, run->reg, p, a, m, &sw)))
+		goto fail;
+	changes = cpuu_plan_count(plan);
+	if (changes == 0) {
+		outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
+		why = "already switched; nothing to change";
+		goto done;
+	}
+	if (run->opts->dry_run) {
+		char *text = NULL;
+		if ((rc = cpuu_plan_format(&text, plan)))
+			goto fail;
+		char *joined = cpuu_aprintf("%s; profile '%s', account %s\n%s\n", res->plan_text ? res->plan_text : "",
+					    p->name, account_label(a), text);
+		free(text);
+		free(res->plan_text);
+		res->plan_text = joined;
+		outcome = CPUU_OUTCOME_PLANNED;
+		goto done;
+	}
+	if ((rc = ensure_backup(run, p)) || (rc = cpuu_plan_apply(run->reg, plan)) ||
+	    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, mname,
+				m->source_legacy_dn ? m->source_legacy_dn : a->legacy_dn ? a->legacy_dn : "")))
+		goto fail;
+	outcome = CPUU_OUTCOME_SWITCHED;
+	goto done;
+fail:
+	outcome = CPUU_OUTCOME_ERROR;
+	changes = 0;
+	msg = cpuu_strdup(cpuu_error_last()->message);
+	why = msg;
+done:;
+	cpuu_result *r = upd_result_add(res, run, p->name, account_label(a), outcome, changes, why);
+	if (r)
+		r->duration_ms = now_ms() - t0;
+	free(msg);
+	free(marker_src);
+	free(mname);
+	cpuu_plan_free(plan);
+}
+
+static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
+{
+	for (size_t i = 0; i < set->nprofiles; i++) {
+		const cpuu_profile *p = &set->profiles[i];
+		if (!profile_selected(run->opts, p)) {
+			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "profile not selected");
+			continue;
+		}
+		int cached = profile_cached(p);
+		if (cached && (run->opts->cached_rule == CPUU_CACHED_NONE ||
+			       (run->opts->cached_rule == CPUU_CACHED_LISTED && !run->opts->user_is_listed))) {
+			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0,
+				       "cached-mode profile not selected by the configuration");
+			continue;
+		}
+		size_t before = res->count;
+		for (size_t j = 0; j < p->naccounts; j++)
+			if (p->accounts[j].kind == CPUU_ACCOUNT_EXCHANGE)
+				update_account(run, res, p, &p->accounts[j]);
+		if (res->count == before)
+			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "no Exchange account");
+	}
+}
+
+/* A backup file name read back from the registry is data: a bare file name
+ * of our own shape or nothing. */
+static int safe_file_name(const char *f)
+{
+	if (!f || !*f || strstr(f, ".."))
+		return 0;
+	for (const char *p = f; *p; p++)
+		if (*p == '/' || *p == '\\' || *p == ':')
+			return 0;
+	return 1;
+}
+
+static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlist *to_unlink)
+{
+	cpuu_strlist names = { 0 };
+	int cleanup = run->opts->mode == CPUU_MODE_CLEANUP;
+	if (upd_state_names(&names, run->reg, UPD_BACKUPS_KEY)) {
+		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+		return;
+	}
+	if (names.count == 0)
+		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_NOTHING_TO_UNDO, 0,
+			       cleanup ? "no backup to clean up" : "nothing to undo");
+	for (size_t i = 0; i < names.count; i++) {
+		double t0 = now_ms();
+		const char *profile = names.items[i];
+		char *file = NULL, *full = NULL;
+		cpuu_regtext *doc = NULL;
+		size_t changes = 0;
+		int rc = upd_state_get(&file, run->reg, UPD_BACKUPS_KEY, profile);
+		if (!rc && !safe_file_name(file))
+			rc = cpuu_error_set(CPUU_EINVALID, "backup entry of profile '%s' is not a plain file name", profile);
+		if (!rc && !(full = cpuu_aprintf("%s/%s", run->state_dir, file)))
+			rc = cpuu_error_oom();
+		if (!rc && !cleanup && !run->opts->dry_run) {
+			rc = cpuu_regtext_read_file(&doc, full);
+			if (!rc)
+				rc = upd_restore_subtree(run->reg, doc, &changes);
+			cpuu_strlist markers = { 0 };
+			if (!rc)
+				rc = upd_state_names(&markers, run->reg, UPD_SWITCHED_KEY);
+			size_t plen = strlen(profile);
+			for (size_t j = 0; !rc && j < markers.count; j++)
+				if (!strncmp(markers.items[j], profile, plen) && markers.items[j][plen] == '|')
+					rc = upd_state_delete(run->reg, UPD_SWITCHED_KEY, markers.items[j]);
+			cpuu_strlist_free(&markers);
+		}
+		if (!rc && !run->opts->dry_run)
+			rc = upd_state_delete(run->reg, UPD_BACKUPS_KEY, profile);
+		if (!rc && cleanup && !run->opts->dry_run)
+			rc = cpuu_strlist_push(to_unlink, full);
+		cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
+			       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED
+			       : cleanup ? CPUU_OUTCOME_CLEANED : CPUU_OUTCOME_ROLLED_BACK;
+		cpuu_result *r = upd_result_add(res, run, profile, NULL, o, changes,
+						rc ? cpuu_error_last()->message
+						   : cleanup ? "backup dropped; no rollback from now on" : NULL);
+		if (r)
+			r->duration_ms = now_ms() - t0;
+		cpuu_regtext_free(doc);
+		free(full);
+		free(file);
+	}
+	cpuu_strlist_free(&names);
+	if (!run->opts->dry_run && upd_state_prune(run->reg))
+		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+}
+
+/* A failed commit leaves the hive as it was: what looked done is not. */
+static void commit_failed(cpuu_results *res, const char *message)
+{
+	res->exit_mask = 0;
+	for (size_t i = 0; i < res->count; i++) {
+		cpuu_result *r = &res->items[i];
+		if (r->outcome == CPUU_OUTCOME_SWITCHED || r->outcome == CPUU_OUTCOME_ROLLED_BACK ||
+		    r->outcome == CPUU_OUTCOME_CLEANED) {
+			r->outcome = CPUU_OUTCOME_ERROR;
+			r->changes = 0;
+			free(r->message);
+			r->message = cpuu_strdup(message);
+		}
+		res->exit_mask |= upd_outcome_bits(r->outcome);
+	}
+}
+
+static int hive_failed(cpuu_results *res, upd_run *run, int rc)
+{
+	upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+	res->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
+	return rc;
+}
+
+int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
+		  const cpuu_resolver *resolver)
+{
+	cpuu_results *res = calloc(1, sizeof *res);
+	*out = res;
+	if (!res)
+		return cpuu_error_oom();
+	upd_run run = { .opts = opts, .resolver = resolver, .hive = hive_path };
+	run.user = opts->user ? cpuu_strdup(opts->user) : user_from_hive(hive_path);
+	run.state_dir = opts->state_dir ? cpuu_strdup(opts->state_dir) : cpuu_aprintf("%s.cpuu", hive_path);
+	if (!run.user || !run.state_dir) {
+		free(run.user);
+		free(run.state_dir);
+		return cpuu_error_oom();
+	}
+	if (opts->mode == CPUU_MODE_UPDATE && !resolver) {
+		free(run.user);
+		free(run.state_dir);
+		return cpuu_error_set(CPUU_EINVALID, "update needs a correspondence source");
+	}
+	cpuu_profile_set *set = NULL;
+	cpuu_strlist to_unlink = { 0 };
+	double t0 = now_ms();
+	int rc = cpuu_reg_open_hive(&run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
+	if (rc) {
+		rc = hive_failed(res, &run, rc);
+		goto out;
+	}
+	if (opts->mode == CPUU_MODE_UPDATE) {
+		if ((rc = cpuu_profiles_load(&set, run.reg))) {
+			rc = hive_failed(res, &run, rc);
+			goto out;
+		}
+		run_update(&run, res, set);
+	} else {
+		run_rollback_or_cleanup(&run, res, &to_unlink);
+	}
+	if (!opts->dry_run && cpuu_reg_dirty(run.reg)) {
+		cpuu_reg_commit_opts copts = { .no_backup = 1 };
+		if ((rc = cpuu_reg_commit(run.reg, &copts))) {
+			char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
+			commit_failed(res, msg ? msg : "not written");
+			free(msg);
+			rc = hive_failed(res, &run, rc);
+			goto out;
+		}
+	}
+	/* Backups go only once the hive no longer points at them. */
+	for (size_t i = 0; i < to_unlink.count; i++)
+		if (unlink(to_unlink.items[i]) != 0 && errno != ENOENT)
+			upd_result_add(res, &run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, "could not remove a backup file");
+	if (opts->mode == CPUU_MODE_CLEANUP)
+		rmdir(run.state_dir); /* only succeeds when empty, which is what we want */
+out:
+	if (res->count && res->items[res->count - 1].duration_ms == 0)
+		res->items[res->count - 1].duration_ms = now_ms() - t0;
+	cpuu_strlist_free(&to_unlink);
+	cpuu_profile_set_free(set);
+	cpuu_reg_free(run.reg);
+	free(run.user);
+	free(run.state_dir);
+	return rc;
+}

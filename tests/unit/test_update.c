@@ -1,0 +1,440 @@
+/* Update / Rollback / Cleanup over fixture profiles in blank and real hives. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cpuu/mapping.h"
+#include "cpuu/profile.h"
+#include "cpuu/regtext.h"
+#include "cpuu/update.h"
+#include "fixture.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+#define TRG_AG "/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+
+static const char fixture_text[] =
+	"[profile Outlook]\nversion = 16.0\ndefault = yes\n"
+	"[exchange]\ndisplay_name = Alice Example\nsmtp = alice@source.example\n"
+	"legacy_dn = " SRC_AG "alice\nmailbox_guid = 11111111-2222-4333-8444-555555555555\ncached = yes\n"
+	"ost = C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\alice@source.example.ost\n"
+	"lkg_autodiscover = https://autodiscover.source.example/autodiscover/autodiscover.xml\n"
+	"[exchange]\ndisplay_name = Bob Second\nsmtp = bob@source.example\n"
+	"legacy_dn = " SRC_AG "bob\nmailbox_guid = 22222222-2222-4333-8444-555555555555\ncached = no\n"
+	"[pst]\npath = C:\\Users\\alice\\Documents\\Archive.pst\ndisplay_name = Archive\n"
+	"[profile Old]\nversion = 15.0\nstrings = string8\n"
+	"[exchange]\ndisplay_name = carol@source.example\nsmtp = carol@source.example\n"
+	"legacy_dn = " SRC_AG "carol\nmailbox_guid = 33333333-2222-4333-8444-555555555555\ncached = yes\n"
+	"ost = C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\carol.ost\n";
+
+static const char mapping_header[] =
+	"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
+	"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n";
+
+static const char mapping_rows[] =
+	SRC_AG "alice,alice@source.example,11111111-2222-4333-8444-555555555555,," TRG_AG
+	"alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,"
+	"aaaaaaaa-2222-4333-8444-555555555555@target.example,true\n"
+	SRC_AG "bob,bob@source.example,22222222-2222-4333-8444-555555555555,," TRG_AG
+	"bob,bob@target.example,bbbbbbbb-2222-4333-8444-555555555555,Bob Second,onprem,"
+	"bbbbbbbb-2222-4333-8444-555555555555@target.example,false\n"
+	SRC_AG "carol,carol@source.example,33333333-2222-4333-8444-555555555555,,"
+	",carol@target.onmicrosoft.com,,Carol,online,,true\n";
+
+typedef struct env {
+	char *dir;
+	char *hive;
+	char *state;
+	cpuu_mapping *map;
+	cpuu_resolver resolver;
+} env;
+
+static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
+{
+	return cpuu_mapping_lookup(m, st, ctx, key);
+}
+
+/* A hive with the fixture profiles: blank, or a copy of a real hive. */
+static void env_setup(env *e, const char *real_base, const char *extra_rows)
+{
+	memset(e, 0, sizeof *e);
+	e->dir = test_tmpdir("update");
+	assert_non_null(e->dir);
+	e->hive = test_path(e->dir, "NTUSER.DAT");
+	e->state = test_path(e->dir, "state");
+	if (real_base)
+		assert_int_equal(test_copy_file(real_base, e->hive), 0);
+	else
+		assert_int_equal(cpuu_hive_create_blank(e->hive, NULL), CPUU_OK);
+	cpuu_reg *reg = NULL;
+	cpuu_fixture *f = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e->hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)), CPUU_OK);
+	assert_int_equal(cpuu_fixture_apply(reg, f), CPUU_OK);
+	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
+	cpuu_fixture_free(f);
+	cpuu_reg_free(reg);
+
+	char csv[8192];
+	snprintf(csv, sizeof csv, "%s%s%s", mapping_header, mapping_rows, extra_rows ? extra_rows : "");
+	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
+	e->resolver.lookup = lookup;
+	e->resolver.ctx = e->map;
+}
+
+static void env_teardown(env *e)
+{
+	cpuu_mapping_free(e->map);
+	free(e->hive);
+	free(e->state);
+	test_tmpdir_remove(e->dir);
+}
+
+static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
+{
+	cpuu_run_opts o;
+	cpuu_run_opts_init(&o);
+	o.mode = mode;
+	o.dry_run = dry_run;
+	o.user = "alice";
+	o.state_dir = e->state;
+	cpuu_results *r = NULL;
+	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+	if (rc)
+		fprintf(stderr, "run: %s\n", cpuu_error_last()->message);
+	assert_int_equal(rc, CPUU_OK);
+	unsigned mask = r->exit_mask;
+	if (keep)
+		*keep = r;
+	else
+		cpuu_results_free(r);
+	return mask;
+}
+
+static const cpuu_result *find(const cpuu_results *r, const char *profile, const char *account)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].profile && !strcmp(r->items[i].profile, profile) &&
+		    ((!account && !r->items[i].account) ||
+		     (account && r->items[i].account && !strcmp(r->items[i].account, account))))
+			return &r->items[i];
+	fail_msg("no result for %s / %s", profile, account ? account : "-");
+	return NULL;
+}
+
+/* A subtree (NULL: the whole hive) as .reg text: what "byte-identical" is
+ * checked against. */
+static char *dump_at(const char *hive, const char *subkey)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *root = NULL;
+	cpuu_regtext *doc = NULL;
+	char *text = NULL;
+	size_t len;
+	char prefix[512];
+	snprintf(prefix, sizeof prefix, "HKEY_CURRENT_USER%s%s", subkey ? "\\" : "", subkey ? subkey : "");
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	if (subkey)
+		assert_int_equal(cpuu_reg_key_open(&root, reg, NULL, subkey), CPUU_OK);
+	else
+		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
+	assert_int_equal(cpuu_regtext_export(&doc, reg, root, prefix), CPUU_OK);
+	assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
+	cpuu_regtext_free(doc);
+	cpuu_reg_key_free(root);
+	cpuu_reg_free(reg);
+	return text;
+}
+
+static char *dump(const char *hive)
+{
+	return dump_at(hive, NULL);
+}
+
+static const cpuu_account *account_by_uid(const cpuu_profile_set *set, const char *profile, const char *smtp_before,
+					  const char *uid)
+{
+	(void)smtp_before;
+	for (size_t i = 0; i < set->nprofiles; i++) {
+		if (strcmp(set->profiles[i].name, profile))
+			continue;
+		for (size_t j = 0; j < set->profiles[i].naccounts; j++)
+			if (set->profiles[i].accounts[j].service_uid &&
+			    !strcmp(set->profiles[i].accounts[j].service_uid, uid))
+				return &set->profiles[i].accounts[j];
+	}
+	fail_msg("no account %s in %s", uid, profile);
+	return NULL;
+}
+
+static cpuu_profile_set *load(const char *hive)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_profile_set *set = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	int rc = cpuu_profiles_load(&set, reg);
+	if (rc)
+		fprintf(stderr, "load: %s\n", cpuu_error_last()->message);
+	assert_int_equal(rc, CPUU_OK);
+	cpuu_reg_free(reg);
+	return set;
+}
+
+static void test_update_switches_switched_accounts_only(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	cpuu_profile_set *before = load(e.hive);
+	/* Remember the service UIDs: the identity values are what changes. */
+	char alice_uid[33], bob_uid[33], carol_uid[33];
+	snprintf(alice_uid, sizeof alice_uid, "%s", before->profiles[0].accounts[0].service_uid);
+	snprintf(bob_uid, sizeof bob_uid, "%s", before->profiles[0].accounts[1].service_uid);
+	const cpuu_profile *old = !strcmp(before->profiles[0].name, "Old") ? &before->profiles[0] : &before->profiles[1];
+	snprintf(carol_uid, sizeof carol_uid, "%s", old->accounts[0].service_uid);
+	if (!strcmp(before->profiles[0].name, "Old")) {
+		snprintf(alice_uid, sizeof alice_uid, "%s", before->profiles[1].accounts[0].service_uid);
+		snprintf(bob_uid, sizeof bob_uid, "%s", before->profiles[1].accounts[1].service_uid);
+	}
+	cpuu_profile_set_free(before);
+
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_true(find(r, "Outlook", "alice@source.example")->changes > 5);
+	assert_int_equal(find(r, "Outlook", "bob@source.example")->outcome, CPUU_OUTCOME_NOT_SWITCHED);
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	cpuu_results_free(r);
+
+	cpuu_profile_set *after = load(e.hive);
+	const cpuu_account *alice = account_by_uid(after, "Outlook", NULL, alice_uid);
+	assert_string_equal(alice->legacy_dn, TRG_AG "alice");
+	assert_string_equal(alice->smtp, "alice@target.example");
+	assert_string_equal(alice->home_server, "aaaaaaaa-2222-4333-8444-555555555555@target.example");
+	assert_string_equal(alice->mailbox_guid, "aaaaaaaa-2222-4333-8444-555555555555");
+	assert_string_equal(alice->server_dn,
+			    "/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/"
+			    "cn=aaaaaaaa-2222-4333-8444-555555555555@target.example");
+	/* A different mailbox: a new OST beside the old one. */
+	assert_string_equal(alice->ost_path, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\alice@target.example.ost");
+	assert_int_equal(alice->cached, 1);
+	const cpuu_account *bob = account_by_uid(after, "Outlook", NULL, bob_uid);
+	assert_string_equal(bob->legacy_dn, SRC_AG "bob");
+	assert_string_equal(bob->smtp, "bob@source.example");
+	/* Exchange Online: an Autodiscover-only account on the target address. */
+	const cpuu_account *carol = account_by_uid(after, "Old", NULL, carol_uid);
+	assert_string_equal(carol->smtp, "carol@target.onmicrosoft.com");
+	assert_null(carol->legacy_dn);
+	assert_null(carol->home_server);
+	assert_string_equal(carol->display_name, "carol@target.onmicrosoft.com");
+	cpuu_profile_set_free(after);
+
+	/* A second run changes nothing, not a byte. */
+	char *copy = test_path(e.dir, "after-first-run.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	assert_int_equal(find(r, "Old", "carol@target.onmicrosoft.com")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, e.hive));
+	free(copy);
+	env_teardown(&e);
+}
+
+static void check_rollback_exact(const char *real_base)
+{
+	env e;
+	env_setup(&e, real_base, NULL);
+	char *original = dump(e.hive);
+	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS, CPUU_EXIT_SUCCESS);
+	char *switched = dump(e.hive);
+	assert_string_not_equal(original, switched);
+
+	cpuu_results *r = NULL;
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find(r, "Outlook", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	assert_int_equal(find(r, "Old", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	cpuu_results_free(r);
+	char *restored = dump(e.hive);
+	assert_string_equal(original, restored);
+
+	/* Twice is safe: nothing left to undo, and the file is not touched. */
+	char *copy = test_path(e.dir, "after-rollback.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_CANNOT_START);
+	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_NOTHING_TO_UNDO);
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, e.hive));
+	free(copy);
+	free(original);
+	free(switched);
+	free(restored);
+	env_teardown(&e);
+}
+
+static void test_rollback_restores_exactly(void **state)
+{
+	(void)state;
+	check_rollback_exact(NULL);
+}
+
+static void test_rollback_exact_in_real_hives(void **state)
+{
+	(void)state;
+	const char *names[] = { "win7pro-NTUSER.DAT", "win81-NTUSER.DAT" };
+	int ran = 0;
+	for (size_t i = 0; i < 2; i++) {
+		char *p = test_real_hive(names[i]);
+		if (!p)
+			continue;
+		check_rollback_exact(p);
+		free(p);
+		ran++;
+	}
+	if (!ran)
+		skip();
+}
+
+static void test_cleanup_drops_backups(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	/* Cleanup drops cpuu's backup index; the profiles stay as switched. */
+	char *switched = dump_at(e.hive, "Software\\Microsoft\\Office");
+	cpuu_results *r = NULL;
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find(r, "Outlook", NULL)->outcome, CPUU_OUTCOME_CLEANED);
+	cpuu_results_free(r);
+	/* The backups are gone with the state folder... */
+	assert_int_not_equal(access(e.state, F_OK), 0);
+	/* ...so Rollback has nothing to undo, and Cleanup twice is harmless. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_CANNOT_START);
+	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_NOTHING_TO_UNDO);
+	cpuu_results_free(r);
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
+	char *after = dump_at(e.hive, "Software\\Microsoft\\Office");
+	assert_string_equal(switched, after);
+	/* The switch markers survive Cleanup: Update still knows its work. */
+	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, &r), CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	cpuu_results_free(r);
+	free(switched);
+	free(after);
+	env_teardown(&e);
+}
+
+static void test_dry_run_writes_nothing(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *copy = test_path(e.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	cpuu_results *r = NULL;
+	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 1, &r), CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_PLANNED);
+	assert_non_null(r->plan_text);
+	assert_non_null(strstr(r->plan_text, "+\"001f6603\"=\"" TRG_AG "alice\""));
+	assert_non_null(strstr(r->plan_text, "-\"001f664a\""));
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, e.hive));
+	assert_int_not_equal(access(e.state, F_OK), 0);
+	free(copy);
+	env_teardown(&e);
+}
+
+static void test_ambiguous_is_never_switched(void **state)
+{
+	(void)state;
+	env e;
+	/* A second row claiming alice's SMTP address makes her ambiguous. */
+	env_setup(&e, NULL,
+		  "/o=Other/cn=Recipients/cn=x,alice@source.example,,," TRG_AG "x,x@target.example,,,onprem,,true\n");
+	char *copy = test_path(e.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_AMBIGUOUS);
+	cpuu_results_free(r);
+	/* carol was still switched, alice's values are untouched. */
+	cpuu_profile_set *set = load(e.hive);
+	for (size_t i = 0; i < set->nprofiles; i++)
+		for (size_t j = 0; j < set->profiles[i].naccounts; j++)
+			if (set->profiles[i].accounts[j].legacy_dn &&
+			    strstr(set->profiles[i].accounts[j].legacy_dn, "cn=alice"))
+				assert_string_equal(set->profiles[i].accounts[j].legacy_dn, SRC_AG "alice");
+	cpuu_profile_set_free(set);
+	free(copy);
+	env_teardown(&e);
+}
+
+static void test_bad_hive_changes_nothing(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	/* Not a hive at all. */
+	assert_int_equal(test_write_file(e.hive, "not a hive, just text\n", 22), 0);
+	cpuu_run_opts o;
+	cpuu_run_opts_init(&o);
+	o.state_dir = e.state;
+	cpuu_results *r = NULL;
+	assert_int_equal(cpuu_run_hive(&r, e.hive, &o, &e.resolver), CPUU_ECORRUPT);
+	assert_true(r->exit_mask & CPUU_EXIT_GLOBAL_ERR);
+	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_ERROR);
+	cpuu_results_free(r);
+	size_t n;
+	uint8_t *data = test_read_file(e.hive, &n);
+	assert_int_equal(n, 22);
+	free(data);
+	env_teardown(&e);
+}
+
+static void test_results_jsonl(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	cpuu_results *r = NULL;
+	run(&e, CPUU_MODE_UPDATE, 0, &r);
+	char *text = NULL;
+	assert_int_equal(cpuu_results_to_jsonl(&text, r), CPUU_OK);
+	size_t lines = 0;
+	for (char *p = text; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, r->count);
+	assert_non_null(strstr(text, "\"user\":\"alice\""));
+	assert_non_null(strstr(text, "\"outcome\":\"switched\""));
+	assert_non_null(strstr(text, "\"mode\":\"update\""));
+	cpuu_free(text);
+	cpuu_results_free(r);
+	env_teardown(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_update_switches_switched_accounts_only),
+		cmocka_unit_test(test_rollback_restores_exactly),
+		cmocka_unit_test(test_rollback_exact_in_real_hives),
+		cmocka_unit_test(test_cleanup_drops_backups),
+		cmocka_unit_test(test_dry_run_writes_nothing),
+		cmocka_unit_test(test_ambiguous_is_never_switched),
+		cmocka_unit_test(test_bad_hive_changes_nothing),
+		cmocka_unit_test(test_results_jsonl),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
