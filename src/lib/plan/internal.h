@@ -16,4 +16,10 @@ struct cpuu_plan {
 	size_t nost;
 };
 
+/* Records an edit when the caller already holds the current value (cur NULL:
+ * the value is absent), saving a lookup from the registry root. */
+int plan_set_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, const char *name,
+		   uint32_t type, const uint8_t *data, size_t len, const char *why);
+int plan_delete_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, const char *why);
+
 #endif

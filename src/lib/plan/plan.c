@@ -163,6 +163,25 @@ int cpuu_plan_set_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const c
 	return rc;
 }
 
+int plan_set_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, const char *name,
+		   uint32_t type, const uint8_t *data, size_t len, const char *why)
+{
+	cpuu_reg_value none = { 0 };
+	int rc = record(plan, CPUU_EDIT_SET_VALUE, key, cur ? cur : &none, cur != NULL, cur ? cur->name : name, type,
+			data, len, why);
+	if (!rc)
+		drop_if_noop(plan, key, cur ? cur->name : name);
+	return rc;
+}
+
+int plan_delete_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, const char *why)
+{
+	int rc = record(plan, CPUU_EDIT_DELETE_VALUE, key, cur, 1, cur->name, 0, NULL, 0, why);
+	if (!rc)
+		drop_if_noop(plan, key, cur->name);
+	return rc;
+}
+
 int cpuu_plan_delete_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const char *name, const char *why)
 {
 	cpuu_reg_value cur;
@@ -188,39 +207,70 @@ static int same_as_planned(const cpuu_edit *e, const cpuu_reg_value *cur, int ex
 	       (cur->len == 0 || !memcmp(cur->data, e->old_data, cur->len));
 }
 
+/* Opens e's key unless it is the one already open (edits come grouped by
+ * key, so each key is looked up once). */
+static int key_for(cpuu_reg_key **k, char **open_path, cpuu_reg *reg, const cpuu_edit *e, int create)
+{
+	if (*k && *open_path && !cpuu_strcasecmp_ascii(*open_path, e->key))
+		return CPUU_OK;
+	cpuu_reg_key_free(*k);
+	*k = NULL;
+	free(*open_path);
+	*open_path = NULL;
+	int rc = create ? cpuu_reg_key_create(k, reg, NULL, e->key) : cpuu_reg_key_open(k, reg, NULL, e->key);
+	if (rc == CPUU_OK && !(*open_path = cpuu_strdup(e->key)))
+		rc = cpuu_error_oom();
+	return rc;
+}
+
 int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 {
+	cpuu_reg_key *k = NULL;
+	char *open_path = NULL;
+	int rc = CPUU_OK;
 	/* Check everything first: a plan made against other contents must not
 	 * be half applied. */
-	for (size_t i = 0; i < plan->count; i++) {
+	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
 		cpuu_reg_value cur;
-		int exists;
-		int rc = read_current(&cur, &exists, reg, e->key, e->name);
-		if (rc)
-			return rc;
-		int same = same_as_planned(e, &cur, exists);
+		memset(&cur, 0, sizeof cur);
+		int exists = 0;
+		rc = key_for(&k, &open_path, reg, e, 0);
+		if (rc == CPUU_ENOTFOUND) {
+			cpuu_error_clear();
+			rc = CPUU_OK;
+		} else if (!rc) {
+			rc = cpuu_reg_value_get(&cur, reg, k, e->name);
+			exists = rc == CPUU_OK;
+			if (rc == CPUU_ENOTFOUND) {
+				cpuu_error_clear();
+				rc = CPUU_OK;
+			}
+		}
+		if (!rc && !same_as_planned(e, &cur, exists))
+			rc = cpuu_error_set(CPUU_EINVALID, "%s\\%s changed since the plan was made; nothing applied",
+					    e->key, e->name);
 		cpuu_reg_value_clear(&cur);
-		if (!same)
-			return cpuu_error_set(CPUU_EINVALID, "%s\\%s changed since the plan was made; nothing applied",
-					      e->key, e->name);
+		if (rc != CPUU_OK || !exists) {
+			/* An absent key must be looked up again (and created) below. */
+			cpuu_reg_key_free(k);
+			k = NULL;
+			free(open_path);
+			open_path = NULL;
+		}
 	}
-	for (size_t i = 0; i < plan->count; i++) {
+	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
-		cpuu_reg_key *k = NULL;
-		int rc = e->op == CPUU_EDIT_SET_VALUE ? cpuu_reg_key_create(&k, reg, NULL, e->key)
-						      : cpuu_reg_key_open(&k, reg, NULL, e->key);
+		rc = key_for(&k, &open_path, reg, e, e->op == CPUU_EDIT_SET_VALUE);
+		if (!rc)
+			rc = e->op == CPUU_EDIT_SET_VALUE ? cpuu_reg_value_set(reg, k, e->name, e->type, e->data, e->len)
+							  : cpuu_reg_value_delete(reg, k, e->name);
 		if (rc)
-			return cpuu_error_prefix("applying %s\\%s", e->key, e->name);
-		if (e->op == CPUU_EDIT_SET_VALUE)
-			rc = cpuu_reg_value_set(reg, k, e->name, e->type, e->data, e->len);
-		else
-			rc = cpuu_reg_value_delete(reg, k, e->name);
-		cpuu_reg_key_free(k);
-		if (rc)
-			return cpuu_error_prefix("applying %s\\%s", e->key, e->name);
+			cpuu_error_prefix("applying %s\\%s", e->key, e->name);
 	}
-	return CPUU_OK;
+	cpuu_reg_key_free(k);
+	free(open_path);
+	return rc;
 }
 
 /* One value in .reg-like syntax: strings readable, everything else as hex. */

@@ -147,7 +147,7 @@ static int section_string(char **out, const section *s, uint16_t id)
 /* Sets every string form (8-bit and Unicode, any name case) of a property to
  * text, each in the registry type it has; with add_unicode, a property that
  * has no form at all gets a Unicode one. */
-static int rewrite_string(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id,
+static int rewrite_string(cpuu_plan *plan, const section *s, uint16_t id,
 			  const char *text, int add_unicode, const char *why)
 {
 	int found = 0;
@@ -168,7 +168,7 @@ static int rewrite_string(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint
 		int rc = cpuu_mapi_value_encode(&data, &len, &v, s->values[i].type);
 		if (rc)
 			return cpuu_error_prefix("%s\\%s", s->path, s->values[i].name);
-		rc = cpuu_plan_set_value(plan, reg, s->path, s->values[i].name, s->values[i].type, data, len, why);
+		rc = plan_set_known(plan, s->path, &s->values[i], s->values[i].name, s->values[i].type, data, len, why);
 		free(data);
 		if (rc)
 			return rc;
@@ -185,30 +185,30 @@ static int rewrite_string(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint
 	cpuu_mapi_tag_format(name, v.tag, 0);
 	int rc = cpuu_mapi_value_encode(&data, &len, &v, CPUU_REG_BINARY);
 	if (!rc)
-		rc = cpuu_plan_set_value(plan, reg, s->path, name, CPUU_REG_BINARY, data, len, why);
+		rc = plan_set_known(plan, s->path, NULL, name, CPUU_REG_BINARY, data, len, why);
 	free(data);
 	return rc;
 }
 
 /* Removes every form (any type) of a property. */
-static int delete_prop(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id, const char *why)
+static int delete_prop(cpuu_plan *plan, const section *s, uint16_t id, const char *why)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
 		if (!value_has_id(&s->values[i], id, &tag))
 			continue;
-		int rc = cpuu_plan_delete_value(plan, reg, s->path, s->values[i].name, why);
+		int rc = plan_delete_known(plan, s->path, &s->values[i], why);
 		if (rc)
 			return rc;
 	}
 	return CPUU_OK;
 }
 
-static int rewrite_or_delete(cpuu_plan *plan, cpuu_reg *reg, const section *s, uint16_t id,
+static int rewrite_or_delete(cpuu_plan *plan, const section *s, uint16_t id,
 			     const char *text, const char *why_set, const char *why_delete)
 {
-	return text ? rewrite_string(plan, reg, s, id, text, 0, why_set)
-		    : delete_prop(plan, reg, s, id, why_delete);
+	return text ? rewrite_string(plan, s, id, text, 0, why_set)
+		    : delete_prop(plan, s, id, why_delete);
 }
 
 /* "SMTP:" prefixed values stay prefixed (the toolkit writes 6641 so). */
@@ -228,7 +228,7 @@ static int eq_ci(const char *a, const char *b)
 
 /* Values that hold the user's SMTP address or the account's name: rewritten
  * when they named the source address. */
-static int rewrite_smtp_props(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+static int rewrite_smtp_props(cpuu_plan *plan, const section *s,
 			      const cpuu_account *a, const cpuu_match *m, int always_6641)
 {
 	char *old = NULL;
@@ -237,7 +237,7 @@ static int rewrite_smtp_props(cpuu_plan *plan, cpuu_reg *reg, const section *s,
 		return rc;
 	if (old || always_6641) {
 		char *text = smtp_like(old, m->target_smtp);
-		rc = text ? rewrite_string(plan, reg, s, ID_USER_SMTP, text, always_6641,
+		rc = text ? rewrite_string(plan, s, ID_USER_SMTP, text, always_6641,
 					   "PR_PROFILE_USER_SMTP_EMAIL_ADDRESS -> target primary SMTP")
 			  : cpuu_error_oom();
 		free(text);
@@ -261,7 +261,7 @@ static int rewrite_smtp_props(cpuu_plan *plan, cpuu_reg *reg, const section *s,
 		int hit = old && (named[i].id == ID_UNRESOLVED_NAME || eq_ci(old, a->smtp) ||
 				  eq_ci(old, m->source_smtp));
 		if (hit)
-			rc = rewrite_string(plan, reg, s, named[i].id, m->target_smtp, 0, named[i].why);
+			rc = rewrite_string(plan, s, named[i].id, m->target_smtp, 0, named[i].why);
 		free(old);
 		if (rc)
 			return rc;
@@ -292,35 +292,35 @@ static char *server_dn_for(const cpuu_match *m)
 	return dn;
 }
 
-static int plan_emsmdb_onprem(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+static int plan_emsmdb_onprem(cpuu_plan *plan, const section *s,
 			      const cpuu_account *a, const cpuu_match *m)
 {
 	int rc;
 	char *server_dn = server_dn_for(m);
 	/* Only values the profile already has are rewritten: an Autodiscover-only
 	 * profile keeps being one. */
-	if ((rc = rewrite_string(plan, reg, s, ID_USER, m->target_legacy_dn, 0,
+	if ((rc = rewrite_string(plan, s, ID_USER, m->target_legacy_dn, 0,
 				 "PR_PROFILE_USER -> target legacyExchangeDN")) ||
-	    (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER, m->target_server,
+	    (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, m->target_server,
 				    "PR_PROFILE_HOME_SERVER -> target personality server",
 				    "PR_PROFILE_HOME_SERVER: target server unknown, re-learned by Autodiscover")) ||
-	    (rc = rewrite_or_delete(plan, reg, s, ID_UNRESOLVED_SERVER, m->target_server,
+	    (rc = rewrite_or_delete(plan, s, ID_UNRESOLVED_SERVER, m->target_server,
 				    "PR_PROFILE_UNRESOLVED_SERVER -> target personality server",
 				    "PR_PROFILE_UNRESOLVED_SERVER: target server unknown, re-learned")) ||
-	    (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER_DN, server_dn,
+	    (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER_DN, server_dn,
 				    "PR_PROFILE_HOME_SERVER_DN -> target server DN",
 				    "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")) ||
-	    (rc = rewrite_smtp_props(plan, reg, s, a, m, 1)))
+	    (rc = rewrite_smtp_props(plan, s, a, m, 1)))
 		goto out;
 	for (size_t i = 0; i < sizeof emsmdb_caches / sizeof emsmdb_caches[0]; i++)
-		if ((rc = delete_prop(plan, reg, s, emsmdb_caches[i].id, emsmdb_caches[i].why)))
+		if ((rc = delete_prop(plan, s, emsmdb_caches[i].id, emsmdb_caches[i].why)))
 			goto out;
 out:
 	free(server_dn);
 	return rc;
 }
 
-static int plan_emsmdb_online(cpuu_plan *plan, cpuu_reg *reg, const section *s,
+static int plan_emsmdb_online(cpuu_plan *plan, const section *s,
 			      const cpuu_account *a, const cpuu_match *m)
 {
 	/* Exchange Online: an Autodiscover-only account on the target address
@@ -332,21 +332,21 @@ static int plan_emsmdb_online(cpuu_plan *plan, cpuu_reg *reg, const section *s,
 		{ ID_UNRESOLVED_SERVER, "PR_PROFILE_UNRESOLVED_SERVER: Exchange Online target" },
 		{ ID_HOME_SERVER_DN, "PR_PROFILE_HOME_SERVER_DN: Exchange Online target, Autodiscover sets it" },
 	};
-	int rc = rewrite_smtp_props(plan, reg, s, a, m, 1);
+	int rc = rewrite_smtp_props(plan, s, a, m, 1);
 	if (!rc)
-		rc = rewrite_string(plan, reg, s, ID_UNRESOLVED_NAME, m->target_smtp, 1,
+		rc = rewrite_string(plan, s, ID_UNRESOLVED_NAME, m->target_smtp, 1,
 				    "PR_PROFILE_UNRESOLVED_NAME -> target SMTP for Autodiscover");
 	for (size_t i = 0; !rc && i < sizeof gone / sizeof gone[0]; i++)
-		rc = delete_prop(plan, reg, s, gone[i].id, gone[i].why);
+		rc = delete_prop(plan, s, gone[i].id, gone[i].why);
 	for (size_t i = 0; !rc && i < sizeof emsmdb_caches / sizeof emsmdb_caches[0]; i++)
-		rc = delete_prop(plan, reg, s, emsmdb_caches[i].id, emsmdb_caches[i].why);
+		rc = delete_prop(plan, s, emsmdb_caches[i].id, emsmdb_caches[i].why);
 	return rc;
 }
 
 /* PR_ENTRYID of the mailbox store names the source server and mailbox. It is
  * rebuilt for the target (never byte-patched: it holds variable-length
  * strings) when every part is known, else removed so Outlook regenerates it. */
-static int plan_store_entryid(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_match *m, int online)
+static int plan_store_entryid(cpuu_plan *plan, const section *s, const cpuu_match *m, int online)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
@@ -380,10 +380,10 @@ static int plan_store_entryid(cpuu_plan *plan, cpuu_reg *reg, const section *s, 
 			cpuu_store_eid_clear(&eid);
 		}
 		cpuu_error_clear();
-		int rc = rebuilt ? cpuu_plan_set_value(plan, reg, s->path, s->values[i].name, s->values[i].type,
-						       data, len, "PR_ENTRYID of the mailbox store rebuilt for the target")
-				 : cpuu_plan_delete_value(plan, reg, s->path, s->values[i].name,
-							  "PR_ENTRYID of the mailbox store: removed, Outlook regenerates it");
+		int rc = rebuilt ? plan_set_known(plan, s->path, &s->values[i], s->values[i].name, s->values[i].type,
+						  data, len, "PR_ENTRYID of the mailbox store rebuilt for the target")
+				 : plan_delete_known(plan, s->path, &s->values[i],
+						     "PR_ENTRYID of the mailbox store: removed, Outlook regenerates it");
 		free(data);
 		if (rc)
 			return rc;
@@ -391,39 +391,39 @@ static int plan_store_entryid(cpuu_plan *plan, cpuu_reg *reg, const section *s, 
 	return CPUU_OK;
 }
 
-static int plan_store(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_account *a,
+static int plan_store(cpuu_plan *plan, const section *s, const cpuu_account *a,
 		      const cpuu_match *m, int online)
 {
 	int rc;
 	char *server_dn = online ? NULL : server_dn_for(m);
 	if (online) {
-		if ((rc = delete_prop(plan, reg, s, ID_MAILBOX, "PR_PROFILE_MAILBOX: Exchange Online target")) ||
-		    (rc = delete_prop(plan, reg, s, ID_SERVER, "PR_PROFILE_SERVER: Exchange Online target")) ||
-		    (rc = delete_prop(plan, reg, s, ID_SERVER_DN, "PR_PROFILE_SERVER_DN: Exchange Online target")) ||
-		    (rc = delete_prop(plan, reg, s, ID_USER, "PR_PROFILE_USER: Exchange Online target")))
+		if ((rc = delete_prop(plan, s, ID_MAILBOX, "PR_PROFILE_MAILBOX: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, ID_SERVER, "PR_PROFILE_SERVER: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, ID_SERVER_DN, "PR_PROFILE_SERVER_DN: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, ID_USER, "PR_PROFILE_USER: Exchange Online target")))
 			goto out;
-	} else if ((rc = rewrite_string(plan, reg, s, ID_MAILBOX, m->target_legacy_dn, 0,
+	} else if ((rc = rewrite_string(plan, s, ID_MAILBOX, m->target_legacy_dn, 0,
 					"PR_PROFILE_MAILBOX -> target legacyExchangeDN")) ||
-		   (rc = rewrite_string(plan, reg, s, ID_USER, m->target_legacy_dn, 0,
+		   (rc = rewrite_string(plan, s, ID_USER, m->target_legacy_dn, 0,
 					"PR_PROFILE_USER -> target legacyExchangeDN")) ||
-		   (rc = rewrite_or_delete(plan, reg, s, ID_SERVER, m->target_server,
+		   (rc = rewrite_or_delete(plan, s, ID_SERVER, m->target_server,
 					   "PR_PROFILE_SERVER -> target personality server",
 					   "PR_PROFILE_SERVER: target server unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, reg, s, ID_SERVER_DN, server_dn,
+		   (rc = rewrite_or_delete(plan, s, ID_SERVER_DN, server_dn,
 					   "PR_PROFILE_SERVER_DN -> target server DN",
 					   "PR_PROFILE_SERVER_DN: target server DN unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER, m->target_server,
+		   (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, m->target_server,
 					   "PR_PROFILE_HOME_SERVER -> target personality server",
 					   "PR_PROFILE_HOME_SERVER: target server unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, reg, s, ID_HOME_SERVER_DN, server_dn,
+		   (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER_DN, server_dn,
 					   "PR_PROFILE_HOME_SERVER_DN -> target server DN",
 					   "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")))
 		goto out;
-	if ((rc = delete_prop(plan, reg, s, ID_SERVER_FQDN, "PR_PROFILE_SERVER_FQDN: source server, re-learned")) ||
-	    (rc = delete_prop(plan, reg, s, ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
-	    (rc = delete_prop(plan, reg, s, ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
-	    (rc = rewrite_smtp_props(plan, reg, s, a, m, 0)) ||
-	    (rc = plan_store_entryid(plan, reg, s, m, online)))
+	if ((rc = delete_prop(plan, s, ID_SERVER_FQDN, "PR_PROFILE_SERVER_FQDN: source server, re-learned")) ||
+	    (rc = delete_prop(plan, s, ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
+	    (rc = delete_prop(plan, s, ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
+	    (rc = rewrite_smtp_props(plan, s, a, m, 0)) ||
+	    (rc = plan_store_entryid(plan, s, m, online)))
 		goto out;
 out:
 	free(server_dn);
@@ -502,7 +502,7 @@ static int at_target(const cpuu_account *a, const cpuu_match *m)
 	return eq_ci(a->legacy_dn, m->target_legacy_dn);
 }
 
-static int plan_ost(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu_account *a,
+static int plan_ost(cpuu_plan *plan, const section *s, const cpuu_account *a,
 		    const cpuu_match *m, const cpuu_switch_opts *opts)
 {
 	if (!a->ost_path || !opts->new_ost_for_new_mailbox || same_mailbox(a, m) || at_target(a, m))
@@ -510,7 +510,7 @@ static int plan_ost(cpuu_plan *plan, cpuu_reg *reg, const section *s, const cpuu
 	char *path = new_ost_path(a->ost_path, m->target_smtp);
 	if (!path)
 		return cpuu_error_oom();
-	int rc = rewrite_string(plan, reg, s, ID_OFFLINE_STORE_PATH, path, 0,
+	int rc = rewrite_string(plan, s, ID_OFFLINE_STORE_PATH, path, 0,
 				"PR_PROFILE_OFFLINE_STORE_PATH: a new OST for the target mailbox");
 	if (!rc) {
 		plan_ost_entry *grown = realloc(plan->ost, (plan->nost + 1) * sizeof *grown);
@@ -563,14 +563,14 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 	memset(&store, 0, sizeof store);
 	int rc = section_load(&ems, reg, profile->path, account->emsmdb_section);
 	if (!rc)
-		rc = online ? plan_emsmdb_online(plan, reg, &ems, account, m)
-			    : plan_emsmdb_onprem(plan, reg, &ems, account, m);
+		rc = online ? plan_emsmdb_online(plan, &ems, account, m)
+			    : plan_emsmdb_onprem(plan, &ems, account, m);
 	if (!rc)
-		rc = plan_ost(plan, reg, &ems, account, m, opts);
+		rc = plan_ost(plan, &ems, account, m, opts);
 	if (!rc && account->store_section && cpuu_strcasecmp_ascii(account->store_section, account->emsmdb_section)) {
 		rc = section_load(&store, reg, profile->path, account->store_section);
 		if (!rc)
-			rc = plan_store(plan, reg, &store, account, m, online);
+			rc = plan_store(plan, &store, account, m, online);
 	}
 	if (!rc)
 		rc = plan_account_name(plan, reg, profile, account, m);

@@ -10,8 +10,10 @@
 /* Values "<profile>|<service uid>" = the source legacyExchangeDN that account
  * was switched from (REG_SZ): how a later run recognises its own work. */
 #define UPD_SWITCHED_KEY UPD_STATE_KEY "\\Switched"
-/* Values "<profile>" = file name (in the state folder) of the profile's .reg
- * backup taken before its first change: what Rollback restores. */
+/* Values "<profile>" = "<file>|<profile key path>": the .reg file (in the
+ * state folder) holding the profile's subtree as it was before cpuu's first
+ * change, and where in that file it is. One file per run holds every profile
+ * that run changed first (one fsync instead of one per profile). */
 #define UPD_BACKUPS_KEY UPD_STATE_KEY "\\Backups"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
@@ -23,6 +25,9 @@ typedef struct upd_run {
 	char *user;
 	char *state_dir;
 	cpuu_reg *reg;
+	cpuu_regtext *backup;     /* profiles first changed in this run */
+	char *backup_file;        /* its file name in state_dir */
+	cpuu_strlist backed_up;   /* profile names in backup */
 } upd_run;
 
 /* results.c */
@@ -39,12 +44,14 @@ int upd_state_delete(cpuu_reg *reg, const char *key, const char *name);
 int upd_state_names(cpuu_strlist *out, cpuu_reg *reg, const char *key);
 /* Deletes Software\cpuu when it holds nothing any more. */
 int upd_state_prune(cpuu_reg *reg);
-/* A file name for a profile's backup: safe characters only, never a path. */
-char *upd_backup_file_name(const char *profile);
+/* A new file name for this run's backup in dir: never a path, never an
+ * existing file. */
+char *upd_backup_file_name(const char *dir);
 int upd_mkdir(const char *dir);
 
-/* restore.c: makes the subtree at doc's first key equal to doc (keys, values,
- * value order, bytes); *changes counts keys touched. */
-int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, size_t *changes);
+/* restore.c: makes the registry subtree at path (from the root) equal to the
+ * keys of doc at and below UPD_ROOT_NAME\path (keys, values, value order,
+ * bytes); *changes counts keys touched. */
+int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, const char *path, size_t *changes);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Registry path of a backup key path ("HKEY_CURRENT_USER\\a\\b" -> "a\\b"). */
 static const char *reg_path(const char *doc_path)
@@ -13,6 +14,13 @@ static const char *reg_path(const char *doc_path)
 	if (!strncmp(doc_path, UPD_ROOT_NAME, n) && doc_path[n] == '\\')
 		return doc_path + n + 1;
 	return NULL;
+}
+
+/* Is doc path p (registry form) top or below it? */
+static int under(const char *p, const char *top)
+{
+	size_t n = strlen(top);
+	return p && !strncasecmp(p, top, n) && (p[n] == '\0' || p[n] == '\\');
 }
 
 static int doc_has_key(const cpuu_regtext *doc, const char *path)
@@ -84,16 +92,18 @@ static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *
 	return rc;
 }
 
-int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, size_t *changes)
+int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, const char *top, size_t *changes)
 {
 	*changes = 0;
-	if (doc->nkeys == 0)
-		return cpuu_error_set(CPUU_EINVALID, "backup holds no key");
-	for (size_t i = 0; i < doc->nkeys; i++)
+	size_t mine = 0;
+	for (size_t i = 0; i < doc->nkeys; i++) {
 		if (!reg_path(doc->keys[i].path) || doc->keys[i].delete_key)
 			return cpuu_error_set(CPUU_EINVALID, "backup key [%s] is not a plain key under %s",
 					      doc->keys[i].path, UPD_ROOT_NAME);
-	const char *top = reg_path(doc->keys[0].path);
+		mine += under(reg_path(doc->keys[i].path), top);
+	}
+	if (mine == 0 || !doc_has_key(doc, top))
+		return cpuu_error_set(CPUU_EINVALID, "the backup holds no key %s\\%s", UPD_ROOT_NAME, top);
 
 	/* Keys that appeared since the backup go first (deepest last in the walk,
 	 * so deleting a parent takes its children; skip those already gone). */
@@ -114,13 +124,14 @@ int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, size_t *changes)
 		if (deleted && !strncmp(p, deleted, dl) && p[dl] == '\\')
 			continue;
 		if (doc_has_key(doc, p))
-			continue;
+			continue; /* kept: its values are synced below */
 		rc = cpuu_reg_key_delete(reg, NULL, p);
 		deleted = p;
 		(*changes)++;
 	}
 	for (size_t i = 0; !rc && i < doc->nkeys; i++)
-		rc = sync_values(reg, reg_path(doc->keys[i].path), &doc->keys[i], changes);
+		if (under(reg_path(doc->keys[i].path), top))
+			rc = sync_values(reg, reg_path(doc->keys[i].path), &doc->keys[i], changes);
 	cpuu_strlist_free(&now);
 	return rc;
 }

@@ -101,7 +101,8 @@ static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const cha
 	return CPUU_OUTCOME_NO_MATCH;
 }
 
-/* Keeps the profile as it was before cpuu's first change to it. */
+/* Keeps the profile as it was before cpuu's first change to it: its subtree
+ * joins this run's backup document, written once before the commit. */
 static int ensure_backup(upd_run *run, const cpuu_profile *p)
 {
 	char *existing = NULL;
@@ -110,30 +111,48 @@ static int ensure_backup(upd_run *run, const cpuu_profile *p)
 		free(existing);
 		return rc;
 	}
-	char *file = upd_backup_file_name(p->name);
-	char *full = file ? cpuu_aprintf("%s/%s", run->state_dir, file) : NULL;
+	for (size_t i = 0; i < run->backed_up.count; i++)
+		if (!strcmp(run->backed_up.items[i], p->name))
+			return CPUU_OK;
+	if (!run->backup) {
+		if (!(run->backup = calloc(1, sizeof *run->backup)))
+			return cpuu_error_oom();
+		run->backup->version = 5;
+		if ((rc = upd_mkdir(run->state_dir)) || !(run->backup_file = upd_backup_file_name(run->state_dir)))
+			return rc ? rc : cpuu_error_last()->code;
+	}
 	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", p->path);
+	char *entry = cpuu_aprintf("%s|%s", run->backup_file, p->path);
 	cpuu_regtext *doc = NULL;
 	cpuu_reg_key *k = NULL;
-	if (!file || !full || !prefix)
+	if (!prefix || !entry)
 		rc = cpuu_error_oom();
-	if (!rc)
-		rc = upd_mkdir(run->state_dir);
 	if (!rc)
 		rc = cpuu_reg_key_open(&k, run->reg, NULL, p->path);
 	if (!rc)
 		rc = cpuu_regtext_export(&doc, run->reg, k, prefix);
+	if (!rc) {
+		cpuu_regtext_key *grown = realloc(run->backup->keys, (run->backup->nkeys + doc->nkeys) * sizeof *grown);
+		if (!grown) {
+			rc = cpuu_error_oom();
+		} else {
+			/* The keys move into the run's document. */
+			memcpy(grown + run->backup->nkeys, doc->keys, doc->nkeys * sizeof *grown);
+			run->backup->keys = grown;
+			run->backup->nkeys += doc->nkeys;
+			doc->nkeys = 0;
+		}
+	}
 	if (!rc)
-		rc = cpuu_regtext_write_file(full, doc);
+		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, p->name, entry);
 	if (!rc)
-		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, p->name, file);
+		rc = cpuu_strlist_add(&run->backed_up, p->name);
 	if (rc)
 		cpuu_error_prefix("backing up profile '%s'", p->name);
 	cpuu_regtext_free(doc);
 	cpuu_reg_key_free(k);
 	free(prefix);
-	free(full);
-	free(file);
+	free(entry);
 	return rc;
 }
 
@@ -226,21 +245,67 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 	}
 }
 
-/* A backup file name read back from the registry is data: a bare file name
- * of our own shape or nothing. */
-static int safe_file_name(const char *f)
+/* A backup entry read back from the registry is data: "<file>|<path>" with a
+ * bare file name, or nothing. */
+static int split_entry(char **file, const char **path, char *entry)
 {
-	if (!f || !*f || strstr(f, ".."))
+	char *bar = entry ? strchr(entry, '|') : NULL;
+	if (!bar || bar == entry || !bar[1])
 		return 0;
-	for (const char *p = f; *p; p++)
+	*bar = '\0';
+	*file = entry;
+	*path = bar + 1;
+	if (strstr(entry, ".."))
+		return 0;
+	for (const char *p = entry; *p; p++)
 		if (*p == '/' || *p == '\\' || *p == ':')
 			return 0;
 	return 1;
 }
 
+/* Backup documents read during one rollback, by file name. */
+typedef struct doc_cache {
+	cpuu_strlist names;
+	cpuu_regtext **docs;
+} doc_cache;
+
+static int cached_doc(const cpuu_regtext **out, doc_cache *c, const char *dir, const char *file)
+{
+	for (size_t i = 0; i < c->names.count; i++)
+		if (!strcmp(c->names.items[i], file)) {
+			*out = c->docs[i];
+			return CPUU_OK;
+		}
+	char *full = cpuu_aprintf("%s/%s", dir, file);
+	cpuu_regtext *doc = NULL;
+	int rc = full ? cpuu_regtext_read_file(&doc, full) : cpuu_error_oom();
+	free(full);
+	if (rc)
+		return rc;
+	cpuu_regtext **grown = realloc(c->docs, (c->names.count + 1) * sizeof *grown);
+	if (grown)
+		c->docs = grown;
+	if (!grown || cpuu_strlist_add(&c->names, file)) {
+		cpuu_regtext_free(doc);
+		return cpuu_error_oom();
+	}
+	c->docs[c->names.count - 1] = doc;
+	*out = doc;
+	return CPUU_OK;
+}
+
+static void doc_cache_free(doc_cache *c)
+{
+	for (size_t i = 0; i < c->names.count; i++)
+		cpuu_regtext_free(c->docs[i]);
+	free(c->docs);
+	cpuu_strlist_free(&c->names);
+}
+
 static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlist *to_unlink)
 {
 	cpuu_strlist names = { 0 };
+	doc_cache cache = { 0 };
 	int cleanup = run->opts->mode == CPUU_MODE_CLEANUP;
 	if (upd_state_names(&names, run->reg, UPD_BACKUPS_KEY)) {
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
@@ -252,18 +317,17 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 	for (size_t i = 0; i < names.count; i++) {
 		double t0 = now_ms();
 		const char *profile = names.items[i];
-		char *file = NULL, *full = NULL;
-		cpuu_regtext *doc = NULL;
+		char *entry = NULL, *file = NULL;
+		const char *path = NULL;
+		const cpuu_regtext *doc = NULL;
 		size_t changes = 0;
-		int rc = upd_state_get(&file, run->reg, UPD_BACKUPS_KEY, profile);
-		if (!rc && !safe_file_name(file))
-			rc = cpuu_error_set(CPUU_EINVALID, "backup entry of profile '%s' is not a plain file name", profile);
-		if (!rc && !(full = cpuu_aprintf("%s/%s", run->state_dir, file)))
-			rc = cpuu_error_oom();
+		int rc = upd_state_get(&entry, run->reg, UPD_BACKUPS_KEY, profile);
+		if (!rc && !split_entry(&file, &path, entry))
+			rc = cpuu_error_set(CPUU_EINVALID, "backup entry of profile '%s' is malformed", profile);
 		if (!rc && !cleanup && !run->opts->dry_run) {
-			rc = cpuu_regtext_read_file(&doc, full);
+			rc = cached_doc(&doc, &cache, run->state_dir, file);
 			if (!rc)
-				rc = upd_restore_subtree(run->reg, doc, &changes);
+				rc = upd_restore_subtree(run->reg, doc, path, &changes);
 			cpuu_strlist markers = { 0 };
 			if (!rc)
 				rc = upd_state_names(&markers, run->reg, UPD_SWITCHED_KEY);
@@ -275,8 +339,14 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 		}
 		if (!rc && !run->opts->dry_run)
 			rc = upd_state_delete(run->reg, UPD_BACKUPS_KEY, profile);
-		if (!rc && cleanup && !run->opts->dry_run)
-			rc = cpuu_strlist_push(to_unlink, full);
+		if (!rc && cleanup && !run->opts->dry_run) {
+			char *full = cpuu_aprintf("%s/%s", run->state_dir, file);
+			int seen = 0;
+			for (size_t j = 0; full && j < to_unlink->count; j++)
+				seen |= !strcmp(to_unlink->items[j], full);
+			rc = !full ? cpuu_error_oom() : seen ? CPUU_OK : cpuu_strlist_add(to_unlink, full);
+			free(full);
+		}
 		cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
 			       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED
 			       : cleanup ? CPUU_OUTCOME_CLEANED : CPUU_OUTCOME_ROLLED_BACK;
@@ -285,10 +355,9 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 						   : cleanup ? "backup dropped; no rollback from now on" : NULL);
 		if (r)
 			r->duration_ms = now_ms() - t0;
-		cpuu_regtext_free(doc);
-		free(full);
-		free(file);
+		free(entry);
 	}
+	doc_cache_free(&cache);
 	cpuu_strlist_free(&names);
 	if (!run->opts->dry_run && upd_state_prune(run->reg))
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
@@ -355,6 +424,19 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 	} else {
 		run_rollback_or_cleanup(&run, res, &to_unlink);
 	}
+	/* The backup must be on disk before the hive that points at it. */
+	if (!opts->dry_run && run.backup && run.backup->nkeys) {
+		char *full = cpuu_aprintf("%s/%s", run.state_dir, run.backup_file);
+		rc = full ? cpuu_regtext_write_file(full, run.backup) : cpuu_error_oom();
+		free(full);
+		if (rc) {
+			char *msg = cpuu_aprintf("not written: backup failed: %s", cpuu_error_last()->message);
+			commit_failed(res, msg ? msg : "not written");
+			free(msg);
+			rc = hive_failed(res, &run, rc);
+			goto out;
+		}
+	}
 	if (!opts->dry_run && cpuu_reg_dirty(run.reg)) {
 		cpuu_reg_commit_opts copts = { .no_backup = 1 };
 		if ((rc = cpuu_reg_commit(run.reg, &copts))) {
@@ -375,6 +457,9 @@ out:
 	if (res->count && res->items[res->count - 1].duration_ms == 0)
 		res->items[res->count - 1].duration_ms = now_ms() - t0;
 	cpuu_strlist_free(&to_unlink);
+	cpuu_regtext_free(run.backup);
+	free(run.backup_file);
+	cpuu_strlist_free(&run.backed_up);
 	cpuu_profile_set_free(set);
 	cpuu_reg_free(run.reg);
 	free(run.user);

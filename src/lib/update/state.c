@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #ifdef _WIN32
 #include <direct.h>
 #endif
@@ -120,22 +121,35 @@ int upd_state_prune(cpuu_reg *reg)
 	return rc;
 }
 
-/* Profile names come from the user's registry: they are data, so the file
- * name keeps only safe characters and a hash tells similar names apart. */
-char *upd_backup_file_name(const char *profile)
+/* backup-<UTC time>-<n>.reg: sorts by age, unique within the folder. */
+char *upd_backup_file_name(const char *dir)
 {
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)profile; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	char safe[41];
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)profile; *p && n < sizeof safe - 1; p++) {
-		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			 *p == '-' || *p == '_';
-		safe[n++] = ok ? (char)*p : '_';
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+#ifdef _WIN32
+	gmtime_s(&tm, &t);
+#else
+	gmtime_r(&t, &tm);
+#endif
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (unsigned n = 1; n < 100000; n++) {
+		char *name = cpuu_aprintf("backup-%s-%u.reg", stamp, n);
+		char *full = name ? cpuu_aprintf("%s/%s", dir, name) : NULL;
+		if (!full) {
+			free(name);
+			cpuu_error_oom();
+			return NULL;
+		}
+		struct stat st;
+		int taken = stat(full, &st) == 0;
+		free(full);
+		if (!taken)
+			return name;
+		free(name);
 	}
-	safe[n] = '\0';
-	return cpuu_aprintf("profile-%s-%08x.reg", safe, (unsigned)h);
+	cpuu_error_set(CPUU_EIO, "no free backup file name in %s", dir);
+	return NULL;
 }
 
 int upd_mkdir(const char *dir)
