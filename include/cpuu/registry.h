@@ -64,6 +64,8 @@ int cpuu_reg_key_delete(cpuu_reg *reg, const cpuu_reg_key *parent, const char *s
 void cpuu_reg_key_free(cpuu_reg_key *key);
 /* The key's own name (UTF-8), owned by the key. */
 const char *cpuu_reg_key_name(const cpuu_reg_key *key);
+/* The key's path from the root as stored ("" for the root), owned by the key. */
+const char *cpuu_reg_key_path(const cpuu_reg_key *key);
 
 /* Names of the subkeys, in the backend's stored order. */
 int cpuu_reg_key_subkeys(cpuu_strlist *out, cpuu_reg *reg, const cpuu_reg_key *key);

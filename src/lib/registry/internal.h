@@ -92,10 +92,14 @@ typedef struct cpuu_file_id {
 	int64_t mtime_sec, mtime_nsec;
 	unsigned mode;
 	long uid, gid;
+	int regular;
 } cpuu_file_id;
 int cpuu_fs_stat(cpuu_file_id *id, const char *path); /* errno-style: 0 / -1 */
 int cpuu_fs_check_writable(const char *path);        /* CPUU_OK or CPUU_EREADONLY */
 char *cpuu_fs_dirname(const char *path);
+/* Resolved path (symlinks followed), so a commit replaces the real file and
+ * not a link to it; a copy of path if it cannot be resolved. */
+char *cpuu_fs_realpath(const char *path);
 char *cpuu_fs_basename(const char *path);
 int cpuu_fs_fsync_dir(const char *dir);
 /* Keeps a copy of src at base (or base.1, base.2, ... never overwriting);

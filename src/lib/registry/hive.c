@@ -1,0 +1,505 @@
+/* The hivex backend: navigation, reads, and buffered value changes. */
+#include "registry/hive.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *err_text(int e)
+{
+	return e ? strerror(e) : "unknown error";
+}
+
+static void hive_close(void *impl)
+{
+	hive_impl *hi = impl;
+	if (!hi)
+		return;
+	for (size_t i = 0; i < hi->npend; i++)
+		cpuu_reg_values_free(hi->pend[i].vals, hi->pend[i].count);
+	free(hi->pend);
+	if (hi->h)
+		hivex_close(hi->h); /* drops uncommitted work, by design */
+	free(hi->path);
+	free(hi->last_backup);
+	free(hi);
+}
+
+static int hive_root(cpuu_reg_node *node, char **name, void *impl)
+{
+	hive_impl *hi = impl;
+	hive_node_h r = hivex_root(hi->h);
+	if (!r)
+		return cpuu_error_set(CPUU_ECORRUPT, "%s: no root key: %s", hi->path, err_text(errno));
+	*node = r;
+	if (name) {
+		*name = hivex_node_name(hi->h, r);
+		if (!*name)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable root key name: %s", hi->path, err_text(errno));
+	}
+	return CPUU_OK;
+}
+
+static int is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_reg_node parent, const char *name)
+{
+	hive_impl *hi = impl;
+	hive_node_h found = 0;
+	if (is_ascii(name)) {
+		errno = 0;
+		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
+		if (!found && errno)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
+					      err_text(errno));
+	} else {
+		/* hivex folds ASCII only: compare non-ASCII names ourselves. */
+		hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)parent);
+		if (!kids)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot list subkeys: %s", hi->path, err_text(errno));
+		for (size_t i = 0; kids[i] && !found; i++) {
+			char *n = hivex_node_name(hi->h, kids[i]);
+			if (n && cpuu_reg_name_cmp(n, name) == 0)
+				found = kids[i];
+			free(n);
+		}
+		free(kids);
+	}
+	if (!found)
+		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
+	if (stored_name) {
+		*stored_name = hivex_node_name(hi->h, found);
+		if (!*stored_name)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
+					      err_text(errno));
+	}
+	*out = found;
+	return CPUU_OK;
+}
+
+static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, const char *name)
+{
+	hive_impl *hi = impl;
+	/* hivex hashes the UTF-8 bytes for lh lists where Windows hashes UTF-16
+	 * upcased characters, so only ASCII names get a hash Windows agrees with. */
+	if (!is_ascii(name))
+		return cpuu_error_set(CPUU_EUNSUPPORTED,
+				      "cannot create key '%s': non-ASCII key names are not written correctly by hivex",
+				      name);
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
+	errno = 0;
+	hive_node_h n = hivex_node_add_child(hi->h, (hive_node_h)parent, name);
+	if (!n)
+		return cpuu_error_set(CPUU_ERROR, "%s: cannot create key '%s': %s", hi->path, name, err_text(errno));
+	hi->structural = 1;
+	*out = n;
+	return CPUU_OK;
+}
+
+static int node_is_under(hive_impl *hi, hive_node_h n, hive_node_h top)
+{
+	hive_node_h root = hivex_root(hi->h);
+	for (int depth = 0; depth < 4096 && n; depth++) {
+		if (n == top)
+			return 1;
+		if (n == root)
+			return 0;
+		n = hivex_node_parent(hi->h, n);
+	}
+	return 0;
+}
+
+static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node child)
+{
+	hive_impl *hi = impl;
+	(void)parent;
+	if ((hive_node_h)child == hivex_root(hi->h))
+		return cpuu_error_set(CPUU_EINVALID, "cannot delete the root key");
+	/* Buffered values of the doomed subtree must not be flushed later onto
+	 * nodes that no longer exist. */
+	for (size_t i = 0; i < hi->npend;) {
+		if (node_is_under(hi, hi->pend[i].node, (hive_node_h)child)) {
+			cpuu_reg_values_free(hi->pend[i].vals, hi->pend[i].count);
+			hi->pend[i] = hi->pend[--hi->npend];
+		} else {
+			i++;
+		}
+	}
+	errno = 0;
+	if (hivex_node_delete_child(hi->h, (hive_node_h)child) == -1) {
+		/* hivex may have freed part of the subtree before failing. */
+		hi->generation++;
+		hi->broken = 1;
+		return cpuu_error_set(CPUU_ERROR, "%s: cannot delete key: %s", hi->path, err_text(errno));
+	}
+	hi->generation++;
+	hi->structural = 1;
+	return CPUU_OK;
+}
+
+static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
+{
+	hive_impl *hi = impl;
+	errno = 0;
+	hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)node);
+	if (!kids)
+		return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot list subkeys: %s", hi->path, err_text(errno));
+	int rc = CPUU_OK;
+	for (size_t i = 0; kids[i] && rc == CPUU_OK; i++) {
+		char *n = hivex_node_name(hi->h, kids[i]);
+		if (!n)
+			rc = cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable subkey name: %s", hi->path, err_text(errno));
+		else if (cpuu_strlist_push(out, n) != 0)
+			rc = cpuu_error_oom();
+		free(n);
+	}
+	free(kids);
+	if (rc)
+		cpuu_strlist_free(out);
+	return rc;
+}
+
+/* Data buffers are never NULL (1 byte for empty values) so callers may
+ * memcmp/memcpy without special cases. */
+static int value_copy(cpuu_reg_value *dst, const char *name, uint32_t type, const uint8_t *data, size_t len)
+{
+	dst->name = cpuu_strdup(name);
+	dst->data = malloc(len ? len : 1);
+	if (!dst->name || !dst->data) {
+		cpuu_reg_value_clear(dst);
+		return cpuu_error_oom();
+	}
+	if (len)
+		memcpy(dst->data, data, len);
+	dst->type = type;
+	dst->len = len;
+	return CPUU_OK;
+}
+
+static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
+{
+	memset(out, 0, sizeof *out);
+	errno = 0;
+	char *name = hivex_value_key(hi->h, v);
+	if (!name)
+		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable value name: %s", hi->path, err_text(errno));
+	hive_type t = 0;
+	size_t len = 0;
+	errno = 0;
+	char *data = hivex_value_value(hi->h, v, &t, &len);
+	if (!data && (errno || len)) {
+		int rc = cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable data of value '%s': %s", hi->path, name,
+					err_text(errno));
+		free(name);
+		return rc;
+	}
+	out->name = name;
+	out->type = (uint32_t)t;
+	out->len = len;
+	out->data = (uint8_t *)data;
+	if (!out->data && !(out->data = malloc(1))) {
+		cpuu_reg_value_clear(out);
+		return cpuu_error_oom();
+	}
+	return CPUU_OK;
+}
+
+static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, hive_node_h node)
+{
+	*out = NULL;
+	*count = 0;
+	errno = 0;
+	hive_value_h *vs = hivex_node_values(hi->h, node);
+	if (!vs)
+		return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot list values: %s", hi->path, err_text(errno));
+	size_t n = 0;
+	while (vs[n])
+		n++;
+	cpuu_reg_value *arr = calloc(n ? n : 1, sizeof *arr);
+	if (!arr) {
+		free(vs);
+		return cpuu_error_oom();
+	}
+	int rc = CPUU_OK;
+	size_t i;
+	for (i = 0; i < n && rc == CPUU_OK; i++)
+		rc = read_hivex_value(&arr[i], hi, vs[i]);
+	free(vs);
+	if (rc) {
+		cpuu_reg_values_free(arr, i);
+		return rc;
+	}
+	*out = arr;
+	*count = n;
+	return CPUU_OK;
+}
+
+static hive_pending *pending_find(hive_impl *hi, hive_node_h node)
+{
+	for (size_t i = 0; i < hi->npend; i++)
+		if (hi->pend[i].node == node)
+			return &hi->pend[i];
+	return NULL;
+}
+
+/* The key's pending buffer, loaded from hivex on first change. */
+static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
+{
+	hive_pending *p = pending_find(hi, node);
+	if (p) {
+		*out = p;
+		return CPUU_OK;
+	}
+	cpuu_reg_value *vals;
+	size_t n;
+	int rc = read_all_values(&vals, &n, hi, node);
+	if (rc)
+		return rc;
+	/* Re-setting the key's values rewrites every one of them as a single
+	 * cell; in regf >= 1.4 a value above 16344 bytes lives in big-data
+	 * segments, which hivex cannot write back. */
+	for (size_t i = 0; i < n; i++) {
+		if (hi->minor > 3 && vals[i].len > CPUU_REG_MAX_VALUE_LEN) {
+			rc = cpuu_error_set(CPUU_EUNSUPPORTED,
+					    "cannot change values of this key: value '%s' holds %zu bytes (big data) that hivex "
+					    "would rewrite without big-data cells", vals[i].name, vals[i].len);
+			cpuu_reg_values_free(vals, n);
+			return rc;
+		}
+	}
+	if (hi->npend == hi->cappend) {
+		size_t cap = hi->cappend ? hi->cappend * 2 : 8;
+		hive_pending *np = realloc(hi->pend, cap * sizeof *np);
+		if (!np) {
+			cpuu_reg_values_free(vals, n);
+			return cpuu_error_oom();
+		}
+		hi->pend = np;
+		hi->cappend = cap;
+	}
+	p = &hi->pend[hi->npend++];
+	p->node = node;
+	p->vals = vals;
+	p->count = n;
+	p->cap = n ? n : 1;
+	p->changed = 0;
+	*out = p;
+	return CPUU_OK;
+}
+
+static int hive_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node)
+{
+	hive_impl *hi = impl;
+	hive_pending *p = pending_find(hi, (hive_node_h)node);
+	if (!p)
+		return read_all_values(out, count, hi, (hive_node_h)node);
+	cpuu_reg_value *arr = calloc(p->count ? p->count : 1, sizeof *arr);
+	if (!arr)
+		return cpuu_error_oom();
+	for (size_t i = 0; i < p->count; i++) {
+		int rc = value_copy(&arr[i], p->vals[i].name, p->vals[i].type, p->vals[i].data, p->vals[i].len);
+		if (rc) {
+			cpuu_reg_values_free(arr, i);
+			return rc;
+		}
+	}
+	*out = arr;
+	*count = p->count;
+	return CPUU_OK;
+}
+
+static ssize_t pending_index(const hive_pending *p, const char *name)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (cpuu_reg_name_cmp(p->vals[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, const char *name)
+{
+	hive_impl *hi = impl;
+	hive_pending *p = pending_find(hi, (hive_node_h)node);
+	if (p) {
+		ssize_t i = pending_index(p, name);
+		if (i < 0)
+			return CPUU_ENOTFOUND;
+		return value_copy(out, p->vals[i].name, p->vals[i].type, p->vals[i].data, p->vals[i].len);
+	}
+	if (is_ascii(name)) {
+		errno = 0;
+		hive_value_h v = hivex_node_get_value(hi->h, (hive_node_h)node, name);
+		if (!v) {
+			if (errno)
+				return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up value: %s", hi->path,
+						      err_text(errno));
+			return CPUU_ENOTFOUND;
+		}
+		return read_hivex_value(out, hi, v);
+	}
+	cpuu_reg_value *vals;
+	size_t n;
+	int rc = read_all_values(&vals, &n, hi, (hive_node_h)node);
+	if (rc)
+		return rc;
+	rc = CPUU_ENOTFOUND;
+	for (size_t i = 0; i < n; i++) {
+		if (cpuu_reg_name_cmp(vals[i].name, name) == 0) {
+			*out = vals[i];
+			memset(&vals[i], 0, sizeof vals[i]);
+			rc = CPUU_OK;
+			break;
+		}
+	}
+	cpuu_reg_values_free(vals, n);
+	return rc;
+}
+
+static int hive_value_set(void *impl, cpuu_reg_node node, const char *name, uint32_t type,
+			  const uint8_t *data, size_t len)
+{
+	hive_impl *hi = impl;
+	if (len > CPUU_REG_MAX_VALUE_LEN)
+		return cpuu_error_set(CPUU_EUNSUPPORTED,
+				      "%zu bytes of data: values over %u bytes need big-data cells, which hivex does not write",
+				      len, CPUU_REG_MAX_VALUE_LEN);
+	hive_pending *p;
+	int rc = pending_load(&p, hi, (hive_node_h)node);
+	if (rc)
+		return rc;
+	ssize_t i = pending_index(p, name);
+	if (i >= 0) {
+		cpuu_reg_value *v = &p->vals[i];
+		if (v->type == type && v->len == len && (len == 0 || memcmp(v->data, data, len) == 0))
+			return CPUU_OK; /* same value: nothing to write */
+		uint8_t *nd = malloc(len ? len : 1);
+		if (!nd)
+			return cpuu_error_oom();
+		if (len)
+			memcpy(nd, data, len);
+		free(v->data);
+		v->data = nd;
+		v->len = len;
+		v->type = type;
+		p->changed = 1;
+		return CPUU_OK;
+	}
+	if (p->count == p->cap || !p->vals) {
+		size_t cap = p->cap ? p->cap * 2 : 4;
+		cpuu_reg_value *nv = realloc(p->vals, cap * sizeof *nv);
+		if (!nv)
+			return cpuu_error_oom();
+		p->vals = nv;
+		p->cap = cap;
+	}
+	if ((rc = value_copy(&p->vals[p->count], name, type, data, len)))
+		return rc;
+	p->count++;
+	p->changed = 1;
+	return CPUU_OK;
+}
+
+static int hive_value_delete(void *impl, cpuu_reg_node node, const char *name)
+{
+	hive_impl *hi = impl;
+	hive_pending *p = pending_find(hi, (hive_node_h)node);
+	if (!p) {
+		cpuu_reg_value probe;
+		int rc = hive_value_get(&probe, impl, node, name);
+		if (rc)
+			return rc;
+		cpuu_reg_value_clear(&probe);
+		if ((rc = pending_load(&p, hi, (hive_node_h)node)))
+			return rc;
+	}
+	ssize_t i = pending_index(p, name);
+	if (i < 0)
+		return CPUU_ENOTFOUND;
+	cpuu_reg_value_clear(&p->vals[i]);
+	memmove(&p->vals[i], &p->vals[i + 1], (p->count - (size_t)i - 1) * sizeof *p->vals);
+	p->count--;
+	p->changed = 1;
+	return CPUU_OK;
+}
+
+int cpuu_hive_flush(hive_impl *hi)
+{
+	for (size_t k = 0; k < hi->npend;) {
+		hive_pending *p = &hi->pend[k];
+		if (!p->changed) {
+			k++;
+			continue;
+		}
+		hive_set_value *sv = calloc(p->count ? p->count : 1, sizeof *sv);
+		if (!sv)
+			return cpuu_error_oom();
+		for (size_t i = 0; i < p->count; i++) {
+			sv[i].key = p->vals[i].name;
+			sv[i].t = (hive_type)p->vals[i].type;
+			sv[i].len = p->vals[i].len;
+			sv[i].value = (char *)p->vals[i].data;
+		}
+		errno = 0;
+		int r = hivex_node_set_values(hi->h, p->node, p->count, sv, 0);
+		free(sv);
+		if (r == -1) {
+			hi->broken = 1; /* old values may be freed already */
+			char *kn = hivex_node_name(hi->h, p->node);
+			int rc = cpuu_error_set(CPUU_ERROR, "%s: hivex cannot write the values of key '%s': %s", hi->path,
+						kn ? kn : "?", err_text(errno));
+			free(kn);
+			return rc;
+		}
+		hi->structural = 1;
+		cpuu_reg_values_free(p->vals, p->count);
+		hi->pend[k] = hi->pend[--hi->npend];
+	}
+	return CPUU_OK;
+}
+
+int cpuu_hive_is_dirty(const void *impl)
+{
+	const hive_impl *hi = impl;
+	if (hi->structural)
+		return 1;
+	for (size_t i = 0; i < hi->npend; i++)
+		if (hi->pend[i].changed)
+			return 1;
+	return 0;
+}
+
+static const char *hive_last_backup(const void *impl)
+{
+	return ((const hive_impl *)impl)->last_backup;
+}
+
+static uint64_t hive_generation(const void *impl)
+{
+	return ((const hive_impl *)impl)->generation;
+}
+
+const cpuu_reg_backend cpuu_hive_backend = {
+	.name = "hive",
+	.close = hive_close,
+	.root = hive_root,
+	.child = hive_child,
+	.add_child = hive_add_child,
+	.delete_child = hive_delete_child,
+	.subkeys = hive_subkeys,
+	.values = hive_values,
+	.value_get = hive_value_get,
+	.value_set = hive_value_set,
+	.value_delete = hive_value_delete,
+	.commit = cpuu_hive_commit,
+	.dirty = cpuu_hive_is_dirty,
+	.last_backup = hive_last_backup,
+	.generation = hive_generation,
+};

@@ -1,0 +1,40 @@
+/* State of the hivex backend, shared by hive*.c. */
+#ifndef CPUU_REGISTRY_HIVE_H
+#define CPUU_REGISTRY_HIVE_H
+
+#include "registry/internal.h"
+
+#include <hivex.h>
+
+/* A key whose values are being changed: hivex rewrites all values of a key
+ * on every set (and hives only grow), so changes are collected here and
+ * written with one hivex_node_set_values per key at commit. */
+typedef struct hive_pending {
+	hive_node_h node;
+	cpuu_reg_value *vals;
+	size_t count, cap;
+	int changed;
+} hive_pending;
+
+typedef struct hive_impl {
+	hive_h *h;
+	char *path;
+	int writable;
+	uint32_t minor;
+	hive_pending *pend;
+	size_t npend, cappend;
+	int structural;      /* keys added/deleted or values flushed into hivex */
+	int broken;          /* a hivex write failed half-way: never commit this */
+	uint64_t generation; /* bumped on key deletion */
+	char *last_backup;
+	cpuu_file_id id;     /* the file as opened / last committed */
+} hive_impl;
+
+extern const cpuu_reg_backend cpuu_hive_backend;
+
+/* Writes every changed pending key into hivex (hive.c). */
+int cpuu_hive_flush(hive_impl *hi);
+int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts);
+int cpuu_hive_is_dirty(const void *impl);
+
+#endif

@@ -1,0 +1,509 @@
+/* Registry layer: argument checks, paths and key handles over a backend. */
+#include "registry/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cpuu_reg_wrap(cpuu_reg **out, const cpuu_reg_backend *ops, void *impl, unsigned flags, const char *where)
+{
+	cpuu_reg *reg = calloc(1, sizeof *reg);
+	char *w = cpuu_strdup(where ? where : "");
+	if (!reg || !w) {
+		free(reg);
+		free(w);
+		ops->close(impl);
+		return cpuu_error_oom();
+	}
+	reg->ops = ops;
+	reg->impl = impl;
+	reg->flags = flags;
+	reg->where = w;
+	*out = reg;
+	return CPUU_OK;
+}
+
+void cpuu_reg_free(cpuu_reg *reg)
+{
+	if (!reg)
+		return;
+	reg->ops->close(reg->impl);
+	free(reg->where);
+	free(reg);
+}
+
+const char *cpuu_reg_backend_name(const cpuu_reg *reg)
+{
+	return reg ? reg->ops->name : "";
+}
+
+int cpuu_reg_utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) { p++; continue; }
+		else if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
+		else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
+		else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
+		else return 0;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* Next code point of valid UTF-8 (ASCII fast path), folded to upper case for
+ * ASCII and Latin-1 (U+00E0..U+00FE except U+00F7), which is what Windows'
+ * upcase table does for those ranges. Other characters compare exactly. */
+static uint32_t next_folded(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	uint32_t cp;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		*pp = p + 1;
+	} else if ((p[0] & 0xE0) == 0xC0 && p[1]) {
+		cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		*pp = p + 2;
+	} else {
+		cp = 0x100u + p[0]; /* other lead bytes: compare byte-wise */
+		*pp = p + 1;
+	}
+	if (cp >= 'a' && cp <= 'z')
+		cp -= 32;
+	else if (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7)
+		cp -= 32;
+	return cp;
+}
+
+int cpuu_reg_name_cmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	while (*pa && *pb) {
+		uint32_t ca = next_folded(&pa), cb = next_folded(&pb);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return (*pa != 0) - (*pb != 0);
+}
+
+/* --- paths --- */
+
+typedef struct path_parts {
+	char *buf;
+	char **items;
+	size_t count;
+} path_parts;
+
+static void parts_free(path_parts *p)
+{
+	free(p->buf);
+	free(p->items);
+	memset(p, 0, sizeof *p);
+}
+
+/* Splits at '\\'; NULL or "" gives zero components. Empty components, names
+ * over 255 characters or invalid UTF-8 are refused. */
+static int parts_split(path_parts *out, const char *path)
+{
+	memset(out, 0, sizeof *out);
+	if (!path || !*path)
+		return CPUU_OK;
+	if (!cpuu_reg_utf8_ok(path))
+		return cpuu_error_set(CPUU_EINVALID, "key path is not valid UTF-8");
+	out->buf = cpuu_strdup(path);
+	size_t n = 1;
+	for (const char *p = path; *p; p++)
+		n += *p == '\\';
+	out->items = calloc(n, sizeof *out->items);
+	if (!out->buf || !out->items) {
+		parts_free(out);
+		return cpuu_error_oom();
+	}
+	char *s = out->buf;
+	for (;;) {
+		char *e = strchr(s, '\\');
+		if (e)
+			*e = '\0';
+		if (!*s) {
+			parts_free(out);
+			return cpuu_error_set(CPUU_EINVALID, "key path '%s' has an empty component", path);
+		}
+		size_t chars = 0;
+		for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+			chars += (*q & 0xC0) != 0x80;
+		if (chars > CPUU_REG_MAX_KEY_NAME) {
+			parts_free(out);
+			return cpuu_error_set(CPUU_EINVALID, "key path '%s': a component is longer than %u characters",
+					      path, CPUU_REG_MAX_KEY_NAME);
+		}
+		out->items[out->count++] = s;
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return CPUU_OK;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	if (!a || !*a)
+		return cpuu_strdup(b);
+	return cpuu_aprintf("%s\\%s", a, b);
+}
+
+static const char *key_label(const cpuu_reg_key *key)
+{
+	return key && key->path && *key->path ? key->path : "(root)";
+}
+
+/* Node of a key handle (NULL = root), re-resolving it by path when keys were
+ * deleted since it was resolved. */
+static int key_node(cpuu_reg_node *node, cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "registry handle is NULL");
+	if (!key) {
+		char *name = NULL;
+		int rc = reg->ops->root(node, &name, reg->impl);
+		free(name);
+		return rc;
+	}
+	if (key->reg != reg)
+		return cpuu_error_set(CPUU_EINVALID, "key '%s' belongs to another registry handle", key_label(key));
+	uint64_t gen = reg->ops->generation(reg->impl);
+	if (key->generation == gen) {
+		*node = key->node;
+		return CPUU_OK;
+	}
+	path_parts parts;
+	int rc = parts_split(&parts, key->path);
+	if (rc)
+		return rc;
+	cpuu_reg_node n;
+	char *name = NULL;
+	rc = reg->ops->root(&n, &name, reg->impl);
+	free(name);
+	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++)
+		rc = reg->ops->child(&n, NULL, reg->impl, n, parts.items[i]);
+	if (rc == CPUU_ENOTFOUND)
+		rc = cpuu_error_set(CPUU_ENOTFOUND, "key '%s' no longer exists (deleted)", key->path);
+	parts_free(&parts);
+	if (rc)
+		return rc;
+	/* The handle is logically const: only its cache changes. */
+	cpuu_reg_key *mut = (cpuu_reg_key *)key;
+	mut->node = n;
+	mut->generation = gen;
+	*node = n;
+	return CPUU_OK;
+}
+
+static int key_new(cpuu_reg_key **out, cpuu_reg *reg, cpuu_reg_node node, const char *name, const char *path)
+{
+	cpuu_reg_key *k = calloc(1, sizeof *k);
+	if (k) {
+		k->name = cpuu_strdup(name);
+		k->path = cpuu_strdup(path);
+	}
+	if (!k || !k->name || !k->path) {
+		cpuu_reg_key_free(k);
+		return cpuu_error_oom();
+	}
+	k->reg = reg;
+	k->node = node;
+	k->generation = reg->ops->generation(reg->impl);
+	*out = k;
+	return CPUU_OK;
+}
+
+void cpuu_reg_key_free(cpuu_reg_key *key)
+{
+	if (!key)
+		return;
+	free(key->name);
+	free(key->path);
+	free(key);
+}
+
+const char *cpuu_reg_key_name(const cpuu_reg_key *key)
+{
+	return key ? key->name : "";
+}
+
+const char *cpuu_reg_key_path(const cpuu_reg_key *key)
+{
+	return key ? key->path : "";
+}
+
+int cpuu_reg_root(cpuu_reg_key **out, cpuu_reg *reg)
+{
+	if (!out || !reg)
+		return cpuu_error_set(CPUU_EINVALID, "cpuu_reg_root: NULL argument");
+	cpuu_reg_node node;
+	char *name = NULL;
+	int rc = reg->ops->root(&node, &name, reg->impl);
+	if (rc == CPUU_OK)
+		rc = key_new(out, reg, node, name ? name : "", "");
+	free(name);
+	return rc;
+}
+
+static int not_found(const cpuu_reg_key *parent, const char *subpath)
+{
+	if (parent && parent->path && *parent->path)
+		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s\\%s' not found", parent->path, subpath);
+	return cpuu_error_set(CPUU_ENOTFOUND, "key '%s' not found", subpath);
+}
+
+/* Walks parent\subpath; with create, adds what is missing. */
+static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath, int create)
+{
+	if (!out || !reg)
+		return cpuu_error_set(CPUU_EINVALID, "key open: NULL argument");
+	*out = NULL;
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, parent);
+	if (rc)
+		return rc;
+	path_parts parts;
+	if ((rc = parts_split(&parts, subpath)))
+		return rc;
+	char *path = NULL, *name = NULL;
+	if (parent) {
+		path = cpuu_strdup(parent->path);
+		name = cpuu_strdup(parent->name);
+	} else {
+		cpuu_reg_node r;
+		rc = reg->ops->root(&r, &name, reg->impl);
+		path = cpuu_strdup("");
+	}
+	if (!rc && (!path || !name))
+		rc = cpuu_error_oom();
+	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++) {
+		char *stored = NULL;
+		rc = reg->ops->child(&node, &stored, reg->impl, node, parts.items[i]);
+		if (rc == CPUU_ENOTFOUND && create) {
+			rc = reg->ops->add_child(&node, reg->impl, node, parts.items[i]);
+			if (rc == CPUU_OK && !(stored = cpuu_strdup(parts.items[i])))
+				rc = cpuu_error_oom();
+		}
+		if (rc) {
+			if (rc == CPUU_ENOTFOUND)
+				rc = not_found(parent, subpath);
+			free(stored);
+			break;
+		}
+		char *np = path_join(path, stored);
+		free(path);
+		free(name);
+		path = np;
+		name = stored;
+		if (!np)
+			rc = cpuu_error_oom();
+	}
+	if (rc == CPUU_OK)
+		rc = key_new(out, reg, node, name, path);
+	free(path);
+	free(name);
+	parts_free(&parts);
+	return rc;
+}
+
+int cpuu_reg_key_open(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath)
+{
+	return key_walk(out, reg, parent, subpath, 0);
+}
+
+int cpuu_reg_key_create(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath)
+{
+	if (reg && !(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, cannot create key '%s'", reg->where,
+				      subpath ? subpath : "");
+	cpuu_reg_key *k = NULL;
+	int rc = key_walk(&k, reg, parent, subpath, 1);
+	if (rc == CPUU_OK && out)
+		*out = k;
+	else
+		cpuu_reg_key_free(k);
+	return rc;
+}
+
+int cpuu_reg_key_delete(cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "key delete: NULL registry");
+	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, cannot delete key '%s'", reg->where,
+				      subpath ? subpath : "");
+	if (!subpath || !*subpath)
+		return cpuu_error_set(CPUU_EINVALID, "refusing to delete key '%s' itself: give a subpath", key_label(parent));
+	cpuu_reg_node pnode;
+	int rc = key_node(&pnode, reg, parent);
+	if (rc)
+		return rc;
+	path_parts parts;
+	if ((rc = parts_split(&parts, subpath)))
+		return rc;
+	cpuu_reg_node node = pnode;
+	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++) {
+		pnode = node;
+		rc = reg->ops->child(&node, NULL, reg->impl, node, parts.items[i]);
+	}
+	if (rc == CPUU_ENOTFOUND)
+		rc = not_found(parent, subpath);
+	if (rc == CPUU_OK)
+		rc = reg->ops->delete_child(reg->impl, pnode, node);
+	parts_free(&parts);
+	return rc;
+}
+
+int cpuu_reg_key_subkeys(cpuu_strlist *out, cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	if (!out)
+		return cpuu_error_set(CPUU_EINVALID, "subkeys: NULL output");
+	memset(out, 0, sizeof *out);
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, key);
+	if (rc == CPUU_OK)
+		rc = reg->ops->subkeys(out, reg->impl, node);
+	if (rc)
+		cpuu_error_prefix("key '%s'", key_label(key));
+	return rc;
+}
+
+int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	if (!out || !count)
+		return cpuu_error_set(CPUU_EINVALID, "values: NULL output");
+	*out = NULL;
+	*count = 0;
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, key);
+	if (rc == CPUU_OK)
+		rc = reg->ops->values(out, count, reg->impl, node);
+	if (rc)
+		cpuu_error_prefix("key '%s'", key_label(key));
+	return rc;
+}
+
+void cpuu_reg_value_clear(cpuu_reg_value *value)
+{
+	if (!value)
+		return;
+	free(value->name);
+	free(value->data);
+	memset(value, 0, sizeof *value);
+}
+
+void cpuu_reg_values_free(cpuu_reg_value *values, size_t count)
+{
+	if (!values)
+		return;
+	for (size_t i = 0; i < count; i++)
+		cpuu_reg_value_clear(&values[i]);
+	free(values);
+}
+
+int cpuu_reg_value_get(cpuu_reg_value *out, cpuu_reg *reg, const cpuu_reg_key *key, const char *name)
+{
+	if (!out || !name)
+		return cpuu_error_set(CPUU_EINVALID, "value get: NULL argument");
+	memset(out, 0, sizeof *out);
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, key);
+	if (rc)
+		return rc;
+	rc = reg->ops->value_get(out, reg->impl, node, name);
+	if (rc == CPUU_ENOTFOUND)
+		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
+	if (rc)
+		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
+	return rc;
+}
+
+static int check_value_name(const cpuu_reg_key *key, const char *name)
+{
+	if (!name)
+		return cpuu_error_set(CPUU_EINVALID, "key '%s': value name is NULL", key_label(key));
+	if (!cpuu_reg_utf8_ok(name))
+		return cpuu_error_set(CPUU_EINVALID, "key '%s': value name is not valid UTF-8", key_label(key));
+	size_t chars = 0;
+	for (const unsigned char *q = (const unsigned char *)name; *q; q++)
+		chars += (*q & 0xC0) != 0x80;
+	if (chars > CPUU_REG_MAX_VALUE_NAME)
+		return cpuu_error_set(CPUU_EINVALID, "key '%s': value name longer than %u characters", key_label(key),
+				      CPUU_REG_MAX_VALUE_NAME);
+	return CPUU_OK;
+}
+
+int cpuu_reg_value_set(cpuu_reg *reg, const cpuu_reg_key *key, const char *name,
+		       uint32_t type, const uint8_t *data, size_t len)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "value set: NULL registry");
+	int rc = check_value_name(key, name);
+	if (rc)
+		return rc;
+	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, cannot set value '%s' in key '%s'",
+				      reg->where, name, key_label(key));
+	if (len && !data)
+		return cpuu_error_set(CPUU_EINVALID, "key '%s', value '%s': NULL data", key_label(key), name);
+	cpuu_reg_node node;
+	if ((rc = key_node(&node, reg, key)))
+		return rc;
+	rc = reg->ops->value_set(reg->impl, node, name, type, data, len);
+	if (rc)
+		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
+	return rc;
+}
+
+int cpuu_reg_value_delete(cpuu_reg *reg, const cpuu_reg_key *key, const char *name)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "value delete: NULL registry");
+	int rc = check_value_name(key, name);
+	if (rc)
+		return rc;
+	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, cannot delete value '%s' in key '%s'",
+				      reg->where, name, key_label(key));
+	cpuu_reg_node node;
+	if ((rc = key_node(&node, reg, key)))
+		return rc;
+	rc = reg->ops->value_delete(reg->impl, node, name);
+	if (rc == CPUU_ENOTFOUND)
+		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
+	if (rc)
+		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
+	return rc;
+}
+
+int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
+	return reg->ops->commit(reg->impl, opts);
+}
+
+int cpuu_reg_dirty(const cpuu_reg *reg)
+{
+	return reg ? reg->ops->dirty(reg->impl) : 0;
+}
+
+const char *cpuu_reg_last_backup(const cpuu_reg *reg)
+{
+	return reg ? reg->ops->last_backup(reg->impl) : NULL;
+}
