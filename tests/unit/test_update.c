@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
@@ -424,6 +425,78 @@ static void test_results_jsonl(void **state)
 	env_teardown(&e);
 }
 
+/* Each write step fails in turn, or the process is killed there: afterwards
+ * the hive is either fully old or fully new, opens cleanly, and Rollback
+ * brings back the original. */
+static void test_faults_leave_old_or_new(void **state)
+{
+	(void)state;
+	static const char *const points[] = { "update:backup", "update:before-commit", "commit:write",
+					       "commit:fsync", "commit:rename", "commit:dirsync" };
+	static const char *const kinds[] = { "fail", "kill" };
+	const char *office = "Software\\Microsoft\\Office";
+
+	/* What a clean run produces, for comparison. */
+	env ref;
+	env_setup(&ref, NULL, NULL);
+	char *original = dump(ref.hive);
+	run(&ref, CPUU_MODE_UPDATE, 0, NULL);
+	char *switched_office = dump_at(ref.hive, office);
+	env_teardown(&ref);
+
+	for (size_t p = 0; p < sizeof points / sizeof points[0]; p++)
+		for (size_t k = 0; k < 2; k++) {
+			env e;
+			env_setup(&e, NULL, NULL);
+			char fault[64];
+			snprintf(fault, sizeof fault, "%s:%s", points[p], kinds[k]);
+			pid_t pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				setenv("CPUU_FAULT", fault, 1);
+				cpuu_run_opts o;
+				cpuu_run_opts_init(&o);
+				o.state_dir = e.state;
+				cpuu_results *r = NULL;
+				int rc = cpuu_run_hive(&r, e.hive, &o, &e.resolver);
+				_exit(rc == CPUU_OK ? 0 : 1);
+			}
+			int status = 0;
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			if (k == 1 && strcmp(points[p], "update:backup"))
+				assert_true(WIFSIGNALED(status)); /* the kill point was reached */
+			if (k == 0 && strcmp(points[p], "update:before-commit"))
+				assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1); /* the failure was reported */
+
+			char *now = dump(e.hive); /* also proves the hive still opens */
+			char *now_office = dump_at(e.hive, office);
+			int is_old = !strcmp(now, original);
+			int is_new = !strcmp(now_office, switched_office);
+			if (!is_old && !is_new)
+				fail_msg("%s: hive is neither the original nor the switched one", fault);
+			/* A failure before the rename must leave the original. */
+			if (k == 0 && strcmp(points[p], "commit:dirsync") && strcmp(points[p], "update:before-commit"))
+				assert_true(is_old);
+
+			/* Rollback restores the original whatever happened. */
+			run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
+			char *back = dump(e.hive);
+			if (strcmp(back, original))
+				fail_msg("%s: rollback did not restore the original", fault);
+			/* And a clean run afterwards switches as usual. */
+			assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+			char *again = dump_at(e.hive, office);
+			assert_string_equal(again, switched_office);
+			free(now);
+			free(now_office);
+			free(back);
+			free(again);
+			env_teardown(&e);
+		}
+	free(original);
+	free(switched_office);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_ambiguous_is_never_switched),
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
+		cmocka_unit_test(test_faults_leave_old_or_new),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

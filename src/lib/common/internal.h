@@ -21,6 +21,10 @@ int cpuu_error_set(int code, const char *fmt, ...) CPUU_PRINTF(2, 3);
 int cpuu_error_prefix(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_error_oom(void);
 
+/* Test hook at a named write step (src/lib/common/fault.c): nonzero means
+ * "fail this step"; may also end the process. Points: docs/update.md. */
+int cpuu_fault(const char *point);
+
 char *cpuu_strdup(const char *s);
 char *cpuu_strndup(const char *s, size_t n);
 char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);

@@ -103,7 +103,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 		goto out;
 	}
 	errno = 0;
-	if (hivex_commit(hi->h, tmp, 0) != 0) {
+	if (cpuu_fault("commit:write") ? (errno = ENOSPC, 1) : hivex_commit(hi->h, tmp, 0) != 0) {
 		rc = io_error(errno, hi->path, "cannot write the new hive to a temp file");
 		goto fail;
 	}
@@ -129,7 +129,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 			goto fail;
 		}
 	}
-	if (fsync(fd) != 0) {
+	if (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0) {
 		rc = io_error(errno, hi->path, "cannot fsync the temp file");
 		goto fail;
 	}
@@ -151,7 +151,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 		if (rc)
 			goto fail;
 	}
-	if (rename(tmp, hi->path) != 0) {
+	if (cpuu_fault("commit:rename") ? (errno = EIO, 1) : rename(tmp, hi->path) != 0) {
 		rc = io_error(errno, hi->path, "cannot replace the hive with the new file");
 		if (made) {
 			unlink(made);
@@ -167,7 +167,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 	made = NULL;
 	if (cpuu_fs_stat(&hi->id, hi->path) != 0)
 		memset(&hi->id, 0, sizeof hi->id);
-	if (cpuu_fs_fsync_dir(dir) != 0)
+	if (cpuu_fault("commit:dirsync") ? (errno = EIO, 1) : cpuu_fs_fsync_dir(dir) != 0)
 		rc = io_error(errno, hi->path, "changes written, but fsync of the folder failed");
 	goto out;
 

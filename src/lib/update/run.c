@@ -427,7 +427,9 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 	/* The backup must be on disk before the hive that points at it. */
 	if (!opts->dry_run && run.backup && run.backup->nkeys) {
 		char *full = cpuu_aprintf("%s/%s", run.state_dir, run.backup_file);
-		rc = full ? cpuu_regtext_write_file(full, run.backup) : cpuu_error_oom();
+		rc = !full ? cpuu_error_oom()
+		     : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
+						   : cpuu_regtext_write_file(full, run.backup);
 		free(full);
 		if (rc) {
 			char *msg = cpuu_aprintf("not written: backup failed: %s", cpuu_error_last()->message);
@@ -439,6 +441,7 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 	}
 	if (!opts->dry_run && cpuu_reg_dirty(run.reg)) {
 		cpuu_reg_commit_opts copts = { .no_backup = 1 };
+		cpuu_fault("update:before-commit"); /* a kill point between backup and commit */
 		if ((rc = cpuu_reg_commit(run.reg, &copts))) {
 			char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
 			commit_failed(res, msg ? msg : "not written");

@@ -1,0 +1,31 @@
+/* Fault injection for the reliability tests: CPUU_FAULT="<point>:fail" makes
+ * that write step fail as if the disk had refused it; "<point>:kill" ends
+ * the process right there, as a power cut or a killed logon script would.
+ * Unset (always, outside tests) it costs one getenv per write step. */
+#include "common/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifndef _WIN32
+#include <signal.h>
+#include <unistd.h>
+#endif
+
+int cpuu_fault(const char *point)
+{
+	const char *f = getenv("CPUU_FAULT");
+	if (!f || !*f)
+		return 0;
+	size_t n = strlen(point);
+	if (strncmp(f, point, n) != 0 || f[n] != ':')
+		return 0;
+	if (!strcmp(f + n + 1, "kill")) {
+#ifdef _WIN32
+		_Exit(137);
+#else
+		raise(SIGKILL);
+		_exit(137);
+#endif
+	}
+	return !strcmp(f + n + 1, "fail");
+}
