@@ -43,17 +43,29 @@ enum cpuu_mapi_type {
 	CPUU_PT_MV_BINARY = 0x1102
 };
 
+/* Registry value types the codec reads and writes (same numbers as the
+ * registry's REG_SZ, REG_BINARY and REG_DWORD). */
+#define CPUU_MAPI_REG_SZ 1u
+#define CPUU_MAPI_REG_BINARY 3u
+#define CPUU_MAPI_REG_DWORD 4u
+
 #define CPUU_PROP_TAG(type, id) (((uint32_t)(id) << 16) | (uint32_t)(type))
 #define CPUU_PROP_TYPE(tag) ((uint16_t)((tag) & 0xFFFFu))
 #define CPUU_PROP_ID(tag) ((uint16_t)((tag) >> 16))
 
-/* Parses a registry value name. Returns CPUU_EINVALID for names that are not
- * MAPI tags (e.g. account-manager values); *secure is set for "S" names. */
+/* Parses a registry value name: exactly 8 hex digits (either case), "%04x%04x"
+ * of (type, id), optionally prefixed by "S" (or "s": registry names are
+ * case-insensitive) for a secure property. Returns CPUU_EINVALID for names
+ * that are not MAPI tags (e.g. account-manager values); *secure is set for "S"
+ * names. secure may be NULL. */
 int cpuu_mapi_tag_parse(uint32_t *tag, int *secure, const char *value_name);
 /* Formats "%04x%04x" (uppercase hex if upper) into out[10]. */
 void cpuu_mapi_tag_format(char out[10], uint32_t tag, int upper);
-/* Known name for a tag ("PR_PROFILE_HOME_SERVER") or NULL. */
+/* Known name for a tag ("PR_PROFILE_HOME_SERVER") or NULL. String properties
+ * have one name for both PT_STRING8 and PT_UNICODE (likewise their MV forms). */
 const char *cpuu_mapi_tag_name(uint32_t tag);
+/* Short name of a property type ("PT_LONG", "PT_MV_UNICODE") or NULL. */
+const char *cpuu_mapi_type_name(uint16_t type);
 
 /* A decoded property value. Strings are UTF-8. */
 typedef struct cpuu_mapi_bin {
@@ -69,7 +81,7 @@ typedef struct cpuu_mapi_value {
 		int64_t i8;      /* PT_I8, PT_CURRENCY */
 		uint64_t ft;     /* PT_SYSTIME (FILETIME) */
 		double dbl;      /* PT_DOUBLE, PT_APPTIME, PT_FLOAT */
-		int b;           /* PT_BOOLEAN */
+		int b;           /* PT_BOOLEAN: 0 or 1 (other stored values are refused) */
 		char *str;       /* PT_STRING8, PT_UNICODE (UTF-8) */
 		cpuu_mapi_bin bin; /* PT_BINARY, PT_CLSID (16 bytes), unknown types */
 		struct {
@@ -77,38 +89,62 @@ typedef struct cpuu_mapi_value {
 			union {
 				int16_t *i16;
 				int32_t *l;
-				int64_t *i8;
+				int64_t *i8;     /* PT_MV_I8, PT_MV_SYSTIME */
 				char **str;
-				cpuu_mapi_bin *bin;
+				cpuu_mapi_bin *bin; /* PT_MV_BINARY, PT_MV_CLSID */
 			} v;
 		} mv;            /* PT_MV_* */
 	} u;
+	/* PT_BOOLEAN width as found (2 or 4); 0 means 2, MFCMAPI's choice when it
+	 * writes. Other types ignore it. */
+	uint8_t bool_width;
 } cpuu_mapi_value;
 
-/* Decodes registry data of the given registry type (REG_BINARY, or REG_SZ for
- * PT_STRING8) for a tag. Strict: wrong length for the type, odd-length UTF-16,
- * missing terminators, counts or offsets outside the data give CPUU_EINVALID
- * with a message naming the problem. Unknown types decode as binary. */
+/* Decodes registry data of the given registry type (CPUU_MAPI_REG_BINARY;
+ * CPUU_MAPI_REG_SZ for PT_STRING8 and PT_UNICODE; CPUU_MAPI_REG_DWORD for
+ * PT_LONG) for a tag. Strict: wrong length for the type, odd-length UTF-16,
+ * missing or embedded terminators, counts or offsets outside the data,
+ * overlapping items give CPUU_EINVALID with a message naming the problem.
+ * Unknown types (and PT_NULL, PT_OBJECT, PT_UNSPECIFIED) decode as binary.
+ * The layouts are in docs/profile-format.md. On error *out is zeroed. */
 int cpuu_mapi_value_decode(cpuu_mapi_value *out, uint32_t tag, uint32_t reg_type,
 			   const uint8_t *data, size_t len);
-/* Encodes for the registry. reg_type is the type to write (REG_SZ is allowed
- * only for PT_STRING8; otherwise REG_BINARY). */
+/* Encodes for the registry. reg_type is the type to write: the type found when
+ * the value was read (REG_SZ for string types, REG_DWORD for PT_LONG, else
+ * REG_BINARY). For data decode accepted in canonical layout,
+ * encode(decode(bytes)) == bytes. Text that has no Windows-1252 form in a
+ * PT_STRING8 REG_BINARY value is CPUU_EINVALID. */
 int cpuu_mapi_value_encode(uint8_t **out, size_t *out_len, const cpuu_mapi_value *v, uint32_t reg_type);
 void cpuu_mapi_value_clear(cpuu_mapi_value *v);
-/* Human-readable one-line rendering (for inspect/debug). */
+/* Human-readable one-line rendering (for inspect/debug), e.g.
+ * `PT_LONG 1281 (0x00000501)`, `PT_UNICODE "x"`, `PT_BINARY 3 bytes 0a0b0c`;
+ * long binaries are cut after 64 bytes with "...". */
 int cpuu_mapi_value_format(char **out, const cpuu_mapi_value *v);
 
-/* --- Entry IDs (MS-OXCDATA 2.2.4.3 store EIDs; 2.2.5.2 address-book EIDs) --- */
+/* --- Entry IDs (MS-OXCDATA 2.2.4.3 store EIDs; 2.2.5.2 address-book EIDs) ---
+ * Layouts and sources: docs/profile-format.md. Parsing is strict (anything it
+ * could not rebuild byte for byte is CPUU_EINVALID), so build(parse(x)) == x;
+ * the one exception is "EMSMDB.DLL", matched case-insensitively and always
+ * written uppercase as MS-OXCDATA gives it. 8-bit strings are Windows-1252. */
+
+/* Raw 16-byte UIDs. */
+extern const uint8_t cpuu_mapi_uid_store_wrap[16];  /* 38a1bb1005e5101aa1bb08002b2a56c2 */
+extern const uint8_t cpuu_mapi_uid_private_mdb[16]; /* 1b55fa20aa6611cd9bc800aa002fc45a */
+extern const uint8_t cpuu_mapi_uid_public_mdb[16];  /* 1c830210aa6611cd9bc800aa002fc45a */
+extern const uint8_t cpuu_mapi_uid_emsab[16];       /* dca740c8c042101ab4b908002b2fe182 */
+#define CPUU_STORE_EID_PRIVATE 0x0Cu /* wrapped type: OPENSTORE_HOME_LOGON | TAKE_OWNERSHIP */
+#define CPUU_STORE_EID_PUBLIC 0x06u  /* wrapped type: OPENSTORE_PUBLIC | HOME_LOGON */
 
 typedef struct cpuu_store_eid {
 	uint32_t flags;
 	uint8_t wrapped_provider[16]; /* private / public / delegate MDB provider UID */
 	uint32_t wrapped_type;        /* 0x0C private home, 0x06 public, ... */
 	char *server;                 /* ServerShortname (ASCII) */
-	char *mailbox_dn;             /* may be NULL (public stores) */
+	char *mailbox_dn;             /* may be NULL (public stores only) */
 	char *server_dn;              /* V2 block, or NULL */
 	char *server_fqdn;            /* V2 block (UTF-16 in the EID), or NULL */
-	char *smtp;                   /* V3 block (UTF-16 in the EID), or NULL */
+	char *smtp;                   /* V3 block (UTF-16 in the EID), or NULL;
+	                               * an EID has a V2 or a V3 block, not both */
 } cpuu_store_eid;
 
 int cpuu_store_eid_parse(cpuu_store_eid *out, const uint8_t *data, size_t len);
@@ -117,7 +153,7 @@ void cpuu_store_eid_clear(cpuu_store_eid *eid);
 
 typedef struct cpuu_ab_eid {
 	uint32_t flags;
-	uint32_t version;     /* 1 */
+	uint32_t version;     /* 1 (other values are kept as found) */
 	uint32_t display_type;/* 0 = DT_MAILUSER */
 	char *x500_dn;
 } cpuu_ab_eid;

@@ -17,8 +17,8 @@
  * An empty field is an absent value (NULL in cpuu_match).
  *
  * Safety rules: a source key (legacyExchangeDN or X500, SMTP, mailbox GUID)
- * that appears in more than one row makes every such lookup
- * CPUU_LOOKUP_AMBIGUOUS. A malformed row (wrong field count, unterminated
+ * that appears in more than one row makes those rows ambiguous: every lookup
+ * of them, by any of their keys, answers CPUU_LOOKUP_AMBIGUOUS. A malformed row (wrong field count, unterminated
  * quote, bad GUID, bad switched or target_kind value, invalid UTF-8, a source
  * key of the wrong shape) is skipped with a warning naming its line, and
  * every key-like text in it also answers CPUU_LOOKUP_AMBIGUOUS: a user whose
@@ -61,7 +61,8 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 
 /* Number of valid rows loaded (malformed rows excluded). */
 size_t cpuu_mapping_count(const cpuu_mapping *m);
-/* The valid row i (0 <= i < count) in file order, for export/listing. */
+/* The valid row i (0 <= i < count) in file order, for export/listing (a row
+ * sharing a key with another still answers AMBIGUOUS to lookups). */
 const cpuu_match *cpuu_mapping_get(const cpuu_mapping *m, size_t i);
 /* Warnings from loading, one line each: "line N: reason". Owned by m. */
 const cpuu_strlist *cpuu_mapping_warnings(const cpuu_mapping *m);
@@ -73,6 +74,9 @@ const cpuu_strlist *cpuu_mapping_warnings(const cpuu_mapping *m);
  * (CPUU_EINVALID) an X500 address containing ';' and a GUID not in canonical
  * form. CPUU_EIO / CPUU_EREADONLY on write failures (the old file is kept). */
 int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n);
+/* The same text in memory (e.g. for standard output); NUL-terminated, the
+ * caller frees *out with cpuu_free. Same refusals as cpuu_mapping_write. */
+int cpuu_mapping_format(char **out, size_t *out_len, const cpuu_match *matches, size_t n);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@ typedef struct cpuu_account {
 	char *account_key;     /* account-manager subkey name, e.g. "00000002", or NULL */
 	char *service_uid;     /* 32 lowercase hex, or NULL */
 	char *service_name;    /* PR_SERVICE_NAME, e.g. "MSEMS", or NULL */
-	char *display_name;
+	char *display_name;    /* PR_DISPLAY_NAME (IMAP/POP: "Display Name"); else "Account Name" */
 	char *smtp;
 	char *legacy_dn;
 	char *home_server;
@@ -49,6 +49,7 @@ typedef struct cpuu_account {
 	char *store_section;   /* UID of the primary store provider section */
 	cpuu_additional_mailbox *additional;
 	size_t nadditional;
+	char *account_name;    /* account manager "Account Name", or NULL */
 } cpuu_account;
 
 typedef struct cpuu_profile {
@@ -65,8 +66,14 @@ typedef struct cpuu_profile_set {
 	size_t nprofiles;
 } cpuu_profile_set;
 
-/* Reads every profile. Structural problems (dangling UID links, wrong value
- * types, bad UTF-16, ...) fail with a message naming the key or value. */
+/* Reads every profile (16.0, then 15.0, then WMS; accounts in account-manager
+ * mail-list order, then unlisted account subkeys, then PR_SERVICES entries no
+ * account names). Structural problems (dangling UID links, wrong value types
+ * or lengths, bad UTF-16, ...) fail the whole load with CPUU_EINVALID and a
+ * one-line message naming the profile, the section key and the value: a later
+ * update must never act on a half-understood profile. *out is NULL on error.
+ * Only reads: the registry is never changed. Secure ("S...") values are never
+ * read. */
 int cpuu_profiles_load(cpuu_profile_set **out, cpuu_reg *reg);
 void cpuu_profile_set_free(cpuu_profile_set *set);
 

@@ -38,12 +38,18 @@ typedef struct cpuu_regtext {
 } cpuu_regtext;
 
 /* Parses a .reg document from raw file bytes (any accepted encoding).
- * Errors (CPUU_EINVALID) name the line number. */
+ * Errors (CPUU_EINVALID) name the line number ("line 12: bad hex byte 'zz'");
+ * UTF-16BE gives CPUU_EUNSUPPORTED. REGEDIT4 text and its hex(1)/hex(2)/
+ * hex(7) bytes are Windows-1252, stored as UTF-16LE (as regedit does);
+ * parsed documents always hold registry data as stored. */
 int cpuu_regtext_parse(cpuu_regtext **out, const uint8_t *data, size_t len);
 void cpuu_regtext_free(cpuu_regtext *doc);
 
 /* Serialises a document to UTF-8 text (REGEDIT5 header, CRLF line ends,
- * long hex lines wrapped as regedit does). */
+ * long hex lines wrapped as regedit does). Refuses (CPUU_EINVALID) what could
+ * not be read back identically: empty key paths, paths with CR/LF or starting
+ * with a blank (or '-' unless delete_key), values under a deleted key, names
+ * that are not UTF-8. docs/reg-format.md has the details. */
 int cpuu_regtext_format(char **out, size_t *out_len, const cpuu_regtext *doc);
 
 /* Reads the subtree at key (and everything below it, in stored order) into a
@@ -54,7 +60,9 @@ int cpuu_regtext_export(cpuu_regtext **out, cpuu_reg *reg, const cpuu_reg_key *k
 /* Applies a document to a registry: every key path must start with
  * path_prefix (case-insensitive), which maps to the registry root; others are
  * refused (CPUU_EINVALID) before anything changes. Keys are created, values
- * set, [-key] and "name"=- deleted. Changes stay pending until commit. */
+ * set, [-key] and "name"=- deleted (absent ones are no error). Changes stay
+ * pending until commit. To copy an exported subtree into another hive, export
+ * with "HKEY_CURRENT_USER\\<path of key>" and apply with "HKEY_CURRENT_USER". */
 int cpuu_regtext_apply(cpuu_reg *reg, const cpuu_regtext *doc, const char *path_prefix);
 
 /* File helpers: write as UTF-16LE+BOM (atomically: temp, fsync, rename) / read any accepted encoding. */
@@ -62,7 +70,9 @@ int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc);
 int cpuu_regtext_read_file(cpuu_regtext **out, const char *path);
 
 /* A unified, human-readable difference between two documents in .reg form
- * (lines prefixed "+"/"-"); empty string when equal. */
+ * (lines prefixed "+"/"-", " " for the path of a changed key; LF line ends);
+ * empty string when equal. Keys match by path, values by name, ignoring case.
+ * Free with cpuu_free. */
 int cpuu_regtext_diff(char **out, const cpuu_regtext *before, const cpuu_regtext *after);
 
 /* 1 if both documents hold the same keys and values in the same order (paths,

@@ -97,7 +97,9 @@ typedef struct cpuu_run_opts {
 	const char *user;              /* name in result records; NULL: from the hive's folder */
 	const cpuu_strlist *profiles;  /* profile names to process; NULL or empty: all */
 	cpuu_cached_rule cached_rule;
-	int user_is_listed;            /* for CPUU_CACHED_LISTED */
+	/* CPUU_CACHED_LISTED: users whose cached profiles are processed; an entry
+	 * "user" or "DOMAIN\\user" matches the run's user (case-insensitive). */
+	const cpuu_strlist *remote_users;
 	const char *state_dir;         /* where backups live; NULL: "<hive>.cpuu" beside the hive */
 	cpuu_switch_opts switch_opts;
 } cpuu_run_opts;

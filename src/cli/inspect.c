@@ -18,7 +18,7 @@ static void inspect_usage(FILE *out)
 static void field(const char *label, const char *value)
 {
 	if (value)
-		printf("    %-13s %s\n", label, value);
+		printf("    %-14s %s\n", label, value);
 }
 
 static void print_text(const cpuu_profile_set *set)
@@ -39,6 +39,8 @@ static void print_text(const cpuu_profile_set *set)
 			printf("  account %zu: %s%s%s%s\n", j + 1, cpuu_account_kind_name(a->kind),
 			       a->display_name ? " \"" : "", a->display_name ? a->display_name : "",
 			       a->display_name ? "\"" : "");
+			if (a->account_name && (!a->display_name || strcmp(a->account_name, a->display_name)))
+				field("account name:", a->account_name);
 			field("service:", a->service_uid);
 			field("smtp:", a->smtp);
 			field("legacy DN:", a->legacy_dn);
@@ -52,11 +54,11 @@ static void print_text(const cpuu_profile_set *set)
 				const cpuu_additional_mailbox *m = &a->additional[k];
 				printf("    additional mailbox: %s\n", m->display_name ? m->display_name : "(no name)");
 				if (m->mailbox_dn)
-					printf("      mailbox DN:  %s\n", m->mailbox_dn);
+					printf("      mailbox DN:   %s\n", m->mailbox_dn);
 				if (m->server)
-					printf("      server:      %s\n", m->server);
+					printf("      server:       %s\n", m->server);
 				if (m->smtp)
-					printf("      smtp:        %s\n", m->smtp);
+					printf("      smtp:         %s\n", m->smtp);
 			}
 		}
 	}

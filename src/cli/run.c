@@ -140,6 +140,30 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
 			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
 
+	/* RemoteUsers plus the lines of RemoteUsersFile. */
+	cpuu_strlist remote = { 0 };
+	const cpuu_strlist *listed = cpuu_config_get_list(cfg, "Profiles", "RemoteUsers");
+	for (size_t i = 0; listed && i < listed->count; i++)
+		cpuu_strlist_add(&remote, listed->items[i]);
+	const char *remote_file = cpuu_config_get_string(cfg, "Profiles", "RemoteUsersFile");
+	if (remote_file) {
+		FILE *rf = fopen(remote_file, "r");
+		char line[1024];
+		if (!rf) {
+			fprintf(stderr, "cpuu %s: cannot read RemoteUsersFile %s\n", argv[0], remote_file);
+			cpuu_config_free(cfg);
+			cpuu_strlist_free(&profiles);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+		while (fgets(line, sizeof line, rf)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[0] && line[0] != '#' && line[0] != ';')
+				cpuu_strlist_add(&remote, line);
+		}
+		fclose(rf);
+	}
+	opts.remote_users = &remote;
+
 	cpuu_resolver resolver = { mapping_lookup, NULL };
 	if (mode == CPUU_MODE_UPDATE) {
 		const char *file = mapping_path ? mapping_path : cpuu_config_get_string(cfg, "Mapping", "File");
@@ -148,12 +172,14 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 					"(live directory lookups: 'cpuu map export' first)\n", argv[0]);
 			cpuu_config_free(cfg);
 			cpuu_strlist_free(&profiles);
+			cpuu_strlist_free(&remote);
 			return CPUU_EXIT_GLOBAL_ERR;
 		}
 		if (cpuu_mapping_load(&map, file)) {
 			cli_fail();
 			cpuu_config_free(cfg);
 			cpuu_strlist_free(&profiles);
+			cpuu_strlist_free(&remote);
 			return CPUU_EXIT_GLOBAL_ERR;
 		}
 		const cpuu_strlist *mw = cpuu_mapping_warnings(map);
@@ -182,6 +208,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	cpuu_mapping_free(map);
 	cpuu_config_free(cfg);
 	cpuu_strlist_free(&profiles);
+	cpuu_strlist_free(&remote);
 	return (int)mask;
 }
 

@@ -151,7 +151,7 @@ static void test_utf8_errors(void **state)
 static void test_cp1252(void **state)
 {
 	(void)state;
-	/* The 0x80-0x9F row, from Microsoft's cp1252 table (bestfit1252.txt). */
+	/* The 0x80-0x9F row as Windows' C_1252.NLS has it (docs/profile-format.md). */
 	static const uint16_t row[32] = {
 		0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
 		0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,

@@ -205,9 +205,9 @@ int cpuu_utf8_to_utf16le(uint8_t **out, size_t *out_len, const char *utf8, int t
 
 /* Windows-1252 0x80-0x9F. The five bytes the code page leaves undefined (0x81,
  * 0x8D, 0x8F, 0x90, 0x9D) map to the C1 controls of the same value, which is
- * what MultiByteToWideChar(1252) does (Microsoft's bestfit1252.txt table and
- * the WHATWG Encoding Standard, which copies Windows): the mapping is total
- * and round-trips. */
+ * what MultiByteToWideChar(1252) does (its C_1252.NLS table lists them so; the
+ * WHATWG windows-1252 index, which follows Windows, agrees): the mapping is
+ * total and round-trips. Sources in docs/profile-format.md. */
 static const uint16_t cp1252_high[32] = {
 	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
 	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,

@@ -127,6 +127,7 @@ char *cpuu_buf_detach(cpuu_buf *b, size_t *len)
 		cpuu_error_oom();
 		return NULL;
 	}
+	b->data[b->len] = '\0'; /* a buffer that never grew was never terminated */
 	char *p = b->data;
 	if (len)
 		*len = b->len;

@@ -34,6 +34,7 @@ void prof_account_clear(cpuu_account *a)
 	free(a->ost_path);
 	free(a->emsmdb_section);
 	free(a->store_section);
+	free(a->account_name);
 	for (size_t i = 0; i < a->nadditional; i++) {
 		cpuu_additional_mailbox *m = &a->additional[i];
 		free(m->section_uid);
@@ -123,7 +124,7 @@ static int load_one_account(cpuu_profile *p, const prof_ctx *ctx, const cpuu_reg
 	if (rc == CPUU_OK && !(a.account_key = cpuu_strdup(subkey)))
 		rc = cpuu_error_oom();
 	if (rc == CPUU_OK)
-		rc = acct_string(&a.display_name, ctx, where, key, "Account Name");
+		rc = acct_string(&a.account_name, ctx, where, key, "Account Name");
 	if (rc == CPUU_OK)
 		rc = acct_string(&clsid, ctx, where, key, "clsid");
 	int kind_known = 0;
@@ -135,6 +136,8 @@ static int load_one_account(cpuu_profile *p, const prof_ctx *ctx, const cpuu_reg
 	}
 	if (rc == CPUU_OK && kind_known)
 		rc = acct_string(&a.smtp, ctx, where, key, "Email");
+	if (rc == CPUU_OK && kind_known)
+		rc = acct_string(&a.display_name, ctx, where, key, "Display Name");
 	if (rc == CPUU_OK) {
 		rc = cpuu_reg_value_get(&uidv, ctx->reg, key, "Service UID");
 		if (rc == CPUU_ENOTFOUND) {
@@ -150,6 +153,9 @@ static int load_one_account(cpuu_profile *p, const prof_ctx *ctx, const cpuu_reg
 			rc = fill_from_service(&a, kind_known, ctx, uidv.data, where, "Service UID");
 		}
 	}
+	/* The name the user gave the account is the last resort for a display name. */
+	if (rc == CPUU_OK && !a.display_name && a.account_name && !(a.display_name = cpuu_strdup(a.account_name)))
+		rc = cpuu_error_oom();
 	cpuu_reg_value_clear(&uidv);
 	free(clsid);
 	cpuu_reg_key_free(key);

@@ -10,25 +10,25 @@
 #include <string.h>
 
 /* "<8>-<4>-<4>-<4>-<12>@<domain>" (Exchange 2013+ personality): the
- * lowercase GUID, else NULL. */
-static char *mailbox_guid_from_home_server(const char *hs)
+ * lowercase GUID in *out, else *out stays NULL. */
+static int mailbox_guid_from_home_server(char **out, const char *hs)
 {
 	static const int groups[] = { 8, 4, 4, 4, 12 };
 	const char *p = hs;
 	for (size_t g = 0; g < 5; g++) {
 		for (int i = 0; i < groups[g]; i++, p++)
 			if (!isxdigit((unsigned char)*p))
-				return NULL;
+				return CPUU_OK;
 		if (g < 4 && *p++ != '-')
-			return NULL;
+			return CPUU_OK;
 	}
 	if (*p != '@' || p[1] == '\0' || strchr(p + 1, '@'))
-		return NULL;
-	char *guid = cpuu_strndup(hs, 36);
-	if (guid)
-		for (char *q = guid; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-	return guid;
+		return CPUU_OK;
+	if (!(*out = cpuu_strndup(hs, 36)))
+		return cpuu_error_oom();
+	for (char *q = *out; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return CPUU_OK;
 }
 
 /* First string found for id in the listed sections (NULL entries skipped). */
@@ -184,8 +184,8 @@ int prof_exchange_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section 
 	if ((rc = first_string(&a->ost_path, ctx, es, 2, PROP_PROFILE_OFFLINE_STORE_PATH)) < 0)
 		goto out;
 	/* Only the personality form carries the GUID; a NetBIOS name gives NULL. */
-	if (a->home_server)
-		a->mailbox_guid = mailbox_guid_from_home_server(a->home_server);
+	if (a->home_server && (rc = mailbox_guid_from_home_server(&a->mailbox_guid, a->home_server)) < 0)
+		goto out;
 	a->cached = -1;
 	for (size_t i = 0; i < 2; i++) {
 		int32_t flags;

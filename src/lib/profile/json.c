@@ -11,19 +11,19 @@ static void key_str(cpuu_buf *b, const char *indent, const char *key, const char
 
 static void additional_json(cpuu_buf *b, const cpuu_additional_mailbox *m, int last)
 {
-	const char *in = "            ";
-	cpuu_buf_puts(b, "          {\n");
+	const char *in = "              ";
+	cpuu_buf_puts(b, "            {\n");
 	key_str(b, in, "display_name", m->display_name, 0);
 	key_str(b, in, "mailbox_dn", m->mailbox_dn, 0);
 	key_str(b, in, "server", m->server, 0);
 	key_str(b, in, "smtp", m->smtp, 1);
-	cpuu_buf_puts(b, last ? "          }\n" : "          },\n");
+	cpuu_buf_puts(b, last ? "            }\n" : "            },\n");
 }
 
 static void account_json(cpuu_buf *b, const cpuu_account *a, int last)
 {
-	const char *in = "        ";
-	cpuu_buf_puts(b, "      {\n");
+	const char *in = "          ";
+	cpuu_buf_puts(b, "        {\n");
 	key_str(b, in, "kind", cpuu_account_kind_name(a->kind), 0);
 	key_str(b, in, "service_uid", a->service_uid, 0);
 	key_str(b, in, "display_name", a->display_name, 0);
@@ -42,7 +42,7 @@ static void account_json(cpuu_buf *b, const cpuu_account *a, int last)
 			additional_json(b, &a->additional[i], i + 1 == a->nadditional);
 		cpuu_buf_printf(b, "%s]\n", in);
 	}
-	cpuu_buf_puts(b, last ? "      }\n" : "      },\n");
+	cpuu_buf_puts(b, last ? "        }\n" : "        },\n");
 }
 
 int cpuu_profiles_to_json(char **out, const cpuu_profile_set *set)

@@ -112,11 +112,15 @@ static void put_hex(cpuu_buf *b, size_t column, uint32_t type, const uint8_t *da
 		snprintf(prefix, sizeof prefix, "hex(%x):", (unsigned)type);
 	cpuu_buf_puts(b, prefix);
 	column += strlen(prefix);
+	static const char digits[] = "0123456789abcdef";
 	for (size_t i = 0; i < len; i++) {
-		cpuu_buf_printf(b, "%02x", data[i]);
-		if (i + 1 == len)
+		/* Backups are mostly hex: no printf per byte. */
+		char pair[3] = { digits[data[i] >> 4], digits[data[i] & 15], ',' };
+		if (i + 1 == len) {
+			cpuu_buf_append(b, pair, 2);
 			break;
-		cpuu_buf_append(b, ",", 1);
+		}
+		cpuu_buf_append(b, pair, 3);
 		column += 3;
 		if (column >= HEX_WRAP_COLUMN) {
 			cpuu_buf_puts(b, "\\");

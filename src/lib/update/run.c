@@ -46,6 +46,17 @@ static int profile_selected(const cpuu_run_opts *o, const cpuu_profile *p)
 	return 0;
 }
 
+static int user_listed(const cpuu_strlist *list, const char *user)
+{
+	for (size_t i = 0; list && i < list->count; i++) {
+		const char *e = list->items[i];
+		const char *bs = strrchr(e, '\\');
+		if (!cpuu_strcasecmp_ascii(e, user) || (bs && !cpuu_strcasecmp_ascii(bs + 1, user)))
+			return 1;
+	}
+	return 0;
+}
+
 static int profile_cached(const cpuu_profile *p)
 {
 	for (size_t i = 0; i < p->naccounts; i++)
@@ -231,7 +242,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		}
 		int cached = profile_cached(p);
 		if (cached && (run->opts->cached_rule == CPUU_CACHED_NONE ||
-			       (run->opts->cached_rule == CPUU_CACHED_LISTED && !run->opts->user_is_listed))) {
+			       (run->opts->cached_rule == CPUU_CACHED_LISTED && !user_listed(run->opts->remote_users, run->user)))) {
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0,
 				       "cached-mode profile not selected by the configuration");
 			continue;

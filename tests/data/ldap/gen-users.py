@@ -12,7 +12,8 @@ Writes into OUTDIR:
 The facts are chosen from the user number so that every case occurs:
 switched or not, online (targetAddress or recipient type) or on-premises,
 no target, an ambiguous target (two target objects for one source), an
-ambiguous source (two source objects sharing an X500 proxy), non-ASCII names
+ambiguous source (two source objects sharing an X500 proxy: every key of
+both is ambiguous, as the mapping file answers), non-ASCII names
 and proxies, targets that already hold some X500 proxies, mail-less accounts.
 
 Correspondence attributes (tests pick one through the INI):
@@ -70,8 +71,12 @@ def entry(dn, attrs):
 
 
 def base(suffix, dc):
+    # cn=cpuu: the account the tests bind with (not the rootdn, so that the
+    # server's size limit and ACLs apply as they would to a service account).
     return (entry(suffix, [("objectClass", ["top", "dcObject", "organization"]),
                            ("dc", dc), ("o", dc)]) +
+            entry("cn=cpuu," + suffix, [("objectClass", ["top", "person"]), ("cn", "cpuu"),
+                                        ("sn", "cpuu"), ("userPassword", dc + "-secret")]) +
             entry("ou=Users," + suffix, [("objectClass", ["top", "organizationalUnit"]),
                                          ("ou", "Users")]))
 
@@ -188,8 +193,9 @@ def main():
 
     for u in users:
         i = u["i"]
-        if i in (11, 12) or i == 20:
-            facts = ["ambiguous"] + ["-"] * 6 + ["0"]
+        ambiguous = ["ambiguous"] + ["-"] * 6 + ["0"]
+        if i in (11, 12, 20):
+            facts = ambiguous
         elif not u["has_target"]:
             facts = ["no_target"] + ["-"] * 6 + ["0"]
         else:

@@ -1,0 +1,114 @@
+/* One-line rendering of a decoded value, for `cpuu inspect` and debugging. */
+#include "mapi/internal.h"
+#include "mapi/value.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#define FORMAT_MAX_BYTES 64
+
+static void put_hex(cpuu_buf *b, const uint8_t *p, size_t n)
+{
+	char hex[2 * FORMAT_MAX_BYTES + 1];
+	size_t shown = n > FORMAT_MAX_BYTES ? FORMAT_MAX_BYTES : n;
+	if (!p)
+		shown = 0;
+	cpuu_hex_encode(hex, p ? p : (const uint8_t *)"", shown);
+	cpuu_buf_printf(b, "%zu bytes", n);
+	if (shown)
+		cpuu_buf_printf(b, " %s%s", hex, shown < n ? "..." : "");
+}
+
+/* FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601, by Howard Hinnant's
+ * days-to-civil algorithm: no gmtime, so Windows and Linux print the same. */
+static void put_filetime(cpuu_buf *b, uint64_t ft)
+{
+	uint64_t secs = ft / 10000000u;
+	int64_t days = (int64_t)(secs / 86400u) - 134774; /* 1601 -> 1970 */
+	unsigned rem = (unsigned)(secs % 86400u);
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	cpuu_buf_printf(b, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (0x%016" PRIx64 ")", y, m, d,
+			rem / 3600, rem / 60 % 60, rem % 60, ft);
+}
+
+static void put_guid(cpuu_buf *b, const uint8_t *g)
+{
+	/* The registry shows UIDs as raw bytes; so do we (no GUID byte swapping). */
+	char hex[33];
+	cpuu_hex_encode(hex, g, 16);
+	cpuu_buf_puts(b, hex);
+}
+
+int cpuu_mapi_value_format(char **out, const cpuu_mapi_value *v)
+{
+	cpuu_buf b = { 0 };
+	*out = NULL;
+	if (!v)
+		return cpuu_error_set(CPUU_EINVALID, "MAPI value is NULL");
+	uint16_t type = CPUU_PROP_TYPE(v->tag);
+	const char *tn = cpuu_mapi_type_name(type);
+	if (tn)
+		cpuu_buf_puts(&b, tn);
+	else
+		cpuu_buf_printf(&b, "type 0x%04X", (unsigned)type);
+	cpuu_buf_puts(&b, " ");
+
+	enum cpuu_mapi_kind k = cpuu_mapi_kind_of(type);
+	size_t n = v->u.mv.count;
+	switch (k) {
+	case CPUU_MK_BIN: put_hex(&b, v->u.bin.data, v->u.bin.len); break;
+	case CPUU_MK_CLSID:
+		if (v->u.bin.len == 16 && v->u.bin.data)
+			put_guid(&b, v->u.bin.data);
+		else
+			put_hex(&b, v->u.bin.data, v->u.bin.len);
+		break;
+	case CPUU_MK_I16: cpuu_buf_printf(&b, "%d", (int)v->u.i16); break;
+	case CPUU_MK_I32:
+		if (type == CPUU_PT_ERROR)
+			cpuu_buf_printf(&b, "0x%08" PRIX32, (uint32_t)v->u.l);
+		else
+			cpuu_buf_printf(&b, "%" PRId32 " (0x%08" PRIX32 ")", v->u.l, (uint32_t)v->u.l);
+		break;
+	case CPUU_MK_FLOAT:
+	case CPUU_MK_DOUBLE: cpuu_buf_printf(&b, "%.17g", v->u.dbl); break;
+	case CPUU_MK_I64: cpuu_buf_printf(&b, "%" PRId64, v->u.i8); break;
+	case CPUU_MK_FILETIME: put_filetime(&b, v->u.ft); break;
+	case CPUU_MK_BOOL: cpuu_buf_puts(&b, v->u.b ? "true" : "false"); break;
+	case CPUU_MK_STR8:
+	case CPUU_MK_STR16: cpuu_buf_json_string(&b, v->u.str); break;
+	default:
+		cpuu_buf_printf(&b, "[%zu]", n);
+		if (n && !v->u.mv.v.bin) /* a caller-built value without its array */
+			break;
+		for (size_t i = 0; i < n; i++) {
+			cpuu_buf_puts(&b, i ? ", " : " ");
+			switch (k) {
+			case CPUU_MK_MV_I16: cpuu_buf_printf(&b, "%d", (int)v->u.mv.v.i16[i]); break;
+			case CPUU_MK_MV_I32: cpuu_buf_printf(&b, "%" PRId32, v->u.mv.v.l[i]); break;
+			case CPUU_MK_MV_I64:
+				if (type == CPUU_PT_MV_SYSTIME)
+					put_filetime(&b, (uint64_t)v->u.mv.v.i8[i]);
+				else
+					cpuu_buf_printf(&b, "%" PRId64, v->u.mv.v.i8[i]);
+				break;
+			case CPUU_MK_MV_CLSID:
+			case CPUU_MK_MV_BIN: put_hex(&b, v->u.mv.v.bin[i].data, v->u.mv.v.bin[i].len); break;
+			default: cpuu_buf_json_string(&b, v->u.mv.v.str[i]); break;
+			}
+		}
+		break;
+	}
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}

@@ -1,0 +1,67 @@
+/* Registry value names <-> MAPI property tags. */
+#include "mapi/internal.h"
+
+#include <stdio.h>
+
+static int hexdigit(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+int cpuu_mapi_tag_parse(uint32_t *tag, int *secure, const char *value_name)
+{
+	const char *p = value_name;
+	int sec = 0;
+
+	*tag = 0;
+	if (secure)
+		*secure = 0;
+	if (!p)
+		return cpuu_error_set(CPUU_EINVALID, "value name is NULL, not a MAPI tag");
+	if (*p == 'S' || *p == 's') {
+		sec = 1;
+		p++;
+	}
+	uint32_t v = 0;
+	for (int k = 0; k < 8; k++) {
+		int d = hexdigit((unsigned char)p[k]);
+		if (d < 0)
+			return cpuu_error_set(CPUU_EINVALID,
+				"value name \"%s\" is not a MAPI tag (want 8 hex digits, optionally after \"S\")",
+				value_name);
+		v = v << 4 | (uint32_t)d;
+	}
+	if (p[8] != '\0')
+		return cpuu_error_set(CPUU_EINVALID,
+			"value name \"%s\" is not a MAPI tag (too long)", value_name);
+	/* The name is type then id: "001e6602" is PR_PROFILE_HOME_SERVER 0x6602001E. */
+	*tag = CPUU_PROP_TAG(v >> 16, v & 0xFFFFu);
+	if (secure)
+		*secure = sec;
+	return CPUU_OK;
+}
+
+void cpuu_mapi_tag_format(char out[10], uint32_t tag, int upper)
+{
+	snprintf(out, 10, upper ? "%04X%04X" : "%04x%04x",
+		 (unsigned)CPUU_PROP_TYPE(tag), (unsigned)CPUU_PROP_ID(tag));
+}
+
+size_t cpuu_mapi_strnlen8(const uint8_t *data, size_t len, size_t off)
+{
+	for (size_t i = off; i < len; i++)
+		if (data[i] == 0)
+			return i - off;
+	return (size_t)-1;
+}
+
+size_t cpuu_mapi_strnlen16(const uint8_t *data, size_t len, size_t off)
+{
+	for (size_t i = off; i + 1 < len; i += 2)
+		if (data[i] == 0 && data[i + 1] == 0)
+			return i - off;
+	return (size_t)-1;
+}

@@ -1,0 +1,464 @@
+/* The mapping CSV: parsing (RFC 4180), lookups by every source key, the
+ * safety rules (duplicates and broken rows are never switched), the writer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpuu/mapping.h"
+#include "testutil.h"
+
+#define HDR "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp," \
+	    "target_mailbox_guid,target_display_name,target_kind,target_server,switched\n"
+
+#define DN_A "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alice"
+#define DN_B "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=bob"
+#define TDN_A "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alice.f"
+#define GUID_A "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+static cpuu_mapping *load_ok(const char *text)
+{
+	cpuu_mapping *m = NULL;
+	int rc = cpuu_mapping_load_buffer(&m, text, strlen(text));
+	if (rc != CPUU_OK)
+		print_error("load failed: %s\n", cpuu_error_last()->message);
+	assert_int_equal(rc, CPUU_OK);
+	assert_non_null(m);
+	return m;
+}
+
+static cpuu_lookup_status look(const cpuu_mapping *m, const char *key, const cpuu_match **out)
+{
+	const cpuu_match *r = NULL;
+	cpuu_lookup_status st = CPUU_LOOKUP_FOUND;
+	assert_int_equal(cpuu_mapping_lookup(&r, &st, m, key), CPUU_OK);
+	if (st == CPUU_LOOKUP_FOUND || st == CPUU_LOOKUP_NO_TARGET)
+		assert_non_null(r);
+	else
+		assert_null(r);
+	if (out)
+		*out = r;
+	return st;
+}
+
+static int warnings_mention(const cpuu_mapping *m, const char *needle)
+{
+	const cpuu_strlist *w = cpuu_mapping_warnings(m);
+	for (size_t i = 0; i < w->count; i++)
+		if (strstr(w->items[i], needle))
+			return 1;
+	return 0;
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cpuu_lookup_status_name(CPUU_LOOKUP_FOUND), "found");
+	assert_string_equal(cpuu_lookup_status_name(CPUU_LOOKUP_NO_SOURCE), "no_source");
+	assert_string_equal(cpuu_lookup_status_name(CPUU_LOOKUP_NO_TARGET), "no_target");
+	assert_string_equal(cpuu_lookup_status_name(CPUU_LOOKUP_AMBIGUOUS), "ambiguous");
+	cpuu_match m = { 0 };
+	m.source_smtp = strdup("a@b.c");
+	m.source_x500.items = calloc(1, sizeof(char *));
+	m.source_x500.items[0] = strdup("/o=x");
+	m.source_x500.count = 1;
+	cpuu_match_clear(&m);
+	assert_null(m.source_smtp);
+	assert_int_equal(m.source_x500.count, 0);
+	cpuu_match_clear(NULL);
+}
+
+static void test_lookup_every_key(void **state)
+{
+	(void)state;
+	/* Columns in another order, an unknown column, CRLF line ends, a BOM. */
+	const char *csv =
+		"\xEF\xBB\xBFswitched,target_smtp,source_smtp,source_legacy_dn,target_legacy_dn,source_x500,"
+		"source_mailbox_guid,target_mailbox_guid,target_kind,target_server,target_display_name,notes\r\n"
+		"yes,alice@fabrikam.com,Alice@Contoso.com," DN_A "," TDN_A ",\"X500:/o=Old/cn=alice1; /o=Old/cn=alice2\","
+		"{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0},11111111-2222-3333-4444-555555555555,onprem,"
+		"11111111-2222-3333-4444-555555555555@fabrikam.com,\"Smith, Alice \"\"Al\"\"\",x\r\n"
+		"0,,bob@contoso.com," DN_B ",,,,,online,,Bob,\r\n";
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 2);
+	assert_true(warnings_mention(m, "line 1: unknown column 'notes'"));
+
+	const cpuu_match *r;
+	assert_int_equal(look(m, DN_A, &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->source_legacy_dn, DN_A);
+	assert_string_equal(r->source_smtp, "Alice@Contoso.com");
+	assert_string_equal(r->source_mailbox_guid, GUID_A);
+	assert_int_equal(r->source_x500.count, 2);
+	assert_string_equal(r->source_x500.items[0], "/o=Old/cn=alice1");
+	assert_string_equal(r->source_x500.items[1], "/o=Old/cn=alice2");
+	assert_string_equal(r->target_legacy_dn, TDN_A);
+	assert_string_equal(r->target_smtp, "alice@fabrikam.com");
+	assert_string_equal(r->target_mailbox_guid, "11111111-2222-3333-4444-555555555555");
+	assert_string_equal(r->target_display_name, "Smith, Alice \"Al\"");
+	assert_string_equal(r->target_server, "11111111-2222-3333-4444-555555555555@fabrikam.com");
+	assert_int_equal(r->target_kind, CPUU_TARGET_ONPREM);
+	assert_int_equal(r->switched, 1);
+
+	const cpuu_match *r2;
+	/* Every source key, in any case and with any address-type prefix. */
+	const char *keys[] = {
+		"/O=CONTOSO/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=ALICE",
+		"X500:" DN_A, "EX:" DN_A, "x500:/o=old/cn=ALICE2", "/o=Old/cn=alice1",
+		"alice@contoso.com", "SMTP:ALICE@CONTOSO.COM", "smtp:alice@contoso.com",
+		GUID_A, "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}", "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+		"  alice@contoso.com  ",
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		assert_int_equal(look(m, keys[i], &r2), CPUU_LOOKUP_FOUND);
+		assert_ptr_equal(r2, r);
+	}
+	/* Target keys are not source keys. */
+	assert_int_equal(look(m, "alice@fabrikam.com", NULL), CPUU_LOOKUP_NO_SOURCE);
+	assert_int_equal(look(m, TDN_A, NULL), CPUU_LOOKUP_NO_SOURCE);
+	assert_int_equal(look(m, "/o=Old/cn=alice", NULL), CPUU_LOOKUP_NO_SOURCE);
+
+	/* Bob: no target columns -> NO_TARGET, and not switched. */
+	assert_int_equal(look(m, "bob@contoso.com", &r2), CPUU_LOOKUP_NO_TARGET);
+	assert_int_equal(r2->switched, 0);
+	assert_null(r2->source_mailbox_guid);
+	assert_int_equal(r2->source_x500.count, 0);
+	assert_int_equal(r2->target_kind, CPUU_TARGET_ONLINE);
+
+	/* Keys of no known kind. */
+	const cpuu_match *r3 = (const cpuu_match *)1;
+	cpuu_lookup_status st = CPUU_LOOKUP_FOUND;
+	assert_int_equal(cpuu_mapping_lookup(&r3, &st, m, "alice"), CPUU_EINVALID);
+	assert_null(r3);
+	assert_int_equal(st, CPUU_LOOKUP_NO_SOURCE);
+	assert_int_equal(cpuu_mapping_lookup(&r3, &st, m, ""), CPUU_EINVALID);
+	assert_int_equal(cpuu_mapping_lookup(&r3, &st, m, "SMTP:@x"), CPUU_EINVALID);
+
+	assert_ptr_equal(cpuu_mapping_get(m, 0), r);
+	assert_null(cpuu_mapping_get(m, 2));
+	cpuu_mapping_free(m);
+}
+
+static void test_rfc4180_quoting(void **state)
+{
+	(void)state;
+	const char *csv =
+		HDR
+		"\"" DN_A "\",\"a@c.com\",,,\"" TDN_A "\",a@f.com,,\"line one\r\nline \"\"two\"\", with comma\",onprem,,\"true\"\n"
+		"\n"
+		DN_B ",b@c.com,,,,b@f.com,,\"  padded  \",,,false"; /* no final newline */
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 2);
+	assert_int_equal(cpuu_mapping_warnings(m)->count, 0);
+	const cpuu_match *r;
+	assert_int_equal(look(m, "a@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->target_display_name, "line one\r\nline \"two\", with comma");
+	assert_int_equal(look(m, "b@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->target_display_name, "  padded  ");
+	assert_int_equal(r->target_kind, CPUU_TARGET_UNKNOWN);
+	/* Line numbers after a multi-line field stay right: line 6 is bad. */
+	cpuu_mapping_free(m);
+	const char *csv2 =
+		HDR
+		DN_A ",a@c.com,,,,a@f.com,,\"two\nlines\",,,true\n"
+		"\n"
+		DN_B ",b@c.com,,,,b@f.com,,,,,maybe\n";
+	m = load_ok(csv2);
+	assert_int_equal(cpuu_mapping_count(m), 1);
+	assert_true(warnings_mention(m, "line 5: switched is not"));
+	cpuu_mapping_free(m);
+}
+
+static void test_duplicates_are_ambiguous(void **state)
+{
+	(void)state;
+	const char *csv =
+		HDR
+		/* alice and carol share an X500: both are ambiguous by every key. */
+		DN_A ",alice@c.com,,/o=Shared/cn=x,,alice@f.com,,,,,true\n"
+		"/o=C/cn=carol,carol@c.com," GUID_A ",/O=SHARED/CN=X,,carol@f.com,,,,,true\n"
+		/* dave repeats his own legacyDN in his X500s: not a conflict. */
+		"/o=C/cn=dave,dave@c.com,,/o=C/cn=dave;/o=C/cn=dave,,dave@f.com,,,,,true\n"
+		/* erin twice, identical rows: still ambiguous. */
+		"/o=C/cn=erin,erin@c.com,,,,erin@f.com,,,,,true\n"
+		"/o=C/cn=erin,erin@c.com,,,,erin@f.com,,,,,true\n";
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 5);
+	assert_int_equal(look(m, "/o=shared/cn=x", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, DN_A, NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "alice@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "carol@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, GUID_A, NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=C/cn=dave", NULL), CPUU_LOOKUP_FOUND);
+	assert_int_equal(look(m, "erin@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=c/cn=erin", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	cpuu_mapping_free(m);
+}
+
+static void test_malformed_rows(void **state)
+{
+	(void)state;
+	const char *csv =
+		HDR
+		"/o=C/cn=ok1,ok1@c.com,,,,ok1@f.com,,,,,true\n"                 /* 2 */
+		"/o=C/cn=short,short@c.com,,,,short@f.com,,,,true\n"            /* 3: 10 fields */
+		"/o=C/cn=guid,guid@c.com,not-a-guid,,,guid@f.com,,,,,true\n"    /* 4 */
+		"/o=C/cn=kind,kind@c.com,,,,kind@f.com,,,cloud,,true\n"         /* 5 */
+		"/o=C/cn=sw,sw@c.com,,,,sw@f.com,,,,,\n"                        /* 6: empty switched */
+		"cn=nodn,nodn@c.com,,,,nodn@f.com,,,,,true\n"                   /* 7 */
+		"/o=C/cn=q\"x,q@c.com,,,,q@f.com,,,,,true\n"                    /* 8: quote in field */
+		",,,,,none@f.com,,,,,true\n"                                    /* 9: no source key */
+		"/o=C/cn=bad8,bad8@c.com,,,,bad8@f.com,,caf\xC3,,,true\n"       /* 10: bad UTF-8 */
+		"/o=C/cn=ok2,ok2@c.com,,,,ok2@f.com,,Zo\xC3\xAB,,,true\n"       /* 11: good UTF-8 */
+		"\"/o=C/cn=open,open@c.com,,,,open@f.com,,,,,true\n"            /* 12: never closed */
+		"/o=C/cn=ok3,ok3@c.com,,,,ok3@f.com,,,,,true\n";                /* 13 */
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 3);
+	assert_true(warnings_mention(m, "line 3: 10 fields where the header has 11"));
+	assert_true(warnings_mention(m, "line 4: source_mailbox_guid"));
+	assert_true(warnings_mention(m, "line 5: target_kind"));
+	assert_true(warnings_mention(m, "line 6: switched"));
+	assert_true(warnings_mention(m, "line 7: source_legacy_dn"));
+	assert_true(warnings_mention(m, "line 8: quote inside an unquoted field"));
+	assert_true(warnings_mention(m, "line 9: no source key"));
+	assert_true(warnings_mention(m, "line 10: not valid UTF-8"));
+	assert_true(warnings_mention(m, "line 12: unterminated quote"));
+	assert_int_equal(cpuu_mapping_warnings(m)->count, 9);
+
+	assert_int_equal(look(m, "ok1@c.com", NULL), CPUU_LOOKUP_FOUND);
+	const cpuu_match *r;
+	assert_int_equal(look(m, "ok2@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->target_display_name, "Zo\xC3\xAB");
+	assert_int_equal(look(m, "ok3@c.com", NULL), CPUU_LOOKUP_FOUND);
+	/* Every key of a broken row answers "ambiguous", never "not found". */
+	const char *broken[] = {
+		"/o=C/cn=short", "short@c.com", "/o=C/cn=guid", "guid@c.com", "kind@c.com", "/o=c/cn=sw",
+		"sw@c.com", "nodn@c.com", "q@c.com", "bad8@c.com", "/o=C/cn=bad8", "open@c.com", "/o=C/cn=open",
+	};
+	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		cpuu_lookup_status st = look(m, broken[i], NULL);
+		if (st != CPUU_LOOKUP_AMBIGUOUS)
+			print_error("%s -> %s\n", broken[i], cpuu_lookup_status_name(st));
+		assert_int_equal(st, CPUU_LOOKUP_AMBIGUOUS);
+	}
+	cpuu_mapping_free(m);
+}
+
+static void test_broken_row_poisons_valid_twin(void **state)
+{
+	(void)state;
+	/* The same user in a clean row and a broken one: not switched. */
+	const char *csv =
+		HDR
+		"/o=C/cn=twin,twin@c.com,,,,twin@f.com,,,,,true\n"
+		"/o=C/cn=twin,twin@c.com,,,,twin@f.com,,,,,perhaps\n";
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 1);
+	assert_int_equal(look(m, "twin@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=C/cn=twin", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	cpuu_mapping_free(m);
+}
+
+static void expect_load_error(const char *csv, size_t len, const char *needle)
+{
+	cpuu_mapping *m = (cpuu_mapping *)1;
+	assert_int_equal(cpuu_mapping_load_buffer(&m, csv, len), CPUU_EINVALID);
+	assert_null(m);
+	if (!strstr(cpuu_error_last()->message, needle))
+		print_error("message '%s' lacks '%s'\n", cpuu_error_last()->message, needle);
+	assert_non_null(strstr(cpuu_error_last()->message, needle));
+}
+
+static void test_bad_files(void **state)
+{
+	(void)state;
+	expect_load_error("", 0, "empty");
+	expect_load_error("\n\n", 2, "empty");
+	const char *no_sw = "source_legacy_dn,source_smtp,target_legacy_dn,target_smtp\n";
+	expect_load_error(no_sw, strlen(no_sw), "required column 'switched' missing");
+	const char *twice = "source_legacy_dn,source_smtp,target_legacy_dn,target_smtp,switched,SOURCE_SMTP\n";
+	expect_load_error(twice, strlen(twice), "column 'source_smtp' appears twice");
+	const char utf16[] = "\xFF\xFEs\0o\0";
+	expect_load_error(utf16, sizeof utf16 - 1, "UTF-16");
+	const char *hdrq = "\"source_legacy_dn,source_smtp\n";
+	expect_load_error(hdrq, strlen(hdrq), "line 1: header row: unterminated quote");
+
+	cpuu_mapping *m = (cpuu_mapping *)1;
+	assert_int_equal(cpuu_mapping_load(&m, "/nonexistent/cpuu/mapping.csv"), CPUU_ENOTFOUND);
+	assert_null(m);
+	/* A header with no rows is a valid, empty mapping. */
+	m = load_ok(HDR);
+	assert_int_equal(cpuu_mapping_count(m), 0);
+	assert_int_equal(look(m, "a@b.c", NULL), CPUU_LOOKUP_NO_SOURCE);
+	cpuu_mapping_free(m);
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	if (!a || !*a)
+		return !b || !*b;
+	return b && !strcmp(a, b);
+}
+
+static void assert_match_equal(const cpuu_match *a, const cpuu_match *b)
+{
+	assert_true(str_eq(a->source_legacy_dn, b->source_legacy_dn));
+	assert_true(str_eq(a->source_smtp, b->source_smtp));
+	assert_true(str_eq(a->source_mailbox_guid, b->source_mailbox_guid));
+	assert_int_equal(a->source_x500.count, b->source_x500.count);
+	for (size_t i = 0; i < a->source_x500.count; i++)
+		assert_string_equal(a->source_x500.items[i], b->source_x500.items[i]);
+	assert_true(str_eq(a->target_legacy_dn, b->target_legacy_dn));
+	assert_true(str_eq(a->target_smtp, b->target_smtp));
+	assert_true(str_eq(a->target_mailbox_guid, b->target_mailbox_guid));
+	assert_true(str_eq(a->target_display_name, b->target_display_name));
+	assert_int_equal(a->target_kind, b->target_kind);
+	assert_true(str_eq(a->target_server, b->target_server));
+	assert_int_equal(a->switched, b->switched);
+}
+
+static void test_write_roundtrip(void **state)
+{
+	(void)state;
+	char *x500a[] = { "/o=Old/cn=a1", "/o=Old/cn=a, with comma", "/o=Old/cn=\"quoted\"" };
+	cpuu_match in[4];
+	memset(in, 0, sizeof in);
+	in[0].source_legacy_dn = DN_A;
+	in[0].source_smtp = "alice@contoso.com";
+	in[0].source_mailbox_guid = GUID_A;
+	in[0].source_x500.items = x500a;
+	in[0].source_x500.count = 3;
+	in[0].target_legacy_dn = TDN_A;
+	in[0].target_smtp = "alice@fabrikam.com";
+	in[0].target_mailbox_guid = "11111111-2222-3333-4444-555555555555";
+	in[0].target_display_name = " Smith, \"Al\"\r\nsecond line ";
+	in[0].target_kind = CPUU_TARGET_ONPREM;
+	in[0].target_server = "11111111-2222-3333-4444-555555555555@fabrikam.com";
+	in[0].switched = 1;
+	in[1].source_smtp = "bob@contoso.com";            /* only an SMTP, no target */
+	in[2].source_legacy_dn = "/o=C/cn=J\xC3\xBCrgen";  /* UTF-8, online */
+	in[2].target_smtp = "juergen@fabrikam.onmicrosoft.com";
+	in[2].target_display_name = "J\xC3\xBCrgen M\xC3\xBCller";
+	in[2].target_kind = CPUU_TARGET_ONLINE;
+	in[2].switched = 1;
+	in[3].source_mailbox_guid = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+	in[3].target_legacy_dn = "/o=F/cn=x";
+	in[3].target_display_name = "#not a comment;=1+2";
+
+	char *dir = test_tmpdir("mapping");
+	assert_non_null(dir);
+	char *path = test_path(dir, "mapping.csv");
+	assert_int_equal(cpuu_mapping_write(path, in, 4), CPUU_OK);
+	/* Replacing an existing file works and leaves no temp file behind. */
+	assert_int_equal(cpuu_mapping_write(path, in, 4), CPUU_OK);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int files = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			files++;
+	closedir(d);
+	assert_int_equal(files, 1);
+
+	cpuu_mapping *m = NULL;
+	assert_int_equal(cpuu_mapping_load(&m, path), CPUU_OK);
+	assert_int_equal(cpuu_mapping_count(m), 4);
+	assert_int_equal(cpuu_mapping_warnings(m)->count, 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_match_equal(cpuu_mapping_get(m, i), &in[i]);
+	const cpuu_match *r;
+	assert_int_equal(look(m, "/o=old/cn=a, with comma", &r), CPUU_LOOKUP_FOUND);
+	assert_ptr_equal(r, cpuu_mapping_get(m, 0));
+	assert_int_equal(look(m, "bob@contoso.com", NULL), CPUU_LOOKUP_NO_TARGET);
+	assert_int_equal(look(m, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE", NULL), CPUU_LOOKUP_FOUND);
+
+	/* load(write(load(x))) is stable too: write what was loaded. */
+	char *path2 = test_path(dir, "again.csv");
+	cpuu_match copy[4];
+	for (size_t i = 0; i < 4; i++)
+		copy[i] = *cpuu_mapping_get(m, i);
+	assert_int_equal(cpuu_mapping_write(path2, copy, 4), CPUU_OK);
+	assert_true(test_files_equal(path, path2));
+	cpuu_mapping_free(m);
+
+	/* Refusals leave the old file alone. */
+	char *semi[] = { "/o=a;b" };
+	cpuu_match bad = { 0 };
+	bad.source_smtp = "x@y.z";
+	bad.source_x500.items = semi;
+	bad.source_x500.count = 1;
+	assert_int_equal(cpuu_mapping_write(path, &bad, 1), CPUU_EINVALID);
+	cpuu_match badg = { 0 };
+	badg.source_mailbox_guid = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+	assert_int_equal(cpuu_mapping_write(path, &badg, 1), CPUU_EINVALID);
+	assert_true(test_files_equal(path, path2));
+	char *nodir = test_path(dir, "no/such/dir/m.csv");
+	assert_int_not_equal(cpuu_mapping_write(nodir, in, 1), CPUU_OK);
+
+	free(nodir);
+	free(path2);
+	free(path);
+	test_tmpdir_remove(dir);
+}
+
+/* Deterministic garbage: mutations of a valid file must never crash, and a
+ * load that succeeds answers every lookup without error. */
+static void test_garbage_never_crashes(void **state)
+{
+	(void)state;
+	const char *base =
+		HDR
+		DN_A ",alice@c.com," GUID_A ",\"/o=x;/o=y\",/o=F/cn=a,a@f.com,,\"A, \"\"B\"\"\",onprem,s@f,true\r\n"
+		DN_B ",bob@c.com,,,,b@f.com,,,,,no\n";
+	size_t n = strlen(base);
+	char *buf = malloc(n + 8);
+	uint32_t seed = 12345;
+	for (int iter = 0; iter < 20000; iter++) {
+		memcpy(buf, base, n);
+		size_t len = n;
+		int muts = 1 + iter % 4;
+		for (int k = 0; k < muts; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			static const char pool[] = ",\"\r\n;@/{}\0\xC3\xFF a";
+			seed = seed * 1103515245u + 12345u;
+			buf[at] = pool[(seed >> 8) % (sizeof pool - 1)];
+			if (iter % 7 == 0)
+				len = at + 1;
+		}
+		cpuu_mapping *m = NULL;
+		if (cpuu_mapping_load_buffer(&m, buf, len) == CPUU_OK) {
+			const char *keys[] = { DN_A, "alice@c.com", GUID_A, "/o=x", "bob@c.com" };
+			for (size_t i = 0; i < 5; i++) {
+				const cpuu_match *r;
+				cpuu_lookup_status st;
+				assert_int_equal(cpuu_mapping_lookup(&r, &st, m, keys[i]), CPUU_OK);
+			}
+			cpuu_mapping_free(m);
+		} else {
+			assert_null(m);
+		}
+	}
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_lookup_every_key),
+		cmocka_unit_test(test_rfc4180_quoting),
+		cmocka_unit_test(test_duplicates_are_ambiguous),
+		cmocka_unit_test(test_malformed_rows),
+		cmocka_unit_test(test_broken_row_poisons_valid_twin),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_write_roundtrip),
+		cmocka_unit_test(test_garbage_never_crashes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
