@@ -114,6 +114,13 @@ void cpuu_run_opts_init(cpuu_run_opts *opts);
 int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
 		  const cpuu_resolver *resolver);
 
+/* The same over a registry already open for writing (e.g. the live
+ * HKEY_CURRENT_USER on Windows). label names it in the results ("hive"
+ * field); opts->state_dir is required (there is no hive file to put it
+ * beside), and so is opts->user. Commits through cpuu_reg_commit. */
+int cpuu_run_registry(cpuu_results **out, cpuu_reg *reg, const char *label, const cpuu_run_opts *opts,
+		      const cpuu_resolver *resolver);
+
 #ifdef __cplusplus
 }
 #endif

@@ -216,11 +216,11 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 	int alive = nworkers;
 	while (w && alive > 0) {
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		/* Without a progress bar to draw, just wait for a worker to end. */
+		pid_t pid = waitpid(-1, &status, tty ? WNOHANG : 0);
 		if (pid == 0) {
-			if (tty)
-				progress(__atomic_load_n(&sh->done, __ATOMIC_SEQ_CST), hives.count);
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			progress(__atomic_load_n(&sh->done, __ATOMIC_SEQ_CST), hives.count);
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 			continue;
 		}

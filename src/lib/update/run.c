@@ -398,85 +398,127 @@ static int hive_failed(cpuu_results *res, upd_run *run, int rc)
 	return rc;
 }
 
-int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
-		  const cpuu_resolver *resolver)
+/* The modes over an open registry; run->reg is set, results go to res. */
+static int run_modes(upd_run *run, cpuu_results *res)
 {
-	cpuu_results *res = calloc(1, sizeof *res);
-	*out = res;
-	if (!res)
-		return cpuu_error_oom();
-	upd_run run = { .opts = opts, .resolver = resolver, .hive = hive_path };
-	run.user = opts->user ? cpuu_strdup(opts->user) : user_from_hive(hive_path);
-	run.state_dir = opts->state_dir ? cpuu_strdup(opts->state_dir) : cpuu_aprintf("%s.cpuu", hive_path);
-	if (!run.user || !run.state_dir) {
-		free(run.user);
-		free(run.state_dir);
-		return cpuu_error_oom();
-	}
-	if (opts->mode == CPUU_MODE_UPDATE && !resolver) {
-		free(run.user);
-		free(run.state_dir);
-		return cpuu_error_set(CPUU_EINVALID, "update needs a correspondence source");
-	}
+	const cpuu_run_opts *opts = run->opts;
 	cpuu_profile_set *set = NULL;
 	cpuu_strlist to_unlink = { 0 };
-	double t0 = now_ms();
-	int rc = cpuu_reg_open_hive(&run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
-	if (rc) {
-		rc = hive_failed(res, &run, rc);
-		goto out;
-	}
+	int rc = CPUU_OK;
 	if (opts->mode == CPUU_MODE_UPDATE) {
-		if ((rc = cpuu_profiles_load(&set, run.reg))) {
-			rc = hive_failed(res, &run, rc);
+		if ((rc = cpuu_profiles_load(&set, run->reg))) {
+			rc = hive_failed(res, run, rc);
 			goto out;
 		}
-		run_update(&run, res, set);
+		run_update(run, res, set);
 	} else {
-		run_rollback_or_cleanup(&run, res, &to_unlink);
+		run_rollback_or_cleanup(run, res, &to_unlink);
 	}
 	/* The backup must be on disk before the hive that points at it. */
-	if (!opts->dry_run && run.backup && run.backup->nkeys) {
-		char *full = cpuu_aprintf("%s/%s", run.state_dir, run.backup_file);
+	if (!opts->dry_run && run->backup && run->backup->nkeys) {
+		char *full = cpuu_aprintf("%s/%s", run->state_dir, run->backup_file);
 		rc = !full ? cpuu_error_oom()
 		     : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
-						   : cpuu_regtext_write_file(full, run.backup);
+						   : cpuu_regtext_write_file(full, run->backup);
 		free(full);
 		if (rc) {
 			char *msg = cpuu_aprintf("not written: backup failed: %s", cpuu_error_last()->message);
 			commit_failed(res, msg ? msg : "not written");
 			free(msg);
-			rc = hive_failed(res, &run, rc);
+			rc = hive_failed(res, run, rc);
 			goto out;
 		}
 	}
-	if (!opts->dry_run && cpuu_reg_dirty(run.reg)) {
+	if (!opts->dry_run && cpuu_reg_dirty(run->reg)) {
 		cpuu_reg_commit_opts copts = { .no_backup = 1 };
 		cpuu_fault("update:before-commit"); /* a kill point between backup and commit */
-		if ((rc = cpuu_reg_commit(run.reg, &copts))) {
+		if ((rc = cpuu_reg_commit(run->reg, &copts))) {
 			char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
 			commit_failed(res, msg ? msg : "not written");
 			free(msg);
-			rc = hive_failed(res, &run, rc);
+			rc = hive_failed(res, run, rc);
 			goto out;
 		}
 	}
-	/* Backups go only once the hive no longer points at them. */
+	/* Backups go only once the registry no longer points at them. */
 	for (size_t i = 0; i < to_unlink.count; i++)
 		if (unlink(to_unlink.items[i]) != 0 && errno != ENOENT)
-			upd_result_add(res, &run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, "could not remove a backup file");
+			upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, "could not remove a backup file");
 	if (opts->mode == CPUU_MODE_CLEANUP)
-		rmdir(run.state_dir); /* only succeeds when empty, which is what we want */
+		rmdir(run->state_dir); /* only succeeds when empty, which is what we want */
 out:
-	if (res->count && res->items[res->count - 1].duration_ms == 0)
-		res->items[res->count - 1].duration_ms = now_ms() - t0;
 	cpuu_strlist_free(&to_unlink);
-	cpuu_regtext_free(run.backup);
-	free(run.backup_file);
-	cpuu_strlist_free(&run.backed_up);
+	cpuu_regtext_free(run->backup);
+	run->backup = NULL;
+	free(run->backup_file);
+	run->backup_file = NULL;
+	cpuu_strlist_free(&run->backed_up);
 	cpuu_profile_set_free(set);
-	cpuu_reg_free(run.reg);
-	free(run.user);
-	free(run.state_dir);
+	return rc;
+}
+
+static int run_prepare(cpuu_results **out, upd_run *run, const char *label, const cpuu_run_opts *opts,
+		       const cpuu_resolver *resolver, const char *default_user, const char *default_state)
+{
+	memset(run, 0, sizeof *run);
+	*out = calloc(1, sizeof **out);
+	if (!*out)
+		return cpuu_error_oom();
+	run->opts = opts;
+	run->resolver = resolver;
+	run->hive = label;
+	run->user = opts->user ? cpuu_strdup(opts->user) : cpuu_strdup(default_user);
+	run->state_dir = opts->state_dir ? cpuu_strdup(opts->state_dir) : cpuu_strdup(default_state);
+	if (!run->user || !run->state_dir)
+		return cpuu_error_oom();
+	if (opts->mode == CPUU_MODE_UPDATE && !resolver)
+		return cpuu_error_set(CPUU_EINVALID, "update needs a correspondence source");
+	return CPUU_OK;
+}
+
+static void run_finish(upd_run *run, cpuu_results *res, double t0)
+{
+	if (res && res->count && res->items[res->count - 1].duration_ms == 0)
+		res->items[res->count - 1].duration_ms = now_ms() - t0;
+	free(run->user);
+	free(run->state_dir);
+}
+
+int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
+		  const cpuu_resolver *resolver)
+{
+	upd_run run;
+	memset(&run, 0, sizeof run);
+	double t0 = now_ms();
+	char *user = user_from_hive(hive_path);
+	char *state = cpuu_aprintf("%s.cpuu", hive_path);
+	int rc = user && state ? run_prepare(out, &run, hive_path, opts, resolver, user, state) : cpuu_error_oom();
+	free(user);
+	free(state);
+	if (!rc) {
+		rc = cpuu_reg_open_hive(&run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
+		rc = rc ? hive_failed(*out, &run, rc) : run_modes(&run, *out);
+		cpuu_reg_free(run.reg);
+	}
+	run_finish(&run, *out, t0);
+	return rc;
+}
+
+int cpuu_run_registry(cpuu_results **out, cpuu_reg *reg, const char *label, const cpuu_run_opts *opts,
+		      const cpuu_resolver *resolver)
+{
+	upd_run run;
+	memset(&run, 0, sizeof run);
+	double t0 = now_ms();
+	if (!opts->state_dir || !opts->user) {
+		*out = calloc(1, sizeof **out);
+		return cpuu_error_set(CPUU_EINVALID, "a live registry run needs a state folder and a user name");
+	}
+	int rc = run_prepare(out, &run, label, opts, resolver, opts->user, opts->state_dir);
+	if (!rc) {
+		run.reg = reg;
+		rc = run_modes(&run, *out);
+	}
+	run_finish(&run, *out, t0);
 	return rc;
 }
