@@ -4,7 +4,7 @@
 set -euo pipefail
 groups=("${@:-build}")
 pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
-      libldap-dev libsqlite3-dev)
+      libldap-dev libsqlite3-dev libpq-dev)
 for g in "${groups[@]}"; do
   case "$g" in
     build) ;;
