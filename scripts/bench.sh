@@ -5,7 +5,7 @@ set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-for b in "$top/$build"/bench_*; do
+for b in "$top/$build"/bench/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || status=1
