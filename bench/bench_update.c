@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 	cpuu_mapping *map = NULL;
 	if (cpuu_mapping_load_buffer(&map, mapping_text, strlen(mapping_text)))
 		die("mapping");
-	cpuu_resolver resolver = { lookup, map };
+	cpuu_match_source resolver = { lookup, map };
 	write_edits_reg(base, map, reg_file);
 	printf("hive: %.1f MB (%s + 3000 filler keys), 3 profiles, 5 Exchange accounts; median of %d runs\n",
 	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", runs);

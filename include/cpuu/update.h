@@ -40,11 +40,12 @@ enum cpuu_exit_bits {
 };
 
 /* Where correspondences come from (mapping file or live directory). lookup
- * follows cpuu_mapping_lookup's contract: *match borrowed, *status set. */
-typedef struct cpuu_resolver {
+ * follows cpuu_mapping_lookup's contract: *status set; *match borrowed and
+ * valid at least until the next lookup call (the engine uses it at once). */
+typedef struct cpuu_match_source {
 	int (*lookup)(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key);
 	void *ctx;
-} cpuu_resolver;
+} cpuu_match_source;
 
 typedef enum cpuu_outcome {
 	CPUU_OUTCOME_SWITCHED,         /* changed now */
@@ -112,14 +113,14 @@ void cpuu_run_opts_init(cpuu_run_opts *opts);
  * code, with one ERROR result and GLOBAL_ERR set in (*out)->exit_mask.
  * *out is always set (free with cpuu_results_free) unless CPUU_ENOMEM. */
 int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
-		  const cpuu_resolver *resolver);
+		  const cpuu_match_source *resolver);
 
 /* The same over a registry already open for writing (e.g. the live
  * HKEY_CURRENT_USER on Windows). label names it in the results ("hive"
  * field); opts->state_dir is required (there is no hive file to put it
  * beside), and so is opts->user. Commits through cpuu_reg_commit. */
 int cpuu_run_registry(cpuu_results **out, cpuu_reg *reg, const char *label, const cpuu_run_opts *opts,
-		      const cpuu_resolver *resolver);
+		      const cpuu_match_source *resolver);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "cpuu/config.h"
+#include "cpuu/ldapdir.h"
 #include "cpuu/mapping.h"
 #include "cpuu/update.h"
 
@@ -33,6 +34,22 @@ static void usage(FILE *out, const char *mode)
 static int mapping_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
 {
 	return cpuu_mapping_lookup(match, status, ctx, key);
+}
+
+/* Live directory lookups hand out owned copies; the engine wants a borrowed
+ * match that lives until the next lookup: one slot does. */
+typedef struct live_source {
+	cpuu_resolver *resolver;
+	cpuu_match slot;
+} live_source;
+
+static int live_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
+{
+	live_source *ls = ctx;
+	cpuu_match_clear(&ls->slot);
+	int rc = cpuu_resolver_lookup(&ls->slot, status, ls->resolver, key);
+	*match = rc == CPUU_OK && (*status == CPUU_LOOKUP_FOUND || *status == CPUU_LOOKUP_NO_TARGET) ? &ls->slot : NULL;
+	return rc;
 }
 
 static void print_results(const cpuu_results *r, int json)
@@ -164,17 +181,31 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	}
 	opts.remote_users = &remote;
 
-	cpuu_resolver resolver = { mapping_lookup, NULL };
-	if (mode == CPUU_MODE_UPDATE) {
-		const char *file = mapping_path ? mapping_path : cpuu_config_get_string(cfg, "Mapping", "File");
-		if (!file) {
-			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping "
-					"(live directory lookups: 'cpuu map export' first)\n", argv[0]);
+	cpuu_match_source resolver = { mapping_lookup, NULL };
+	live_source live = { 0 };
+	const char *file = mapping_path ? mapping_path : cpuu_config_get_string(cfg, "Mapping", "File");
+	if (mode == CPUU_MODE_UPDATE && !file) {
+		/* No mapping file: the live directories of [Source]/[Target]. One
+		 * connection cannot be shared by bulk workers: export a file first. */
+		if (!hive || !cpuu_config_get_string(cfg, "Source", "Url")) {
+			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping%s\n",
+				argv[0], hive ? ", or configure [Source]/[Target] directories"
+					      : " (bulk runs read an exported mapping: 'cpuu map export')");
 			cpuu_config_free(cfg);
 			cpuu_strlist_free(&profiles);
 			cpuu_strlist_free(&remote);
 			return CPUU_EXIT_GLOBAL_ERR;
 		}
+		if (cpuu_resolver_open(&live.resolver, cfg)) {
+			cli_fail();
+			cpuu_config_free(cfg);
+			cpuu_strlist_free(&profiles);
+			cpuu_strlist_free(&remote);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+		resolver.lookup = live_lookup;
+		resolver.ctx = &live;
+	} else if (mode == CPUU_MODE_UPDATE) {
 		if (cpuu_mapping_load(&map, file)) {
 			cli_fail();
 			cpuu_config_free(cfg);
@@ -205,6 +236,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 		mask = cli_run_bulk(hives, users_dir, workers, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL,
 				    json);
 	}
+	cpuu_match_clear(&live.slot);
+	cpuu_resolver_free(live.resolver);
 	cpuu_mapping_free(map);
 	cpuu_config_free(cfg);
 	cpuu_strlist_free(&profiles);

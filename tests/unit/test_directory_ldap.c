@@ -270,6 +270,12 @@ static void test_agree_target_holds_guid(void **state)
 	check_rule("[Correspondence]\nAttribute = extensionAttribute1\nSide = target\nHolds = objectGUID\n");
 }
 
+static void test_agree_target_holds_raw_guid(void **state)
+{
+	(void)state;
+	check_rule("[Correspondence]\nAttribute = mS-DS-ConsistencyGuid\nSide = target\nHolds = objectGUID\n");
+}
+
 static void test_agree_source_holds_legacydn(void **state)
 {
 	(void)state;
@@ -424,6 +430,32 @@ static void test_tls(void **state)
 
 /* --- X500 ---------------------------------------------------------------- */
 
+/* A target account without write access: EAUTH, nothing added. */
+static void test_x500_refused(void **state)
+{
+	(void)state;
+	char extra[1200];
+	snprintf(extra, sizeof extra, "BindDN = cn=cpuu,dc=source,dc=example\nPasswordFile = %s\n", g_srcpw);
+	cpuu_config *cfg = make_config("", "", extra);
+	cpuu_directory *dir = NULL;
+	if (cpuu_directory_open(&dir, cfg) != CPUU_OK)
+		fail_msg("open: %s", cpuu_error_last()->message);
+	cpuu_x500_plan *p = NULL;
+	assert_int_equal(cpuu_x500_plan_build(&p, dir), CPUU_OK);
+	assert_true(cpuu_x500_plan_values(p) > 0);
+	size_t added = 99;
+	assert_int_equal(cpuu_x500_plan_apply(&added, p, dir), CPUU_EAUTH);
+	assert_int_equal(added, 0);
+	assert_non_null(strstr(cpuu_error_last()->message, "Insufficient access"));
+	cpuu_x500_plan_free(p);
+	/* Still everything to add: nothing was changed. */
+	assert_int_equal(cpuu_x500_plan_build(&p, dir), CPUU_OK);
+	assert_true(cpuu_x500_plan_values(p) > 0);
+	cpuu_x500_plan_free(p);
+	cpuu_directory_free(dir);
+	cpuu_config_free(cfg);
+}
+
 static void test_x500_twice(void **state)
 {
 	(void)state;
@@ -488,6 +520,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agree_target_holds_guid),
+		cmocka_unit_test(test_agree_target_holds_raw_guid),
 		cmocka_unit_test(test_agree_source_holds_legacydn),
 		cmocka_unit_test(test_agree_source_holds_smtp),
 		cmocka_unit_test(test_resolver_and_bad_key),
@@ -495,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_x500_refused),
 		cmocka_unit_test(test_x500_twice),
 	};
 	rc = cmocka_run_group_tests(tests, NULL, NULL);

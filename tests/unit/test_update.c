@@ -54,7 +54,7 @@ typedef struct env {
 	char *hive;
 	char *state;
 	cpuu_mapping *map;
-	cpuu_resolver resolver;
+	cpuu_match_source resolver;
 } env;
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)

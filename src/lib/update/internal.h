@@ -20,7 +20,7 @@
 
 typedef struct upd_run {
 	const cpuu_run_opts *opts;
-	const cpuu_resolver *resolver;
+	const cpuu_match_source *resolver;
 	const char *hive;
 	char *user;
 	char *state_dir;

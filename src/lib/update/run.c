@@ -89,9 +89,16 @@ static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const cha
 			continue;
 		const cpuu_match *m = NULL;
 		cpuu_lookup_status st = CPUU_LOOKUP_NO_SOURCE;
-		if (run->resolver->lookup(run->resolver->ctx, &m, &st, keys[i]) != CPUU_OK) {
+		int rc = run->resolver->lookup(run->resolver->ctx, &m, &st, keys[i]);
+		if (rc == CPUU_EINVALID) {
+			/* A key of no kind the source knows: try the next one. */
 			cpuu_error_clear();
 			continue;
+		}
+		if (rc != CPUU_OK) {
+			/* A directory that cannot answer is not "no match". */
+			*why = cpuu_error_last()->message;
+			return CPUU_OUTCOME_ERROR;
 		}
 		if (st == CPUU_LOOKUP_AMBIGUOUS) {
 			*why = "ambiguous correspondence: several source or target objects match";
@@ -458,7 +465,7 @@ out:
 }
 
 static int run_prepare(cpuu_results **out, upd_run *run, const char *label, const cpuu_run_opts *opts,
-		       const cpuu_resolver *resolver, const char *default_user, const char *default_state)
+		       const cpuu_match_source *resolver, const char *default_user, const char *default_state)
 {
 	memset(run, 0, sizeof *run);
 	*out = calloc(1, sizeof **out);
@@ -485,7 +492,7 @@ static void run_finish(upd_run *run, cpuu_results *res, double t0)
 }
 
 int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
-		  const cpuu_resolver *resolver)
+		  const cpuu_match_source *resolver)
 {
 	upd_run run;
 	memset(&run, 0, sizeof run);
@@ -505,7 +512,7 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 }
 
 int cpuu_run_registry(cpuu_results **out, cpuu_reg *reg, const char *label, const cpuu_run_opts *opts,
-		      const cpuu_resolver *resolver)
+		      const cpuu_match_source *resolver)
 {
 	upd_run run;
 	memset(&run, 0, sizeof run);

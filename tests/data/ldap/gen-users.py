@@ -18,6 +18,7 @@ and proxies, targets that already hold some X500 proxies, mail-less accounts.
 
 Correspondence attributes (tests pick one through the INI):
   target extensionAttribute1 = the source objectGUID (GUID string form)
+  target mS-DS-ConsistencyGuid = the source objectGUID (the raw 16 bytes)
   source extensionAttribute2 = the target legacyExchangeDN
   source extensionAttribute3 = the target primary SMTP address
 Switch signal: source extensionAttribute10 = "cpuu-switched" (any case);
@@ -161,7 +162,7 @@ def main():
                   ("mail", u["t_smtp"]), ("mailNickname", alias),
                   ("legacyExchangeDN", u["t_ldn"]), ("proxyAddresses", tprox),
                   ("objectGUID", u["t_oguid"]), ("msExchMailboxGuid", u["t_mbx"]),
-                  ("extensionAttribute1", g)]
+                  ("extensionAttribute1", g), ("mS-DS-ConsistencyGuid", u["s_oguid"])]
         if i % 5 == 1:
             tattrs.append(("targetAddress", "SMTP:%s@targetorg.mail.onmicrosoft.com" % alias))
             tattrs.append(("msExchRecipientTypeDetails", USER_MAILBOX))

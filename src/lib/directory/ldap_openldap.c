@@ -1,0 +1,569 @@
+/* The LDAP backend on OpenLDAP's libldap. Only RFC 1823-style calls that
+ * wldap32 also has (ldap_initialize/ldap_sslinit, ldap_set_option,
+ * ldap_start_tls_s, ldap_sasl_bind_s / ldap_bind_s, ldap_search_ext_s with
+ * the paged-results control, ldap_modify_ext_s, ldap_unbind_ext), so that a
+ * ldap_wldap32.c can provide the same dir_conn_* functions on Windows. */
+#include "directory/internal.h"
+
+#ifndef _WIN32
+
+#define LDAP_DEPRECATED 0
+#include <ldap.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* A deadline for the TLS handshake. libldap 2.5.13 (Debian 12) spins
+ * forever in ldap_int_tls_start when an ldaps:// server accepts the TCP
+ * connection and never answers, ignoring LDAP_OPT_NETWORK_TIMEOUT. The
+ * watchdog learns the socket from a connect callback and shuts it down at
+ * the deadline, which ends the handshake with an error we report as a
+ * timeout. POSIX threads, like the rest of this file. */
+typedef struct watchdog {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int running;
+	int fd;           /* the connection's socket, -1 until known */
+	int done;
+	int fired;
+	struct timespec deadline;
+} watchdog;
+
+struct dir_conn {
+	LDAP *ld;
+	char *url;
+	int timeout;
+	int page_size;
+	int tls;          /* ldaps:// or StartTLS */
+	watchdog wd;
+	ldap_conncb cb;
+};
+
+/* libldap writes with plain send(): on a connection the server (or our
+ * watchdog) has closed, that raises SIGPIPE, whose default action kills the
+ * whole program. A library must not change the process's signal handling,
+ * so SIGPIPE is blocked in this thread for the duration of each call and a
+ * SIGPIPE raised meanwhile is consumed (the call sees EPIPE instead). */
+typedef struct sigpipe_guard {
+	sigset_t old;
+	int was_pending;
+} sigpipe_guard;
+
+static void sigpipe_block(sigpipe_guard *g)
+{
+	sigset_t pipe, pending;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe, &g->old);
+}
+
+static void sigpipe_restore(const sigpipe_guard *g)
+{
+	sigset_t pipe, pending;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe, NULL, &zero) == -1 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static void *watch_main(void *arg)
+{
+	watchdog *w = arg;
+	pthread_mutex_lock(&w->mu);
+	while (!w->done) {
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT && !w->done) {
+			if (w->fd >= 0) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->fired = 1;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void watch_start(watchdog *w, int seconds)
+{
+	pthread_mutex_lock(&w->mu);
+	w->done = 0;
+	w->fired = 0;
+	clock_gettime(CLOCK_REALTIME, &w->deadline);
+	w->deadline.tv_sec += seconds;
+	pthread_mutex_unlock(&w->mu);
+	w->running = pthread_create(&w->thread, NULL, watch_main, w) == 0;
+}
+
+/* Returns 1 if the deadline passed and the socket was shut down. */
+static int watch_stop(watchdog *w)
+{
+	if (!w->running)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->running = 0;
+	return w->fired;
+}
+
+static int on_connect(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+	(void)ld;
+	(void)srv;
+	(void)addr;
+	watchdog *w = ctx->lc_arg;
+	ber_socket_t fd = -1;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1) {
+		pthread_mutex_lock(&w->mu);
+		w->fd = fd;
+		pthread_mutex_unlock(&w->mu);
+	}
+	return 0;
+}
+
+static void on_close(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld;
+	(void)sb;
+	watchdog *w = ctx->lc_arg;
+	pthread_mutex_lock(&w->mu);
+	w->fd = -1;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static const char *diag(LDAP *ld)
+{
+	char *msg = NULL;
+	static _Thread_local char buf[256];
+	buf[0] = '\0';
+	if (ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) == LDAP_SUCCESS && msg) {
+		/* libldap's placeholder for "no detail" says nothing useful. */
+		if (msg[0] && strcmp(msg, "(unknown error code)")) {
+			size_t n = strlen(msg);
+			if (n > sizeof buf - 4)
+				n = sizeof buf - 4;
+			buf[0] = ' ';
+			buf[1] = '(';
+			memcpy(buf + 2, msg, n);
+			buf[n + 2] = ')';
+			buf[n + 3] = '\0';
+		}
+		ldap_memfree(msg);
+	}
+	return buf;
+}
+
+/* Result code -> cpuu code. tls_phase: the failure happened while TLS was
+ * being set up, so a dropped connection is a TLS failure. */
+static int map_rc(int rc, int tls_phase)
+{
+	switch (rc) {
+	case LDAP_SUCCESS:
+		return CPUU_OK;
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_AUTH_UNKNOWN:
+		return CPUU_EAUTH;
+	case LDAP_TIMEOUT:
+	case LDAP_TIMELIMIT_EXCEEDED:
+	case LDAP_BUSY:
+	case LDAP_UNAVAILABLE:
+		return CPUU_ENETWORK;
+	case LDAP_SERVER_DOWN:
+	case LDAP_CONNECT_ERROR:
+		return tls_phase ? CPUU_ETLS : CPUU_ENETWORK;
+	case LDAP_NO_SUCH_OBJECT:
+		return CPUU_ENOTFOUND;
+	case LDAP_NO_MEMORY:
+		return CPUU_ENOMEM;
+	case LDAP_FILTER_ERROR:
+	case LDAP_PARAM_ERROR:
+	case LDAP_INVALID_DN_SYNTAX:
+	case LDAP_INVALID_SYNTAX:
+	case LDAP_UNDEFINED_TYPE:
+		return CPUU_EINVALID;
+	default:
+		return CPUU_ERROR;
+	}
+}
+
+static int fail(dir_conn *c, int rc, int tls_phase, const char *what)
+{
+	int code = map_rc(rc, tls_phase);
+	const char *url = c && c->url ? c->url : "?";
+	if (rc == LDAP_TIMEOUT)
+		return cpuu_error_set(code, "%s: %s: timed out after %d s", url, what, c ? c->timeout : 0);
+	return cpuu_error_set(code, "%s: %s: %s%s", url, what, ldap_err2string(rc),
+			      c ? diag(c->ld) : "");
+}
+
+/* A plain TCP connect with the same timeout, to tell "the server is not
+ * there" from "TLS failed" when an ldaps:// handshake breaks: libldap
+ * reports both as LDAP_SERVER_DOWN. POSIX-only, like the rest of this file. */
+static int tcp_reachable(const char *url, int timeout)
+{
+	LDAPURLDesc *u = NULL;
+	if (ldap_url_parse(url, &u) != LDAP_SUCCESS || !u)
+		return 0;
+	LDAP *probe = NULL;
+	char *plain = NULL;
+	int ok = 0;
+	plain = cpuu_aprintf("ldap://%s:%d", u->lud_host && u->lud_host[0] ? u->lud_host : "localhost",
+			     u->lud_port ? u->lud_port : 636);
+	ldap_free_urldesc(u);
+	if (!plain || ldap_initialize(&probe, plain) != LDAP_SUCCESS) {
+		free(plain);
+		return 0;
+	}
+	struct timeval tv = { timeout, 0 };
+	ldap_set_option(probe, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	ok = ldap_connect(probe) == LDAP_SUCCESS;
+	ldap_unbind_ext(probe, NULL, NULL);
+	free(plain);
+	return ok;
+}
+
+static void conn_close(dir_conn *c);
+
+static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
+{
+	*out = NULL;
+	if (!s->url || !s->url[0])
+		return cpuu_error_set(CPUU_EINVALID, "directory URL is not set");
+	int ldaps = dir_has_prefix(s->url, "ldaps://");
+	if (!ldaps && !dir_has_prefix(s->url, "ldap://"))
+		return cpuu_error_set(CPUU_EINVALID, "%s: URL must start with ldap:// or ldaps://", s->url);
+
+	dir_conn *c = calloc(1, sizeof *c);
+	if (!c || !(c->url = cpuu_strdup(s->url))) {
+		free(c);
+		return cpuu_error_oom();
+	}
+	pthread_mutex_init(&c->wd.mu, NULL);
+	pthread_cond_init(&c->wd.cv, NULL);
+	c->wd.fd = -1;
+	c->cb.lc_add = on_connect;
+	c->cb.lc_del = on_close;
+	c->cb.lc_arg = &c->wd;
+	c->timeout = s->timeout_seconds > 0 ? s->timeout_seconds : 30;
+	c->page_size = s->page_size > 0 ? s->page_size : 500;
+	c->tls = ldaps || s->start_tls;
+
+	int rc = ldap_initialize(&c->ld, s->url);
+	if (rc != LDAP_SUCCESS) {
+		int code = cpuu_error_set(CPUU_EINVALID, "%s: bad directory URL: %s", s->url, ldap_err2string(rc));
+		conn_close(c);
+		return code;
+	}
+	int v3 = LDAP_VERSION3;
+	struct timeval tv = { c->timeout, 0 };
+	ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+	ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	ldap_set_option(c->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	ldap_set_option(c->ld, LDAP_OPT_TIMEOUT, &tv);
+	ldap_set_option(c->ld, LDAP_OPT_TIMELIMIT, &c->timeout);
+	ldap_set_option(c->ld, LDAP_OPT_CONNECT_CB, &c->cb);
+
+	if (c->tls) {
+		int req = s->verify_cert ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+		int newctx = 0;
+		if ((s->ca_file && ldap_set_option(c->ld, LDAP_OPT_X_TLS_CACERTFILE, s->ca_file) != LDAP_SUCCESS) ||
+		    ldap_set_option(c->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &req) != LDAP_SUCCESS ||
+		    ldap_set_option(c->ld, LDAP_OPT_X_TLS_NEWCTX, &newctx) != LDAP_SUCCESS) {
+			int code = cpuu_error_set(CPUU_ETLS, "%s: cannot set up TLS (CA file %s)%s", s->url,
+						  s->ca_file ? s->ca_file : "(system)", diag(c->ld));
+			conn_close(c);
+			return code;
+		}
+	}
+
+	/* Connect explicitly so that each failure is named by its phase. */
+	watch_start(&c->wd, c->timeout);
+	rc = ldap_connect(c->ld);
+	if (watch_stop(&c->wd) && rc != LDAP_SUCCESS) {
+		int code = cpuu_error_set(CPUU_ENETWORK, "%s: %s: timed out after %d s", c->url,
+					  ldaps ? "TLS handshake" : "connect", c->timeout);
+		conn_close(c);
+		return code;
+	}
+	if (rc != LDAP_SUCCESS) {
+		int tls_phase = ldaps && tcp_reachable(s->url, c->timeout);
+		int code = tls_phase ? cpuu_error_set(CPUU_ETLS, "%s: TLS handshake failed (certificate not trusted by %s, "
+							  "wrong host name, or no TLS on that port)%s",
+						      c->url, s->ca_file ? s->ca_file : "the system CA store", diag(c->ld))
+				     : fail(c, rc, 0, "cannot connect");
+		conn_close(c);
+		return code;
+	}
+	if (!ldaps && s->start_tls) {
+		watch_start(&c->wd, c->timeout);
+		rc = ldap_start_tls_s(c->ld, NULL, NULL);
+		if (watch_stop(&c->wd) && rc != LDAP_SUCCESS)
+			rc = LDAP_TIMEOUT;
+		if (rc != LDAP_SUCCESS) {
+			int code = rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ? fail(c, rc, 0, "StartTLS")
+										 : cpuu_error_set(CPUU_ETLS, "%s: StartTLS failed (certificate not trusted by %s, "
+												  "wrong host name, or StartTLS not offered): %s%s",
+												  c->url, s->ca_file ? s->ca_file : "the system CA store",
+												  ldap_err2string(rc), diag(c->ld));
+			conn_close(c);
+			return code;
+		}
+	}
+
+	struct berval cred = { 0, NULL };
+	if (s->password) {
+		cred.bv_val = (char *)s->password;
+		cred.bv_len = strlen(s->password);
+	}
+	rc = ldap_sasl_bind_s(c->ld, s->bind_dn ? s->bind_dn : "", LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	if (rc != LDAP_SUCCESS) {
+		int code;
+		/* Never echo the password; the bind DN is fine to name. */
+		if (map_rc(rc, 0) == CPUU_EAUTH)
+			code = cpuu_error_set(CPUU_EAUTH, "%s: bind as '%s' refused: %s", c->url,
+					      s->bind_dn ? s->bind_dn : "(anonymous)", ldap_err2string(rc));
+		else
+			code = fail(c, rc, 0, "bind");
+		conn_close(c);
+		return code;
+	}
+	*out = c;
+	return CPUU_OK;
+}
+
+static void conn_close(dir_conn *c)
+{
+	if (!c)
+		return;
+	if (c->ld)
+		ldap_unbind_ext(c->ld, NULL, NULL);
+	pthread_cond_destroy(&c->wd.cv);
+	pthread_mutex_destroy(&c->wd.mu);
+	free(c->url);
+	free(c);
+}
+
+static void entry_free(dir_entry *e)
+{
+	for (size_t i = 0; i < e->count; i++) {
+		for (size_t k = 0; k < e->attrs[i].count; k++)
+			free(e->attrs[i].vals[k].data);
+		free(e->attrs[i].vals);
+		free(e->attrs[i].name);
+	}
+	free(e->attrs);
+	free(e->dn);
+	memset(e, 0, sizeof *e);
+}
+
+static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
+{
+	memset(e, 0, sizeof *e);
+	char *dn = ldap_get_dn(ld, msg);
+	e->dn = cpuu_strdup(dn ? dn : "");
+	if (dn)
+		ldap_memfree(dn);
+	if (!e->dn)
+		return cpuu_error_oom();
+	BerElement *ber = NULL;
+	for (char *a = ldap_first_attribute(ld, msg, &ber); a; a = ldap_next_attribute(ld, msg, ber)) {
+		struct berval **vals = ldap_get_values_len(ld, msg, a);
+		dir_attr *grown = realloc(e->attrs, (e->count + 1) * sizeof *grown);
+		if (!grown) {
+			ldap_memfree(a);
+			ldap_value_free_len(vals);
+			ber_free(ber, 0);
+			return cpuu_error_oom();
+		}
+		e->attrs = grown;
+		dir_attr *at = &e->attrs[e->count++];
+		memset(at, 0, sizeof *at);
+		at->name = cpuu_strdup(a);
+		ldap_memfree(a);
+		size_t n = vals ? (size_t)ldap_count_values_len(vals) : 0;
+		at->vals = n ? calloc(n, sizeof *at->vals) : NULL;
+		if (!at->name || (n && !at->vals)) {
+			ldap_value_free_len(vals);
+			ber_free(ber, 0);
+			return cpuu_error_oom();
+		}
+		for (size_t k = 0; k < n; k++) {
+			at->vals[k].data = cpuu_strndup(vals[k]->bv_val, vals[k]->bv_len);
+			at->vals[k].len = vals[k]->bv_len;
+			at->count++;
+			if (!at->vals[k].data) {
+				ldap_value_free_len(vals);
+				ber_free(ber, 0);
+				return cpuu_error_oom();
+			}
+		}
+		ldap_value_free_len(vals);
+	}
+	ber_free(ber, 0);
+	return CPUU_OK;
+}
+
+static int conn_search(dir_conn *c, const char *base, const char *filter,
+		       const char *const *attrs, dir_entry_cb cb, void *user)
+{
+	struct berval *cookie = NULL;
+	int code = CPUU_OK;
+	struct timeval tv = { c->timeout, 0 };
+	for (;;) {
+		LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL };
+		int rc = ldap_create_page_control(c->ld, (ber_int_t)c->page_size, cookie, 0, &page);
+		if (rc != LDAP_SUCCESS) {
+			code = fail(c, rc, 0, "paged search");
+			break;
+		}
+		sctrls[0] = page;
+		LDAPMessage *res = NULL;
+		rc = ldap_search_ext_s(c->ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)attrs, 0,
+				       sctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
+		ldap_control_free(page);
+		if (rc != LDAP_SUCCESS) {
+			ldap_msgfree(res);
+			code = rc == LDAP_NO_SUCH_OBJECT
+				       ? cpuu_error_set(CPUU_ENOTFOUND, "%s: search base '%s' does not exist", c->url, base)
+				       : fail(c, rc, 0, "search");
+			break;
+		}
+		for (LDAPMessage *m = ldap_first_entry(c->ld, res); m && code == CPUU_OK;
+		     m = ldap_next_entry(c->ld, m)) {
+			dir_entry e;
+			code = entry_copy(&e, c->ld, m);
+			if (code == CPUU_OK)
+				code = cb(user, &e);
+			entry_free(&e);
+		}
+		/* The next page's cookie from the response controls. */
+		LDAPControl **rctrls = NULL;
+		int err = 0;
+		if (code == CPUU_OK)
+			rc = ldap_parse_result(c->ld, res, &err, NULL, NULL, NULL, &rctrls, 0);
+		ldap_msgfree(res);
+		if (code != CPUU_OK)
+			break;
+		if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+			ldap_controls_free(rctrls);
+			code = fail(c, rc != LDAP_SUCCESS ? rc : err, 0, "search");
+			break;
+		}
+		if (cookie) {
+			ber_bvfree(cookie);
+			cookie = NULL;
+		}
+		LDAPControl *resp = rctrls ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL) : NULL;
+		if (resp) {
+			ber_int_t estimate = 0;
+			struct berval ck = { 0, NULL };
+			if (ldap_parse_pageresponse_control(c->ld, resp, &estimate, &ck) == LDAP_SUCCESS && ck.bv_len) {
+				cookie = ber_dupbv(NULL, &ck);
+			}
+			if (ck.bv_val)
+				ldap_memfree(ck.bv_val);
+		}
+		ldap_controls_free(rctrls);
+		if (!cookie)
+			break;
+	}
+	if (cookie)
+		ber_bvfree(cookie);
+	return code;
+}
+
+static int conn_add_values(int *exists, dir_conn *c, const char *dn, const char *attr,
+			   const char *const *vals, size_t count)
+{
+	*exists = 0;
+	struct berval *bv = calloc(count, sizeof *bv);
+	struct berval **bvp = calloc(count + 1, sizeof *bvp);
+	if (!bv || !bvp) {
+		free(bv);
+		free(bvp);
+		return cpuu_error_oom();
+	}
+	for (size_t i = 0; i < count; i++) {
+		bv[i].bv_val = (char *)vals[i];
+		bv[i].bv_len = strlen(vals[i]);
+		bvp[i] = &bv[i];
+	}
+	LDAPMod mod = { 0 };
+	mod.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+	mod.mod_type = (char *)attr;
+	mod.mod_bvalues = bvp;
+	LDAPMod *mods[2] = { &mod, NULL };
+	int rc = ldap_modify_ext_s(c->ld, dn, mods, NULL, NULL);
+	free(bv);
+	free(bvp);
+	if (rc == LDAP_TYPE_OR_VALUE_EXISTS) {
+		*exists = 1;
+		return CPUU_OK;
+	}
+	if (rc != LDAP_SUCCESS) {
+		int code = fail(c, rc, 0, "modify");
+		cpuu_error_prefix("%s", dn);
+		return code;
+	}
+	return CPUU_OK;
+}
+
+/* The backend interface (internal.h): every call under the SIGPIPE guard. */
+int dir_conn_open(dir_conn **out, const cpuu_ldap_settings *s)
+{
+	sigpipe_guard g;
+	sigpipe_block(&g);
+	int rc = conn_open(out, s);
+	sigpipe_restore(&g);
+	return rc;
+}
+
+void dir_conn_close(dir_conn *c)
+{
+	sigpipe_guard g;
+	sigpipe_block(&g);
+	conn_close(c);
+	sigpipe_restore(&g);
+}
+
+int dir_conn_search(dir_conn *c, const char *base, const char *filter,
+		    const char *const *attrs, dir_entry_cb cb, void *user)
+{
+	sigpipe_guard g;
+	sigpipe_block(&g);
+	int rc = conn_search(c, base, filter, attrs, cb, user);
+	sigpipe_restore(&g);
+	return rc;
+}
+
+int dir_conn_add_values(int *exists, dir_conn *c, const char *dn, const char *attr,
+			const char *const *vals, size_t count)
+{
+	sigpipe_guard g;
+	sigpipe_block(&g);
+	int rc = conn_add_values(exists, c, dn, attr, vals, count);
+	sigpipe_restore(&g);
+	return rc;
+}
+
+#endif /* !_WIN32 */

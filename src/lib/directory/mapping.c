@@ -1,0 +1,1064 @@
+/* The mapping file (docs/mapping-csv.md): an RFC 4180 CSV read in one pass
+ * into a single buffer (fields unescaped and NUL-terminated in place, so a
+ * million rows cost a handful of allocations), then an open-addressing hash
+ * table over every source key. Anything doubtful makes the key ambiguous:
+ * a user is switched only on a clean, unique row. */
+#include "common/internal.h"
+#include "cpuu/mapping.h"
+#include "cpuu/unicode.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The text buffer and the hash table are hundreds of MB for a million rows.
+ * (Transparent huge pages were measured: direct compaction made the first
+ * load 3x slower, so these stay plain heap blocks.) */
+static void *big_alloc(size_t n)
+{
+	return calloc(1, n);
+}
+
+static void big_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+enum col {
+	C_SRC_DN, C_SRC_SMTP, C_SRC_GUID, C_SRC_X500,
+	C_TGT_DN, C_TGT_SMTP, C_TGT_GUID, C_TGT_NAME, C_TGT_KIND, C_TGT_SERVER,
+	C_SWITCHED, C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {
+	"source_legacy_dn", "source_smtp", "source_mailbox_guid", "source_x500",
+	"target_legacy_dn", "target_smtp", "target_mailbox_guid", "target_display_name",
+	"target_kind", "target_server", "switched"
+};
+static const int col_required[C_COUNT] = { 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1 };
+
+/* A file of garbage must not grow a million warnings: keep the first ones. */
+#define MAX_WARNINGS 10000
+
+enum key_kind { K_DN = 'd', K_SMTP = 's', K_GUID = 'g' };
+
+/* Slot reference: 0 = empty, else index + 1 in the low bits. */
+#define REF_AMBIG  0x80000000u /* several rows (or a broken row) share the key */
+#define REF_POISON 0x40000000u /* index is in poison, not rows */
+#define REF_IDX    0x3FFFFFFFu
+
+typedef struct slot {
+	uint32_t tag;    /* high bits of the hash, low 2 bits the key kind */
+	uint32_t ref;
+	const char *key; /* the key as stored (row field or poison string) */
+} slot;
+
+struct cpuu_mapping {
+	char *buf;             /* the file text; rows point into it (big_alloc) */
+	size_t bufsize;
+	cpuu_match *rows;
+	size_t nrows, caprows;
+	char **x500;           /* items of every row's source_x500 */
+	size_t nx500, capx500;
+	size_t *x500_start;    /* while loading: where each row's items start */
+	cpuu_strlist poison;   /* "<kind><key>" found in malformed rows (items grow by doubling) */
+	size_t poison_cap;
+	unsigned char *shared; /* per row: shares a key with another or a broken row */
+	slot *table;           /* big_alloc, mask + 1 slots */
+	size_t mask;
+	cpuu_strlist warnings;
+	size_t dropped;        /* warnings beyond MAX_WARNINGS */
+};
+
+/* --- Case-insensitive hashing and comparison (ASCII folding) ------------- */
+
+static inline unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* Folds A-Z in eight bytes at once (bytes >= 0x80 untouched). */
+static inline uint64_t lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t h7 = x & ~high;
+	uint64_t ge_a = h7 + ones * (0x80 - 'A');
+	uint64_t gt_z = h7 + ones * (0x80 - 'Z' - 1);
+	uint64_t upper = ge_a & ~gt_z & ~x & high;
+	return x | (upper >> 2);
+}
+
+static uint64_t hash_ci(const char *s, size_t n, int kind)
+{
+	const uint64_t mul = 0x9E3779B97F4A7C15ull;
+	uint64_t h = (uint64_t)kind * 0xff51afd7ed558ccdull ^ n;
+	uint64_t w;
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ lower8(w)) * mul;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ lower8(w)) * mul;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static int eq_ci(const char *a, const char *b, size_t n)
+{
+	if (!a)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]) || !a[i])
+			return 0;
+	return a[n] == '\0';
+}
+
+static int has_prefix_ci(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	if (n < k)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		if (lower((unsigned char)s[i]) != (unsigned char)prefix[i])
+			return 0;
+	return 1;
+}
+
+/* Hex digit value + 1 (0: not a hex digit). */
+static const unsigned char hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Canonical lowercase "8-4-4-4-12" into out[37] from the dashed form (with
+ * or without braces) or, if allow_plain, 32 bare hex digits. */
+static int guid_canon(char out[37], const char *s, size_t n, int allow_plain)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned bad = 0;
+	if (n == 38 && s[0] == '{' && s[37] == '}') {
+		u++;
+		n = 36;
+	}
+	if (n == 36) {
+		if (u[8] != '-' || u[13] != '-' || u[18] != '-' || u[23] != '-')
+			return 0;
+		for (size_t i = 0; i < 36; i++) {
+			if (i == 8 || i == 13 || i == 18 || i == 23)
+				continue;
+			unsigned v = hex1[u[i]];
+			bad |= (v == 0);
+			out[i] = hexd[(v - 1) & 15];
+		}
+		if (bad)
+			return 0;
+		out[8] = out[13] = out[18] = out[23] = '-';
+		out[36] = '\0';
+		return 1;
+	}
+	if (n == 32 && allow_plain) {
+		size_t o = 0;
+		for (size_t i = 0; i < 32; i++) {
+			unsigned v = hex1[u[i]];
+			if (!v)
+				return 0;
+			if (i == 8 || i == 12 || i == 16 || i == 20)
+				out[o++] = '-';
+			out[o++] = hexd[v - 1];
+		}
+		out[36] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* --- Key classification (shared by lookups and broken-row tokens) -------- */
+
+static int is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Detects the kind of a key and strips its address-type prefix. guid gets the
+ * canonical form for K_GUID (then *key points to it). 0 if unrecognised. */
+static int classify(const char **key, size_t *len, char guid[37])
+{
+	const char *s = *key;
+	size_t n = *len;
+	while (n && is_blank((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && is_blank((unsigned char)s[n - 1]))
+		n--;
+	int kind = 0;
+	if (has_prefix_ci(s, n, "x500:")) {
+		s += 5; n -= 5; kind = K_DN;
+	} else if (has_prefix_ci(s, n, "ex:")) {
+		s += 3; n -= 3; kind = K_DN;
+	} else if (has_prefix_ci(s, n, "smtp:")) {
+		s += 5; n -= 5; kind = K_SMTP;
+	}
+	if (kind == K_DN || (!kind && n && s[0] == '/')) {
+		if (!n || s[0] != '/')
+			return 0;
+		kind = K_DN;
+	} else if (kind == K_SMTP || (!kind && memchr(s, '@', n))) {
+		const char *at = memchr(s, '@', n);
+		if (!at || at == s || at == s + n - 1)
+			return 0;
+		kind = K_SMTP;
+	} else if (guid_canon(guid, s, n, 1)) {
+		s = guid;
+		n = 36;
+		kind = K_GUID;
+	} else {
+		return 0;
+	}
+	*key = s;
+	*len = n;
+	return kind;
+}
+
+/* --- The hash table ------------------------------------------------------- */
+
+/* The key kind rides in the tag so equal text of two kinds never matches. */
+static inline uint32_t make_tag(uint64_t h, int kind)
+{
+	unsigned code = kind == K_DN ? 1u : kind == K_SMTP ? 2u : 3u;
+	return ((uint32_t)(h >> 32) & ~3u) | code;
+}
+
+static slot *probe(const cpuu_mapping *m, int kind, const char *key, size_t n, uint32_t *tag, int *found)
+{
+	uint64_t h = hash_ci(key, n, kind);
+	size_t i = (size_t)h & m->mask;
+	*tag = make_tag(h, kind);
+	for (;;) {
+		slot *s = &m->table[i];
+		if (s->ref == 0) {
+			*found = 0;
+			return s;
+		}
+		if (s->tag == *tag && eq_ci(s->key, key, n)) {
+			*found = 1;
+			return s;
+		}
+		i = (i + 1) & m->mask;
+	}
+}
+
+#if defined(__GNUC__)
+#define PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define PREFETCH_W(p) ((void)(p))
+#endif
+
+typedef struct pending {
+	const char *key;
+	size_t n;
+	uint64_t h;
+	uint32_t ref;
+	int kind;
+} pending;
+
+static void table_insert(cpuu_mapping *m, const pending *k)
+{
+	size_t i = (size_t)k->h & m->mask;
+	uint32_t tag = make_tag(k->h, k->kind);
+	slot *s;
+	for (;;) {
+		s = &m->table[i];
+		if (s->ref == 0) {
+			s->tag = tag;
+			s->ref = k->ref;
+			s->key = k->key;
+			return;
+		}
+		if (s->tag == tag && eq_ci(s->key, k->key, k->n))
+			break;
+		i = (i + 1) & m->mask;
+	}
+	if ((s->ref & ~REF_AMBIG) != k->ref) {
+		/* The same row naming a key twice (legacyDN repeated among its X500s)
+		 * is fine; a second row or a broken row is not, and then neither
+		 * user can be trusted by any of their keys. */
+		s->ref |= REF_AMBIG;
+		if (!(s->ref & REF_POISON))
+			m->shared[(s->ref & REF_IDX) - 1] = 1;
+		if (!(k->ref & REF_POISON))
+			m->shared[(k->ref & REF_IDX) - 1] = 1;
+	}
+}
+
+/* Inserts run RING keys behind hashing, with the slot prefetched: the table
+ * is far bigger than the caches, and the misses overlap instead of adding
+ * up. The result does not depend on insertion order. */
+#define RING 16
+typedef struct inserter {
+	cpuu_mapping *m;
+	pending ring[RING];
+	size_t count;
+} inserter;
+
+static void add_key(inserter *in, int kind, const char *key, uint32_t ref)
+{
+	pending *p = &in->ring[in->count % RING];
+	if (in->count >= RING)
+		table_insert(in->m, p);
+	p->key = key;
+	p->n = strlen(key);
+	p->h = hash_ci(key, p->n, kind);
+	p->ref = ref;
+	p->kind = kind;
+	PREFETCH_W(&in->m->table[(size_t)p->h & in->m->mask]);
+	in->count++;
+}
+
+static void add_flush(inserter *in)
+{
+	size_t first = in->count > RING ? in->count - RING : 0;
+	for (size_t c = first; c < in->count; c++)
+		table_insert(in->m, &in->ring[c % RING]);
+	in->count = 0;
+}
+
+static int table_build(cpuu_mapping *m)
+{
+	size_t nkeys = m->poison.count;
+	for (size_t i = 0; i < m->nrows; i++) {
+		const cpuu_match *r = &m->rows[i];
+		nkeys += (r->source_legacy_dn != NULL) + (r->source_smtp != NULL) +
+			 (r->source_mailbox_guid != NULL) + r->source_x500.count;
+	}
+	size_t cap = 16;
+	while (cap < nkeys * 2) {
+		if (cap > SIZE_MAX / 4 / sizeof(slot))
+			return cpuu_error_oom();
+		cap *= 2;
+	}
+	m->table = big_alloc(cap * sizeof *m->table);
+	if (m->table)
+		m->mask = cap - 1;
+	m->shared = calloc(m->nrows ? m->nrows : 1, 1);
+	if (!m->table || !m->shared)
+		return cpuu_error_oom();
+	inserter in = { .m = m };
+	for (size_t i = 0; i < m->nrows; i++) {
+		const cpuu_match *r = &m->rows[i];
+		uint32_t ref = (uint32_t)(i + 1);
+		if (r->source_legacy_dn)
+			add_key(&in, K_DN, r->source_legacy_dn, ref);
+		for (size_t k = 0; k < r->source_x500.count; k++)
+			add_key(&in, K_DN, r->source_x500.items[k], ref);
+		if (r->source_smtp)
+			add_key(&in, K_SMTP, r->source_smtp, ref);
+		if (r->source_mailbox_guid)
+			add_key(&in, K_GUID, r->source_mailbox_guid, ref);
+	}
+	for (size_t i = 0; i < m->poison.count; i++)
+		add_key(&in, (unsigned char)m->poison.items[i][0], m->poison.items[i] + 1,
+			REF_POISON | (uint32_t)(i + 1));
+	add_flush(&in);
+	return CPUU_OK;
+}
+
+/* --- Warnings and broken rows --------------------------------------------- */
+
+static int warn(cpuu_mapping *m, const char *fmt, ...) CPUU_PRINTF(2, 3);
+static int warn(cpuu_mapping *m, const char *fmt, ...)
+{
+	if (m->warnings.count >= MAX_WARNINGS) {
+		m->dropped++;
+		return CPUU_OK;
+	}
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return cpuu_strlist_push(&m->warnings, msg);
+}
+
+/* Every key-like text in a broken row answers "ambiguous": its user must
+ * never be switched on a row we could not read. Tokens are cut at the CSV
+ * and list separators, so shifted or merged fields are still caught. */
+static int poison_span(cpuu_mapping *m, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && (s[i] == '\0' || s[i] == ',' || s[i] == ';' || s[i] == '"' || s[i] == '\r' || s[i] == '\n'))
+			i++;
+		size_t st = i;
+		while (i < n && !(s[i] == '\0' || s[i] == ',' || s[i] == ';' || s[i] == '"' || s[i] == '\r' || s[i] == '\n'))
+			i++;
+		if (i == st)
+			continue;
+		const char *tok = s + st;
+		size_t tlen = i - st;
+		char guid[37];
+		int kind = classify(&tok, &tlen, guid);
+		if (!kind)
+			continue;
+		if (m->poison.count >= REF_IDX - 1)
+			return cpuu_error_set(CPUU_EUNSUPPORTED, "too many malformed rows");
+		if (m->poison.count == m->poison_cap) {
+			size_t nc = m->poison_cap ? m->poison_cap * 2 : 64;
+			char **g = realloc(m->poison.items, nc * sizeof *g);
+			if (!g)
+				return cpuu_error_oom();
+			m->poison.items = g;
+			m->poison_cap = nc;
+		}
+		char *p = malloc(tlen + 2);
+		if (!p)
+			return cpuu_error_oom();
+		p[0] = (char)kind;
+		memcpy(p + 1, tok, tlen);
+		p[tlen + 1] = '\0';
+		m->poison.items[m->poison.count++] = p;
+	}
+	return CPUU_OK;
+}
+
+/* --- CSV records ----------------------------------------------------------- */
+
+typedef struct csv_rec {
+	char **f;          /* field pointers (the first cap ones) */
+	size_t cap;
+	size_t count;      /* fields seen */
+	size_t start, end; /* raw span in the buffer */
+	unsigned line_first, line_last;
+	const char *error; /* NULL if well-formed */
+	int high;          /* a byte >= 0x80 was seen: check UTF-8 */
+	int blank;         /* an empty line */
+} csv_rec;
+
+/* Bytes that stop an unquoted field scan. */
+static const unsigned char stop[256] = {
+	[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1,
+	[0x80] = 2, [0x81] = 2, [0x82] = 2, [0x83] = 2, [0x84] = 2, [0x85] = 2, [0x86] = 2, [0x87] = 2,
+	[0x88] = 2, [0x89] = 2, [0x8a] = 2, [0x8b] = 2, [0x8c] = 2, [0x8d] = 2, [0x8e] = 2, [0x8f] = 2,
+	[0x90] = 2, [0x91] = 2, [0x92] = 2, [0x93] = 2, [0x94] = 2, [0x95] = 2, [0x96] = 2, [0x97] = 2,
+	[0x98] = 2, [0x99] = 2, [0x9a] = 2, [0x9b] = 2, [0x9c] = 2, [0x9d] = 2, [0x9e] = 2, [0x9f] = 2,
+	[0xa0] = 2, [0xa1] = 2, [0xa2] = 2, [0xa3] = 2, [0xa4] = 2, [0xa5] = 2, [0xa6] = 2, [0xa7] = 2,
+	[0xa8] = 2, [0xa9] = 2, [0xaa] = 2, [0xab] = 2, [0xac] = 2, [0xad] = 2, [0xae] = 2, [0xaf] = 2,
+	[0xb0] = 2, [0xb1] = 2, [0xb2] = 2, [0xb3] = 2, [0xb4] = 2, [0xb5] = 2, [0xb6] = 2, [0xb7] = 2,
+	[0xb8] = 2, [0xb9] = 2, [0xba] = 2, [0xbb] = 2, [0xbc] = 2, [0xbd] = 2, [0xbe] = 2, [0xbf] = 2,
+	[0xc0] = 2, [0xc1] = 2, [0xc2] = 2, [0xc3] = 2, [0xc4] = 2, [0xc5] = 2, [0xc6] = 2, [0xc7] = 2,
+	[0xc8] = 2, [0xc9] = 2, [0xca] = 2, [0xcb] = 2, [0xcc] = 2, [0xcd] = 2, [0xce] = 2, [0xcf] = 2,
+	[0xd0] = 2, [0xd1] = 2, [0xd2] = 2, [0xd3] = 2, [0xd4] = 2, [0xd5] = 2, [0xd6] = 2, [0xd7] = 2,
+	[0xd8] = 2, [0xd9] = 2, [0xda] = 2, [0xdb] = 2, [0xdc] = 2, [0xdd] = 2, [0xde] = 2, [0xdf] = 2,
+	[0xe0] = 2, [0xe1] = 2, [0xe2] = 2, [0xe3] = 2, [0xe4] = 2, [0xe5] = 2, [0xe6] = 2, [0xe7] = 2,
+	[0xe8] = 2, [0xe9] = 2, [0xea] = 2, [0xeb] = 2, [0xec] = 2, [0xed] = 2, [0xee] = 2, [0xef] = 2,
+	[0xf0] = 2, [0xf1] = 2, [0xf2] = 2, [0xf3] = 2, [0xf4] = 2, [0xf5] = 2, [0xf6] = 2, [0xf7] = 2,
+	[0xf8] = 2, [0xf9] = 2, [0xfa] = 2, [0xfb] = 2, [0xfc] = 2, [0xfd] = 2, [0xfe] = 2, [0xff] = 2,
+};
+
+/* Nonzero if any of 8 bytes at p stops an unquoted field (same set as stop[]):
+ * most fields are plain ASCII, so skipping a word at a time pays. */
+static inline uint64_t special8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, x, any = 0;
+	memcpy(&w, p, 8);
+#define HASZERO(v) (((v) - ones) & ~(v) & high)
+	x = w ^ (ones * ',');
+	any |= HASZERO(x);
+	x = w ^ (ones * '\n');
+	any |= HASZERO(x);
+	x = w ^ (ones * '\r');
+	any |= HASZERO(x);
+	x = w ^ (ones * '"');
+	any |= HASZERO(x);
+	any |= HASZERO(w);
+#undef HASZERO
+	return any | (w & high);
+}
+
+/* Skips to just after the next LF at or after p (or to len). */
+static size_t next_line(const char *buf, size_t len, size_t p, unsigned *line)
+{
+	const char *nl = p < len ? memchr(buf + p, '\n', len - p) : NULL;
+	if (!nl)
+		return len;
+	(*line)++;
+	return (size_t)(nl - buf) + 1;
+}
+
+/* Reads one record at pos (buf[len] must exist and be writable). Fields are
+ * unescaped in place; a quoted field is scanned to its closing quote before
+ * anything is moved, so an unterminated quote changes nothing after it and
+ * parsing resumes on the next line. Returns the position after the record. */
+static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_rec *r)
+{
+	size_t p = pos;
+	r->count = 0;
+	r->start = pos;
+	r->line_first = r->line_last = line;
+	r->error = NULL;
+	r->high = 0;
+	r->blank = 0;
+	for (;;) {
+		char *field;
+		size_t flen;
+		int quoted = 0;
+		while (p < len && is_blank((unsigned char)buf[p]))
+			p++;
+		if (p < len && buf[p] == '"') {
+			quoted = 1;
+			size_t q = p + 1;
+			for (;;) {
+				const char *hit = q < len ? memchr(buf + q, '"', len - q) : NULL;
+				if (!hit) {
+					r->error = "unterminated quote";
+					/* Resume on the line after the opening quote: nothing
+					 * after it was moved. */
+					unsigned ignored = 0;
+					r->end = next_line(buf, len, p, &ignored);
+					return r->end;
+				}
+				q = (size_t)(hit - buf);
+				if (q + 1 < len && buf[q + 1] == '"') {
+					q += 2;
+					continue;
+				}
+				break;
+			}
+			/* Content is buf[p+1 .. q) with "" pairs; copy it down to p. */
+			size_t w = p;
+			for (size_t k = p + 1; k < q; k++) {
+				unsigned char c = (unsigned char)buf[k];
+				if (c == '"')
+					k++;
+				else if (c == '\n')
+					r->line_last++;
+				else if (c == 0)
+					r->error = "NUL byte in a field";
+				else if (c >= 0x80)
+					r->high = 1;
+				buf[w++] = (char)c;
+			}
+			field = buf + p;
+			flen = w - p;
+			p = q + 1;
+			while (p < len && is_blank((unsigned char)buf[p]))
+				p++;
+		} else {
+			size_t st = p;
+			for (;;) {
+				while (p + 8 <= len && !special8(buf + p))
+					p += 8;
+				while (p < len && !stop[(unsigned char)buf[p]])
+					p++;
+				if (p < len && stop[(unsigned char)buf[p]] == 2) {
+					r->high = 1;
+					p++;
+					continue;
+				}
+				break;
+			}
+			field = buf + st;
+			flen = p - st;
+			while (flen && is_blank((unsigned char)field[flen - 1]))
+				flen--;
+			if (p < len && buf[p] == '"')
+				r->error = "quote inside an unquoted field";
+			else if (p < len && buf[p] == '\0')
+				r->error = "NUL byte in a field";
+		}
+		/* What ends the field: ',', LF, CRLF, end of data. */
+		char delim = p < len ? buf[p] : '\n';
+		if (p < len && delim == '\r') {
+			if (p + 1 >= len || buf[p + 1] == '\n')
+				delim = '\n';
+			else if (!r->error)
+				r->error = "carriage return outside quotes";
+		}
+		if (!r->error && p < len && delim != ',' && delim != '\n')
+			r->error = quoted ? "text after a closing quote" : "unexpected character";
+		if (r->error) {
+			unsigned ignored = 0;
+			r->end = next_line(buf, len, p, &ignored);
+			return r->end;
+		}
+		if (r->count < r->cap)
+			r->f[r->count] = field;
+		r->count++;
+		if (r->count == 1 && flen == 0 && !quoted && delim == '\n')
+			r->blank = 1;
+		field[flen] = '\0';
+		if (p >= len) {
+			r->end = len;
+			return len;
+		}
+		if (buf[p] == '\r')
+			p++;
+		if (p < len)
+			p++;
+		if (delim == '\n') {
+			r->end = p;
+			return p;
+		}
+	}
+}
+
+/* --- Rows ------------------------------------------------------------------ */
+
+static int parse_switched(int *out, const char *s)
+{
+	static const char *const yes[] = { "true", "yes", "1" };
+	static const char *const no[] = { "false", "no", "0" };
+	for (size_t i = 0; i < 3; i++) {
+		if (!cpuu_strcasecmp_ascii(s, yes[i])) {
+			*out = 1;
+			return 1;
+		}
+		if (!cpuu_strcasecmp_ascii(s, no[i])) {
+			*out = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* All leading copies go, so that what is kept never starts with the prefix
+ * and reads back the same after a write. */
+static char *strip_prefix(char *s, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	while (has_prefix_ci(s, strlen(s), prefix))
+		s += k;
+	return s;
+}
+
+/* A GUID field becomes canonical in place (the dashed forms are at least 36
+ * bytes, so it fits). */
+static int fix_guid(char *s)
+{
+	char g[37];
+	if (!guid_canon(g, s, strlen(s), 0))
+		return 0;
+	memcpy(s, g, 37);
+	return 1;
+}
+
+static int smtp_ok(const char *s)
+{
+	/* A leading '/' would make it read as a legacyExchangeDN in lookups. */
+	const char *at = strchr(s, '@');
+	return at && at != s && at[1] && s[0] != '/' && !strpbrk(s, " \t");
+}
+
+/* Checks a well-formed record and appends it to m->rows; returns a reason
+ * for a bad row (NULL when kept) or sets *rc on allocation failure. */
+static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, int *rc)
+{
+	char *v[C_COUNT];
+	for (int c = 0; c < C_COUNT; c++) {
+		v[c] = colidx[c] >= 0 ? fields[colidx[c]] : NULL;
+		if (v[c] && !*v[c])
+			v[c] = NULL;
+	}
+	cpuu_match r;
+	memset(&r, 0, sizeof r);
+	if (v[C_SRC_DN] && v[C_SRC_DN][0] != '/')
+		return "source_legacy_dn is not a legacyExchangeDN (must start with '/')";
+	r.source_legacy_dn = v[C_SRC_DN];
+	if (v[C_SRC_SMTP]) {
+		r.source_smtp = strip_prefix(v[C_SRC_SMTP], "smtp:");
+		if (!smtp_ok(r.source_smtp))
+			return "source_smtp is not an SMTP address";
+	}
+	if (v[C_SRC_GUID]) {
+		if (!fix_guid(v[C_SRC_GUID]))
+			return "source_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
+		r.source_mailbox_guid = v[C_SRC_GUID];
+	}
+	if (v[C_TGT_DN] && v[C_TGT_DN][0] != '/')
+		return "target_legacy_dn is not a legacyExchangeDN (must start with '/')";
+	r.target_legacy_dn = v[C_TGT_DN];
+	if (v[C_TGT_SMTP]) {
+		r.target_smtp = strip_prefix(v[C_TGT_SMTP], "smtp:");
+		if (!smtp_ok(r.target_smtp))
+			return "target_smtp is not an SMTP address";
+	}
+	if (v[C_TGT_GUID]) {
+		if (!fix_guid(v[C_TGT_GUID]))
+			return "target_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
+		r.target_mailbox_guid = v[C_TGT_GUID];
+	}
+	r.target_display_name = v[C_TGT_NAME];
+	r.target_server = v[C_TGT_SERVER];
+	if (!v[C_TGT_KIND])
+		r.target_kind = CPUU_TARGET_UNKNOWN;
+	else if (!cpuu_strcasecmp_ascii(v[C_TGT_KIND], "onprem"))
+		r.target_kind = CPUU_TARGET_ONPREM;
+	else if (!cpuu_strcasecmp_ascii(v[C_TGT_KIND], "online"))
+		r.target_kind = CPUU_TARGET_ONLINE;
+	else
+		return "target_kind is not onprem, online or empty";
+	if (!v[C_SWITCHED] || !parse_switched(&r.switched, v[C_SWITCHED]))
+		return "switched is not true/false, yes/no or 1/0";
+
+	/* X500 items: split at ';' in place; stored as offsets until all rows are read. */
+	size_t first = m->nx500;
+	if (v[C_SRC_X500]) {
+		char *s = v[C_SRC_X500];
+		for (;;) {
+			char *semi = strchr(s, ';');
+			if (semi)
+				*semi = '\0';
+			while (is_blank((unsigned char)*s))
+				s++;
+			size_t n = strlen(s);
+			while (n && is_blank((unsigned char)s[n - 1]))
+				s[--n] = '\0';
+			s = strip_prefix(s, "x500:");
+			if (*s) {
+				if (*s != '/') {
+					m->nx500 = first;
+					return "source_x500 holds an address that does not start with '/'";
+				}
+				if (m->nx500 == m->capx500) {
+					size_t nc = m->capx500 ? m->capx500 * 2 : 1024;
+					char **g = realloc(m->x500, nc * sizeof *g);
+					if (!g) {
+						*rc = cpuu_error_oom();
+						return NULL;
+					}
+					m->x500 = g;
+					m->capx500 = nc;
+				}
+				m->x500[m->nx500++] = s;
+			}
+			if (!semi)
+				break;
+			s = semi + 1;
+		}
+	}
+	if (!r.source_legacy_dn && !r.source_smtp && !r.source_mailbox_guid && m->nx500 == first)
+		return "no source key (source_legacy_dn, source_smtp, source_mailbox_guid, source_x500 all empty)";
+	if (m->nrows == m->caprows) {
+		size_t nc = m->caprows ? m->caprows * 2 : 1024;
+		cpuu_match *g = realloc(m->rows, nc * sizeof *g);
+		size_t *gs = g ? realloc(m->x500_start, nc * sizeof *gs) : NULL;
+		if (g)
+			m->rows = g;
+		if (!g || !gs) {
+			*rc = cpuu_error_oom();
+			return NULL;
+		}
+		m->x500_start = gs;
+		m->caprows = nc;
+	}
+	if (m->nrows >= REF_IDX - 1) {
+		*rc = cpuu_error_set(CPUU_EUNSUPPORTED, "mapping file has more than %u rows", (unsigned)(REF_IDX - 1));
+		return NULL;
+	}
+	r.source_x500.count = m->nx500 - first;
+	m->x500_start[m->nrows] = first;
+	m->rows[m->nrows++] = r;
+	return NULL;
+}
+
+/* --- Loading ---------------------------------------------------------------- */
+
+static int header(cpuu_mapping *m, char *buf, size_t len, size_t *pos, unsigned *line, int colidx[C_COUNT], size_t *ncols)
+{
+	char *hf[64];
+	csv_rec r = { .f = hf, .cap = 64 };
+	for (;;) {
+		if (*pos >= len)
+			return cpuu_error_set(CPUU_EINVALID, "mapping file is empty (no header row)");
+		size_t next = csv_record(buf, len, *pos, *line, &r);
+		*pos = next;
+		/* line_last is the line the record ended on; the next starts after it. */
+		*line = r.line_last + 1;
+		if (r.error)
+			return cpuu_error_set(CPUU_EINVALID, "line %u: header row: %s", r.line_first, r.error);
+		if (!r.blank)
+			break;
+	}
+	if (r.count > 64)
+		return cpuu_error_set(CPUU_EINVALID, "line %u: header row has %zu columns (at most 64)", r.line_first, r.count);
+	for (int c = 0; c < C_COUNT; c++)
+		colidx[c] = -1;
+	for (size_t i = 0; i < r.count; i++) {
+		int c;
+		for (c = 0; c < C_COUNT; c++)
+			if (!cpuu_strcasecmp_ascii(hf[i], col_names[c]))
+				break;
+		if (c == C_COUNT) {
+			if (r.high && !cpuu_utf8_valid(hf[i], strlen(hf[i])))
+				return cpuu_error_set(CPUU_EINVALID, "line %u: header row is not UTF-8 text", r.line_first);
+			int rc = warn(m, "line %u: unknown column '%s', ignored", r.line_first, hf[i]);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (colidx[c] >= 0)
+			return cpuu_error_set(CPUU_EINVALID, "line %u: column '%s' appears twice", r.line_first, col_names[c]);
+		colidx[c] = (int)i;
+	}
+	for (int c = 0; c < C_COUNT; c++)
+		if (col_required[c] && colidx[c] < 0)
+			return cpuu_error_set(CPUU_EINVALID, "line %u: required column '%s' missing from the header row",
+					      r.line_first, col_names[c]);
+	*ncols = r.count;
+	return CPUU_OK;
+}
+
+static int fields_utf8(char **f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!cpuu_utf8_valid(f[i], strlen(f[i])))
+			return 0;
+	return 1;
+}
+
+static int bad_row(cpuu_mapping *m, const csv_rec *r, const char *buf, const char *reason)
+{
+	int rc;
+	if (r->line_last > r->line_first)
+		rc = warn(m, "lines %u-%u: %s; row skipped, its users are never switched", r->line_first, r->line_last, reason);
+	else
+		rc = warn(m, "line %u: %s; row skipped, its users are never switched", r->line_first, reason);
+	if (rc < 0)
+		return rc;
+	return poison_span(m, buf + r->start, r->end - r->start);
+}
+
+/* Takes ownership of buf (big_alloc of bufsize > len bytes; len bytes of text). */
+static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
+{
+	*out = NULL;
+	cpuu_mapping *m = calloc(1, sizeof *m);
+	if (!m) {
+		big_free(buf, bufsize);
+		return cpuu_error_oom();
+	}
+	m->buf = buf;
+	m->bufsize = bufsize;
+	buf[len] = '\0';
+	size_t pos = 0;
+	unsigned line = 1;
+	int rc = CPUU_OK;
+	const unsigned char *u = (const unsigned char *)buf;
+	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+		rc = cpuu_error_set(CPUU_EINVALID, "mapping file is UTF-16; save it as UTF-8 (CSV UTF-8)");
+		goto fail;
+	}
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		pos = 3;
+
+	int colidx[C_COUNT];
+	size_t ncols = 0;
+	rc = header(m, buf, len, &pos, &line, colidx, &ncols);
+	if (rc < 0)
+		goto fail;
+
+	char **fields = malloc((ncols + 1) * sizeof *fields);
+	if (!fields) {
+		rc = cpuu_error_oom();
+		goto fail;
+	}
+	csv_rec r = { .f = fields, .cap = ncols + 1 };
+	while (pos < len && rc == CPUU_OK) {
+		pos = csv_record(buf, len, pos, line, &r);
+		line = r.line_last + 1;
+		if (r.blank)
+			continue;
+		char reason[160];
+		const char *why = r.error;
+		if (!why && r.count != ncols) {
+			snprintf(reason, sizeof reason, "%zu fields where the header has %zu", r.count, ncols);
+			why = reason;
+		}
+		if (!why && r.high && !fields_utf8(fields, ncols))
+			why = "not valid UTF-8";
+		if (!why) {
+			why = take_row(m, fields, colidx, &rc);
+			if (rc < 0)
+				break;
+		}
+		if (why)
+			rc = bad_row(m, &r, buf, why);
+	}
+	free(fields);
+	if (rc < 0)
+		goto fail;
+	if (m->dropped) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "... and %zu more warnings", m->dropped);
+		m->dropped = 0;
+		rc = cpuu_strlist_push(&m->warnings, msg);
+		if (rc < 0)
+			goto fail;
+	}
+	/* Rows no longer move: turn the X500 offsets into pointers. */
+	for (size_t i = 0; i < m->nrows; i++)
+		m->rows[i].source_x500.items = m->rows[i].source_x500.count ? m->x500 + m->x500_start[i] : NULL;
+	free(m->x500_start);
+	m->x500_start = NULL;
+	rc = table_build(m);
+	if (rc < 0)
+		goto fail;
+	*out = m;
+	return CPUU_OK;
+fail:
+	cpuu_mapping_free(m);
+	return rc;
+}
+
+int cpuu_mapping_load_buffer(cpuu_mapping **out, const void *data, size_t len)
+{
+	*out = NULL;
+	if (len && !data)
+		return cpuu_error_set(CPUU_EINVALID, "mapping data is NULL");
+	if (len == SIZE_MAX)
+		return cpuu_error_oom();
+	char *buf = big_alloc(len + 1);
+	if (!buf)
+		return cpuu_error_oom();
+	if (len)
+		memcpy(buf, data, len);
+	return load_owned(out, buf, len + 1, len);
+}
+
+/* Whole file into one buffer with a spare byte; the size is only a hint so
+ * a file that grows while read is still read to its end. */
+static int read_all(char **out, size_t *cap_out, size_t *len, const char *path)
+{
+	*out = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (errno == ENOENT)
+			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", path);
+		return cpuu_error_set(CPUU_EIO, "%s: cannot open: %s", path, strerror(errno));
+	}
+	size_t cap = 65536;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long sz = ftell(f);
+		if (sz > 0 && (unsigned long)sz < SIZE_MAX / 2)
+			cap = (size_t)sz + 2;
+		rewind(f);
+	}
+	size_t n = 0;
+	char *buf = big_alloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (n < cap - 1)
+			break;
+		char *g = cap > SIZE_MAX / 2 ? NULL : big_alloc(cap * 2);
+		if (g)
+			memcpy(g, buf, n);
+		big_free(buf, cap);
+		buf = g;
+		cap *= 2;
+	}
+	if (!buf) {
+		fclose(f);
+		return cpuu_error_oom();
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		big_free(buf, cap);
+		return cpuu_error_set(CPUU_EIO, "%s: read error", path);
+	}
+	*out = buf;
+	*cap_out = cap;
+	*len = n;
+	return CPUU_OK;
+}
+
+int cpuu_mapping_load(cpuu_mapping **out, const char *path)
+{
+	char *buf;
+	size_t cap = 0, len = 0;
+	*out = NULL;
+	int rc = read_all(&buf, &cap, &len, path);
+	if (rc < 0)
+		return rc;
+	rc = load_owned(out, buf, cap, len);
+	if (rc < 0)
+		cpuu_error_prefix("%s", path);
+	return rc;
+}
+
+void cpuu_mapping_free(cpuu_mapping *m)
+{
+	if (!m)
+		return;
+	big_free(m->buf, m->bufsize);
+	free(m->rows);
+	free(m->x500);
+	free(m->x500_start);
+	cpuu_strlist_free(&m->poison);
+	if (m->table)
+		big_free(m->table, (m->mask + 1) * sizeof *m->table);
+	free(m->shared);
+	cpuu_strlist_free(&m->warnings);
+	free(m);
+}
+
+/* --- Queries ---------------------------------------------------------------- */
+
+int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
+			const cpuu_mapping *m, const char *key)
+{
+	*match = NULL;
+	*status = CPUU_LOOKUP_NO_SOURCE;
+	if (!m || !key)
+		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_lookup: NULL argument");
+	const char *k = key;
+	size_t n = strlen(key);
+	char guid[37];
+	int kind = classify(&k, &n, guid);
+	if (!kind)
+		return cpuu_error_set(CPUU_EINVALID,
+			"'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	uint32_t tag;
+	int found;
+	const slot *s = probe(m, kind, k, n, &tag, &found);
+	if (!found)
+		return CPUU_OK;
+	if ((s->ref & (REF_AMBIG | REF_POISON)) || m->shared[(s->ref & REF_IDX) - 1]) {
+		*status = CPUU_LOOKUP_AMBIGUOUS;
+		return CPUU_OK;
+	}
+	const cpuu_match *r = &m->rows[(s->ref & REF_IDX) - 1];
+	*match = r;
+	*status = (r->target_legacy_dn || r->target_smtp) ? CPUU_LOOKUP_FOUND : CPUU_LOOKUP_NO_TARGET;
+	return CPUU_OK;
+}
+
+size_t cpuu_mapping_count(const cpuu_mapping *m)
+{
+	return m ? m->nrows : 0;
+}
+
+const cpuu_match *cpuu_mapping_get(const cpuu_mapping *m, size_t i)
+{
+	return (m && i < m->nrows) ? &m->rows[i] : NULL;
+}
+
+const cpuu_strlist *cpuu_mapping_warnings(const cpuu_mapping *m)
+{
+	return m ? &m->warnings : NULL;
+}

@@ -1,0 +1,227 @@
+/* Writing a mapping file: every column, quoted only when needed, replaced
+ * atomically so a workstation reading the share never sees half a file. */
+#include "common/internal.h"
+#include "cpuu/mapping.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+static void put_field(cpuu_buf *b, const char *s)
+{
+	if (!s)
+		return;
+	size_t n = strlen(s);
+	/* The reader trims blanks around unquoted fields, so those need quotes too. */
+	int quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+	if (!quote && strpbrk(s, ",\"\r\n"))
+		quote = 1;
+	if (!quote) {
+		cpuu_buf_append(b, s, n);
+		return;
+	}
+	cpuu_buf_append(b, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			cpuu_buf_append(b, "\"", 1);
+		cpuu_buf_append(b, p, 1);
+	}
+	cpuu_buf_append(b, "\"", 1);
+}
+
+static int guid_is_canonical(const char *g)
+{
+	if (!g)
+		return 1;
+	if (strlen(g) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		char c = g[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int format_row(cpuu_buf *b, const cpuu_match *m, size_t i)
+{
+	if (!guid_is_canonical(m->source_mailbox_guid) || !guid_is_canonical(m->target_mailbox_guid))
+		return cpuu_error_set(CPUU_EINVALID, "match %zu: mailbox GUID not in lowercase xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx form", i);
+	put_field(b, m->source_legacy_dn);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->source_smtp);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->source_mailbox_guid);
+	cpuu_buf_append(b, ",", 1);
+	cpuu_buf joined = { 0 };
+	for (size_t k = 0; k < m->source_x500.count; k++) {
+		const char *x = m->source_x500.items[k];
+		if (!x || !*x)
+			continue;
+		if (strchr(x, ';')) {
+			cpuu_buf_dispose(&joined);
+			return cpuu_error_set(CPUU_EINVALID, "match %zu: X500 address contains ';': %s", i, x);
+		}
+		if (joined.len)
+			cpuu_buf_append(&joined, ";", 1);
+		cpuu_buf_puts(&joined, x);
+	}
+	if (joined.failed) {
+		cpuu_buf_dispose(&joined);
+		return cpuu_error_oom();
+	}
+	put_field(b, joined.len ? joined.data : NULL);
+	cpuu_buf_dispose(&joined);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_legacy_dn);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_smtp);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_mailbox_guid);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_display_name);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_kind == CPUU_TARGET_ONPREM ? "onprem" : m->target_kind == CPUU_TARGET_ONLINE ? "online" : NULL);
+	cpuu_buf_append(b, ",", 1);
+	put_field(b, m->target_server);
+	cpuu_buf_append(b, ",", 1);
+	cpuu_buf_puts(b, m->switched ? "true\n" : "false\n");
+	return CPUU_OK;
+}
+
+#ifndef _WIN32
+/* POSIX: temp file in the same folder, fsync, rename, fsync the folder. */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+	char *tmp = cpuu_aprintf("%s.tmp-XXXXXX", path);
+	if (!tmp)
+		return cpuu_error_oom();
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return cpuu_error_set((e == EACCES || e == EROFS || e == EPERM) ? CPUU_EREADONLY : CPUU_EIO,
+				      "%s: cannot create a temporary file next to it: %s", path, strerror(e));
+	}
+	/* Workstations read the file from a share: world-readable, no secrets in it. */
+	(void)fchmod(fd, 0644);
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto io_error;
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto io_error;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto io_error;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto io_error;
+	free(tmp);
+	{
+		/* Make the rename itself durable. */
+		const char *slash = strrchr(path, '/');
+		char *dir = slash ? cpuu_strndup(path, (size_t)(slash - path) + (slash == path)) : cpuu_strdup(".");
+		if (dir) {
+			int dfd = open(dir, O_RDONLY);
+			if (dfd >= 0) {
+				(void)fsync(dfd);
+				close(dfd);
+			}
+			free(dir);
+		}
+	}
+	return CPUU_OK;
+io_error: {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return cpuu_error_set(e == ENOSPC || e == EIO ? CPUU_EIO : (e == EACCES || e == EROFS) ? CPUU_EREADONLY : CPUU_EIO,
+				      "%s: write failed: %s", path, strerror(e));
+	}
+}
+#else
+#include <io.h>
+#include <windows.h>
+/* Windows: temp file in the same folder, _commit, MoveFileEx with
+ * REPLACE_EXISTING | WRITE_THROUGH (not yet exercised by the test suite). */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+	char *tmp = cpuu_aprintf("%s.tmp-%lu", path, (unsigned long)GetCurrentProcessId());
+	if (!tmp)
+		return cpuu_error_oom();
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		int e = errno;
+		free(tmp);
+		return cpuu_error_set(e == EACCES ? CPUU_EREADONLY : CPUU_EIO, "%s: cannot create a temporary file next to it: %s",
+				      path, strerror(e));
+	}
+	int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0 && _commit(_fileno(f)) == 0;
+	ok = (fclose(f) == 0) && ok;
+	if (ok)
+		ok = MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
+	if (!ok) {
+		remove(tmp);
+		free(tmp);
+		return cpuu_error_set(CPUU_EIO, "%s: write failed", path);
+	}
+	free(tmp);
+	return CPUU_OK;
+}
+#endif
+
+int cpuu_mapping_format(char **out, size_t *out_len, const cpuu_match *matches, size_t n)
+{
+	*out = NULL;
+	if (out_len)
+		*out_len = 0;
+	if (n && !matches)
+		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_format: NULL argument");
+	cpuu_buf b = { 0 };
+	cpuu_buf_puts(&b, "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,"
+			  "target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,"
+			  "target_kind,target_server,switched\n");
+	for (size_t i = 0; i < n; i++) {
+		int rc = format_row(&b, &matches[i], i);
+		if (rc < 0) {
+			cpuu_buf_dispose(&b);
+			return rc;
+		}
+	}
+	*out = cpuu_buf_detach(&b, out_len);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}
+
+int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n)
+{
+	if (!path)
+		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_write: NULL path");
+	char *text;
+	size_t len;
+	int rc = cpuu_mapping_format(&text, &len, matches, n);
+	if (rc < 0)
+		return rc;
+	rc = write_atomic(path, text, len);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# cpuu update against live LDAP (the test slapd) and with the exported mapping
+# file must give the same profiles: the issue's "two ways, same answers",
+# end to end through the engine.
+set -u
+: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || { echo "slapd not installed: skip"; exit 77; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-updldap-XXXXXX")
+[ -n "${KEEP:-}" ] && work=$KEEP
+cleanup() {
+	bash "$CPUU_SOURCE_DIR/tests/support/slapd.sh" stop "$work/slapd"
+	[ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+bash "$CPUU_SOURCE_DIR/tests/support/slapd.sh" start "$work/slapd" $$ || { echo "FAIL: slapd did not start"; exit 1; }
+. "$work/slapd/env"
+
+cat >"$work/live.ini" <<INI
+[Source]
+Url = $SLAPD_URL
+BaseDN = $SRC_BASE
+BindDN = $SRC_BIND
+PasswordFile = $SRC_PWFILE
+[Target]
+Url = $SLAPD_LDAPS_URL
+CACertFile = $SLAPD_CA
+BaseDN = $TRG_BASE
+BindDN = $TRG_BIND
+PasswordFile = $TRG_PWFILE
+[Correspondence]
+Attribute = extensionAttribute1
+Side = target
+Holds = objectGUID
+[Switch]
+Attribute = extensionAttribute10
+Value = cpuu-switched
+Side = source
+INI
+"$CPUU" map export --config "$work/live.ini" --out "$work/mapping.csv" >/dev/null || { echo "FAIL: export"; exit 1; }
+
+# A profile with one switched and one not yet switched mailbox from the directory.
+python3 - "$work/mapping.csv" "$work/user.fixture" "$work/expect" <<'PY' || { echo "FAIL: no sample users"; exit 1; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+def pick(switched):
+    for r in rows:
+        if r["switched"].lower() == switched and r["target_legacy_dn"] and r["source_mailbox_guid"] and r["target_kind"] != "online":
+            return r
+    raise SystemExit("no row with switched=%s" % switched)
+a, b = pick("true"), pick("false")
+with open(sys.argv[2], "w") as f:
+    f.write("[profile Outlook]\nversion = 16.0\ndefault = yes\n")
+    for r, cached in ((a, "yes"), (b, "no")):
+        f.write("[exchange]\ndisplay_name = %s\nsmtp = %s\nlegacy_dn = %s\nmailbox_guid = %s\ncached = %s\n"
+                % (r["source_smtp"], r["source_smtp"], r["source_legacy_dn"], r["source_mailbox_guid"], cached))
+open(sys.argv[3], "w").write("%s\n%s\n%s\n" % (a["source_smtp"], a["target_smtp"], b["source_smtp"]))
+PY
+read -r a_src a_trg b_src < <(tr '\n' ' ' <"$work/expect")
+
+mkdir -p "$work/live/u" "$work/file/u"
+"$CPUU_FIXTURE" --hive "$work/live/u/NTUSER.DAT" "$work/user.fixture" >/dev/null || { echo "FAIL: fixture"; exit 1; }
+cp "$work/live/u/NTUSER.DAT" "$work/file/u/NTUSER.DAT"
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$CPUU" update --config "$work/live.ini" --hive "$work/live/u/NTUSER.DAT" --json >"$work/live.jsonl"
+rc=$?
+[ "$rc" -eq 3 ] || fail "live update exit $rc, want 3 (SUCCESS|NO_SWITCH_MSG): $(cat "$work/live.jsonl")"
+"$CPUU" update --mapping "$work/mapping.csv" --hive "$work/file/u/NTUSER.DAT" --json >"$work/file.jsonl"
+rc=$?
+[ "$rc" -eq 3 ] || fail "file update exit $rc, want 3: $(cat "$work/file.jsonl")"
+grep -q "\"account\":\"$a_src\".*\"outcome\":\"switched\"" "$work/live.jsonl" || fail "live: $a_src not switched"
+grep -q "\"account\":\"$b_src\".*\"outcome\":\"not_switched\"" "$work/live.jsonl" || fail "live: $b_src not reported not_switched"
+
+"$CPUU" inspect --hive "$work/live/u/NTUSER.DAT" --json >"$work/live.json"
+"$CPUU" inspect --hive "$work/file/u/NTUSER.DAT" --json >"$work/file.json"
+cmp -s "$work/live.json" "$work/file.json" || fail "live and file updates differ: $(diff "$work/live.json" "$work/file.json" | head -5)"
+grep -qF "\"smtp\": \"$a_trg\"" "$work/live.json" || fail "target SMTP $a_trg not in the profile"
+grep -qF "\"smtp\": \"$b_src\"" "$work/live.json" || fail "$b_src should be unchanged"
+
+# Server gone: nothing switched, the hive untouched, GLOBAL_ERR.
+bash "$CPUU_SOURCE_DIR/tests/support/slapd.sh" stop "$work/slapd"
+mkdir -p "$work/down/u" && "$CPUU_FIXTURE" --hive "$work/down/u/NTUSER.DAT" "$work/user.fixture" >/dev/null
+sum=$(sha256sum "$work/down/u/NTUSER.DAT")
+"$CPUU" update --config "$work/live.ini" --hive "$work/down/u/NTUSER.DAT" >/dev/null 2>"$work/down.err"
+rc=$?
+[ $((rc & 16)) -eq 16 ] || fail "server down: exit $rc, want GLOBAL_ERR (16)"
+[ "$sum" = "$(sha256sum "$work/down/u/NTUSER.DAT")" ] || fail "server down: hive changed"
+
+[ "$fails" -eq 0 ] && echo "update over live LDAP and over the exported file agree"
+exit $((fails > 0))
