@@ -102,6 +102,13 @@ typedef struct cpuu_run_opts {
 	 * "user" or "DOMAIN\\user" matches the run's user (case-insensitive). */
 	const cpuu_strlist *remote_users;
 	const char *state_dir;         /* where backups live; NULL: "<hive>.cpuu" beside the hive */
+	/* Offline: the user's profile folder, standing for C:\\Users\\<name>, so the
+	 * files a profile names (the OST) can be found; NULL: files are left alone.
+	 * The old OST of a switched mailbox is renamed to "<name>.cpuu-old". */
+	const char *user_dir;
+	/* Nonzero: the user folder is the hive's own folder (DIR/<user>/NTUSER.DAT),
+	 * as in bulk runs over a folder of roaming profiles. */
+	int user_dir_is_hive_folder;
 	cpuu_switch_opts switch_opts;
 } cpuu_run_opts;
 

@@ -23,6 +23,7 @@ static void usage(FILE *out, const char *mode)
 		"  --users-dir DIR    every DIR/<user>/NTUSER.DAT (bulk)\n"
 		"  --workers N        parallel workers in bulk runs (default: one per core)\n"
 		"  --user NAME        user name in the results (default: the hive's folder)\n"
+		"  --user-dir DIR     the user's profile folder (C:\\Users\\<name>): old OSTs go aside there\n"
 		"  --state-dir DIR    where backups are kept (default: <hive>.cpuu)\n"
 		"  --profiles NAME... only these profiles (default: [Profiles] Profiles)\n"
 		"  --dry-run          plan and show the changes, write nothing\n"
@@ -82,7 +83,7 @@ static void print_results(const cpuu_results *r, int json)
 static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 {
 	const char *config_path = NULL, *mapping_path = NULL, *hive = NULL, *hives = NULL, *users_dir = NULL;
-	const char *user = NULL, *state_dir = NULL;
+	const char *user = NULL, *state_dir = NULL, *user_dir = NULL;
 	int json = 0, dry_run = 0, workers = 0;
 	cpuu_strlist profiles = { 0 };
 	for (int i = 1; i < argc; i++) {
@@ -108,7 +109,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 		} else if (!strcmp(a, "--state-dir") && has) {
 			state_dir = argv[++i];
 		} else if (!strcmp(a, "--user-dir") && has) {
-			++i; /* profile files (OST, caches): used by the file features */
+			user_dir = argv[++i];
 		} else if (!strcmp(a, "--profiles")) {
 			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
 				if (cpuu_strlist_add(&profiles, argv[++i]))
@@ -147,7 +148,10 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	opts.mode = mode;
 	opts.dry_run = dry_run || cpuu_config_get_bool(cfg, "General", "DryRun");
 	opts.user = user;
-	opts.state_dir = state_dir ? state_dir : NULL;
+	opts.state_dir = state_dir;
+	opts.user_dir = user_dir;
+	/* Bulk over a folder of user profiles: each user's files sit beside the hive. */
+	opts.user_dir_is_hive_folder = users_dir != NULL;
 	const cpuu_strlist *cfg_profiles = cpuu_config_get_list(cfg, "Profiles", "Profiles");
 	if (profiles.count)
 		opts.profiles = &profiles;

@@ -10,6 +10,7 @@
 #include "cpuu/regtext.h"
 #include "cpuu/update.h"
 #include "fixture.h"
+#include "update/internal.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -55,6 +56,7 @@ typedef struct env {
 	char *state;
 	cpuu_mapping *map;
 	cpuu_match_source resolver;
+	char *user_dir; /* NULL: files are left alone */
 } env;
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
@@ -94,6 +96,7 @@ static void env_setup(env *e, const char *real_base, const char *extra_rows)
 static void env_teardown(env *e)
 {
 	cpuu_mapping_free(e->map);
+	free(e->user_dir);
 	free(e->hive);
 	free(e->state);
 	test_tmpdir_remove(e->dir);
@@ -107,6 +110,7 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.dry_run = dry_run;
 	o.user = "alice";
 	o.state_dir = e->state;
+	o.user_dir = e->user_dir;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -425,6 +429,63 @@ static void test_results_jsonl(void **state)
 	env_teardown(&e);
 }
 
+static void test_local_paths_stay_in_the_user_folder(void **state)
+{
+	(void)state;
+	char *p = upd_local_path("/u/alice", "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\a.ost");
+	assert_string_equal(p, "/u/alice/AppData/Local/Microsoft/Outlook/a.ost");
+	free(p);
+	p = upd_local_path("/u/alice", "d:\\users\\ALICE\\x.ost");
+	assert_string_equal(p, "/u/alice/x.ost");
+	free(p);
+	static const char *const refused[] = {
+		"C:\\Users\\alice\\..\\..\\etc\\passwd", "C:\\Users\\alice\\AppData\\..\\x.ost",
+		"C:\\Users\\alice\\.\\x.ost", "D:\\Data\\x.ost", "\\\\server\\share\\x.ost",
+		"C:\\Users\\alice\\", "C:\\Users\\alice\\a\\\\b.ost", "relative\\x.ost", "",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if ((p = upd_local_path("/u/alice", refused[i]))) {
+			free(p);
+			fail_msg("accepted %s", refused[i]);
+		}
+	assert_null(upd_local_path(NULL, "C:\\Users\\alice\\x.ost"));
+}
+
+/* A different target mailbox: the old OST is renamed aside after the commit,
+ * never deleted, and Rollback brings it back with its bytes. */
+static void test_old_ost_renamed_aside_and_back(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook'", e.user_dir);
+	assert_int_equal(system(cmd), 0);
+	char ost[4200], aside[4300];
+	snprintf(ost, sizeof ost, "%s/AppData/Local/Microsoft/Outlook/alice@source.example.ost", e.user_dir);
+	snprintf(aside, sizeof aside, "%s.cpuu-old", ost);
+	assert_int_equal(test_write_file(ost, "!BDN offline data", 17), 0);
+
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	assert_int_not_equal(access(ost, F_OK), 0);
+	size_t n;
+	uint8_t *data = test_read_file(aside, &n);
+	assert_non_null(data);
+	assert_int_equal(n, 17);
+	free(data);
+	/* carol's OST (C:\Users\alice\...\carol.ost) was never there: nothing to move. */
+	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SWITCH_ERR, 0);
+
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	data = test_read_file(ost, &n);
+	assert_non_null(data);
+	assert_memory_equal(data, "!BDN offline data", 17);
+	free(data);
+	assert_int_not_equal(access(aside, F_OK), 0);
+	env_teardown(&e);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -509,6 +570,8 @@ int main(void)
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
 		cmocka_unit_test(test_faults_leave_old_or_new),
+		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
+		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,9 @@
  * change, and where in that file it is. One file per run holds every profile
  * that run changed first (one fsync instead of one per profile). */
 #define UPD_BACKUPS_KEY UPD_STATE_KEY "\\Backups"
+/* Values "<profile>|<service uid>" = the Windows path of an OST that Update
+ * renamed aside ("<path>.cpuu-old"); Rollback renames it back. */
+#define UPD_FILES_KEY UPD_STATE_KEY "\\Files"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
 
@@ -28,6 +31,7 @@ typedef struct upd_run {
 	cpuu_regtext *backup;     /* profiles first changed in this run */
 	char *backup_file;        /* its file name in state_dir */
 	cpuu_strlist backed_up;   /* profile names in backup */
+	cpuu_strlist aside;       /* local OST paths to rename aside after the commit */
 } upd_run;
 
 /* results.c */
@@ -48,6 +52,14 @@ int upd_state_prune(cpuu_reg *reg);
  * existing file. */
 char *upd_backup_file_name(const char *dir);
 int upd_mkdir(const char *dir);
+
+/* files.c: the local path of a Windows path from a profile inside the user
+ * folder ("C:\\Users\\<name>\\rest" -> "<user_dir>/rest"), or NULL when the
+ * path is elsewhere or would escape the folder. */
+char *upd_local_path(const char *user_dir, const char *windows_path);
+/* Renames from -> to when from exists and to does not; 1 renamed, 0 nothing
+ * to do, negative on error. */
+int upd_rename_if(const char *from, const char *to);
 
 /* restore.c: makes the registry subtree at path (from the root) equal to the
  * keys of doc at and below UPD_ROOT_NAME\path (keys, values, value order,

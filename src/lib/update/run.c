@@ -222,6 +222,19 @@ static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *
 	    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, mname,
 				m->source_legacy_dn ? m->source_legacy_dn : a->legacy_dn ? a->legacy_dn : "")))
 		goto fail;
+	/* The old OST goes aside once the profile no longer uses it: recorded in
+	 * this commit, renamed after it (run_modes). */
+	if (run->opts->user_dir && a->ost_path && cpuu_plan_new_ost_path(plan, a)) {
+		char *local = upd_local_path(run->opts->user_dir, a->ost_path);
+		if (local && ((rc = upd_state_set(run->reg, UPD_FILES_KEY, mname, a->ost_path)) ||
+			      (rc = cpuu_strlist_add(&run->aside, local)))) {
+			free(local);
+			goto fail;
+		}
+		if (!local)
+			why = "the old OST is outside the user folder: left where it is";
+		free(local);
+	}
 	outcome = CPUU_OUTCOME_SWITCHED;
 	goto done;
 fail:
@@ -320,6 +333,34 @@ static void doc_cache_free(doc_cache *c)
 	cpuu_strlist_free(&c->names);
 }
 
+/* Deletes the state values "<profile>|..." of key; with restore_files, each
+ * value names an OST renamed aside, which is renamed back first. */
+static int drop_markers(upd_run *run, const char *profile, const char *key, int restore_files)
+{
+	cpuu_strlist names = { 0 };
+	int rc = upd_state_names(&names, run->reg, key);
+	size_t plen = strlen(profile);
+	for (size_t j = 0; !rc && j < names.count; j++) {
+		if (strncmp(names.items[j], profile, plen) || names.items[j][plen] != '|')
+			continue;
+		if (restore_files && run->opts->user_dir) {
+			char *win = NULL;
+			rc = upd_state_get(&win, run->reg, key, names.items[j]);
+			char *local = win ? upd_local_path(run->opts->user_dir, win) : NULL;
+			char *aside = local ? cpuu_aprintf("%s.cpuu-old", local) : NULL;
+			if (!rc && aside && upd_rename_if(aside, local) < 0)
+				rc = cpuu_error_last()->code;
+			free(aside);
+			free(local);
+			free(win);
+		}
+		if (!rc)
+			rc = upd_state_delete(run->reg, key, names.items[j]);
+	}
+	cpuu_strlist_free(&names);
+	return rc;
+}
+
 static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlist *to_unlink)
 {
 	cpuu_strlist names = { 0 };
@@ -346,15 +387,13 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 			rc = cached_doc(&doc, &cache, run->state_dir, file);
 			if (!rc)
 				rc = upd_restore_subtree(run->reg, doc, path, &changes);
-			cpuu_strlist markers = { 0 };
 			if (!rc)
-				rc = upd_state_names(&markers, run->reg, UPD_SWITCHED_KEY);
-			size_t plen = strlen(profile);
-			for (size_t j = 0; !rc && j < markers.count; j++)
-				if (!strncmp(markers.items[j], profile, plen) && markers.items[j][plen] == '|')
-					rc = upd_state_delete(run->reg, UPD_SWITCHED_KEY, markers.items[j]);
-			cpuu_strlist_free(&markers);
+				rc = drop_markers(run, profile, UPD_SWITCHED_KEY, 0);
 		}
+		/* Renamed OSTs come back (rollback) or stay aside for the admin
+		 * (cleanup: they are never deleted); either way the record goes. */
+		if (!rc && !run->opts->dry_run)
+			rc = drop_markers(run, profile, UPD_FILES_KEY, !cleanup);
 		if (!rc && !run->opts->dry_run)
 			rc = upd_state_delete(run->reg, UPD_BACKUPS_KEY, profile);
 		if (!rc && cleanup && !run->opts->dry_run) {
@@ -447,6 +486,14 @@ static int run_modes(upd_run *run, cpuu_results *res)
 			goto out;
 		}
 	}
+	/* Old OSTs go aside only once the committed profile points elsewhere. */
+	for (size_t i = 0; i < run->aside.count; i++) {
+		char *to = cpuu_aprintf("%s.cpuu-old", run->aside.items[i]);
+		if (!to || upd_rename_if(run->aside.items[i], to) < 0)
+			upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0,
+				       to ? cpuu_error_last()->message : "out of memory");
+		free(to);
+	}
 	/* Backups go only once the registry no longer points at them. */
 	for (size_t i = 0; i < to_unlink.count; i++)
 		if (unlink(to_unlink.items[i]) != 0 && errno != ENOENT)
@@ -460,6 +507,7 @@ out:
 	free(run->backup_file);
 	run->backup_file = NULL;
 	cpuu_strlist_free(&run->backed_up);
+	cpuu_strlist_free(&run->aside);
 	cpuu_profile_set_free(set);
 	return rc;
 }
@@ -502,11 +550,23 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 	int rc = user && state ? run_prepare(out, &run, hive_path, opts, resolver, user, state) : cpuu_error_oom();
 	free(user);
 	free(state);
+	/* A per-hive copy of the options when the user folder is the hive's. */
+	cpuu_run_opts local = *opts;
+	char *folder = NULL;
+	if (!rc && opts->user_dir_is_hive_folder && !opts->user_dir) {
+		const char *slash = strrchr(hive_path, '/');
+		folder = slash ? cpuu_strndup(hive_path, (size_t)(slash - hive_path)) : cpuu_strdup(".");
+		local.user_dir = folder;
+		run.opts = &local;
+		if (!folder)
+			rc = cpuu_error_oom();
+	}
 	if (!rc) {
 		rc = cpuu_reg_open_hive(&run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
 		rc = rc ? hive_failed(*out, &run, rc) : run_modes(&run, *out);
 		cpuu_reg_free(run.reg);
 	}
+	free(folder);
 	run_finish(&run, *out, t0);
 	return rc;
 }

@@ -115,6 +115,8 @@ int upd_state_prune(cpuu_reg *reg)
 {
 	int rc = delete_if_empty(reg, UPD_SWITCHED_KEY);
 	if (!rc)
+		rc = delete_if_empty(reg, UPD_FILES_KEY);
+	if (!rc)
 		rc = delete_if_empty(reg, UPD_BACKUPS_KEY);
 	if (!rc)
 		rc = delete_if_empty(reg, UPD_STATE_KEY);
