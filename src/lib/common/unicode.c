@@ -167,6 +167,15 @@ int cpuu_utf8n_to_utf16le(uint8_t **out, size_t *out_len, const char *utf8, size
 		return cpuu_error_oom();
 	size_t i = 0, w = 0;
 	while (i < len) {
+		unsigned char c = (unsigned char)utf8[i];
+		if (c >= 0x01 && c < 0x80) {
+			/* Plain ASCII (nearly all of a .reg backup): no decoding needed. */
+			o[w] = c;
+			o[w + 1] = 0;
+			w += 2;
+			i++;
+			continue;
+		}
 		const char *why = NULL;
 		size_t at = i;
 		long cp = utf8_next((const unsigned char *)utf8, len, &i, &why);

@@ -22,6 +22,7 @@ static void hive_close(void *impl)
 		hivex_close(hi->h); /* drops uncommitted work, by design */
 	free(hi->path);
 	free(hi->last_backup);
+	hive_cache_clear(&hi->cache);
 	free(hi);
 }
 
@@ -52,6 +53,15 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 {
 	hive_impl *hi = impl;
 	hive_node_h found = 0;
+	uint64_t cached_node;
+	const char *cached_name;
+	if (is_ascii(name) &&
+	    hive_cache_get(&hi->cache, hi->generation, (uint64_t)parent, name, &cached_node, &cached_name)) {
+		if (stored_name && !(*stored_name = cpuu_strdup(cached_name)))
+			return cpuu_error_oom();
+		*out = (cpuu_reg_node)cached_node;
+		return CPUU_OK;
+	}
 	if (is_ascii(name)) {
 		errno = 0;
 		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
@@ -73,12 +83,16 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	}
 	if (!found)
 		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
-	if (stored_name) {
-		*stored_name = hivex_node_name(hi->h, found);
-		if (!*stored_name)
-			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
-					      err_text(errno));
-	}
+	char *stored = hivex_node_name(hi->h, found);
+	if (!stored)
+		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
+				      err_text(errno));
+	if (is_ascii(name))
+		hive_cache_put(&hi->cache, hi->generation, (uint64_t)parent, name, (uint64_t)found, stored);
+	if (stored_name)
+		*stored_name = stored;
+	else
+		free(stored);
 	*out = found;
 	return CPUU_OK;
 }

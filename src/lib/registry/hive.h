@@ -16,6 +16,25 @@ typedef struct hive_pending {
 	int changed;
 } hive_pending;
 
+/* hive_cache.c: remembered subkey lookups. */
+typedef struct hive_cache_slot {
+	uint64_t parent, node;
+	char *name;   /* as asked (NULL: empty slot) */
+	char *stored; /* as stored in the hive */
+} hive_cache_slot;
+
+typedef struct hive_cache {
+	hive_cache_slot *slots;
+	size_t cap, count;
+	uint64_t generation; /* of the backend when filled */
+} hive_cache;
+
+int hive_cache_get(hive_cache *c, uint64_t generation, uint64_t parent, const char *name, uint64_t *node,
+		   const char **stored);
+void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const char *name, uint64_t node,
+		    const char *stored);
+void hive_cache_clear(hive_cache *c);
+
 typedef struct hive_impl {
 	hive_h *h;
 	char *path;
@@ -28,6 +47,7 @@ typedef struct hive_impl {
 	uint64_t generation; /* bumped on key deletion */
 	char *last_backup;
 	cpuu_file_id id;     /* the file as opened / last committed */
+	hive_cache cache;
 } hive_impl;
 
 extern const cpuu_reg_backend cpuu_hive_backend;

@@ -68,6 +68,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 	hive_impl *hi = impl;
 	free(hi->last_backup);
 	hi->last_backup = NULL;
+	hive_cache_clear(&hi->cache); /* node handles are only trusted until the file changes */
 	if (!cpuu_hive_is_dirty(hi))
 		return CPUU_OK;
 	if (hi->broken)

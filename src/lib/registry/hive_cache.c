@@ -1,0 +1,96 @@
+/* Subkey lookups of the hive backend, remembered. hivex finds a child by
+ * converting every sibling's name (iconv) until one matches; profile work
+ * opens the same few paths again and again, so (parent, name) -> node is
+ * kept here. Key deletion (the backend's generation) and commit empty it;
+ * additions need nothing, as a miss simply looks again. ASCII names only. */
+#include "registry/hive.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash(uint64_t parent, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ parent;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		unsigned c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
+		h = (h ^ c) * 1099511628211ull;
+	}
+	return h;
+}
+
+void hive_cache_clear(hive_cache *c)
+{
+	for (size_t i = 0; i < c->cap; i++) {
+		free(c->slots[i].name);
+		free(c->slots[i].stored);
+	}
+	free(c->slots);
+	memset(c, 0, sizeof *c);
+}
+
+static hive_cache_slot *find(hive_cache *c, uint64_t parent, const char *name, uint64_t h)
+{
+	size_t mask = c->cap - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		hive_cache_slot *s = &c->slots[i];
+		if (!s->name || (s->parent == parent && !cpuu_strcasecmp_ascii(s->name, name)))
+			return s;
+	}
+}
+
+int hive_cache_get(hive_cache *c, uint64_t generation, uint64_t parent, const char *name, uint64_t *node,
+		   const char **stored)
+{
+	if (c->generation != generation)
+		hive_cache_clear(c);
+	c->generation = generation;
+	if (!c->cap)
+		return 0;
+	hive_cache_slot *s = find(c, parent, name, hash(parent, name));
+	if (!s->name)
+		return 0;
+	*node = s->node;
+	*stored = s->stored;
+	return 1;
+}
+
+void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const char *name, uint64_t node,
+		    const char *stored)
+{
+	if (c->generation != generation)
+		hive_cache_clear(c);
+	c->generation = generation;
+	if ((c->count + 1) * 2 > c->cap) {
+		/* Grow (or start) and re-insert; a failed allocation just means no caching. */
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		hive_cache_slot *slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return;
+		hive_cache old = *c;
+		c->slots = slots;
+		c->cap = cap;
+		c->count = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slots[i].name) {
+				hive_cache_slot *s = find(c, old.slots[i].parent, old.slots[i].name,
+							  hash(old.slots[i].parent, old.slots[i].name));
+				*s = old.slots[i];
+				c->count++;
+			}
+		free(old.slots);
+	}
+	hive_cache_slot *s = find(c, parent, name, hash(parent, name));
+	if (s->name)
+		return;
+	s->name = cpuu_strdup(name);
+	s->stored = cpuu_strdup(stored);
+	if (!s->name || !s->stored) {
+		free(s->name);
+		free(s->stored);
+		s->name = s->stored = NULL;
+		return;
+	}
+	s->parent = parent;
+	s->node = node;
+	c->count++;
+}
