@@ -112,6 +112,13 @@ unsigned cpuu_config_line(const cpuu_config *cfg, const char *section, const cha
  * *out with cpuu_free (best wipe it first). Never logged. */
 int cpuu_config_password(char **out, const cpuu_config *cfg, const char *section);
 
+/* [Profiles] RemoteUsers plus the names in RemoteUsersFile (one a line;
+ * blank lines and lines starting with ';' or '#' skipped; UTF-8 or UTF-16LE
+ * with BOM), in order, without case-insensitive duplicates. out is cleared
+ * first. CPUU_ENOTFOUND / CPUU_EIO / CPUU_EINVALID ("file:line: ...") for
+ * problems with the file. */
+int cpuu_config_remote_users(cpuu_strlist *out, const cpuu_config *cfg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,10 +15,13 @@ static void usage(FILE *out, const char *mode)
 	fprintf(out,
 		"usage: cpuu %s [--config cpuu.ini] [--mapping mapping.csv] --hive NTUSER.DAT\n"
 		"       cpuu %s ... --hives LIST | --users-dir DIR   (bulk: see 'Bulk runs' in the README)\n"
+		"       cpuu %s ... --live   (Windows: the logged-on user's registry; docs/windows.md)\n"
 		"options:\n"
 		"  --config FILE      configuration (docs/config.md)\n"
 		"  --mapping FILE     mapping CSV (overrides [Mapping] File)\n"
 		"  --hive FILE        one user's NTUSER.DAT\n"
+		"  --live             the live HKEY_CURRENT_USER (Windows build only; state folder\n"
+		"                     default %%LOCALAPPDATA%%\\cpuu, user default %%USERNAME%%)\n"
 		"  --hives FILE       a file listing hive paths, one a line (bulk)\n"
 		"  --users-dir DIR    every DIR/<user>/NTUSER.DAT (bulk)\n"
 		"  --workers N        parallel workers in bulk runs (default: one per core)\n"
@@ -29,7 +32,7 @@ static void usage(FILE *out, const char *mode)
 		"  --dry-run          plan and show the changes, write nothing\n"
 		"  --json             result records as JSON lines on stdout\n"
 		"exit status: the bit mask in docs/exit-codes.md\n",
-		mode, mode);
+		mode, mode, mode);
 }
 
 static int mapping_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
@@ -51,6 +54,74 @@ static int live_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *
 	int rc = cpuu_resolver_lookup(&ls->slot, status, ls->resolver, key);
 	*match = rc == CPUU_OK && (*status == CPUU_LOOKUP_FOUND || *status == CPUU_LOOKUP_NO_TARGET) ? &ls->slot : NULL;
 	return rc;
+}
+
+#ifdef _WIN32
+/* %LOCALAPPDATA%\cpuu and %USERNAME%: the logon script's user. */
+static int live_defaults(char **state_dir, char **user)
+{
+	const char *local = getenv("LOCALAPPDATA"), *name = getenv("USERNAME");
+	if (!*state_dir && local && *local) {
+		size_t n = strlen(local) + sizeof "\\cpuu";
+		if ((*state_dir = malloc(n)))
+			snprintf(*state_dir, n, "%s\\cpuu", local);
+	}
+	if (!*user && name && *name) {
+		size_t n = strlen(name) + 1;
+		if ((*user = malloc(n)))
+			memcpy(*user, name, n);
+	}
+	return *state_dir && *user ? CPUU_OK : CPUU_EINVALID;
+}
+#else
+static int live_defaults(char **state_dir, char **user)
+{
+	(void)state_dir;
+	(void)user;
+	return CPUU_EINVALID; /* unreachable: the live registry does not open here */
+}
+#endif
+
+static void print_results(const cpuu_results *r, int json);
+
+/* One run over the logged-on user's registry (cpuu_run_registry). */
+static unsigned run_live(const char *cmd, const cpuu_run_opts *base, const cpuu_match_source *resolver, int json)
+{
+	cpuu_reg *reg = NULL;
+	if (cpuu_reg_open_live(&reg, base->dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
+		cli_fail();
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	cpuu_run_opts opts = *base;
+	char *state_dir = NULL, *user = NULL;
+	if (!opts.state_dir || !opts.user) {
+		if (live_defaults(&state_dir, &user)) {
+			fprintf(stderr, "cpuu %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n",
+				cmd);
+			free(state_dir);
+			free(user);
+			cpuu_reg_free(reg);
+			return CPUU_EXIT_GLOBAL_ERR;
+		}
+		if (!opts.state_dir)
+			opts.state_dir = state_dir;
+		if (!opts.user)
+			opts.user = user;
+	}
+	cpuu_results *res = NULL;
+	int rc = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
+	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
+	if (res) {
+		print_results(res, json);
+		mask = res->exit_mask;
+	}
+	if (rc)
+		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+	cpuu_results_free(res);
+	cpuu_reg_free(reg);
+	free(state_dir);
+	free(user);
+	return mask;
 }
 
 static void print_results(const cpuu_results *r, int json)
@@ -84,7 +155,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 {
 	const char *config_path = NULL, *mapping_path = NULL, *hive = NULL, *hives = NULL, *users_dir = NULL;
 	const char *user = NULL, *state_dir = NULL, *user_dir = NULL;
-	int json = 0, dry_run = 0, workers = 0;
+	int json = 0, dry_run = 0, workers = 0, live_reg = 0;
 	cpuu_strlist profiles = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -98,6 +169,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 			mapping_path = argv[++i];
 		} else if (!strcmp(a, "--hive") && has) {
 			hive = argv[++i];
+		} else if (!strcmp(a, "--live")) {
+			live_reg = 1;
 		} else if (!strcmp(a, "--hives") && has) {
 			hives = argv[++i];
 		} else if (!strcmp(a, "--users-dir") && has) {
@@ -125,8 +198,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 			return CPUU_EXIT_GLOBAL_ERR;
 		}
 	}
-	if (!!hive + !!hives + !!users_dir != 1) {
-		fprintf(stderr, "cpuu %s: give exactly one of --hive, --hives, --users-dir\n", argv[0]);
+	if (!!hive + !!hives + !!users_dir + live_reg != 1) {
+		fprintf(stderr, "cpuu %s: give exactly one of --hive, --live, --hives, --users-dir\n", argv[0]);
 		cpuu_strlist_free(&profiles);
 		return CPUU_EXIT_GLOBAL_ERR;
 	}
@@ -163,25 +236,11 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 
 	/* RemoteUsers plus the lines of RemoteUsersFile. */
 	cpuu_strlist remote = { 0 };
-	const cpuu_strlist *listed = cpuu_config_get_list(cfg, "Profiles", "RemoteUsers");
-	for (size_t i = 0; listed && i < listed->count; i++)
-		cpuu_strlist_add(&remote, listed->items[i]);
-	const char *remote_file = cpuu_config_get_string(cfg, "Profiles", "RemoteUsersFile");
-	if (remote_file) {
-		FILE *rf = fopen(remote_file, "r");
-		char line[1024];
-		if (!rf) {
-			fprintf(stderr, "cpuu %s: cannot read RemoteUsersFile %s\n", argv[0], remote_file);
-			cpuu_config_free(cfg);
-			cpuu_strlist_free(&profiles);
-			return CPUU_EXIT_GLOBAL_ERR;
-		}
-		while (fgets(line, sizeof line, rf)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (line[0] && line[0] != '#' && line[0] != ';')
-				cpuu_strlist_add(&remote, line);
-		}
-		fclose(rf);
+	if (cpuu_config_remote_users(&remote, cfg)) {
+		cli_fail();
+		cpuu_config_free(cfg);
+		cpuu_strlist_free(&profiles);
+		return CPUU_EXIT_GLOBAL_ERR;
 	}
 	opts.remote_users = &remote;
 
@@ -191,9 +250,9 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	if (mode == CPUU_MODE_UPDATE && !file) {
 		/* No mapping file: the live directories of [Source]/[Target]. One
 		 * connection cannot be shared by bulk workers: export a file first. */
-		if (!hive || !cpuu_config_get_string(cfg, "Source", "Url")) {
+		if (!(hive || live_reg) || !cpuu_config_get_string(cfg, "Source", "Url")) {
 			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping%s\n",
-				argv[0], hive ? ", or configure [Source]/[Target] directories"
+				argv[0], hive || live_reg ? ", or configure [Source]/[Target] directories"
 					      : " (bulk runs read an exported mapping: 'cpuu map export')");
 			cpuu_config_free(cfg);
 			cpuu_strlist_free(&profiles);
@@ -236,6 +295,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 		if (rc)
 			fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
 		cpuu_results_free(res);
+	} else if (live_reg) {
+		mask = run_live(argv[0], &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL, json);
 	} else {
 		mask = cli_run_bulk(hives, users_dir, workers, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL,
 				    json);

@@ -120,6 +120,8 @@ static void test_ini_syntax_errors(void **state)
 	expect_ini_error(f, sizeof f - 1, "line 3: invalid UTF-8");
 	const char g[] = "[A]\nk=v\0w\n";
 	expect_ini_error(g, sizeof g - 1, "line 2: NUL byte");
+	const char cr[] = "[A]\r\nk=v\r\nx\ry=1\r\n";
+	expect_ini_error(cr, sizeof cr - 1, "line 3: carriage return (CR) inside the line");
 	const char h[] = "\xFE\xFF\0[";
 	expect_ini_error(h, sizeof h - 1, "big-endian");
 	const char i[] = "\xFF\xFE[\0A\0]";
@@ -385,6 +387,27 @@ static void test_files_and_passwords(void **state)
 	seen s = { .text = "" };
 	assert_int_equal(cpuu_ini_parse_file(ini, record, &s), CPUU_EINVALID);
 	assert_non_null(strstr(cpuu_error_last()->message, want));
+
+	/* Remote users: the list plus the file, duplicates dropped. */
+	char *users = test_path(dir, "users.txt");
+	const char *ulist = "\xEF\xBB\xBF; remote workers\r\nCONTOSO\\carol\r\n\r\n  BOB  \r\n# end\r\ndave";
+	assert_int_equal(test_write_file(users, ulist, strlen(ulist)), 0);
+	const char *withusers = "[Profiles]\nCachedProfiles = listed\nRemoteUsers = bob, CONTOSO\\alice\nRemoteUsersFile = users.txt\n";
+	assert_int_equal(test_write_file(ini, withusers, strlen(withusers)), 0);
+	assert_int_equal(cpuu_config_load(&cfg, ini), CPUU_OK);
+	cpuu_strlist ru = { 0 };
+	assert_int_equal(cpuu_config_remote_users(&ru, cfg), CPUU_OK);
+	assert_int_equal(ru.count, 4);
+	assert_string_equal(ru.items[0], "bob");
+	assert_string_equal(ru.items[1], "CONTOSO\\alice");
+	assert_string_equal(ru.items[2], "CONTOSO\\carol");
+	assert_string_equal(ru.items[3], "dave");
+	cpuu_strlist_free(&ru);
+	remove(users);
+	assert_int_equal(cpuu_config_remote_users(&ru, cfg), CPUU_ENOTFOUND);
+	assert_int_equal(ru.count, 0);
+	cpuu_config_free(cfg);
+	free(users);
 
 	char *missing = test_path(dir, "absent.ini");
 	assert_int_equal(cpuu_config_load(&cfg, missing), CPUU_ENOTFOUND);

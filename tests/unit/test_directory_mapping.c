@@ -447,6 +447,47 @@ static void test_garbage_never_crashes(void **state)
 	free(buf);
 }
 
+static void test_prefixes_and_warning_cap(void **state)
+{
+	(void)state;
+	const char *csv =
+		HDR
+		"/o=C/cn=p,smtp:SMTP:p@c.com,,X500:x500:/o=Old/cn=p,,p@f.com,,,,,true\n"
+		"/o=C/cn=s,/s@c.com,,,,s@f.com,,,,,true\n";
+	cpuu_mapping *m = load_ok(csv);
+	assert_int_equal(cpuu_mapping_count(m), 1);
+	const cpuu_match *r;
+	assert_int_equal(look(m, "p@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->source_smtp, "p@c.com");
+	assert_string_equal(r->source_x500.items[0], "/o=Old/cn=p");
+	assert_true(warnings_mention(m, "line 3: source_smtp is not an SMTP address"));
+	/* In memory, the writer's text reloads to the same row. */
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(cpuu_mapping_format(&text, &len, r, 1), CPUU_OK);
+	assert_int_equal(strlen(text), len);
+	assert_non_null(strstr(text, "/o=C/cn=p,p@c.com,,/o=Old/cn=p,,p@f.com,,,,,true\n"));
+	cpuu_mapping *m2 = load_ok(text);
+	assert_match_equal(cpuu_mapping_get(m2, 0), r);
+	cpuu_mapping_free(m2);
+	cpuu_free(text);
+	cpuu_mapping_free(m);
+
+	/* A file of garbage keeps 10,000 warnings and says how many more. */
+	size_t rows = 10010, cap = strlen(HDR) + rows * 8 + 1;
+	char *big = malloc(cap), *w = big;
+	w += sprintf(w, "%s", HDR);
+	for (size_t i = 0; i < rows; i++)
+		w += sprintf(w, "x,y,z\n");
+	m = load_ok(big);
+	const cpuu_strlist *warn = cpuu_mapping_warnings(m);
+	assert_int_equal(warn->count, 10001);
+	assert_string_equal(warn->items[10000], "... and 10 more warnings");
+	assert_string_equal(warn->items[0], "line 2: 3 fields where the header has 11; row skipped, its users are never switched");
+	cpuu_mapping_free(m);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_garbage_never_crashes),
+		cmocka_unit_test(test_prefixes_and_warning_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

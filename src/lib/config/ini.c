@@ -74,6 +74,13 @@ int cpuu_ini_parse_buffer(const void *data, size_t len, cpuu_ini_handler handler
 		pos += n + (nl ? 1 : 0);
 		lineno++;
 
+		if (n && line[n - 1] == '\r')
+			n--;
+		if (memchr(line, '\r', n)) {
+			/* A lone CR would hide text from the eye (and from diff tools). */
+			rc = cpuu_error_set(CPUU_EINVALID, "line %u: carriage return (CR) inside the line", lineno);
+			break;
+		}
 		if (memchr(line, '\0', n)) {
 			rc = cpuu_error_set(CPUU_EINVALID, "line %u: NUL byte in text (binary file?)", lineno);
 			break;

@@ -2,8 +2,6 @@
  * paragraph in docs/config.md, which a test checks). */
 #include "config/internal.h"
 
-#include <limits.h>
-
 #define S(sec, key, def, help) { sec, key, CPUU_CFG_STRING, def, NULL, 0, 0, help }
 #define B(sec, key, def, help) { sec, key, CPUU_CFG_BOOL, def, NULL, 0, 0, help }
 #define I(sec, key, def, lo, hi, help) { sec, key, CPUU_CFG_INT, def, NULL, lo, hi, help }

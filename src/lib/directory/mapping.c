@@ -954,7 +954,7 @@ static int read_all(char **out, size_t *cap_out, size_t *len, const char *path)
 	size_t cap = 65536;
 	if (fseek(f, 0, SEEK_END) == 0) {
 		long sz = ftell(f);
-		if (sz > 0 && (unsigned long)sz < SIZE_MAX / 2)
+		if (sz > 0 && (uint64_t)sz < SIZE_MAX / 2)
 			cap = (size_t)sz + 2;
 		rewind(f);
 	}

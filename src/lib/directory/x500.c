@@ -274,6 +274,11 @@ static int write_atomic(const char *path, const char *data, size_t len)
 	free(tmp);
 	return CPUU_OK;
 }
+#else
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+	return cpuu_win32_write_atomic(path, data, len);
+}
 #endif
 
 int cpuu_x500_plan_write_ldif(const cpuu_x500_plan *p, const char *path)
