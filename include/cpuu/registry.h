@@ -49,6 +49,15 @@ typedef struct cpuu_reg_value {
  *  CPUU_EDIRTY     header sequence numbers differ (unreplayed .LOG1/.LOG2)
  *  CPUU_EREADONLY  CPUU_REG_OPEN_WRITE on a file or folder we cannot write */
 int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags);
+/* Opens the logged-on user's live registry (HKEY_CURRENT_USER) on Windows;
+ * CPUU_EUNSUPPORTED on other systems. Unlike a hive, changes are applied to
+ * the registry at once (Windows offers no cheap transaction here):
+ * cpuu_reg_commit only flushes them and cpuu_reg_free cannot drop them;
+ * cpuu_reg_dirty says whether changes were made since the last commit.
+ * Keys and values are opened by name on every call, so a key deleted by
+ * someone else is reported as CPUU_ENOTFOUND, never silently recreated.
+ * See docs/windows.md. */
+int cpuu_reg_open_live(cpuu_reg **out, unsigned flags);
 void cpuu_reg_free(cpuu_reg *reg);
 /* "hive" or "win32". */
 const char *cpuu_reg_backend_name(const cpuu_reg *reg);
@@ -95,6 +104,20 @@ typedef struct cpuu_reg_commit_opts {
  * (and no backup made). opts may be NULL. On failure the original file is
  * untouched and CPUU_EIO / CPUU_EREADONLY is returned. */
 int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts);
+/* Two-phase commit, for committing many hives with one durability barrier
+ * (bulk runs): prepare writes the new contents beside the original without
+ * syncing (the original is untouched); the caller then makes everything
+ * durable at once with cpuu_sync_filesystem(), calls finish (the atomic
+ * rename), and syncs again. Each file is still either old or new after a
+ * crash. abort drops a prepared commit. Backends without a two-phase commit
+ * do nothing in prepare and commit in finish. */
+int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts);
+int cpuu_reg_commit_finish(cpuu_reg *reg);
+void cpuu_reg_commit_abort(cpuu_reg *reg);
+/* Makes everything written to the filesystem holding path durable (syncfs).
+ * CPUU_EUNSUPPORTED where the platform has no such call. */
+int cpuu_sync_filesystem(const char *path);
+
 /* Nonzero if there are uncommitted changes. */
 int cpuu_reg_dirty(const cpuu_reg *reg);
 /* Path of the backup the last commit made, or NULL. Owned by reg. */

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #ifdef _WIN32
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, const cpuu_run_opts *opts,
-		      const cpuu_resolver *resolver, int json)
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, int batch,
+		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json)
 {
-	(void)hives_file; (void)users_dir; (void)workers; (void)opts; (void)resolver; (void)json;
+	(void)hives_file; (void)users_dir; (void)workers; (void)batch; (void)opts; (void)resolver; (void)json;
 	fprintf(stderr, "cpuu: bulk runs are for the offline (Linux) build\n");
 	return CPUU_EXIT_GLOBAL_ERR;
 }
@@ -24,6 +24,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Most hives a worker takes at once (--batch): their commits share two
+ * filesystem syncs instead of syncing each hive on its own. */
+#define BATCH_MAX 64
 
 /* State the workers share with the parent. */
 typedef struct shared {
@@ -112,28 +116,34 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 }
 
 static void worker_main(shared *sh, const cpuu_strlist *hives, const char *out_path, long *current_slot,
-			const cpuu_run_opts *opts, const cpuu_resolver *resolver)
+			const cpuu_run_opts *opts, const cpuu_match_source *resolver, size_t batch)
 {
 	FILE *out = fopen(out_path, "a");
 	if (!out)
 		_exit(2);
 	for (;;) {
-		size_t i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_SEQ_CST);
-		if (i >= hives->count)
+		size_t first = __atomic_fetch_add(&sh->next, batch, __ATOMIC_SEQ_CST);
+		if (first >= hives->count)
 			break;
-		__atomic_store_n(current_slot, (long)i, __ATOMIC_SEQ_CST);
-		cpuu_results *res = NULL;
-		cpuu_run_hive(&res, hives->items[i], opts, resolver);
-		char *text = NULL;
-		if (res && cpuu_results_to_jsonl(&text, res) == CPUU_OK) {
-			fputs(text, out);
-			fflush(out);
+		size_t n = hives->count - first < batch ? hives->count - first : batch;
+		__atomic_store_n(&current_slot[0], (long)first, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&current_slot[1], (long)n, __ATOMIC_SEQ_CST);
+		cpuu_results *res[BATCH_MAX] = { 0 };
+		if (n == 1)
+			cpuu_run_hive(&res[0], hives->items[first], opts, resolver); /* synced on its own */
+		else
+			cpuu_run_hives(res, (const char *const *)&hives->items[first], n, opts, resolver);
+		for (size_t k = 0; k < n; k++) {
+			char *text = NULL;
+			if (res[k] && cpuu_results_to_jsonl(&text, res[k]) == CPUU_OK)
+				fputs(text, out);
+			cpuu_free(text);
+			sh->masks[first + k] = res[k] ? res[k]->exit_mask : CPUU_EXIT_GLOBAL_ERR;
+			cpuu_results_free(res[k]);
 		}
-		cpuu_free(text);
-		sh->masks[i] = res ? res->exit_mask : CPUU_EXIT_GLOBAL_ERR;
-		cpuu_results_free(res);
-		__atomic_store_n(current_slot, -1L, __ATOMIC_SEQ_CST);
-		__atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
+		fflush(out);
+		__atomic_store_n(&current_slot[0], -1L, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&sh->done, n, __ATOMIC_SEQ_CST);
 	}
 	fclose(out);
 	_exit(0);
@@ -166,9 +176,10 @@ static void count_outcomes(const char *path, size_t counts[], const char *const 
 	fclose(f);
 }
 
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworkers, const cpuu_run_opts *opts,
-		      const cpuu_resolver *resolver, int json)
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworkers, int batch_arg,
+		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json)
 {
+	size_t batch = batch_arg < 1 ? 1 : batch_arg > BATCH_MAX ? BATCH_MAX : (size_t)batch_arg;
 	cpuu_strlist hives = { 0 };
 	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0) {
 		cpuu_strlist_free(&hives);
@@ -185,14 +196,15 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 	if ((size_t)nworkers > hives.count)
 		nworkers = (int)hives.count;
 
-	size_t shsize = sizeof(shared) + hives.count * sizeof(unsigned) + (size_t)nworkers * sizeof(long);
+	/* Per worker: first hive of its batch (-1 idle) and the batch size. */
+	size_t shsize = sizeof(shared) + hives.count * sizeof(unsigned) + 2 * (size_t)nworkers * sizeof(long) + 8;
 	shared *sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		cpuu_strlist_free(&hives);
 		return CPUU_EXIT_GLOBAL_ERR;
 	}
 	memset(sh, 0, shsize);
-	long *current = (long *)(void *)&sh->masks[hives.count];
+	long *current = (long *)(void *)(((uintptr_t)&sh->masks[hives.count] + 7) & ~(uintptr_t)7);
 	char tmpl[] = "/tmp/cpuu-bulk-XXXXXX";
 	const char *tmpdir = mkdtemp(tmpl);
 	if (!tmpdir) {
@@ -208,10 +220,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 	for (int k = 0; w && k < nworkers; k++) {
 		w[k].out_path = malloc(strlen(tmpdir) + 32);
 		sprintf(w[k].out_path, "%s/worker-%d.jsonl", tmpdir, k);
-		current[k] = -1;
+		current[2 * k] = -1;
 		w[k].pid = fork();
 		if (w[k].pid == 0)
-			worker_main(sh, &hives, w[k].out_path, &current[k], opts, resolver);
+			worker_main(sh, &hives, w[k].out_path, &current[2 * k], opts, resolver, batch);
 	}
 	int alive = nworkers;
 	while (w && alive > 0) {
@@ -232,28 +244,33 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 		if (k == nworkers)
 			continue;
 		alive--;
-		long cur = __atomic_load_n(&current[k], __ATOMIC_SEQ_CST);
+		long cur = __atomic_load_n(&current[2 * k], __ATOMIC_SEQ_CST);
+		long cnt = __atomic_load_n(&current[2 * k + 1], __ATOMIC_SEQ_CST);
 		int crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		if (crashed && cur >= 0) {
-			/* Record the crash for that hive, then carry on with a new worker. */
-			sh->masks[cur] = CPUU_EXIT_CRASH | CPUU_EXIT_SWITCH_ERR;
+			/* Record the crash for that batch, then carry on with a new worker.
+			 * Each of its hives is whole: old, or new if its rename was reached. */
 			FILE *f = fopen(w[k].out_path, "a");
-			if (f) {
+			for (long h = cur; h < cur + cnt && (size_t)h < hives.count; h++) {
+				sh->masks[h] = CPUU_EXIT_CRASH | CPUU_EXIT_SWITCH_ERR;
+				if (!f)
+					continue;
 				fprintf(f, "{\"user\":null,\"hive\":\"");
-				for (const char *p = hives.items[cur]; *p; p++)
+				for (const char *p = hives.items[h]; *p; p++)
 					fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : ((unsigned char)*p < 0x20 ? "?" : "%c"), *p);
 				fprintf(f, "\",\"profile\":null,\"account\":null,\"mode\":\"%s\",\"outcome\":\"error\","
-					   "\"changes\":0,\"message\":\"worker crashed (signal %d); hive left as it was\","
-					   "\"duration_ms\":0}\n",
+					   "\"changes\":0,\"message\":\"worker crashed (signal %d); the hive is either as it was or "
+					   "fully updated: run again\",\"duration_ms\":0}\n",
 					cpuu_mode_name(opts->mode), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-				fclose(f);
 			}
-			__atomic_fetch_add(&sh->done, 1, __ATOMIC_SEQ_CST);
-			current[k] = -1;
+			if (f)
+				fclose(f);
+			__atomic_fetch_add(&sh->done, (size_t)cnt, __ATOMIC_SEQ_CST);
+			current[2 * k] = -1;
 			if (__atomic_load_n(&sh->next, __ATOMIC_SEQ_CST) < hives.count) {
 				w[k].pid = fork();
 				if (w[k].pid == 0)
-					worker_main(sh, &hives, w[k].out_path, &current[k], opts, resolver);
+					worker_main(sh, &hives, w[k].out_path, &current[2 * k], opts, resolver, batch);
 				alive++;
 			}
 		}

@@ -35,11 +35,12 @@ int cli_cmd_map(int argc, char **argv);
 int cli_cmd_update(int argc, char **argv);
 int cli_cmd_rollback(int argc, char **argv);
 int cli_cmd_cleanup(int argc, char **argv);
+int cli_cmd_report(int argc, char **argv);
 
 /* Runs a mode over many hives with parallel workers; returns the OR of every
  * hive's exit bits. */
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers,
-		      const cpuu_run_opts *opts, const cpuu_resolver *resolver, int json);
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, int batch,
+		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json);
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);

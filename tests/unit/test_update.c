@@ -486,6 +486,47 @@ static void test_old_ost_renamed_aside_and_back(void **state)
 	env_teardown(&e);
 }
 
+/* A batch (bulk runs: one filesystem sync for many hives) gives exactly what
+ * single runs give; a bad hive in it fails alone. */
+static void test_batch_equals_single_runs(void **state)
+{
+	(void)state;
+	env single, batch[3];
+	env_setup(&single, NULL, NULL);
+	run(&single, CPUU_MODE_UPDATE, 0, NULL);
+	char *want = dump_at(single.hive, "Software\\Microsoft\\Office");
+	for (int i = 0; i < 3; i++)
+		env_setup(&batch[i], NULL, NULL);
+	assert_int_equal(test_write_file(batch[1].hive, "garbage, not a hive", 19), 0);
+	const char *paths[3] = { batch[0].hive, batch[1].hive, batch[2].hive };
+	cpuu_results *res[3] = { 0 };
+	cpuu_run_opts o;
+	cpuu_run_opts_init(&o);
+	o.user = "alice";
+	assert_int_equal(cpuu_run_hives(res, paths, 3, &o, &batch[0].resolver), CPUU_OK);
+	assert_int_equal(res[0]->exit_mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	assert_true(res[1]->exit_mask & CPUU_EXIT_GLOBAL_ERR);
+	assert_int_equal(res[2]->exit_mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	for (int i = 0; i < 3; i += 2) {
+		char *got = dump_at(batch[i].hive, "Software\\Microsoft\\Office");
+		assert_string_equal(got, want);
+		free(got);
+		/* ...and rolls back like any other run (backups beside each hive). */
+		cpuu_results *r = NULL;
+		o.mode = CPUU_MODE_ROLLBACK;
+		assert_int_equal(cpuu_run_hive(&r, batch[i].hive, &o, NULL), CPUU_OK);
+		assert_int_equal(r->exit_mask, CPUU_EXIT_SUCCESS);
+		cpuu_results_free(r);
+		o.mode = CPUU_MODE_UPDATE;
+	}
+	for (int i = 0; i < 3; i++) {
+		cpuu_results_free(res[i]);
+		env_teardown(&batch[i]);
+	}
+	free(want);
+	env_teardown(&single);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -572,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_faults_leave_old_or_new),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
+		cmocka_unit_test(test_batch_equals_single_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

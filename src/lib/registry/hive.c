@@ -20,6 +20,7 @@ static void hive_close(void *impl)
 	free(hi->pend);
 	if (hi->h)
 		hivex_close(hi->h); /* drops uncommitted work, by design */
+	cpuu_hive_commit_abort(hi); /* a prepared commit never finished: drop its temp */
 	free(hi->path);
 	free(hi->last_backup);
 	hive_cache_clear(&hi->cache);
@@ -513,6 +514,9 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.value_set = hive_value_set,
 	.value_delete = hive_value_delete,
 	.commit = cpuu_hive_commit,
+	.commit_prepare = cpuu_hive_commit_prepare,
+	.commit_finish = cpuu_hive_commit_finish,
+	.commit_abort = cpuu_hive_commit_abort,
 	.dirty = cpuu_hive_is_dirty,
 	.last_backup = hive_last_backup,
 	.generation = hive_generation,

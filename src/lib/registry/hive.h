@@ -48,6 +48,9 @@ typedef struct hive_impl {
 	char *last_backup;
 	cpuu_file_id id;     /* the file as opened / last committed */
 	hive_cache cache;
+	char *prepared;              /* temp file of a prepared commit, or NULL */
+	int prepared_backup;         /* keep the original as a backup at finish */
+	char *prepared_backup_path;
 } hive_impl;
 
 extern const cpuu_reg_backend cpuu_hive_backend;
@@ -55,6 +58,9 @@ extern const cpuu_reg_backend cpuu_hive_backend;
 /* Writes every changed pending key into hivex (hive.c). */
 int cpuu_hive_flush(hive_impl *hi);
 int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts);
+int cpuu_hive_commit_prepare(void *impl, const cpuu_reg_commit_opts *opts);
+int cpuu_hive_commit_finish(void *impl);
+void cpuu_hive_commit_abort(void *impl);
 int cpuu_hive_is_dirty(const void *impl);
 
 #endif

@@ -63,12 +63,15 @@ static int fix_checksum(int fd)
 	return full_pwrite(fd, b, sizeof b, 0);
 }
 
-int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
+/* Phase 1: the new hive in a temp file beside the original; with sync, made
+ * durable. The original is untouched; hi->prepared holds the temp path. */
+static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int sync)
 {
-	hive_impl *hi = impl;
 	free(hi->last_backup);
 	hi->last_backup = NULL;
 	hive_cache_clear(&hi->cache); /* node handles are only trusted until the file changes */
+	if (hi->prepared)
+		return cpuu_error_set(CPUU_EINVALID, "%s: a commit is already prepared", hi->path);
 	if (!cpuu_hive_is_dirty(hi))
 		return CPUU_OK;
 	if (hi->broken)
@@ -90,18 +93,16 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 
 	char *dir = cpuu_fs_dirname(hi->path), *base = cpuu_fs_basename(hi->path);
 	char *tmp = dir && base ? cpuu_aprintf("%s/.%s.cpuu-tmp-XXXXXX", dir, base) : NULL;
-	char *made = NULL;
 	int fd = -1;
-	if (!tmp) {
-		rc = cpuu_error_oom();
-		goto out;
-	}
+	free(dir);
+	free(base);
+	if (!tmp)
+		return cpuu_error_oom();
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		rc = io_error(errno, hi->path, "cannot create a temp file in its folder");
 		free(tmp);
-		tmp = NULL;
-		goto out;
+		return rc;
 	}
 	errno = 0;
 	if (cpuu_fault("commit:write") ? (errno = ENOSPC, 1) : hivex_commit(hi->h, tmp, 0) != 0) {
@@ -130,7 +131,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 			goto fail;
 		}
 	}
-	if (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0) {
+	if (sync && (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0)) {
 		rc = io_error(errno, hi->path, "cannot fsync the temp file");
 		goto fail;
 	}
@@ -139,10 +140,43 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 		rc = io_error(errno, hi->path, "cannot close the temp file");
 		goto fail;
 	}
-	fd = -1;
-	if (!(opts && opts->no_backup)) {
-		char *bbase = opts && opts->backup_path ? cpuu_strdup(opts->backup_path)
-							: cpuu_aprintf("%s.cpuu-bak", hi->path);
+	hi->prepared = tmp;
+	hi->prepared_backup = !(opts && opts->no_backup);
+	hi->prepared_backup_path = opts && opts->backup_path ? cpuu_strdup(opts->backup_path) : NULL;
+	return CPUU_OK;
+
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static void prepared_clear(hive_impl *hi)
+{
+	free(hi->prepared);
+	free(hi->prepared_backup_path);
+	hi->prepared = NULL;
+	hi->prepared_backup_path = NULL;
+	hi->prepared_backup = 0;
+}
+
+/* Phase 2: keep the original as a backup if asked, rename the temp over it;
+ * with sync, fsync the folder so the rename survives a crash. */
+static int commit_finish(hive_impl *hi, int sync)
+{
+	if (!hi->prepared)
+		return CPUU_OK;
+	char *made = NULL, *dir = cpuu_fs_dirname(hi->path);
+	int rc = CPUU_OK;
+	if (!dir) {
+		rc = cpuu_error_oom();
+		goto fail;
+	}
+	if (hi->prepared_backup) {
+		char *bbase = hi->prepared_backup_path ? cpuu_strdup(hi->prepared_backup_path)
+						       : cpuu_aprintf("%s.cpuu-bak", hi->path);
 		if (!bbase) {
 			rc = cpuu_error_oom();
 			goto fail;
@@ -152,7 +186,7 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 		if (rc)
 			goto fail;
 	}
-	if (cpuu_fault("commit:rename") ? (errno = EIO, 1) : rename(tmp, hi->path) != 0) {
+	if (cpuu_fault("commit:rename") ? (errno = EIO, 1) : rename(hi->prepared, hi->path) != 0) {
 		rc = io_error(errno, hi->path, "cannot replace the hive with the new file");
 		if (made) {
 			unlink(made);
@@ -161,28 +195,45 @@ int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
 		}
 		goto fail;
 	}
-	free(tmp);
-	tmp = NULL;
+	prepared_clear(hi);
 	hi->structural = 0;
 	hi->last_backup = made;
-	made = NULL;
 	if (cpuu_fs_stat(&hi->id, hi->path) != 0)
 		memset(&hi->id, 0, sizeof hi->id);
-	if (cpuu_fault("commit:dirsync") ? (errno = EIO, 1) : cpuu_fs_fsync_dir(dir) != 0)
+	if (sync && (cpuu_fault("commit:dirsync") ? (errno = EIO, 1) : cpuu_fs_fsync_dir(dir) != 0))
 		rc = io_error(errno, hi->path, "changes written, but fsync of the folder failed");
-	goto out;
+	free(dir);
+	return rc;
 
 fail:
-	if (fd >= 0)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	tmp = NULL;
-out:
+	unlink(hi->prepared);
+	prepared_clear(hi);
 	free(made);
-	free(tmp);
 	free(dir);
-	free(base);
 	return rc;
+}
+
+int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts)
+{
+	hive_impl *hi = impl;
+	int rc = commit_prepare(hi, opts, 1);
+	return rc ? rc : commit_finish(hi, 1);
+}
+
+int cpuu_hive_commit_prepare(void *impl, const cpuu_reg_commit_opts *opts)
+{
+	return commit_prepare(impl, opts, 0);
+}
+
+int cpuu_hive_commit_finish(void *impl)
+{
+	return commit_finish(impl, 0);
+}
+
+void cpuu_hive_commit_abort(void *impl)
+{
+	hive_impl *hi = impl;
+	if (hi->prepared)
+		unlink(hi->prepared);
+	prepared_clear(hi);
 }

@@ -37,6 +37,11 @@ typedef struct cpuu_reg_backend {
 			 const uint8_t *data, size_t len);
 	int (*value_delete)(void *impl, cpuu_reg_node node, const char *name);
 	int (*commit)(void *impl, const cpuu_reg_commit_opts *opts);
+	/* Optional two-phase commit (NULL: prepare does nothing, finish is
+	 * commit): prepare writes without syncing, finish puts it in place. */
+	int (*commit_prepare)(void *impl, const cpuu_reg_commit_opts *opts);
+	int (*commit_finish)(void *impl);
+	void (*commit_abort)(void *impl);
 	int (*dirty)(const void *impl);
 	const char *(*last_backup)(const void *impl);
 	/* Bumped whenever keys are deleted: node ids resolved under an older
@@ -49,6 +54,10 @@ struct cpuu_reg {
 	void *impl;
 	unsigned flags;
 	char *where; /* file path (or "HKCU") for messages */
+	/* A prepared commit of a backend without two-phase commit. */
+	int prepared;
+	int prepared_no_backup;
+	char *prepared_backup_path;
 };
 
 struct cpuu_reg_key {

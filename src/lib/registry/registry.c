@@ -27,6 +27,7 @@ void cpuu_reg_free(cpuu_reg *reg)
 	if (!reg)
 		return;
 	reg->ops->close(reg->impl);
+	free(reg->prepared_backup_path);
 	free(reg->where);
 	free(reg);
 }
@@ -496,6 +497,49 @@ int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
 	return reg->ops->commit(reg->impl, opts);
+}
+
+int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
+		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
+	if (reg->ops->commit_prepare)
+		return reg->ops->commit_prepare(reg->impl, opts);
+	/* Commit-only backend: remember the options for finish. */
+	free(reg->prepared_backup_path);
+	reg->prepared_backup_path = NULL;
+	reg->prepared_no_backup = opts ? opts->no_backup : 0;
+	if (opts && opts->backup_path && !(reg->prepared_backup_path = cpuu_strdup(opts->backup_path)))
+		return cpuu_error_oom();
+	reg->prepared = 1;
+	return CPUU_OK;
+}
+
+int cpuu_reg_commit_finish(cpuu_reg *reg)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	if (reg->ops->commit_finish)
+		return reg->ops->commit_finish(reg->impl);
+	if (!reg->prepared)
+		return CPUU_OK;
+	cpuu_reg_commit_opts o = { .backup_path = reg->prepared_backup_path, .no_backup = reg->prepared_no_backup };
+	int rc = cpuu_reg_commit(reg, &o);
+	cpuu_reg_commit_abort(reg);
+	return rc;
+}
+
+void cpuu_reg_commit_abort(cpuu_reg *reg)
+{
+	if (!reg)
+		return;
+	if (reg->ops->commit_abort)
+		reg->ops->commit_abort(reg->impl);
+	free(reg->prepared_backup_path);
+	reg->prepared_backup_path = NULL;
+	reg->prepared = 0;
 }
 
 int cpuu_reg_dirty(const cpuu_reg *reg)

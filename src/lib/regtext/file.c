@@ -18,7 +18,7 @@
 #ifndef _WIN32
 /* POSIX: temp file in the same folder, fsync, rename over the target, fsync
  * the folder, so a crash leaves the old file or the new one, never half. */
-static int write_atomic(const char *path, const uint8_t *data, size_t len)
+static int write_atomic(const char *path, const uint8_t *data, size_t len, int sync)
 {
 	char *tmp = cpuu_aprintf("%s.tmp.XXXXXX", path);
 	if (!tmp)
@@ -42,7 +42,7 @@ static int write_atomic(const char *path, const uint8_t *data, size_t len)
 		}
 		done += (size_t)w;
 	}
-	if (!e && fsync(fd) != 0)
+	if (!e && sync && fsync(fd) != 0)
 		e = errno;
 	if (close(fd) != 0 && !e)
 		e = errno;
@@ -54,6 +54,8 @@ static int write_atomic(const char *path, const uint8_t *data, size_t len)
 		return cpuu_error_set(CPUU_EIO, "%s: write failed: %s", path, strerror(e));
 	}
 	free(tmp);
+	if (!sync)
+		return CPUU_OK; /* the caller syncs the filesystem once for many files */
 	/* Make the rename itself durable; failure here loses nothing already renamed. */
 	char *dir = cpuu_strdup(path);
 	if (dir) {
@@ -70,15 +72,19 @@ static int write_atomic(const char *path, const uint8_t *data, size_t len)
 	return CPUU_OK;
 }
 #else
-static int write_atomic(const char *path, const uint8_t *data, size_t len)
+static int write_atomic(const char *path, const uint8_t *data, size_t len, int sync)
 {
-	(void)data;
-	(void)len;
-	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s: atomic write not implemented on Windows yet", path);
+	(void)sync; /* always written through on Windows */
+	return cpuu_win32_write_atomic(path, data, len);
 }
 #endif
 
 int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc)
+{
+	return cpuu_regtext_write_file_ex(path, doc, 0);
+}
+
+int cpuu_regtext_write_file_ex(const char *path, const cpuu_regtext *doc, unsigned flags)
 {
 	if (!path)
 		return cpuu_error_set(CPUU_EINVALID, "no file name");
@@ -102,7 +108,7 @@ int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc)
 	out[1] = 0xFE;
 	memcpy(out + 2, u16, ul);
 	free(u16);
-	rc = write_atomic(path, out, ul + 2);
+	rc = write_atomic(path, out, ul + 2, !(flags & CPUU_REGTEXT_NO_SYNC));
 	free(out);
 	return rc;
 }

@@ -32,6 +32,9 @@ typedef struct upd_run {
 	char *backup_file;        /* its file name in state_dir */
 	cpuu_strlist backed_up;   /* profile names in backup */
 	cpuu_strlist aside;       /* local OST paths to rename aside after the commit */
+	cpuu_strlist to_unlink;   /* backup files to delete after the commit (cleanup) */
+	int failed;               /* nothing may follow: the registry was not written */
+	int prepared;             /* a commit is prepared and awaits finish (batch) */
 } upd_run;
 
 /* results.c */

@@ -444,48 +444,78 @@ static int hive_failed(cpuu_results *res, upd_run *run, int rc)
 	return rc;
 }
 
-/* The modes over an open registry; run->reg is set, results go to res. */
-static int run_modes(upd_run *run, cpuu_results *res)
+/* Phase 1: the modes over an open registry, the backup written, and the
+ * registry committed (single runs) or its commit prepared (batch: no sync,
+ * the caller syncs the filesystem once for every hive). */
+static void run_changes(upd_run *run, cpuu_results *res, int batch)
 {
 	const cpuu_run_opts *opts = run->opts;
 	cpuu_profile_set *set = NULL;
-	cpuu_strlist to_unlink = { 0 };
-	int rc = CPUU_OK;
+	int rc;
 	if (opts->mode == CPUU_MODE_UPDATE) {
 		if ((rc = cpuu_profiles_load(&set, run->reg))) {
-			rc = hive_failed(res, run, rc);
-			goto out;
+			hive_failed(res, run, rc);
+			run->failed = 1;
+			return;
 		}
 		run_update(run, res, set);
+		cpuu_profile_set_free(set);
 	} else {
-		run_rollback_or_cleanup(run, res, &to_unlink);
+		run_rollback_or_cleanup(run, res, &run->to_unlink);
 	}
-	/* The backup must be on disk before the hive that points at it. */
+	/* The backup must be on disk before the registry that points at it. */
 	if (!opts->dry_run && run->backup && run->backup->nkeys) {
 		char *full = cpuu_aprintf("%s/%s", run->state_dir, run->backup_file);
 		rc = !full ? cpuu_error_oom()
 		     : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
-						   : cpuu_regtext_write_file(full, run->backup);
+						   : cpuu_regtext_write_file_ex(full, run->backup, batch ? CPUU_REGTEXT_NO_SYNC : 0);
 		free(full);
 		if (rc) {
 			char *msg = cpuu_aprintf("not written: backup failed: %s", cpuu_error_last()->message);
 			commit_failed(res, msg ? msg : "not written");
 			free(msg);
-			rc = hive_failed(res, run, rc);
-			goto out;
+			hive_failed(res, run, rc);
+			run->failed = 1;
+			return;
 		}
 	}
 	if (!opts->dry_run && cpuu_reg_dirty(run->reg)) {
 		cpuu_reg_commit_opts copts = { .no_backup = 1 };
 		cpuu_fault("update:before-commit"); /* a kill point between backup and commit */
-		if ((rc = cpuu_reg_commit(run->reg, &copts))) {
+		rc = batch ? cpuu_reg_commit_prepare(run->reg, &copts) : cpuu_reg_commit(run->reg, &copts);
+		if (rc) {
 			char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
 			commit_failed(res, msg ? msg : "not written");
 			free(msg);
-			rc = hive_failed(res, run, rc);
-			goto out;
+			hive_failed(res, run, rc);
+			run->failed = 1;
+			return;
 		}
+		run->prepared = batch;
 	}
+}
+
+/* Phase 2 (batch only): the prepared registry put in place. */
+static void run_finish_commit(upd_run *run, cpuu_results *res)
+{
+	if (!run->prepared)
+		return;
+	run->prepared = 0;
+	int rc = cpuu_reg_commit_finish(run->reg);
+	if (rc) {
+		char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
+		commit_failed(res, msg ? msg : "not written");
+		free(msg);
+		hive_failed(res, run, rc);
+		run->failed = 1;
+	}
+}
+
+/* Phase 3: what may only follow a durable commit. */
+static void run_after_commit(upd_run *run, cpuu_results *res)
+{
+	if (run->failed || !run->opts || run->opts->dry_run)
+		return;
 	/* Old OSTs go aside only once the committed profile points elsewhere. */
 	for (size_t i = 0; i < run->aside.count; i++) {
 		char *to = cpuu_aprintf("%s.cpuu-old", run->aside.items[i]);
@@ -495,25 +525,29 @@ static int run_modes(upd_run *run, cpuu_results *res)
 		free(to);
 	}
 	/* Backups go only once the registry no longer points at them. */
-	for (size_t i = 0; i < to_unlink.count; i++)
-		if (unlink(to_unlink.items[i]) != 0 && errno != ENOENT)
+	for (size_t i = 0; i < run->to_unlink.count; i++)
+		if (unlink(run->to_unlink.items[i]) != 0 && errno != ENOENT)
 			upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, "could not remove a backup file");
-	if (opts->mode == CPUU_MODE_CLEANUP)
+	if (run->opts->mode == CPUU_MODE_CLEANUP)
 		rmdir(run->state_dir); /* only succeeds when empty, which is what we want */
-out:
-	cpuu_strlist_free(&to_unlink);
-	cpuu_regtext_free(run->backup);
-	run->backup = NULL;
-	free(run->backup_file);
-	run->backup_file = NULL;
-	cpuu_strlist_free(&run->backed_up);
-	cpuu_strlist_free(&run->aside);
-	cpuu_profile_set_free(set);
-	return rc;
 }
 
-static int run_prepare(cpuu_results **out, upd_run *run, const char *label, const cpuu_run_opts *opts,
-		       const cpuu_match_source *resolver, const char *default_user, const char *default_state)
+static void run_clear(upd_run *run)
+{
+	if (run->prepared)
+		cpuu_reg_commit_abort(run->reg);
+	cpuu_strlist_free(&run->to_unlink);
+	cpuu_strlist_free(&run->aside);
+	cpuu_strlist_free(&run->backed_up);
+	cpuu_regtext_free(run->backup);
+	free(run->backup_file);
+	free(run->user);
+	free(run->state_dir);
+	memset(run, 0, sizeof *run);
+}
+
+static int run_setup(cpuu_results **out, upd_run *run, const char *label, const cpuu_run_opts *opts,
+		     const cpuu_match_source *resolver, const char *default_user, const char *default_state)
 {
 	memset(run, 0, sizeof *run);
 	*out = calloc(1, sizeof **out);
@@ -531,43 +565,114 @@ static int run_prepare(cpuu_results **out, upd_run *run, const char *label, cons
 	return CPUU_OK;
 }
 
-static void run_finish(upd_run *run, cpuu_results *res, double t0)
+static void stamp_duration(cpuu_results *res, double t0)
 {
 	if (res && res->count && res->items[res->count - 1].duration_ms == 0)
 		res->items[res->count - 1].duration_ms = now_ms() - t0;
-	free(run->user);
-	free(run->state_dir);
+}
+
+/* One hive's run, up to phase 1: set up, user folder, open, changes. */
+typedef struct hive_job {
+	upd_run run;
+	cpuu_run_opts opts;  /* per hive: the user folder may be the hive's */
+	char *folder;
+	double t0;
+	int rc;
+} hive_job;
+
+static void job_start(hive_job *j, cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
+		      const cpuu_match_source *resolver, int batch)
+{
+	memset(j, 0, sizeof *j);
+	j->t0 = now_ms();
+	j->opts = *opts;
+	if (opts->user_dir_is_hive_folder && !opts->user_dir) {
+		const char *slash = strrchr(hive_path, '/');
+		j->folder = slash ? cpuu_strndup(hive_path, (size_t)(slash - hive_path)) : cpuu_strdup(".");
+		j->opts.user_dir = j->folder;
+	}
+	char *user = user_from_hive(hive_path);
+	char *state = cpuu_aprintf("%s.cpuu", hive_path);
+	j->rc = user && state && (j->folder || !j->opts.user_dir_is_hive_folder || opts->user_dir)
+			? run_setup(out, &j->run, hive_path, &j->opts, resolver, user, state)
+			: cpuu_error_oom();
+	free(user);
+	free(state);
+	if (j->rc) {
+		j->run.failed = 1;
+		return;
+	}
+	j->rc = cpuu_reg_open_hive(&j->run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
+	if (j->rc) {
+		hive_failed(*out, &j->run, j->rc);
+		j->run.failed = 1;
+		return;
+	}
+	run_changes(&j->run, *out, batch);
+	if (j->run.failed)
+		j->rc = cpuu_error_last()->code ? cpuu_error_last()->code : CPUU_ERROR;
+}
+
+static void job_end(hive_job *j, cpuu_results *res)
+{
+	run_after_commit(&j->run, res);
+	cpuu_reg *reg = j->run.reg;
+	run_clear(&j->run);
+	cpuu_reg_free(reg);
+	stamp_duration(res, j->t0);
+	free(j->folder);
 }
 
 int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
 		  const cpuu_match_source *resolver)
 {
-	upd_run run;
-	memset(&run, 0, sizeof run);
-	double t0 = now_ms();
-	char *user = user_from_hive(hive_path);
-	char *state = cpuu_aprintf("%s.cpuu", hive_path);
-	int rc = user && state ? run_prepare(out, &run, hive_path, opts, resolver, user, state) : cpuu_error_oom();
-	free(user);
-	free(state);
-	/* A per-hive copy of the options when the user folder is the hive's. */
-	cpuu_run_opts local = *opts;
-	char *folder = NULL;
-	if (!rc && opts->user_dir_is_hive_folder && !opts->user_dir) {
-		const char *slash = strrchr(hive_path, '/');
-		folder = slash ? cpuu_strndup(hive_path, (size_t)(slash - hive_path)) : cpuu_strdup(".");
-		local.user_dir = folder;
-		run.opts = &local;
-		if (!folder)
-			rc = cpuu_error_oom();
+	hive_job j;
+	*out = NULL;
+	job_start(&j, out, hive_path, opts, resolver, 0);
+	int rc = j.rc;
+	job_end(&j, *out);
+	return rc;
+}
+
+int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, const cpuu_run_opts *opts,
+		   const cpuu_match_source *resolver)
+{
+	hive_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+	if (!jobs)
+		return cpuu_error_oom();
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		job_start(&jobs[i], &out[i], hive_paths[i], opts, resolver, 1);
 	}
-	if (!rc) {
-		rc = cpuu_reg_open_hive(&run.reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE);
-		rc = rc ? hive_failed(*out, &run, rc) : run_modes(&run, *out);
-		cpuu_reg_free(run.reg);
+	/* One barrier makes every temp file and backup durable before any
+	 * rename, one more makes the renames durable before what follows. */
+	int rc = CPUU_OK;
+	const char *renamed = NULL;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (jobs[i].run.prepared)
+			rc = cpuu_sync_filesystem(hive_paths[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].run.prepared)
+			continue;
+		if (rc) {
+			/* Not durable: put nothing in place. */
+			char *msg = cpuu_aprintf("not written: %s", cpuu_error_last()->message);
+			commit_failed(out[i], msg ? msg : "not written");
+			free(msg);
+			cpuu_reg_commit_abort(jobs[i].run.reg);
+			jobs[i].run.prepared = 0;
+			jobs[i].run.failed = 1;
+			continue;
+		}
+		run_finish_commit(&jobs[i].run, out[i]);
+		if (!jobs[i].run.failed)
+			renamed = hive_paths[i];
 	}
-	free(folder);
-	run_finish(&run, *out, t0);
+	if (!rc && renamed)
+		rc = cpuu_sync_filesystem(renamed);
+	for (size_t i = 0; i < n; i++)
+		job_end(&jobs[i], out[i]);
+	free(jobs);
 	return rc;
 }
 
@@ -581,11 +686,15 @@ int cpuu_run_registry(cpuu_results **out, cpuu_reg *reg, const char *label, cons
 		*out = calloc(1, sizeof **out);
 		return cpuu_error_set(CPUU_EINVALID, "a live registry run needs a state folder and a user name");
 	}
-	int rc = run_prepare(out, &run, label, opts, resolver, opts->user, opts->state_dir);
+	int rc = run_setup(out, &run, label, opts, resolver, opts->user, opts->state_dir);
 	if (!rc) {
 		run.reg = reg;
-		rc = run_modes(&run, *out);
+		run_changes(&run, *out, 0);
+		if (run.failed)
+			rc = cpuu_error_last()->code ? cpuu_error_last()->code : CPUU_ERROR;
+		run_after_commit(&run, *out);
 	}
-	run_finish(&run, *out, t0);
+	run_clear(&run);
+	stamp_duration(*out, t0);
 	return rc;
 }
