@@ -66,6 +66,13 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 			     const cpuu_account *account, const cpuu_match *m,
 			     const cpuu_switch_opts *opts);
 
+/* Plans relinking one additional (shared or delegate) mailbox opened in a
+ * profile to where its owner now lives (m must be switched): its
+ * store-provider section gets the treatment of an account's own mailbox
+ * store (docs/switch.md). */
+int cpuu_plan_relink_mailbox(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *profile,
+			     const cpuu_additional_mailbox *mailbox, const cpuu_match *m);
+
 /* The OST path the switched account will use (NULL when it keeps its OST).
  * Valid after cpuu_plan_switch_account; owned by the plan. */
 const char *cpuu_plan_new_ost_path(const cpuu_plan *plan, const cpuu_account *account);

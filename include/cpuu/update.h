@@ -110,6 +110,9 @@ typedef struct cpuu_run_opts {
 	 * as in bulk runs over a folder of roaming profiles. */
 	int user_dir_is_hive_folder;
 	cpuu_switch_opts switch_opts;
+	/* [Features] AddBoxes: additional (shared, delegate) mailboxes of a
+	 * switched account follow their owners to the target. Default 1. */
+	int add_boxes;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

@@ -236,6 +236,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	const char *cached = cpuu_config_get_string(cfg, "Profiles", "CachedProfiles");
 	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
 			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
+	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
 
 	/* RemoteUsers plus the lines of RemoteUsersFile. */
 	cpuu_strlist remote = { 0 };

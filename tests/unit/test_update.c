@@ -28,6 +28,8 @@ static const char fixture_text[] =
 	"legacy_dn = " SRC_AG "alice\nmailbox_guid = 11111111-2222-4333-8444-555555555555\ncached = yes\n"
 	"ost = C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\alice@source.example.ost\n"
 	"lkg_autodiscover = https://autodiscover.source.example/autodiscover/autodiscover.xml\n"
+	"additional = " SRC_AG "sales | Sales Shared\n"
+	"additional = " SRC_AG "board | Board Room\n"
 	"[exchange]\ndisplay_name = Bob Second\nsmtp = bob@source.example\n"
 	"legacy_dn = " SRC_AG "bob\nmailbox_guid = 22222222-2222-4333-8444-555555555555\ncached = no\n"
 	"[pst]\npath = C:\\Users\\alice\\Documents\\Archive.pst\ndisplay_name = Archive\n"
@@ -48,7 +50,10 @@ static const char mapping_rows[] =
 	"bob,bob@target.example,bbbbbbbb-2222-4333-8444-555555555555,Bob Second,onprem,"
 	"bbbbbbbb-2222-4333-8444-555555555555@target.example,false\n"
 	SRC_AG "carol,carol@source.example,33333333-2222-4333-8444-555555555555,,"
-	",carol@target.onmicrosoft.com,,Carol,online,,true\n";
+	",carol@target.onmicrosoft.com,,Carol,online,,true\n"
+	SRC_AG "sales,sales@source.example,,," TRG_AG "sales,sales@target.example,,Sales Shared,onprem,"
+	"cccccccc-2222-4333-8444-555555555555@target.example,true\n"
+	SRC_AG "board,board@source.example,,," TRG_AG "board,board@target.example,,Board Room,onprem,,false\n";
 
 typedef struct env {
 	char *dir;
@@ -218,6 +223,8 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_true(find(r, "Outlook", "alice@source.example")->changes > 5);
 	assert_int_equal(find(r, "Outlook", "bob@source.example")->outcome, CPUU_OUTCOME_NOT_SWITCHED);
 	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "sales")->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "board")->outcome, CPUU_OUTCOME_SKIPPED);
 	cpuu_results_free(r);
 
 	cpuu_profile_set *after = load(e.hive);
@@ -232,6 +239,18 @@ static void test_update_switches_switched_accounts_only(void **state)
 	/* A different mailbox: a new OST beside the old one. */
 	assert_string_equal(alice->ost_path, "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\alice@target.example.ost");
 	assert_int_equal(alice->cached, 1);
+	/* Shared mailboxes follow their owners: sales moved, board did not. */
+	assert_int_equal(alice->nadditional, 2);
+	for (size_t i = 0; i < alice->nadditional; i++) {
+		const cpuu_additional_mailbox *mb = &alice->additional[i];
+		if (!strcmp(mb->display_name, "Sales Shared")) {
+			assert_string_equal(mb->mailbox_dn, TRG_AG "sales");
+			assert_string_equal(mb->server, "cccccccc-2222-4333-8444-555555555555@target.example");
+		} else {
+			assert_string_equal(mb->display_name, "Board Room");
+			assert_string_equal(mb->mailbox_dn, SRC_AG "board");
+		}
+	}
 	const cpuu_account *bob = account_by_uid(after, "Outlook", NULL, bob_uid);
 	assert_string_equal(bob->legacy_dn, SRC_AG "bob");
 	assert_string_equal(bob->smtp, "bob@source.example");
@@ -250,6 +269,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
 	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	assert_int_equal(find(r, "Old", "carol@target.onmicrosoft.com")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	assert_int_equal(find(r, "Outlook", "additional:" TRG_AG "sales")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, e.hive));
 	free(copy);

@@ -578,3 +578,29 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 	section_free(&store);
 	return rc;
 }
+
+int cpuu_plan_relink_mailbox(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *profile,
+			     const cpuu_additional_mailbox *mailbox, const cpuu_match *m)
+{
+	if (!m->switched)
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': mailbox %s is not switched yet", profile->name,
+				      mailbox->mailbox_dn ? mailbox->mailbox_dn : "?");
+	if (!mailbox->section_uid)
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': additional mailbox without a section", profile->name);
+	if (!m->target_smtp || (m->target_kind != CPUU_TARGET_ONLINE && !m->target_legacy_dn))
+		return cpuu_error_set(CPUU_EINVALID, "profile '%s': the target of mailbox %s lacks %s", profile->name,
+				      mailbox->mailbox_dn ? mailbox->mailbox_dn : "?",
+				      m->target_smtp ? "a legacyExchangeDN" : "a primary SMTP address");
+	/* The mailbox's own facts stand in for an account's in the name rules. */
+	cpuu_account owner;
+	memset(&owner, 0, sizeof owner);
+	owner.kind = CPUU_ACCOUNT_EXCHANGE;
+	owner.smtp = mailbox->smtp;
+	owner.legacy_dn = mailbox->mailbox_dn;
+	section store;
+	int rc = section_load(&store, reg, profile->path, mailbox->section_uid);
+	if (!rc)
+		rc = plan_store(plan, &store, &owner, m, m->target_kind == CPUU_TARGET_ONLINE);
+	section_free(&store);
+	return rc;
+}

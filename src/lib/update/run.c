@@ -14,6 +14,7 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
 	opts->mode = CPUU_MODE_UPDATE;
+	opts->add_boxes = 1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -75,16 +76,14 @@ static char *marker_name(const cpuu_profile *p, const cpuu_account *a)
 	return cpuu_aprintf("%s|%s", p->name, a->service_uid ? a->service_uid : "");
 }
 
-/* Looks the mailbox up by every identity the profile gives, the source
- * identity of an earlier switch first. Ambiguity anywhere wins: such a user
- * is never switched. */
-static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const char *marker_src,
-			    const cpuu_match **out, const char **why)
+/* Looks a mailbox up by each key in turn (the source identity of an earlier
+ * switch first). Ambiguity anywhere wins: such a mailbox is never switched. */
+static cpuu_outcome resolve_keys(const upd_run *run, const char *const *keys, size_t nkeys, const cpuu_match **out,
+				 const char **why)
 {
-	const char *keys[] = { marker_src, a->legacy_dn, a->smtp, a->mailbox_guid };
 	int no_target = 0;
 	*out = NULL;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+	for (size_t i = 0; i < nkeys; i++) {
 		if (!keys[i])
 			continue;
 		const cpuu_match *m = NULL;
@@ -117,6 +116,13 @@ static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const cha
 	}
 	*why = no_target ? "source mailbox has no target correspondence" : "mailbox not found in the correspondence";
 	return CPUU_OUTCOME_NO_MATCH;
+}
+
+static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const char *marker_src,
+			    const cpuu_match **out, const char **why)
+{
+	const char *keys[] = { marker_src, a->legacy_dn, a->smtp, a->mailbox_guid };
+	return resolve_keys(run, keys, sizeof keys / sizeof keys[0], out, why);
 }
 
 /* Keeps the profile as it was before cpuu's first change to it: its subtree
@@ -252,6 +258,81 @@ done:;
 	cpuu_plan_free(plan);
 }
 
+/* Additional mailboxes of an account that is at its target follow their
+ * owners: switched owners' mailboxes are relinked to the target, the others
+ * stay as they are (reported, no exit bit: nothing is wrong with the user). */
+static void update_additional(upd_run *run, cpuu_results *res, const cpuu_profile *p, const cpuu_account *a)
+{
+	for (size_t i = 0; i < a->nadditional; i++) {
+		const cpuu_additional_mailbox *mb = &a->additional[i];
+		double t0 = now_ms();
+		char *mname = cpuu_aprintf("%s|%s|%s", p->name, a->service_uid ? a->service_uid : "",
+					   mb->section_uid ? mb->section_uid : "");
+		char *label = cpuu_aprintf("additional:%s", mb->smtp ? mb->smtp : mb->mailbox_dn ? mb->mailbox_dn : "?");
+		char *marker_src = NULL, *msg = NULL;
+		cpuu_plan *plan = NULL;
+		const cpuu_match *m = NULL;
+		const char *why = NULL;
+		size_t changes = 0;
+		cpuu_outcome outcome;
+		int rc = mname && label ? upd_state_get(&marker_src, run->reg, UPD_SWITCHED_KEY, mname) : cpuu_error_oom();
+		if (rc)
+			goto fail;
+		const char *keys[] = { marker_src, mb->mailbox_dn, mb->smtp };
+		outcome = resolve_keys(run, keys, 3, &m, &why);
+		if (outcome == CPUU_OUTCOME_NOT_SWITCHED || outcome == CPUU_OUTCOME_NO_MATCH) {
+			why = outcome == CPUU_OUTCOME_NO_MATCH ? "additional mailbox without correspondence: left as it is"
+							       : "additional mailbox: owner not switched yet, left as it is";
+			outcome = outcome == CPUU_OUTCOME_NO_MATCH ? CPUU_OUTCOME_NO_MATCH : CPUU_OUTCOME_SKIPPED;
+			goto done;
+		}
+		if (outcome != CPUU_OUTCOME_SWITCHED)
+			goto done;
+		why = NULL;
+		if ((rc = cpuu_plan_new(&plan)) || (rc = cpuu_plan_relink_mailbox(plan, run->reg, p, mb, m)))
+			goto fail;
+		changes = cpuu_plan_count(plan);
+		if (changes == 0) {
+			outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
+			why = "additional mailbox already relinked";
+			goto done;
+		}
+		if (run->opts->dry_run) {
+			char *text = NULL;
+			if ((rc = cpuu_plan_format(&text, plan)))
+				goto fail;
+			char *joined = cpuu_aprintf("%s; profile '%s', %s\n%s\n", res->plan_text ? res->plan_text : "",
+						    p->name, label, text);
+			free(text);
+			free(res->plan_text);
+			res->plan_text = joined;
+			outcome = CPUU_OUTCOME_PLANNED;
+			goto done;
+		}
+		if ((rc = ensure_backup(run, p)) || (rc = cpuu_plan_apply(run->reg, plan)) ||
+		    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, mname,
+					m->source_legacy_dn ? m->source_legacy_dn : mb->mailbox_dn ? mb->mailbox_dn : "")))
+			goto fail;
+		outcome = CPUU_OUTCOME_SWITCHED;
+		why = "additional mailbox relinked to its owner's target";
+		goto done;
+	fail:
+		outcome = CPUU_OUTCOME_ERROR;
+		changes = 0;
+		msg = cpuu_strdup(cpuu_error_last()->message);
+		why = msg;
+	done:;
+		cpuu_result *r = upd_result_add(res, run, p->name, label, outcome, changes, why);
+		if (r)
+			r->duration_ms = now_ms() - t0;
+		free(msg);
+		free(marker_src);
+		free(label);
+		free(mname);
+		cpuu_plan_free(plan);
+	}
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
@@ -268,9 +349,16 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 			continue;
 		}
 		size_t before = res->count;
-		for (size_t j = 0; j < p->naccounts; j++)
-			if (p->accounts[j].kind == CPUU_ACCOUNT_EXCHANGE)
-				update_account(run, res, p, &p->accounts[j]);
+		for (size_t j = 0; j < p->naccounts; j++) {
+			if (p->accounts[j].kind != CPUU_ACCOUNT_EXCHANGE)
+				continue;
+			size_t at = res->count;
+			update_account(run, res, p, &p->accounts[j]);
+			cpuu_outcome o = res->count > at ? res->items[at].outcome : CPUU_OUTCOME_ERROR;
+			if (run->opts->add_boxes && (o == CPUU_OUTCOME_SWITCHED || o == CPUU_OUTCOME_ALREADY_SWITCHED ||
+						    o == CPUU_OUTCOME_PLANNED))
+				update_additional(run, res, p, &p->accounts[j]);
+		}
 		if (res->count == before)
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "no Exchange account");
 	}
