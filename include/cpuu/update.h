@@ -113,6 +113,14 @@ typedef struct cpuu_run_opts {
 	/* [Features] AddBoxes: additional (shared, delegate) mailboxes of a
 	 * switched account follow their owners to the target. Default 1. */
 	int add_boxes;
+	/* [Features] ExcludeScpLookup: per Office version with a switched
+	 * account, Outlook\\AutoDiscover\\ExcludeScpLookup = 1, so a workstation
+	 * still joined to the source forest does not find the source Exchange
+	 * through its service connection point. Default 1. */
+	int exclude_scp_lookup;
+	/* [Features] AutodiscoverReset: remove that key's local-XML overrides
+	 * named after a switched account's source SMTP domain. Default 1. */
+	int autodiscover_reset;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

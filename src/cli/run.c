@@ -237,6 +237,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
 			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
 	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
+	opts.exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
+	opts.autodiscover_reset = cpuu_config_get_bool(cfg, "Features", "AutodiscoverReset");
 
 	/* RemoteUsers plus the lines of RemoteUsersFile. */
 	cpuu_strlist remote = { 0 };

@@ -21,6 +21,8 @@
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 #define TRG_AG "/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+#define AD16 "Software\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover"
+#define AD15 "Software\\Microsoft\\Office\\15.0\\Outlook\\AutoDiscover"
 
 static const char fixture_text[] =
 	"[profile Outlook]\nversion = 16.0\ndefault = yes\n"
@@ -86,6 +88,14 @@ static void env_setup(env *e, const char *real_base, const char *extra_rows)
 	assert_int_equal(cpuu_reg_open_hive(&reg, e->hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
 	assert_int_equal(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)), CPUU_OK);
 	assert_int_equal(cpuu_fixture_apply(reg, f), CPUU_OK);
+	/* Autodiscover overrides of a user: one for the source domain, one for
+	 * an unrelated domain (16.0 only: 15.0 has no such key). */
+	cpuu_reg_key *ad = NULL;
+	assert_int_equal(cpuu_reg_key_create(&ad, reg, NULL, AD16), CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, ad, "source.example", "C:\\ad\\source.xml"), CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, ad, "other.example", "C:\\ad\\other.xml"), CPUU_OK);
+	assert_int_equal(cpuu_reg_set_dword(reg, ad, "PreferLocalXML", 1), CPUU_OK);
+	cpuu_reg_key_free(ad);
 	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
 	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
 	cpuu_fixture_free(f);
@@ -261,6 +271,27 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_null(carol->home_server);
 	assert_string_equal(carol->display_name, "carol@target.onmicrosoft.com");
 	cpuu_profile_set_free(after);
+
+	/* Autodiscover: SCP lookups off for both versions, the source domain's
+	 * override gone, the rest kept. */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	uint32_t dw = 0;
+	char *str = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, AD16), CPUU_OK);
+	assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup"), CPUU_OK);
+	assert_int_equal(dw, 1);
+	assert_int_equal(cpuu_reg_get_string(&str, reg, k, "source.example"), CPUU_ENOTFOUND);
+	assert_int_equal(cpuu_reg_get_string(&str, reg, k, "other.example"), CPUU_OK);
+	assert_string_equal(str, "C:\\ad\\other.xml");
+	free(str);
+	assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "PreferLocalXML"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, AD15), CPUU_OK);
+	assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
 
 	/* A second run changes nothing, not a byte. */
 	char *copy = test_path(e.dir, "after-first-run.DAT");

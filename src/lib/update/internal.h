@@ -33,6 +33,7 @@ typedef struct upd_run {
 	cpuu_strlist backed_up;   /* profile names in backup */
 	cpuu_strlist aside;       /* local OST paths to rename aside after the commit */
 	cpuu_strlist to_unlink;   /* backup files to delete after the commit (cleanup) */
+	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
 } upd_run;

@@ -96,11 +96,33 @@ int upd_restore_subtree(cpuu_reg *reg, const cpuu_regtext *doc, const char *top,
 {
 	*changes = 0;
 	size_t mine = 0;
+	int absent = 0;
 	for (size_t i = 0; i < doc->nkeys; i++) {
-		if (!reg_path(doc->keys[i].path) || doc->keys[i].delete_key)
-			return cpuu_error_set(CPUU_EINVALID, "backup key [%s] is not a plain key under %s",
-					      doc->keys[i].path, UPD_ROOT_NAME);
-		mine += under(reg_path(doc->keys[i].path), top);
+		const char *p = reg_path(doc->keys[i].path);
+		if (!p)
+			return cpuu_error_set(CPUU_EINVALID, "backup key [%s] is not under %s", doc->keys[i].path,
+					      UPD_ROOT_NAME);
+		if (!under(p, top))
+			continue; /* another entry's part of the run's backup */
+		/* [-top] records that the key did not exist before. */
+		if (doc->keys[i].delete_key && !cpuu_strcasecmp_ascii(p, top)) {
+			absent = 1;
+			continue;
+		}
+		if (doc->keys[i].delete_key)
+			return cpuu_error_set(CPUU_EINVALID, "backup key [-%s] is not a plain key", doc->keys[i].path);
+		mine++;
+	}
+	if (absent && mine)
+		return cpuu_error_set(CPUU_EINVALID, "the backup both holds and deletes %s\\%s", UPD_ROOT_NAME, top);
+	if (absent) {
+		int rc = cpuu_reg_key_delete(reg, NULL, top);
+		if (rc == CPUU_ENOTFOUND) {
+			cpuu_error_clear();
+			return CPUU_OK;
+		}
+		*changes = rc ? 0 : 1;
+		return rc;
 	}
 	if (mine == 0 || !doc_has_key(doc, top))
 		return cpuu_error_set(CPUU_EINVALID, "the backup holds no key %s\\%s", UPD_ROOT_NAME, top);

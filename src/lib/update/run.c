@@ -15,6 +15,8 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	memset(opts, 0, sizeof *opts);
 	opts->mode = CPUU_MODE_UPDATE;
 	opts->add_boxes = 1;
+	opts->exclude_scp_lookup = 1;
+	opts->autodiscover_reset = 1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -125,18 +127,21 @@ static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const cha
 	return resolve_keys(run, keys, sizeof keys / sizeof keys[0], out, why);
 }
 
-/* Keeps the profile as it was before cpuu's first change to it: its subtree
- * joins this run's backup document, written once before the commit. */
-static int ensure_backup(upd_run *run, const cpuu_profile *p)
+/* Keeps a key's subtree as it was before cpuu's first change to it: it joins
+ * this run's backup document (written once, before the commit) under the
+ * entry name (a profile name, or "\\AutoDiscover <version>": key names
+ * cannot hold a backslash, so the two never meet). A key that does not exist
+ * is recorded as [-key]: Rollback then deletes it. */
+static int ensure_backup_key(upd_run *run, const char *entry_name, const char *path)
 {
 	char *existing = NULL;
-	int rc = upd_state_get(&existing, run->reg, UPD_BACKUPS_KEY, p->name);
+	int rc = upd_state_get(&existing, run->reg, UPD_BACKUPS_KEY, entry_name);
 	if (rc || existing) {
 		free(existing);
 		return rc;
 	}
 	for (size_t i = 0; i < run->backed_up.count; i++)
-		if (!strcmp(run->backed_up.items[i], p->name))
+		if (!strcmp(run->backed_up.items[i], entry_name))
 			return CPUU_OK;
 	if (!run->backup) {
 		if (!(run->backup = calloc(1, sizeof *run->backup)))
@@ -145,16 +150,28 @@ static int ensure_backup(upd_run *run, const cpuu_profile *p)
 		if ((rc = upd_mkdir(run->state_dir)) || !(run->backup_file = upd_backup_file_name(run->state_dir)))
 			return rc ? rc : cpuu_error_last()->code;
 	}
-	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", p->path);
-	char *entry = cpuu_aprintf("%s|%s", run->backup_file, p->path);
+	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", path);
+	char *entry = cpuu_aprintf("%s|%s", run->backup_file, path);
 	cpuu_regtext *doc = NULL;
 	cpuu_reg_key *k = NULL;
 	if (!prefix || !entry)
 		rc = cpuu_error_oom();
 	if (!rc)
-		rc = cpuu_reg_key_open(&k, run->reg, NULL, p->path);
-	if (!rc)
+		rc = cpuu_reg_key_open(&k, run->reg, NULL, path);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		if (!(doc = calloc(1, sizeof *doc)) || !(doc->keys = calloc(1, sizeof *doc->keys)))
+			rc = cpuu_error_oom();
+		else {
+			doc->nkeys = 1;
+			doc->keys[0].path = prefix;
+			doc->keys[0].delete_key = 1;
+			prefix = NULL;
+			rc = CPUU_OK;
+		}
+	} else if (!rc) {
 		rc = cpuu_regtext_export(&doc, run->reg, k, prefix);
+	}
 	if (!rc) {
 		cpuu_regtext_key *grown = realloc(run->backup->keys, (run->backup->nkeys + doc->nkeys) * sizeof *grown);
 		if (!grown) {
@@ -168,16 +185,41 @@ static int ensure_backup(upd_run *run, const cpuu_profile *p)
 		}
 	}
 	if (!rc)
-		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, p->name, entry);
+		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, entry_name, entry);
 	if (!rc)
-		rc = cpuu_strlist_add(&run->backed_up, p->name);
+		rc = cpuu_strlist_add(&run->backed_up, entry_name);
 	if (rc)
-		cpuu_error_prefix("backing up profile '%s'", p->name);
+		cpuu_error_prefix("backing up %s", path);
 	cpuu_regtext_free(doc);
 	cpuu_reg_key_free(k);
 	free(prefix);
 	free(entry);
 	return rc;
+}
+
+static int ensure_backup(upd_run *run, const cpuu_profile *p)
+{
+	return ensure_backup_key(run, p->name, p->path);
+}
+
+/* Remembers that an account of this Office version now lives in the target:
+ * the version's Autodiscover settings get their turn after the profiles. */
+static void note_autodiscover(upd_run *run, const cpuu_profile *p, const cpuu_match *m, const cpuu_account *a)
+{
+	const char *smtp = m && m->source_smtp ? m->source_smtp : a->smtp;
+	const char *at = smtp ? strrchr(smtp, '@') : NULL;
+	if (!p->outlook_version || !strcmp(p->outlook_version, "wms"))
+		return; /* Outlook 2010 and older: no per-version Autodiscover key to mind */
+	char *item = cpuu_aprintf("%s|%s", p->outlook_version, at ? at + 1 : "");
+	if (!item)
+		return;
+	for (size_t i = 0; i < run->ad_touched.count; i++)
+		if (!cpuu_strcasecmp_ascii(run->ad_touched.items[i], item)) {
+			free(item);
+			return;
+		}
+	cpuu_strlist_add(&run->ad_touched, item);
+	free(item);
 }
 
 static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *p, const cpuu_account *a)
@@ -248,7 +290,10 @@ fail:
 	changes = 0;
 	msg = cpuu_strdup(cpuu_error_last()->message);
 	why = msg;
-done:;
+done:
+	if (outcome == CPUU_OUTCOME_SWITCHED || outcome == CPUU_OUTCOME_ALREADY_SWITCHED ||
+	    outcome == CPUU_OUTCOME_PLANNED)
+		note_autodiscover(run, p, m, a);
 	cpuu_result *r = upd_result_add(res, run, p->name, account_label(a), outcome, changes, why);
 	if (r)
 		r->duration_ms = now_ms() - t0;
@@ -333,6 +378,83 @@ static void update_additional(upd_run *run, cpuu_results *res, const cpuu_profil
 	}
 }
 
+/* Per Office version whose accounts now live in the target: stop Outlook from
+ * finding the source organization again (docs/switch.md, "Autodiscover"). */
+static void update_autodiscover(upd_run *run, cpuu_results *res)
+{
+	cpuu_strlist versions = { 0 };
+	for (size_t i = 0; i < run->ad_touched.count; i++) {
+		const char *bar = strchr(run->ad_touched.items[i], '|');
+		char *ver = bar ? cpuu_strndup(run->ad_touched.items[i], (size_t)(bar - run->ad_touched.items[i])) : NULL;
+		int seen = 0;
+		for (size_t j = 0; ver && j < versions.count; j++)
+			seen |= !strcmp(versions.items[j], ver);
+		if (ver && !seen)
+			cpuu_strlist_add(&versions, ver);
+		free(ver);
+	}
+	for (size_t v = 0; v < versions.count; v++) {
+		double t0 = now_ms();
+		const char *ver = versions.items[v];
+		char *path = cpuu_aprintf("Software\\Microsoft\\Office\\%s\\Outlook\\AutoDiscover", ver);
+		char *entry = cpuu_aprintf("\\AutoDiscover %s", ver);
+		char *label = cpuu_aprintf("autodiscover:%s", ver);
+		cpuu_plan *plan = NULL;
+		cpuu_reg_key *k = NULL;
+		cpuu_reg_value *vals = NULL;
+		size_t nvals = 0, changes = 0;
+		int rc = path && entry && label ? cpuu_plan_new(&plan) : cpuu_error_oom();
+		if (!rc && run->opts->exclude_scp_lookup) {
+			uint8_t one[4] = { 1, 0, 0, 0 };
+			rc = cpuu_plan_set_value(plan, run->reg, path, "ExcludeScpLookup", CPUU_REG_DWORD, one, 4,
+						 "the workstation's forest would lead Outlook back to the source (SCP)");
+		}
+		/* Local XML overrides name a domain: the source domains' go. */
+		if (!rc && run->opts->autodiscover_reset && cpuu_reg_key_open(&k, run->reg, NULL, path) == CPUU_OK)
+			rc = cpuu_reg_key_values(&vals, &nvals, run->reg, k);
+		cpuu_error_clear();
+		for (size_t i = 0; !rc && i < nvals; i++)
+			for (size_t j = 0; j < run->ad_touched.count; j++) {
+				const char *item = run->ad_touched.items[j];
+				size_t vl = strlen(ver);
+				if (strncmp(item, ver, vl) || item[vl] != '|' || !item[vl + 1] ||
+				    cpuu_strcasecmp_ascii(vals[i].name, item + vl + 1))
+					continue;
+				rc = cpuu_plan_delete_value(plan, run->reg, path, vals[i].name,
+							    "Autodiscover override for a source domain");
+				break;
+			}
+		changes = rc ? 0 : cpuu_plan_count(plan);
+		if (!rc && changes && !run->opts->dry_run)
+			rc = ensure_backup_key(run, entry, path);
+		if (!rc && changes && !run->opts->dry_run)
+			rc = cpuu_plan_apply(run->reg, plan);
+		if (!rc && changes && run->opts->dry_run) {
+			char *text = NULL;
+			if (!(rc = cpuu_plan_format(&text, plan))) {
+				char *joined = cpuu_aprintf("%s; %s\n%s\n", res->plan_text ? res->plan_text : "", label, text);
+				free(res->plan_text);
+				res->plan_text = joined;
+			}
+			free(text);
+		}
+		cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
+			       : !changes ? CPUU_OUTCOME_ALREADY_SWITCHED
+			       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED : CPUU_OUTCOME_SWITCHED;
+		cpuu_result *r = upd_result_add(res, run, NULL, label, o, changes,
+						rc ? cpuu_error_last()->message : NULL);
+		if (r)
+			r->duration_ms = now_ms() - t0;
+		cpuu_reg_values_free(vals, nvals);
+		cpuu_reg_key_free(k);
+		cpuu_plan_free(plan);
+		free(label);
+		free(entry);
+		free(path);
+	}
+	cpuu_strlist_free(&versions);
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
@@ -362,6 +484,8 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		if (res->count == before)
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "no Exchange account");
 	}
+	if (run->opts->exclude_scp_lookup || run->opts->autodiscover_reset)
+		update_autodiscover(run, res);
 }
 
 /* A backup entry read back from the registry is data: "<file>|<path>" with a
@@ -627,6 +751,7 @@ static void run_clear(upd_run *run)
 	cpuu_strlist_free(&run->to_unlink);
 	cpuu_strlist_free(&run->aside);
 	cpuu_strlist_free(&run->backed_up);
+	cpuu_strlist_free(&run->ad_touched);
 	cpuu_regtext_free(run->backup);
 	free(run->backup_file);
 	free(run->user);
