@@ -619,9 +619,12 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 		cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
 			       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED
 			       : cleanup ? CPUU_OUTCOME_CLEANED : CPUU_OUTCOME_ROLLED_BACK;
-		cpuu_result *r = upd_result_add(res, run, profile, NULL, o, changes,
+		/* Entries that are not profiles ("\\AutoDiscover 16.0") are named as update names them. */
+		char *label = profile[0] == '\\' ? cpuu_aprintf("autodiscover:%s", strchr(profile, ' ') ? strchr(profile, ' ') + 1 : "") : NULL;
+		cpuu_result *r = upd_result_add(res, run, label ? NULL : profile, label, o, changes,
 						rc ? cpuu_error_last()->message
 						   : cleanup ? "backup dropped; no rollback from now on" : NULL);
+		free(label);
 		if (r)
 			r->duration_ms = now_ms() - t0;
 		free(entry);
