@@ -222,6 +222,38 @@ static void note_autodiscover(upd_run *run, const cpuu_profile *p, const cpuu_ma
 	free(item);
 }
 
+/* What every planned change goes through: nothing to do (already done), a
+ * dry run (the plan joins the printed diff), or backup + apply + marker.
+ * Sets *outcome; returns nonzero on failure (message set). */
+static int carry_out(upd_run *run, cpuu_results *res, const cpuu_profile *p, const char *label,
+		     const cpuu_plan *plan, const char *marker, const char *source_dn, cpuu_outcome *outcome)
+{
+	if (cpuu_plan_count(plan) == 0) {
+		*outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
+		return CPUU_OK;
+	}
+	int rc;
+	if (run->opts->dry_run) {
+		char *text = NULL;
+		if ((rc = cpuu_plan_format(&text, plan)))
+			return rc;
+		char *joined = cpuu_aprintf("%s; profile '%s', %s\n%s\n", res->plan_text ? res->plan_text : "",
+					    p->name, label, text);
+		free(text);
+		if (!joined)
+			return cpuu_error_oom();
+		free(res->plan_text);
+		res->plan_text = joined;
+		*outcome = CPUU_OUTCOME_PLANNED;
+		return CPUU_OK;
+	}
+	if ((rc = ensure_backup(run, p)) || (rc = cpuu_plan_apply(run->reg, plan)) ||
+	    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, marker, source_dn ? source_dn : "")))
+		return rc;
+	*outcome = CPUU_OUTCOME_SWITCHED;
+	return CPUU_OK;
+}
+
 static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *p, const cpuu_account *a)
 {
 	double t0 = now_ms();
@@ -249,27 +281,17 @@ static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *
 	if ((rc = cpuu_plan_new(&plan)) || (rc = cpuu_plan_switch_account(plan, run->reg, p, a, m, &sw)))
 		goto fail;
 	changes = cpuu_plan_count(plan);
-	if (changes == 0) {
-		outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
-		why = "already switched; nothing to change";
-		goto done;
-	}
-	if (run->opts->dry_run) {
-		char *text = NULL;
-		if ((rc = cpuu_plan_format(&text, plan)))
-			goto fail;
-		char *joined = cpuu_aprintf("%s; profile '%s', account %s\n%s\n", res->plan_text ? res->plan_text : "",
-					    p->name, account_label(a), text);
-		free(text);
-		free(res->plan_text);
-		res->plan_text = joined;
-		outcome = CPUU_OUTCOME_PLANNED;
-		goto done;
-	}
-	if ((rc = ensure_backup(run, p)) || (rc = cpuu_plan_apply(run->reg, plan)) ||
-	    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, mname,
-				m->source_legacy_dn ? m->source_legacy_dn : a->legacy_dn ? a->legacy_dn : "")))
+	char *label = cpuu_aprintf("account %s", account_label(a));
+	rc = label ? carry_out(run, res, p, label, plan, mname,
+			       m->source_legacy_dn ? m->source_legacy_dn : a->legacy_dn, &outcome)
+		   : cpuu_error_oom();
+	free(label);
+	if (rc)
 		goto fail;
+	if (outcome == CPUU_OUTCOME_ALREADY_SWITCHED)
+		why = "already switched; nothing to change";
+	if (outcome != CPUU_OUTCOME_SWITCHED)
+		goto done;
 	/* The old OST goes aside once the profile no longer uses it: recorded in
 	 * this commit, renamed after it (run_modes). */
 	if (run->opts->user_dir && a->ost_path && cpuu_plan_new_ost_path(plan, a)) {
@@ -337,29 +359,12 @@ static void update_additional(upd_run *run, cpuu_results *res, const cpuu_profil
 		if ((rc = cpuu_plan_new(&plan)) || (rc = cpuu_plan_relink_mailbox(plan, run->reg, p, mb, m)))
 			goto fail;
 		changes = cpuu_plan_count(plan);
-		if (changes == 0) {
-			outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
-			why = "additional mailbox already relinked";
-			goto done;
-		}
-		if (run->opts->dry_run) {
-			char *text = NULL;
-			if ((rc = cpuu_plan_format(&text, plan)))
-				goto fail;
-			char *joined = cpuu_aprintf("%s; profile '%s', %s\n%s\n", res->plan_text ? res->plan_text : "",
-						    p->name, label, text);
-			free(text);
-			free(res->plan_text);
-			res->plan_text = joined;
-			outcome = CPUU_OUTCOME_PLANNED;
-			goto done;
-		}
-		if ((rc = ensure_backup(run, p)) || (rc = cpuu_plan_apply(run->reg, plan)) ||
-		    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, mname,
-					m->source_legacy_dn ? m->source_legacy_dn : mb->mailbox_dn ? mb->mailbox_dn : "")))
+		if ((rc = carry_out(run, res, p, label, plan, mname,
+				    m->source_legacy_dn ? m->source_legacy_dn : mb->mailbox_dn, &outcome)))
 			goto fail;
-		outcome = CPUU_OUTCOME_SWITCHED;
-		why = "additional mailbox relinked to its owner's target";
+		why = outcome == CPUU_OUTCOME_ALREADY_SWITCHED ? "additional mailbox already relinked"
+		      : outcome == CPUU_OUTCOME_SWITCHED      ? "additional mailbox relinked to its owner's target"
+							      : NULL;
 		goto done;
 	fail:
 		outcome = CPUU_OUTCOME_ERROR;
