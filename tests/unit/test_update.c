@@ -510,16 +510,32 @@ static void test_old_ost_renamed_aside_and_back(void **state)
 	env e;
 	env_setup(&e, NULL, NULL);
 	e.user_dir = test_path(e.dir, "alice");
-	char cmd[4200];
+	char cmd[4400];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook'", e.user_dir);
 	assert_int_equal(system(cmd), 0);
 	char ost[4200], aside[4300];
 	snprintf(ost, sizeof ost, "%s/AppData/Local/Microsoft/Outlook/alice@source.example.ost", e.user_dir);
 	snprintf(aside, sizeof aside, "%s.cpuu-old", ost);
 	assert_int_equal(test_write_file(ost, "!BDN offline data", 17), 0);
+	/* The source's offline address book and a cached Autodiscover answer. */
+	char oab[4200], oab_file[4400], xml[4300];
+	snprintf(oab, sizeof oab, "%s/AppData/Local/Microsoft/Outlook/Offline Address Books", e.user_dir);
+	snprintf(oab_file, sizeof oab_file, "%s/udetails.oab", oab);
+	snprintf(xml, sizeof xml, "%s/AppData/Local/Microsoft/Outlook/1f2e3d - Autodiscover.xml", e.user_dir);
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", oab);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(test_write_file(oab_file, "OAB", 3), 0);
+	assert_int_equal(test_write_file(xml, "<Autodiscover/>", 15), 0);
 
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
 	assert_int_not_equal(access(ost, F_OK), 0);
+	assert_int_not_equal(access(oab, F_OK), 0);
+	assert_int_not_equal(access(xml, F_OK), 0);
+	char oab_aside[4400], xml_aside[4400];
+	snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old/udetails.oab", oab);
+	snprintf(xml_aside, sizeof xml_aside, "%s.cpuu-old", xml);
+	assert_int_equal(access(oab_aside, F_OK), 0);
+	assert_int_equal(access(xml_aside, F_OK), 0);
 	size_t n;
 	uint8_t *data = test_read_file(aside, &n);
 	assert_non_null(data);
@@ -534,6 +550,14 @@ static void test_old_ost_renamed_aside_and_back(void **state)
 	assert_memory_equal(data, "!BDN offline data", 17);
 	free(data);
 	assert_int_not_equal(access(aside, F_OK), 0);
+	data = test_read_file(oab_file, &n);
+	assert_non_null(data);
+	assert_memory_equal(data, "OAB", 3);
+	free(data);
+	data = test_read_file(xml, &n);
+	assert_non_null(data);
+	assert_memory_equal(data, "<Autodiscover/>", 15);
+	free(data);
 	env_teardown(&e);
 }
 

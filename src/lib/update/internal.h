@@ -16,7 +16,9 @@
  * that run changed first (one fsync instead of one per profile). */
 #define UPD_BACKUPS_KEY UPD_STATE_KEY "\\Backups"
 /* Values "<profile>|<service uid>" = the Windows path of an OST that Update
- * renamed aside ("<path>.cpuu-old"); Rollback renames it back. */
+ * renamed aside ("<path>.cpuu-old"); Rollback renames it back. Values
+ * starting with a backslash are the user's caches moved aside the same way
+ * ("\\oab", "\\autodiscover|<file name>"). */
 #define UPD_FILES_KEY UPD_STATE_KEY "\\Files"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
@@ -34,6 +36,7 @@ typedef struct upd_run {
 	cpuu_strlist aside;       /* local OST paths to rename aside after the commit */
 	cpuu_strlist to_unlink;   /* backup files to delete after the commit (cleanup) */
 	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
+	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
 } upd_run;

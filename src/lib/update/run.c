@@ -3,6 +3,8 @@
 
 #include "cpuu/profile.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +253,7 @@ static int carry_out(upd_run *run, cpuu_results *res, const cpuu_profile *p, con
 	    (rc = upd_state_set(run->reg, UPD_SWITCHED_KEY, marker, source_dn ? source_dn : "")))
 		return rc;
 	*outcome = CPUU_OUTCOME_SWITCHED;
+	run->switched_now = 1;
 	return CPUU_OK;
 }
 
@@ -460,6 +463,55 @@ static void update_autodiscover(upd_run *run, cpuu_results *res)
 	cpuu_strlist_free(&versions);
 }
 
+/* Moves a cache of the user's folder aside after the commit (recorded in it). */
+static int cache_aside(upd_run *run, const char *entry, const char *windows_path)
+{
+	char *local = upd_local_path(run->opts->user_dir, windows_path);
+	struct stat st;
+	int rc = CPUU_OK;
+	if (local && stat(local, &st) == 0 && (rc = upd_state_set(run->reg, UPD_FILES_KEY, entry, windows_path)) == 0)
+		rc = cpuu_strlist_add(&run->aside, local);
+	free(local);
+	return rc;
+}
+
+/* The caches Outlook keeps of the source organization in the user's folder:
+ * the Offline Address Book and the cached Autodiscover answers. Moved aside
+ * (never deleted) once an account switched, so Outlook fetches the target's. */
+static void update_caches(upd_run *run, cpuu_results *res)
+{
+	if (!run->opts->user_dir || !run->switched_now || run->opts->dry_run)
+		return;
+	char *outlook = cpuu_aprintf("C:\\Users\\%s\\AppData\\Local\\Microsoft\\Outlook", run->user);
+	char *oab = outlook ? cpuu_aprintf("%s\\Offline Address Books", outlook) : NULL;
+	char *local = outlook ? upd_local_path(run->opts->user_dir, outlook) : NULL;
+	size_t moved = run->aside.count;
+	int rc = oab ? cache_aside(run, "\\oab", oab) : cpuu_error_oom();
+	DIR *d = !rc && local ? opendir(local) : NULL;
+	struct dirent *e;
+	static const char suffix[] = " - Autodiscover.xml";
+	while (!rc && d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= sizeof suffix - 1 || cpuu_strcasecmp_ascii(e->d_name + n - (sizeof suffix - 1), suffix))
+			continue;
+		char *win = cpuu_aprintf("%s\\%s", outlook, e->d_name);
+		char *entry = cpuu_aprintf("\\autodiscover|%s", e->d_name);
+		rc = win && entry ? cache_aside(run, entry, win) : cpuu_error_oom();
+		free(win);
+		free(entry);
+	}
+	if (d)
+		closedir(d);
+	if (rc || run->aside.count > moved)
+		upd_result_add(res, run, NULL, "caches", rc ? CPUU_OUTCOME_ERROR : CPUU_OUTCOME_SWITCHED,
+			       rc ? 0 : run->aside.count - moved,
+			       rc ? cpuu_error_last()->message
+				  : "offline address book / cached Autodiscover answers of the source moved aside");
+	free(local);
+	free(oab);
+	free(outlook);
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
@@ -491,6 +543,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 	}
 	if (run->opts->exclude_scp_lookup || run->opts->autodiscover_reset)
 		update_autodiscover(run, res);
+	update_caches(run, res);
 }
 
 /* A backup entry read back from the registry is data: "<file>|<path>" with a
@@ -636,6 +689,28 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 	}
 	doc_cache_free(&cache);
 	cpuu_strlist_free(&names);
+	/* The user's caches moved aside come back (rollback) or stay for the
+	 * admin (cleanup); either way their records go. */
+	cpuu_strlist files = { 0 };
+	if (!run->opts->dry_run && upd_state_names(&files, run->reg, UPD_FILES_KEY) == CPUU_OK)
+		for (size_t i = 0; i < files.count; i++) {
+			if (files.items[i][0] != '\\')
+				continue;
+			char *win = NULL;
+			int rc = upd_state_get(&win, run->reg, UPD_FILES_KEY, files.items[i]);
+			char *local = !rc && win && !cleanup ? upd_local_path(run->opts->user_dir, win) : NULL;
+			char *aside = local ? cpuu_aprintf("%s.cpuu-old", local) : NULL;
+			if (!rc && aside && upd_rename_if(aside, local) < 0)
+				rc = cpuu_error_last()->code;
+			if (!rc)
+				rc = upd_state_delete(run->reg, UPD_FILES_KEY, files.items[i]);
+			if (rc)
+				upd_result_add(res, run, NULL, "caches", CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+			free(aside);
+			free(local);
+			free(win);
+		}
+	cpuu_strlist_free(&files);
 	if (!run->opts->dry_run && upd_state_prune(run->reg))
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 }
