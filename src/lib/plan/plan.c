@@ -60,9 +60,10 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
  * replaces the earlier one, so each value is edited at most once). */
 static cpuu_edit *find_edit(cpuu_plan *plan, const char *key, const char *name)
 {
+	/* The short value name first: most comparisons end there. */
 	for (size_t i = 0; i < plan->count; i++)
-		if (!cpuu_strcasecmp_ascii(plan->edits[i].key, key) &&
-		    !cpuu_strcasecmp_ascii(plan->edits[i].name, name))
+		if (!cpuu_strcasecmp_ascii(plan->edits[i].name, name) &&
+		    !cpuu_strcasecmp_ascii(plan->edits[i].key, key))
 			return &plan->edits[i];
 	return NULL;
 }
@@ -223,42 +224,48 @@ static int key_for(cpuu_reg_key **k, char **open_path, cpuu_reg *reg, const cpuu
 	return rc;
 }
 
+/* The current value named like e among a key's values (NULL: absent). */
+static const cpuu_reg_value *current_of(const cpuu_reg_value *vals, size_t n, const cpuu_edit *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!cpuu_strcasecmp_ascii(vals[i].name, e->name))
+			return &vals[i];
+	return NULL;
+}
+
 int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 {
 	cpuu_reg_key *k = NULL;
 	char *open_path = NULL;
+	cpuu_reg_value *vals = NULL;
+	size_t nvals = 0;
 	int rc = CPUU_OK;
 	/* Check everything first: a plan made against other contents must not
-	 * be half applied. */
+	 * be half applied. Each key's values are read once. */
 	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
-		cpuu_reg_value cur;
-		memset(&cur, 0, sizeof cur);
-		int exists = 0;
-		rc = key_for(&k, &open_path, reg, e, 0);
-		if (rc == CPUU_ENOTFOUND) {
-			cpuu_error_clear();
-			rc = CPUU_OK;
-		} else if (!rc) {
-			rc = cpuu_reg_value_get(&cur, reg, k, e->name);
-			exists = rc == CPUU_OK;
+		if (!open_path || cpuu_strcasecmp_ascii(open_path, e->key)) {
+			cpuu_reg_values_free(vals, nvals);
+			vals = NULL;
+			nvals = 0;
+			rc = key_for(&k, &open_path, reg, e, 0);
 			if (rc == CPUU_ENOTFOUND) {
 				cpuu_error_clear();
 				rc = CPUU_OK;
+			} else if (!rc) {
+				rc = cpuu_reg_key_values(&vals, &nvals, reg, k);
 			}
 		}
-		if (!rc && !same_as_planned(e, &cur, exists))
+		const cpuu_reg_value *cur = rc ? NULL : current_of(vals, nvals, e);
+		if (!rc && !same_as_planned(e, cur ? cur : &(cpuu_reg_value){ 0 }, cur != NULL))
 			rc = cpuu_error_set(CPUU_EINVALID, "%s\\%s changed since the plan was made; nothing applied",
 					    e->key, e->name);
-		cpuu_reg_value_clear(&cur);
-		if (rc != CPUU_OK || !exists) {
-			/* An absent key must be looked up again (and created) below. */
-			cpuu_reg_key_free(k);
-			k = NULL;
-			free(open_path);
-			open_path = NULL;
-		}
 	}
+	cpuu_reg_values_free(vals, nvals);
+	cpuu_reg_key_free(k);
+	k = NULL;
+	free(open_path);
+	open_path = NULL;
 	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
 		rc = key_for(&k, &open_path, reg, e, e->op == CPUU_EDIT_SET_VALUE);

@@ -113,22 +113,30 @@ static void put_hex(cpuu_buf *b, size_t column, uint32_t type, const uint8_t *da
 	cpuu_buf_puts(b, prefix);
 	column += strlen(prefix);
 	static const char digits[] = "0123456789abcdef";
+	/* Backups are mostly hex: built a line at a time, appended once per line. */
+	char line[256];
+	size_t lp = 0, eol_len = strlen(eol);
 	for (size_t i = 0; i < len; i++) {
-		/* Backups are mostly hex: no printf per byte. */
-		char pair[3] = { digits[data[i] >> 4], digits[data[i] & 15], ',' };
-		if (i + 1 == len) {
-			cpuu_buf_append(b, pair, 2);
+		line[lp++] = digits[data[i] >> 4];
+		line[lp++] = digits[data[i] & 15];
+		if (i + 1 == len)
 			break;
-		}
-		cpuu_buf_append(b, pair, 3);
+		line[lp++] = ',';
 		column += 3;
 		if (column >= HEX_WRAP_COLUMN) {
-			cpuu_buf_puts(b, "\\");
-			cpuu_buf_puts(b, eol);
-			cpuu_buf_puts(b, "  ");
+			line[lp++] = '\\';
+			memcpy(line + lp, eol, eol_len);
+			lp += eol_len;
+			line[lp++] = ' ';
+			line[lp++] = ' ';
 			column = 2;
 		}
+		if (lp > sizeof line - 16) {
+			cpuu_buf_append(b, line, lp);
+			lp = 0;
+		}
 	}
+	cpuu_buf_append(b, line, lp);
 }
 
 int regtext_put_value(cpuu_buf *b, const cpuu_regtext_key *key, const cpuu_regtext_value *v, const char *eol)
