@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
 for g in "${groups[@]}"; do
   case "$g" in
     build) ;;
-    test) pkgs+=(slapd ldap-utils) ;;
+    test) pkgs+=(slapd ldap-utils postgresql chromium python3) ;;
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;
   esac
 done

@@ -33,6 +33,7 @@ struct cli_command {
 int cli_cmd_inspect(int argc, char **argv);
 int cli_cmd_map(int argc, char **argv);
 int cli_cmd_update(int argc, char **argv);
+int cli_cmd_wizard(int argc, char **argv);
 int cli_cmd_rollback(int argc, char **argv);
 int cli_cmd_cleanup(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);

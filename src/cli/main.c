@@ -11,6 +11,8 @@ static const struct cli_command commands[] = {
 	{ "rollback", "restore the profiles that update changed", cli_cmd_rollback },
 	{ "cleanup", "drop what update kept for rollback", cli_cmd_cleanup },
 	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
+	{ "wizard", "write cpuu.ini and the logon-script batch files", cli_cmd_wizard },
+	{ "report", "central report of result records: ingest, summary, html", cli_cmd_report },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,137 @@
+/* cpuu report ingest | summary | html: the central store of result records
+ * (docs/report.md). */
+#include "cli.h"
+
+#include "cpuu/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_DB "cpuu-report.sqlite"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cpuu report ingest --from PATH... [--db URL] [--quiet]\n"
+		"       cpuu report summary [--csv|--json] [--db URL]\n"
+		"       cpuu report html --out DIR [--db URL]\n"
+		"options:\n"
+		"  --db URL        sqlite:PATH, a plain PATH, or postgresql://... (default: ./" DEFAULT_DB ")\n"
+		"  --from PATH...  result files, or folders searched for *.jsonl (docs/results.md)\n"
+		"  --quiet         do not list malformed lines (still counted)\n"
+		"  --csv           the latest state per user/profile/account as CSV\n"
+		"  --json          counts and failures as one JSON object\n"
+		"  --out DIR       where index.html is written\n"
+		"exit status: 0, or a code of docs/exit-codes.md (7 when some lines were malformed)\n");
+}
+
+static void warn_line(void *ctx, const char *message)
+{
+	if (!*(int *)ctx)
+		fprintf(stderr, "cpuu: warning: %s\n", message);
+}
+
+static int cmd_ingest(cpuu_report *rep, const cpuu_strlist *from, int quiet)
+{
+	cpuu_report_ingest_stats st = { 0 };
+	int rc = CPUU_OK;
+	for (size_t i = 0; !rc && i < from->count; i++)
+		rc = cpuu_report_ingest(rep, from->items[i], &st, warn_line, &quiet);
+	fprintf(stderr, "cpuu: %zu file(s), %zu record(s): %zu added, %zu already stored, %zu malformed line(s)",
+		st.files, st.records, st.added, st.duplicates, st.malformed);
+	if (st.unreadable)
+		fprintf(stderr, ", %zu unreadable file(s)", st.unreadable);
+	fprintf(stderr, "\n");
+	if (rc)
+		return cli_fail();
+	return st.malformed || st.unreadable ? CLI_EXIT_INVALID : CLI_EXIT_OK;
+}
+
+static int cmd_summary(cpuu_report *rep, cpuu_report_format fmt)
+{
+	cpuu_report_summary *s = NULL;
+	char *text = NULL;
+	int rc = cpuu_report_summary_get(&s, rep);
+	if (!rc)
+		rc = cpuu_report_summary_format(&text, rep, s, fmt);
+	if (!rc)
+		fputs(text, stdout);
+	cpuu_free(text);
+	cpuu_report_summary_free(s);
+	if (!rc && fflush(stdout) != 0) {
+		fprintf(stderr, "cpuu: cannot write the summary\n");
+		return CLI_EXIT_IO;
+	}
+	return rc ? cli_fail() : CLI_EXIT_OK;
+}
+
+int cli_cmd_report(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	const char *sub = argv[1], *db = DEFAULT_DB, *out = NULL;
+	cpuu_report_format fmt = CPUU_REPORT_TEXT;
+	int quiet = 0;
+	cpuu_strlist from = { 0 };
+	if (strcmp(sub, "ingest") && strcmp(sub, "summary") && strcmp(sub, "html")) {
+		fprintf(stderr, "cpuu report: unknown subcommand '%s'\n", sub);
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		int has = i + 1 < argc;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			cpuu_strlist_free(&from);
+			return CLI_EXIT_OK;
+		} else if (!strcmp(a, "--db") && has) {
+			db = argv[++i];
+		} else if (!strcmp(a, "--from") && has && !strcmp(sub, "ingest")) {
+			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+				if (cpuu_strlist_add(&from, argv[++i])) {
+					cpuu_strlist_free(&from);
+					return cli_fail();
+				}
+		} else if (!strcmp(a, "--quiet") && !strcmp(sub, "ingest")) {
+			quiet = 1;
+		} else if (!strcmp(a, "--csv") && !strcmp(sub, "summary")) {
+			fmt = CPUU_REPORT_CSV;
+		} else if (!strcmp(a, "--json") && !strcmp(sub, "summary")) {
+			fmt = CPUU_REPORT_JSON;
+		} else if (!strcmp(a, "--out") && has && !strcmp(sub, "html")) {
+			out = argv[++i];
+		} else {
+			fprintf(stderr, "cpuu report %s: unknown or incomplete option '%s'\n", sub, a);
+			usage(stderr);
+			cpuu_strlist_free(&from);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!strcmp(sub, "ingest") && !from.count) {
+		fprintf(stderr, "cpuu report ingest: give --from PATH...\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(sub, "html") && !out) {
+		fprintf(stderr, "cpuu report html: give --out DIR\n");
+		return CLI_EXIT_USAGE;
+	}
+	cpuu_report *rep = NULL;
+	if (cpuu_report_open(&rep, db)) {
+		cpuu_strlist_free(&from);
+		return cli_fail();
+	}
+	int code;
+	if (!strcmp(sub, "ingest"))
+		code = cmd_ingest(rep, &from, quiet);
+	else if (!strcmp(sub, "summary"))
+		code = cmd_summary(rep, fmt);
+	else
+		code = cpuu_report_html(rep, out) ? cli_fail() : CLI_EXIT_OK;
+	cpuu_report_free(rep);
+	cpuu_strlist_free(&from);
+	return code;
+}

@@ -1,0 +1,272 @@
+/* The wizard's files: cpuu.ini and the logon-script batch files. */
+#include "config/internal.h"
+#include "cpuu/config.h"
+#include "cpuu/wizard.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+static int refuse_controls(const char *s, const char *what)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return cpuu_error_set(CPUU_EINVALID, "%s: control character or line break in '%.60s'", what, s);
+	return CPUU_OK;
+}
+
+int cpuu_wizard_bat_arg(char **out, const char *s)
+{
+	*out = NULL;
+	int rc = refuse_controls(s, "batch argument");
+	if (rc)
+		return rc;
+	if (strchr(s, '"'))
+		return cpuu_error_set(CPUU_EINVALID,
+				      "batch argument: a double quote cannot be carried safely by cmd.exe: '%.60s'", s);
+	cpuu_buf b = { 0 };
+	cpuu_buf_puts(&b, "\"");
+	size_t n = strlen(s), trailing = 0;
+	while (trailing < n && s[n - 1 - trailing] == '\\')
+		trailing++;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%')
+			cpuu_buf_puts(&b, "%%"); /* cmd.exe expands %...% even inside quotes */
+		else
+			cpuu_buf_append(&b, &s[i], 1);
+	}
+	/* argv parsing: backslashes right before the closing quote escape it
+	 * unless doubled. */
+	for (size_t i = 0; i < trailing; i++)
+		cpuu_buf_puts(&b, "\\");
+	cpuu_buf_puts(&b, "\"");
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}
+
+int cpuu_wizard_ini_value(char **out, const char *s)
+{
+	*out = NULL;
+	int rc = refuse_controls(s, "INI value");
+	if (rc)
+		return rc;
+	size_t n = strlen(s);
+	/* The reader trims blanks and strips one pair of outer quotes: add a
+	 * pair whenever either would change the value. */
+	int wrap = n == 0 || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+		   (n >= 2 && s[0] == '"' && s[n - 1] == '"');
+	*out = wrap ? cpuu_aprintf("\"%s\"", s) : cpuu_strdup(s);
+	return *out ? CPUU_OK : cpuu_error_oom();
+}
+
+/* A LIST value: items joined by ',', each quoted ("" for a quote) when it
+ * holds a comma, a quote or outer blanks. */
+static int ini_list(char **out, const cpuu_strlist *items)
+{
+	cpuu_buf b = { 0 };
+	for (size_t i = 0; i < items->count; i++) {
+		const char *it = items->items[i];
+		int rc = refuse_controls(it, "INI list item");
+		if (rc) {
+			cpuu_buf_dispose(&b);
+			return rc;
+		}
+		size_t n = strlen(it);
+		int q = n == 0 || strchr(it, ',') || strchr(it, '"') || it[0] == ' ' || it[n - 1] == ' ';
+		if (i)
+			cpuu_buf_puts(&b, ", ");
+		if (!q) {
+			cpuu_buf_puts(&b, it);
+			continue;
+		}
+		cpuu_buf_puts(&b, "\"");
+		for (const char *p = it; *p; p++)
+			cpuu_buf_puts(&b, *p == '"' ? "\"\"" : (char[2]){ *p, 0 });
+		cpuu_buf_puts(&b, "\"");
+	}
+	char *joined = cpuu_buf_detach(&b, NULL);
+	if (!joined)
+		return CPUU_ENOMEM;
+	int rc = cpuu_wizard_ini_value(out, joined);
+	free(joined);
+	return rc;
+}
+
+static void put_kv(cpuu_buf *b, const char *key, const char *value_text)
+{
+	cpuu_buf_printf(b, "%s = %s\r\n", key, value_text);
+}
+
+static int put_string(cpuu_buf *b, const char *key, const char *value)
+{
+	if (!value)
+		return CPUU_OK;
+	char *v = NULL;
+	int rc = cpuu_wizard_ini_value(&v, value);
+	if (!rc)
+		put_kv(b, key, v);
+	free(v);
+	return rc;
+}
+
+/* The file name part of a Windows path (after the last '\' or '/'). */
+static const char *leaf(const char *p)
+{
+	const char *a = strrchr(p, '\\'), *c = strrchr(p, '/');
+	const char *l = a > c ? a : c;
+	return l ? l + 1 : p;
+}
+
+static int build_ini(char **out, const cpuu_wizard *w)
+{
+	cpuu_buf b = { 0 };
+	int rc = CPUU_OK;
+	cpuu_buf_puts(&b, "; cpuu configuration, written by 'cpuu wizard' (keys: docs/config.md)\r\n\r\n[General]\r\n");
+	rc = put_string(&b, "LogShare", w->log_share);
+	if (!rc)
+		rc = put_string(&b, "BackupDir", w->state_dir);
+	cpuu_buf_puts(&b, "\r\n[Profiles]\r\n");
+	if (!rc && w->profiles && w->profiles->count) {
+		char *v = NULL;
+		if (!(rc = ini_list(&v, w->profiles)))
+			put_kv(&b, "Profiles", v);
+		free(v);
+	}
+	if (!rc && w->cached) {
+		if (strcmp(w->cached, "all") && strcmp(w->cached, "listed") && strcmp(w->cached, "none"))
+			rc = cpuu_error_set(CPUU_EINVALID, "CachedProfiles must be all, listed or none, not '%.40s'", w->cached);
+		else
+			put_kv(&b, "CachedProfiles", w->cached);
+	}
+	if (!rc && w->remote_users && w->remote_users->count) {
+		char *v = NULL;
+		if (!(rc = ini_list(&v, w->remote_users)))
+			put_kv(&b, "RemoteUsers", v);
+		free(v);
+	}
+	cpuu_buf_puts(&b, "\r\n[Features]\r\n");
+	for (size_t i = 0; !rc && w->features && i < w->features->count; i++) {
+		const char *f = w->features->items[i];
+		const char *eq = strchr(f, '=');
+		char *name = eq ? cpuu_strndup(f, (size_t)(eq - f)) : NULL;
+		const cpuu_config_key_info *k = name ? cpuu_config_key_find("Features", name) : NULL;
+		if (!k || k->type != CPUU_CFG_BOOL)
+			rc = cpuu_error_set(CPUU_EINVALID, "unknown feature '%.40s' (docs/config.md, [Features])", f);
+		else if (cpuu_strcasecmp_ascii(eq + 1, "yes") && cpuu_strcasecmp_ascii(eq + 1, "no"))
+			rc = cpuu_error_set(CPUU_EINVALID, "feature '%s' takes yes or no", name);
+		else
+			put_kv(&b, k->key, !cpuu_strcasecmp_ascii(eq + 1, "yes") ? "yes" : "no");
+		free(name);
+	}
+	cpuu_buf_puts(&b, "\r\n[Mapping]\r\n");
+	if (!rc)
+		rc = put_string(&b, "File", w->mapping);
+	if (rc) {
+		cpuu_buf_dispose(&b);
+		return rc;
+	}
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}
+
+static int build_bat(char **out, const cpuu_wizard *w, const char *ini, const char *mode)
+{
+	char *exe = NULL, *cfg = NULL;
+	int rc = cpuu_wizard_bat_arg(&exe, w->exe);
+	if (!rc)
+		rc = cpuu_wizard_bat_arg(&cfg, ini);
+	if (rc) {
+		free(exe);
+		return rc;
+	}
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+#ifdef _WIN32
+	gmtime_s(&tm, &t);
+#else
+	gmtime_r(&t, &tm);
+#endif
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm);
+	/* UTF-8 without BOM (a BOM would break the first line), run under code
+	 * page 65001 and the caller's code page restored; delayed expansion off
+	 * so '!' in names is just a character; output to a per-user log so the
+	 * logon stays quiet; cpuu's exit bits passed back to the caller. */
+	*out = cpuu_aprintf("@echo off\r\n"
+			    "rem cpuu %s at logon: written by 'cpuu wizard' on %s (docs/wizard.md).\r\n"
+			    "setlocal DisableDelayedExpansion\r\n"
+			    "for /f \"tokens=2 delims=:.\" %%%%c in ('chcp') do set \"CPUU_CP=%%%%c\"\r\n"
+			    "chcp 65001 >nul\r\n"
+			    "%s %s --live --config %s >>\"%%TEMP%%\\cpuu-%s.log\" 2>&1\r\n"
+			    "set \"CPUU_RC=%%ERRORLEVEL%%\"\r\n"
+			    "chcp %%CPUU_CP%% >nul\r\n"
+			    "endlocal & exit /b %%CPUU_RC%%\r\n",
+			    mode, stamp, exe, mode, cfg, mode);
+	free(exe);
+	free(cfg);
+	return *out ? CPUU_OK : cpuu_error_oom();
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = cpuu_aprintf("%s/%s", dir, name);
+	char *tmp = path ? cpuu_aprintf("%s.tmp", path) : NULL;
+	if (!tmp) {
+		free(path);
+		return cpuu_error_oom();
+	}
+	int rc = CPUU_OK;
+	FILE *f = fopen(tmp, "wb");
+	size_t n = strlen(text);
+	if (!f || fwrite(text, 1, n, f) != n || fflush(f) != 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", path, strerror(errno));
+#ifndef _WIN32
+	if (!rc && fsync(fileno(f)) != 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot sync: %s", path, strerror(errno));
+#endif
+	if (f && fclose(f) != 0 && !rc)
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", path, strerror(errno));
+#ifdef _WIN32
+	if (!rc)
+		remove(path); /* rename does not replace on Windows */
+#endif
+	if (!rc && rename(tmp, path) != 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot replace: %s", path, strerror(errno));
+	if (rc)
+		remove(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int cpuu_wizard_write(const char *dir, const cpuu_wizard *w)
+{
+	if (!w || !w->exe || !*w->exe)
+		return cpuu_error_set(CPUU_EINVALID, "the wizard needs the path of cpuu.exe at logon time");
+	char *ini_path = NULL, *ini = NULL, *bats[3] = { 0 };
+	static const char *const modes[3] = { "update", "rollback", "cleanup" };
+	static const char *const names[3] = { "CPUU_Update.bat", "CPUU_Rollback.bat", "CPUU_Cleanup.bat" };
+	if (w->ini)
+		ini_path = cpuu_strdup(w->ini);
+	else
+		ini_path = cpuu_aprintf("%.*scpuu.ini", (int)(leaf(w->exe) - w->exe), w->exe);
+	int rc = ini_path ? build_ini(&ini, w) : cpuu_error_oom();
+	/* Everything is built (and checked) before anything is written. */
+	for (int i = 0; !rc && i < 3; i++)
+		rc = build_bat(&bats[i], w, ini_path, modes[i]);
+	if (!rc)
+		rc = write_file(dir, "cpuu.ini", ini);
+	for (int i = 0; !rc && i < 3; i++)
+		rc = write_file(dir, names[i], bats[i]);
+	for (int i = 0; i < 3; i++)
+		free(bats[i]);
+	free(ini);
+	free(ini_path);
+	return rc;
+}

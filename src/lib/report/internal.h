@@ -1,0 +1,80 @@
+/* Private declarations of the report module: the store backend interface
+ * (SQLite, PostgreSQL) and helpers shared by ingest, summary and HTML. */
+#ifndef CPUU_REPORT_INTERNAL_H
+#define CPUU_REPORT_INTERNAL_H
+
+#include "common/internal.h"
+#include "cpuu/report.h"
+
+#include <stdio.h>
+
+#define REPORT_MAX_LINE (1 << 20)
+
+/* A row of a query as text (NULL for SQL NULL); return nonzero to stop with
+ * that code. */
+typedef int (*report_row_fn)(void *ctx, int ncol, const char *const *values);
+
+/* One store backend. Every query text is written in the SQL both stores
+ * understand; parameters are $1.. in PostgreSQL and ?NNN in SQLite, so the
+ * backends own the statements with parameters (file upsert, record insert). */
+typedef struct report_backend {
+	const char *name;
+	int (*begin)(cpuu_report *rep);
+	int (*commit)(cpuu_report *rep);
+	int (*rollback)(cpuu_report *rep);
+	/* Creates or updates the file row (path unique); *id is its id, or 0
+	 * when the backend defers the statement (insert then finds the file by
+	 * path). */
+	int (*file)(cpuu_report *rep, int64_t *id, const char *path, int64_t mtime, int64_t size,
+		    int64_t now);
+	/* Inserts unless (file, line, hash) exists. May be deferred (PostgreSQL
+	 * pipelines them): errors may surface at flush. */
+	int (*insert)(cpuu_report *rep, int64_t file_id, const char *path, int64_t line, int64_t hash,
+		      int64_t observed_at, const cpuu_report_record *rec);
+	/* Completes what is deferred; *added = records new to the store since
+	 * the last flush. Called before every commit. */
+	int (*flush)(cpuu_report *rep, size_t *added);
+	int (*query)(cpuu_report *rep, const char *sql, report_row_fn row, void *ctx);
+	void (*close)(cpuu_report *rep);
+} report_backend;
+
+struct cpuu_report {
+	const report_backend *be;
+	void *impl;
+};
+
+int report_sqlite_open(cpuu_report *rep, const char *path);
+int report_pg_open(cpuu_report *rep, const char *url);
+
+/* Schema shared by both stores (the DDL differs in types only). */
+#define REPORT_LATEST_SELECT                                                                               \
+	"SELECT id, file_id, line, user_name, hive, profile, account, mode, outcome, changes, message, "  \
+	"duration_ms, observed_at FROM (SELECT r.*, row_number() OVER (PARTITION BY user_name, "          \
+	"coalesce(profile, ''), coalesce(account, '') ORDER BY observed_at DESC, id DESC) AS rn "          \
+	"FROM report_records r) t WHERE rn = 1"
+
+int64_t report_record_hash(const cpuu_report_record *r);
+
+/* Runs a query whose first column is a count; *out = that number. */
+int report_count(cpuu_report *rep, size_t *out, const char *sql);
+/* Fills a state from columns user, hive, profile, account, mode, outcome,
+ * changes, message, duration_ms, observed_at (v[0..9]). */
+int report_state_from_row(cpuu_report_state *st, const char *const *v);
+void report_state_clear(cpuu_report_state *st);
+
+/* Output helpers: HTML text/attribute escape, CSV field (RFC 4180, and a
+ * leading ' on cells a spreadsheet would run as a formula). */
+void report_html_escape(cpuu_buf *b, const char *s);
+void report_csv_field(cpuu_buf *b, const char *s);
+/* "2026-11-26 19:00:30Z" (UTC) into out[32]. */
+void report_format_time(char out[32], int64_t t);
+
+/* File system (POSIX): absolute path, stat, folder walk, atomic write. */
+char *report_abspath(const char *path);
+int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size);
+/* Whole file, its mtime at open. */
+int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path);
+int report_list_jsonl(cpuu_strlist *out, const char *dir);
+int report_write_atomic(const char *dir, const char *name, const char *data, size_t len);
+
+#endif

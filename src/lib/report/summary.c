@@ -1,0 +1,451 @@
+/* Reading the store: counts, the latest state, progress over time, and the
+ * summary in text, JSON and CSV. Site/OU: records carry neither yet, so
+ * nothing is grouped by them (docs/report.md). */
+#include "report/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int count_row(void *ctx, int ncol, const char *const *v)
+{
+	if (ncol > 0 && v[0])
+		*(size_t *)ctx = (size_t)strtoull(v[0], NULL, 10);
+	return 0;
+}
+
+int report_count(cpuu_report *rep, size_t *out, const char *sql)
+{
+	*out = 0;
+	return rep->be->query(rep, sql, count_row, out);
+}
+
+static char *dup_opt(const char *s, int *oom)
+{
+	if (!s)
+		return NULL;
+	char *p = cpuu_strdup(s);
+	if (!p)
+		*oom = 1;
+	return p;
+}
+
+int report_state_from_row(cpuu_report_state *st, const char *const *v)
+{
+	int oom = 0;
+	memset(st, 0, sizeof *st);
+	st->rec.user = dup_opt(v[0] ? v[0] : "", &oom);
+	st->rec.hive = dup_opt(v[1] ? v[1] : "", &oom);
+	st->rec.profile = dup_opt(v[2], &oom);
+	st->rec.account = dup_opt(v[3], &oom);
+	st->rec.mode = dup_opt(v[4] ? v[4] : "", &oom);
+	st->rec.outcome = dup_opt(v[5] ? v[5] : "", &oom);
+	st->rec.changes = v[6] ? strtoll(v[6], NULL, 10) : 0;
+	st->rec.message = dup_opt(v[7], &oom);
+	st->rec.duration_ms = v[8] ? strtod(v[8], NULL) : 0;
+	st->observed_at = v[9] ? strtoll(v[9], NULL, 10) : 0;
+	if (oom) {
+		report_state_clear(st);
+		return cpuu_error_oom();
+	}
+	return CPUU_OK;
+}
+
+void report_state_clear(cpuu_report_state *st)
+{
+	cpuu_report_record_clear(&st->rec);
+	st->observed_at = 0;
+}
+
+#define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at"
+
+typedef struct state_list {
+	cpuu_report_state *items;
+	size_t count, cap;
+} state_list;
+
+static int state_row(void *ctx, int ncol, const char *const *v)
+{
+	state_list *l = ctx;
+	if (ncol < 10)
+		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		cpuu_report_state *p = realloc(l->items, cap * sizeof *p);
+		if (!p)
+			return cpuu_error_oom();
+		l->items = p;
+		l->cap = cap;
+	}
+	int rc = report_state_from_row(&l->items[l->count], v);
+	if (!rc)
+		l->count++;
+	return rc;
+}
+
+static void state_list_free(cpuu_report_state *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		report_state_clear(&items[i]);
+	free(items);
+}
+
+typedef struct count_list {
+	cpuu_report_count *items;
+	size_t count, cap;
+} count_list;
+
+static int named_count_row(void *ctx, int ncol, const char *const *v)
+{
+	count_list *l = ctx;
+	if (ncol < 2)
+		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		cpuu_report_count *p = realloc(l->items, cap * sizeof *p);
+		if (!p)
+			return cpuu_error_oom();
+		l->items = p;
+		l->cap = cap;
+	}
+	if (!(l->items[l->count].name = cpuu_strdup(v[0] ? v[0] : "")))
+		return cpuu_error_oom();
+	l->items[l->count++].count = v[1] ? (size_t)strtoull(v[1], NULL, 10) : 0;
+	return 0;
+}
+
+void cpuu_report_summary_free(cpuu_report_summary *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_outcomes; i++)
+		free(s->by_outcome[i].name);
+	for (size_t i = 0; i < s->n_modes; i++)
+		free(s->by_mode[i].name);
+	free(s->by_outcome);
+	free(s->by_mode);
+	state_list_free(s->failures, s->n_failures);
+	free(s);
+}
+
+int cpuu_report_summary_get(cpuu_report_summary **out, cpuu_report *rep)
+{
+	*out = NULL;
+	cpuu_report_summary *s = calloc(1, sizeof *s);
+	if (!s)
+		return cpuu_error_oom();
+	count_list oc = { 0 }, mc = { 0 };
+	state_list fl = { 0 };
+	int rc = report_count(rep, &s->records, "SELECT count(*) FROM report_records");
+	if (!rc)
+		rc = report_count(rep, &s->files, "SELECT count(*) FROM report_files");
+	if (!rc)
+		rc = report_count(rep, &s->users, "SELECT count(DISTINCT user_name) FROM report_records");
+	if (!rc)
+		rc = report_count(rep, &s->accounts, "SELECT count(*) FROM report_latest");
+	if (!rc)
+		rc = report_count(rep, &s->done, "SELECT count(*) FROM report_latest "
+						 "WHERE outcome IN ('switched', 'already_switched')");
+	if (!rc)
+		rc = rep->be->query(rep, "SELECT outcome, count(*) FROM report_latest GROUP BY outcome ORDER BY outcome",
+				    named_count_row, &oc);
+	if (!rc)
+		rc = rep->be->query(rep, "SELECT mode, count(*) FROM report_latest GROUP BY mode ORDER BY mode",
+				    named_count_row, &mc);
+	if (!rc)
+		rc = rep->be->query(rep, "SELECT " STATE_COLS " FROM report_latest WHERE outcome IN ('error', 'ambiguous')"
+					 " ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')",
+				    state_row, &fl);
+	s->by_outcome = oc.items;
+	s->n_outcomes = oc.count;
+	s->by_mode = mc.items;
+	s->n_modes = mc.count;
+	s->failures = fl.items;
+	s->n_failures = fl.count;
+	if (rc) {
+		cpuu_report_summary_free(s);
+		return rc;
+	}
+	*out = s;
+	return CPUU_OK;
+}
+
+void cpuu_report_states_free(cpuu_report_states *s)
+{
+	if (!s)
+		return;
+	state_list_free(s->items, s->count);
+	free(s);
+}
+
+int cpuu_report_latest(cpuu_report_states **out, cpuu_report *rep)
+{
+	*out = NULL;
+	state_list l = { 0 };
+	int rc = rep->be->query(rep,
+				"SELECT " STATE_COLS " FROM report_latest"
+				" ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')",
+				state_row, &l);
+	if (rc) {
+		state_list_free(l.items, l.count);
+		return rc;
+	}
+	cpuu_report_states *s = calloc(1, sizeof *s);
+	if (!s) {
+		state_list_free(l.items, l.count);
+		return cpuu_error_oom();
+	}
+	s->items = l.items;
+	s->count = l.count;
+	*out = s;
+	return CPUU_OK;
+}
+
+typedef struct point_list {
+	cpuu_report_point *items;
+	size_t count, cap, total;
+} point_list;
+
+static int point_row(void *ctx, int ncol, const char *const *v)
+{
+	point_list *l = ctx;
+	if (ncol < 2 || !v[0] || !v[1])
+		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		cpuu_report_point *p = realloc(l->items, cap * sizeof *p);
+		if (!p)
+			return cpuu_error_oom();
+		l->items = p;
+		l->cap = cap;
+	}
+	l->total += (size_t)strtoull(v[1], NULL, 10);
+	l->items[l->count].t = strtoll(v[0], NULL, 10);
+	l->items[l->count++].done = l->total;
+	return 0;
+}
+
+void cpuu_report_progress_free(cpuu_report_progress *p)
+{
+	if (!p)
+		return;
+	free(p->items);
+	free(p);
+}
+
+int cpuu_report_progress_get(cpuu_report_progress **out, cpuu_report *rep)
+{
+	*out = NULL;
+	point_list l = { 0 };
+	int rc = rep->be->query(rep,
+				"SELECT t, count(*) FROM (SELECT min(observed_at) AS t FROM report_records"
+				" WHERE outcome IN ('switched', 'already_switched')"
+				" GROUP BY user_name, coalesce(profile, ''), coalesce(account, '')) x GROUP BY t ORDER BY t",
+				point_row, &l);
+	cpuu_report_progress *p = rc ? NULL : calloc(1, sizeof *p);
+	if (!p) {
+		free(l.items);
+		return rc ? rc : cpuu_error_oom();
+	}
+	p->items = l.items;
+	p->count = l.count;
+	*out = p;
+	return CPUU_OK;
+}
+
+void report_format_time(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%SZ", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+void report_html_escape(cpuu_buf *b, const char *s)
+{
+	if (!s)
+		return;
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '&': cpuu_buf_puts(b, "&amp;"); break;
+		case '<': cpuu_buf_puts(b, "&lt;"); break;
+		case '>': cpuu_buf_puts(b, "&gt;"); break;
+		case '"': cpuu_buf_puts(b, "&quot;"); break;
+		case '\'': cpuu_buf_puts(b, "&#39;"); break;
+		default: cpuu_buf_append(b, p, 1);
+		}
+	}
+}
+
+void report_csv_field(cpuu_buf *b, const char *s)
+{
+	if (!s)
+		return;
+	/* A cell starting with = + - @ (or tab/CR) is a formula to a
+	 * spreadsheet: a record must never run anything on the admin's PC. */
+	int formula = strchr("=+-@\t\r", s[0]) && s[0];
+	cpuu_buf_puts(b, "\"");
+	if (formula)
+		cpuu_buf_puts(b, "'");
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			cpuu_buf_puts(b, "\"\"");
+		else
+			cpuu_buf_append(b, p, 1);
+	}
+	cpuu_buf_puts(b, "\"");
+}
+
+/* Terminal text: control characters of outside data shown as '?', so a
+ * record cannot move the cursor or change colours. */
+static void text_field(cpuu_buf *b, const char *s)
+{
+	if (!s) {
+		cpuu_buf_puts(b, "-");
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char c = (*p < 0x20 || *p == 0x7F) ? '?' : (char)*p;
+		cpuu_buf_append(b, &c, 1);
+	}
+}
+
+static void count_line(cpuu_buf *b, const cpuu_report_count *c)
+{
+	size_t start = b->len;
+	cpuu_buf_puts(b, "  ");
+	text_field(b, c->name);
+	size_t w = b->len - start;
+	cpuu_buf_printf(b, "%*s %8zu\n", w < 20 ? (int)(20 - w) : 0, "", c->count);
+}
+
+static void format_text(cpuu_buf *b, const cpuu_report_summary *s)
+{
+	cpuu_buf_printf(b, "records %zu (files %zu), users %zu, accounts %zu, done %zu", s->records, s->files,
+			s->users, s->accounts, s->done);
+	if (s->accounts)
+		cpuu_buf_printf(b, " (%.1f%%)", 100.0 * (double)s->done / (double)s->accounts);
+	cpuu_buf_puts(b, "\n\nlatest state by outcome:\n");
+	for (size_t i = 0; i < s->n_outcomes; i++)
+		count_line(b, &s->by_outcome[i]);
+	cpuu_buf_puts(b, "\nlatest state by mode:\n");
+	for (size_t i = 0; i < s->n_modes; i++)
+		count_line(b, &s->by_mode[i]);
+	cpuu_buf_printf(b, "\nfailures (error, ambiguous): %zu\n", s->n_failures);
+	for (size_t i = 0; i < s->n_failures; i++) {
+		const cpuu_report_state *f = &s->failures[i];
+		char when[32];
+		report_format_time(when, f->observed_at);
+		cpuu_buf_puts(b, "  ");
+		text_field(b, f->rec.user);
+		cpuu_buf_puts(b, "  ");
+		text_field(b, f->rec.profile);
+		cpuu_buf_puts(b, "  ");
+		text_field(b, f->rec.account);
+		cpuu_buf_puts(b, "  ");
+		text_field(b, f->rec.outcome);
+		cpuu_buf_printf(b, " %s  ", when);
+		text_field(b, f->rec.message);
+		cpuu_buf_puts(b, "\n");
+	}
+}
+
+static void json_counts(cpuu_buf *b, const cpuu_report_count *c, size_t n)
+{
+	cpuu_buf_puts(b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cpuu_buf_puts(b, ",");
+		cpuu_buf_json_string(b, c[i].name);
+		cpuu_buf_printf(b, ":%zu", c[i].count);
+	}
+	cpuu_buf_puts(b, "}");
+}
+
+static void json_state(cpuu_buf *b, const cpuu_report_state *f)
+{
+	char when[32];
+	report_format_time(when, f->observed_at);
+	cpuu_buf_puts(b, "{\"user\":");
+	cpuu_buf_json_string(b, f->rec.user);
+	cpuu_buf_puts(b, ",\"hive\":");
+	cpuu_buf_json_string(b, f->rec.hive);
+	cpuu_buf_puts(b, ",\"profile\":");
+	cpuu_buf_json_string(b, f->rec.profile);
+	cpuu_buf_puts(b, ",\"account\":");
+	cpuu_buf_json_string(b, f->rec.account);
+	cpuu_buf_puts(b, ",\"mode\":");
+	cpuu_buf_json_string(b, f->rec.mode);
+	cpuu_buf_puts(b, ",\"outcome\":");
+	cpuu_buf_json_string(b, f->rec.outcome);
+	cpuu_buf_printf(b, ",\"changes\":%lld,\"message\":", (long long)f->rec.changes);
+	cpuu_buf_json_string(b, f->rec.message);
+	cpuu_buf_printf(b, ",\"duration_ms\":%.3f,\"observed_at\":\"%s\"}", f->rec.duration_ms, when);
+}
+
+static void format_json(cpuu_buf *b, const cpuu_report_summary *s)
+{
+	cpuu_buf_printf(b, "{\"records\":%zu,\"files\":%zu,\"users\":%zu,\"accounts\":%zu,\"done\":%zu,\"by_outcome\":",
+			s->records, s->files, s->users, s->accounts, s->done);
+	json_counts(b, s->by_outcome, s->n_outcomes);
+	cpuu_buf_puts(b, ",\"by_mode\":");
+	json_counts(b, s->by_mode, s->n_modes);
+	cpuu_buf_puts(b, ",\"failures\":[");
+	for (size_t i = 0; i < s->n_failures; i++) {
+		if (i)
+			cpuu_buf_puts(b, ",");
+		json_state(b, &s->failures[i]);
+	}
+	cpuu_buf_puts(b, "]}\n");
+}
+
+static int format_csv(cpuu_buf *b, cpuu_report *rep)
+{
+	cpuu_report_states *all = NULL;
+	int rc = cpuu_report_latest(&all, rep);
+	if (rc)
+		return rc;
+	cpuu_buf_puts(b, "user,hive,profile,account,mode,outcome,changes,message,duration_ms,observed_at\r\n");
+	for (size_t i = 0; i < all->count; i++) {
+		const cpuu_report_state *x = &all->items[i];
+		char when[32];
+		report_format_time(when, x->observed_at);
+		report_csv_field(b, x->rec.user);
+		cpuu_buf_puts(b, ",");
+		report_csv_field(b, x->rec.hive);
+		cpuu_buf_puts(b, ",");
+		report_csv_field(b, x->rec.profile);
+		cpuu_buf_puts(b, ",");
+		report_csv_field(b, x->rec.account);
+		cpuu_buf_puts(b, ",");
+		report_csv_field(b, x->rec.mode);
+		cpuu_buf_puts(b, ",");
+		report_csv_field(b, x->rec.outcome);
+		cpuu_buf_printf(b, ",%lld,", (long long)x->rec.changes);
+		report_csv_field(b, x->rec.message);
+		cpuu_buf_printf(b, ",%.3f,%s\r\n", x->rec.duration_ms, when);
+	}
+	cpuu_report_states_free(all);
+	return CPUU_OK;
+}
+
+int cpuu_report_summary_format(char **out, cpuu_report *rep, const cpuu_report_summary *s, cpuu_report_format fmt)
+{
+	*out = NULL;
+	cpuu_buf b = { 0 };
+	int rc = CPUU_OK;
+	if (fmt == CPUU_REPORT_TEXT)
+		format_text(&b, s);
+	else if (fmt == CPUU_REPORT_JSON)
+		format_json(&b, s);
+	else if (fmt == CPUU_REPORT_CSV)
+		rc = format_csv(&b, rep);
+	else
+		rc = cpuu_error_set(CPUU_EINVALID, "unknown summary format %d", (int)fmt);
+	if (rc) {
+		cpuu_buf_dispose(&b);
+		return rc;
+	}
+	*out = cpuu_buf_detach(&b, NULL);
+	return *out ? CPUU_OK : CPUU_ENOMEM;
+}
