@@ -68,6 +68,11 @@ static const cpuu_config_key_info schema[] = {
 	B("Switch", "Present", "false", "yes: the mailbox is switched as soon as Attribute has any value (e.g. targetAddress)."),
 	E("Switch", "Side", "source", "source|target", "Which object carries the switch attribute."),
 
+	L("Processes", "Names", "OUTLOOK.EXE, lync.exe, communicator.exe, UcMapi.exe, MAPISP32.EXE, fixmapi.exe, scanpst.exe",
+	  "MAPI clients stopped before a profile changes (Windows logon runs; docs/procstop.md)."),
+	I("Processes", "GraceSeconds", "30", 0, 600, "How long they may take to close when asked, before they are ended."),
+	B("Processes", "Ask", "false", "Ask the user first; a refusal ends the run with USER_ABORT (8)."),
+
 	E("Logging", "Level", "info", "error|warning|info|debug", "Least severe message written to the log."),
 	B("Logging", "JsonResults", "false", "Print the result records as JSON lines on standard output."),
 };

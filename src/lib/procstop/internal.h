@@ -1,0 +1,24 @@
+#ifndef CPUU_PROCSTOP_INTERNAL_H
+#define CPUU_PROCSTOP_INTERNAL_H
+
+#include "common/internal.h"
+#include "cpuu/procstop.h"
+
+/* One process seen by the platform backend. */
+typedef struct ps_proc {
+	unsigned long pid;   /* 0: not one of ours */
+	char name[260];      /* executable file name */
+	int gone;
+	void *handle;        /* backend state (Windows: process handle) */
+	unsigned long long start; /* start time, so a reused pid is never touched */
+} ps_proc;
+
+/* Platform backends: procstop_posix.c / procstop_win32.c. */
+int ps_list(ps_proc **out, size_t *n);
+void ps_ask(ps_proc *p);   /* the polite request */
+void ps_end(ps_proc *p);   /* the forced end */
+int ps_alive(ps_proc *p);
+void ps_sleep_ms(unsigned ms);
+void ps_free(ps_proc *procs, size_t n);
+
+#endif
