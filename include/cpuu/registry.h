@@ -104,19 +104,21 @@ typedef struct cpuu_reg_commit_opts {
  * (and no backup made). opts may be NULL. On failure the original file is
  * untouched and CPUU_EIO / CPUU_EREADONLY is returned. */
 int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts);
-/* Two-phase commit, for committing many hives with one durability barrier
+/* Two-phase commit, for committing many hives with shared durability
  * (bulk runs): prepare writes the new contents beside the original without
- * syncing (the original is untouched); the caller then makes everything
- * durable at once with cpuu_sync_filesystem(), calls finish (the atomic
- * rename), and syncs again. Each file is still either old or new after a
+ * syncing (the original is untouched); once every hive of a batch is
+ * prepared, flush each (fsync of its temp file: issued back to back, the
+ * first journal commit carries them all), finish each (the atomic rename),
+ * and sync each hive's folder. Each file is still either old or new after a
  * crash. abort drops a prepared commit. Backends without a two-phase commit
- * do nothing in prepare and commit in finish. */
+ * do nothing in prepare and flush and commit in finish. */
 int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts);
+int cpuu_reg_commit_flush(cpuu_reg *reg);
 int cpuu_reg_commit_finish(cpuu_reg *reg);
 void cpuu_reg_commit_abort(cpuu_reg *reg);
-/* Makes everything written to the filesystem holding path durable (syncfs).
- * CPUU_EUNSUPPORTED where the platform has no such call. */
-int cpuu_sync_filesystem(const char *path);
+/* fsync of a file or a folder by path (CPUU_EIO naming it on failure; a
+ * no-op where the platform writes through). */
+int cpuu_sync_path(const char *path);
 
 /* Nonzero if there are uncommitted changes. */
 int cpuu_reg_dirty(const cpuu_reg *reg);

@@ -68,8 +68,9 @@ int cpuu_regtext_apply(cpuu_reg *reg, const cpuu_regtext *doc, const char *path_
 /* File helpers: write as UTF-16LE+BOM (atomically: temp, fsync, rename) / read any accepted encoding. */
 int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc);
 /* With CPUU_REGTEXT_NO_SYNC the file is written and renamed into place but
- * not fsynced: for many files made durable at once by cpuu_sync_filesystem
- * (bulk runs). Ignored on Windows, where writes always go through. */
+ * not fsynced: the caller syncs it and its folder later, together with other
+ * files (bulk runs: cpuu_sync_path). Ignored on Windows, where writes always
+ * go through. */
 #define CPUU_REGTEXT_NO_SYNC 1u
 int cpuu_regtext_write_file_ex(const char *path, const cpuu_regtext *doc, unsigned flags);
 int cpuu_regtext_read_file(cpuu_regtext **out, const char *path);

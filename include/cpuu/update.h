@@ -134,11 +134,10 @@ int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts
 		  const cpuu_match_source *resolver);
 
 /* The same over n hives at once (bulk runs): every hive is changed and
- * written beside itself, one filesystem sync makes them all durable, then
- * each is renamed into place and one more sync follows. After a crash each
- * hive is still fully old or fully new, but n hives cost about two syncs
- * instead of four each. out[i] as for cpuu_run_hive; returns the first
- * sync error (then nothing was put in place). */
+ * written beside itself without syncing; then the files are synced back to
+ * back (so one journal commit carries most of them), renamed into place, and
+ * their folders synced. After a crash each hive is still fully old or fully
+ * new. out[i] as for cpuu_run_hive; returns the first sync error. */
 int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, const cpuu_run_opts *opts,
 		   const cpuu_match_source *resolver);
 

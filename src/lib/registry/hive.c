@@ -515,6 +515,7 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.value_delete = hive_value_delete,
 	.commit = cpuu_hive_commit,
 	.commit_prepare = cpuu_hive_commit_prepare,
+	.commit_flush = cpuu_hive_commit_flush,
 	.commit_finish = cpuu_hive_commit_finish,
 	.commit_abort = cpuu_hive_commit_abort,
 	.dirty = cpuu_hive_is_dirty,

@@ -59,6 +59,7 @@ extern const cpuu_reg_backend cpuu_hive_backend;
 int cpuu_hive_flush(hive_impl *hi);
 int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts);
 int cpuu_hive_commit_prepare(void *impl, const cpuu_reg_commit_opts *opts);
+int cpuu_hive_commit_flush(void *impl);
 int cpuu_hive_commit_finish(void *impl);
 void cpuu_hive_commit_abort(void *impl);
 int cpuu_hive_is_dirty(const void *impl);

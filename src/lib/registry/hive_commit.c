@@ -225,6 +225,20 @@ int cpuu_hive_commit_prepare(void *impl, const cpuu_reg_commit_opts *opts)
 	return commit_prepare(impl, opts, 0);
 }
 
+int cpuu_hive_commit_flush(void *impl)
+{
+	hive_impl *hi = impl;
+	if (!hi->prepared)
+		return CPUU_OK;
+	int fd = open(hi->prepared, O_RDONLY | O_CLOEXEC);
+	int e = 0;
+	if (fd < 0 || (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0))
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	return e ? io_error(e, hi->path, "cannot fsync the temp file") : CPUU_OK;
+}
+
 int cpuu_hive_commit_finish(void *impl)
 {
 	return commit_finish(impl, 0);

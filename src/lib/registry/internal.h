@@ -40,6 +40,7 @@ typedef struct cpuu_reg_backend {
 	/* Optional two-phase commit (NULL: prepare does nothing, finish is
 	 * commit): prepare writes without syncing, finish puts it in place. */
 	int (*commit_prepare)(void *impl, const cpuu_reg_commit_opts *opts);
+	int (*commit_flush)(void *impl);
 	int (*commit_finish)(void *impl);
 	void (*commit_abort)(void *impl);
 	int (*dirty)(const void *impl);

@@ -517,6 +517,13 @@ int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	return CPUU_OK;
 }
 
+int cpuu_reg_commit_flush(cpuu_reg *reg)
+{
+	if (!reg)
+		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	return reg->ops->commit_flush ? reg->ops->commit_flush(reg->impl) : CPUU_OK;
+}
+
 int cpuu_reg_commit_finish(cpuu_reg *reg)
 {
 	if (!reg)

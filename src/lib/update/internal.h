@@ -39,6 +39,7 @@ typedef struct upd_run {
 	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
+	char *unsynced_backup;    /* backup written without sync (batch), to be synced */
 } upd_run;
 
 /* results.c */
