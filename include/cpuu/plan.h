@@ -54,6 +54,9 @@ typedef struct cpuu_switch_opts {
 	/* Nonzero: point the profile at a new OST path when the target mailbox is
 	 * a different mailbox (different or unknown mailbox GUID). Default 1. */
 	int new_ost_for_new_mailbox;
+	/* [Features] CONTAB: Outlook Address Book entries of the account's
+	 * mailbox follow it (docs/switch.md). Default 1. */
+	int contab;
 } cpuu_switch_opts;
 
 void cpuu_switch_opts_init(cpuu_switch_opts *opts);

@@ -237,6 +237,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
 			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
 	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
+	opts.switch_opts.contab = cpuu_config_get_bool(cfg, "Features", "CONTAB");
 	opts.exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
 	opts.autodiscover_reset = cpuu_config_get_bool(cfg, "Features", "AutodiscoverReset");
 
@@ -304,8 +305,17 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	} else if (live_reg) {
 		mask = run_live(argv[0], &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL, json);
 	} else {
+#ifdef _WIN32
+		/* Worker processes by fork(): the Linux build's job. */
+		(void)workers;
+		(void)batch;
+		fprintf(stderr, "cpuu %s: bulk runs (--hives, --users-dir) need the Linux build; "
+				"on Windows use --live for the logged-on user\n", argv[0]);
+		mask = CPUU_EXIT_GLOBAL_ERR;
+#else
 		mask = cli_run_bulk(hives, users_dir, workers, batch, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL,
 				    json);
+#endif
 	}
 	cpuu_match_clear(&live.slot);
 	cpuu_resolver_free(live.resolver);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cpuu/mapi.h"
 #include "cpuu/mapping.h"
 #include "cpuu/profile.h"
 #include "cpuu/regtext.h"
@@ -602,6 +603,153 @@ static void test_batch_equals_single_runs(void **state)
 	env_teardown(&single);
 }
 
+#define CONTAB_SECTION "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\c0a1b2c3d4e5f60718293a4b5c6d7e8f"
+
+static void put_mv(cpuu_reg *reg, cpuu_reg_key *k, cpuu_mapi_value *v)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char name[10];
+	cpuu_mapi_tag_format(name, v->tag, 0);
+	assert_int_equal(cpuu_mapi_value_encode(&data, &len, v, CPUU_REG_BINARY), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, name, CPUU_REG_BINARY, data, len), CPUU_OK);
+	free(data);
+}
+
+/* An Outlook Address Book section listing alice's and bob's contacts folders. */
+static void add_contab(const char *hive)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, CONTAB_SECTION), CPUU_OK);
+	cpuu_mapi_bin stores[2], folders[2];
+	const char *dns[2] = { SRC_AG "alice", SRC_AG "bob" };
+	for (int i = 0; i < 2; i++) {
+		cpuu_store_eid e;
+		memset(&e, 0, sizeof e);
+		memcpy(e.wrapped_provider, cpuu_mapi_uid_private_mdb, 16);
+		e.wrapped_type = 0x0C;
+		e.server = (char *)"mbx.source.example";
+		e.mailbox_dn = (char *)dns[i];
+		assert_int_equal(cpuu_store_eid_build(&stores[i].data, &stores[i].len, &e), CPUU_OK);
+		/* A folder entry ID (MS-OXCDATA 2.2.4.1): 46 bytes; content opaque here. */
+		folders[i].len = 46;
+		folders[i].data = calloc(1, 46);
+		folders[i].data[20] = (uint8_t)(0x10 + i);
+	}
+	char *names[2] = { (char *)"Contacts", (char *)"Bob Contacts" };
+	int32_t masks[2] = { 0x1, 0x2 };
+	cpuu_mapi_value v;
+	memset(&v, 0, sizeof v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6626);
+	v.u.mv.count = 2;
+	v.u.mv.v.bin = stores;
+	put_mv(reg, k, &v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6620);
+	v.u.mv.v.bin = folders;
+	put_mv(reg, k, &v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_MV_UNICODE, 0x6623);
+	v.u.mv.v.str = names;
+	put_mv(reg, k, &v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_MV_LONG, 0x6621);
+	v.u.mv.v.l = masks;
+	put_mv(reg, k, &v);
+	for (int i = 0; i < 2; i++) {
+		free(stores[i].data);
+		free(folders[i].data);
+	}
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_free(reg);
+}
+
+static cpuu_mapi_value get_mv(const char *hive, uint32_t tag)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_reg_value rv;
+	char name[10];
+	cpuu_mapi_tag_format(name, tag, 0);
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CONTAB_SECTION), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&rv, reg, k, name), CPUU_OK);
+	cpuu_mapi_value v;
+	assert_int_equal(cpuu_mapi_value_decode(&v, tag, rv.type, rv.data, rv.len), CPUU_OK);
+	cpuu_reg_value_clear(&rv);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+	return v;
+}
+
+/* The Outlook Address Book follows the mailbox: a different target mailbox
+ * drops its folder entries (the folder IDs cannot be valid there), the same
+ * mailbox keeps them with its store entry rebuilt; others stay. */
+static void test_contab_follows_the_mailbox(void **state)
+{
+	(void)state;
+	for (int same = 0; same < 2; same++) {
+		env e;
+		/* same: alice's target keeps her mailbox GUID (a move that preserves it). */
+		env_setup(&e, NULL, NULL);
+		if (same) {
+			cpuu_mapping_free(e.map);
+			char csv[8192];
+			snprintf(csv, sizeof csv, "%s%s%s", mapping_header,
+				 SRC_AG "alice,alice@source.example,11111111-2222-4333-8444-555555555555,," TRG_AG
+				 "alice,alice@target.example,11111111-2222-4333-8444-555555555555,Alice,onprem,"
+				 "11111111-2222-4333-8444-555555555555@target.example,true\n",
+				 SRC_AG "bob,bob@source.example,,," TRG_AG "bob,bob@target.example,,Bob,onprem,,false\n");
+			assert_int_equal(cpuu_mapping_load_buffer(&e.map, csv, strlen(csv)), CPUU_OK);
+			e.resolver.ctx = e.map;
+		}
+		add_contab(e.hive);
+		char *before = dump(e.hive);
+		assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+		cpuu_mapi_value stores = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6626));
+		cpuu_mapi_value folders = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6620));
+		cpuu_mapi_value names = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_UNICODE, 0x6623));
+		cpuu_mapi_value masks = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_LONG, 0x6621));
+		assert_int_equal(stores.u.mv.count, same ? 2 : 1);
+		assert_int_equal(folders.u.mv.count, stores.u.mv.count);
+		assert_int_equal(names.u.mv.count, stores.u.mv.count);
+		assert_int_equal(masks.u.mv.count, stores.u.mv.count);
+		cpuu_store_eid eid;
+		size_t bob = same ? 1 : 0;
+		assert_string_equal(names.u.mv.v.str[bob], "Bob Contacts");
+		assert_int_equal(masks.u.mv.v.l[bob], 0x2);
+		assert_int_equal(folders.u.mv.v.bin[bob].data[20], 0x11);
+		assert_int_equal(cpuu_store_eid_parse(&eid, stores.u.mv.v.bin[bob].data, stores.u.mv.v.bin[bob].len), CPUU_OK);
+		assert_string_equal(eid.mailbox_dn, SRC_AG "bob");
+		cpuu_store_eid_clear(&eid);
+		if (same) {
+			assert_int_equal(cpuu_store_eid_parse(&eid, stores.u.mv.v.bin[0].data, stores.u.mv.v.bin[0].len),
+					 CPUU_OK);
+			assert_string_equal(eid.mailbox_dn, TRG_AG "alice");
+			assert_string_equal(eid.server, "11111111-2222-4333-8444-555555555555@target.example");
+			cpuu_store_eid_clear(&eid);
+			assert_int_equal(folders.u.mv.v.bin[0].data[20], 0x10);
+		}
+		cpuu_mapi_value_clear(&stores);
+		cpuu_mapi_value_clear(&folders);
+		cpuu_mapi_value_clear(&names);
+		cpuu_mapi_value_clear(&masks);
+		/* Idempotent, and rolled back exactly. */
+		char *copy = test_path(e.dir, "switched.DAT");
+		assert_int_equal(test_copy_file(e.hive, copy), 0);
+		run(&e, CPUU_MODE_UPDATE, 0, NULL);
+		assert_true(test_files_equal(copy, e.hive));
+		run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
+		char *after = dump(e.hive);
+		assert_string_equal(before, after);
+		free(copy);
+		free(before);
+		free(after);
+		env_teardown(&e);
+	}
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -701,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 		cmocka_unit_test(test_batch_equals_single_runs),
+		cmocka_unit_test(test_contab_follows_the_mailbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

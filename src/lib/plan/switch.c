@@ -66,6 +66,7 @@ void cpuu_switch_opts_init(cpuu_switch_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
 	opts->new_ost_for_new_mailbox = 1;
+	opts->contab = 1;
 }
 
 /* The values of one section, read once per rule set. */
@@ -343,43 +344,56 @@ static int plan_emsmdb_online(cpuu_plan *plan, const section *s,
 	return rc;
 }
 
-/* PR_ENTRYID of the mailbox store names the source server and mailbox. It is
- * rebuilt for the target (never byte-patched: it holds variable-length
- * strings) when every part is known, else removed so Outlook regenerates it. */
+/* A store entry ID (MS-OXCDATA 2.2.4.3) of the source mailbox rebuilt for the
+ * target: server, mailbox DN, and the V2/V3 blocks it had. Never byte-patched
+ * (it holds variable-length strings). 1 when rebuilt, 0 when some part is
+ * unknown (or it is not a store entry ID we can read). */
+static int rebuild_store_eid(uint8_t **out, size_t *out_len, const uint8_t *data, size_t len, const cpuu_match *m)
+{
+	cpuu_store_eid eid;
+	int rebuilt = 0;
+	*out = NULL;
+	if (!m->target_server || !m->target_legacy_dn || cpuu_store_eid_parse(&eid, data, len) != CPUU_OK) {
+		cpuu_error_clear();
+		return 0;
+	}
+	char *server_dn = eid.server_dn ? server_dn_for(m) : NULL;
+	if (!eid.server_dn || server_dn) {
+		free(eid.server);
+		free(eid.mailbox_dn);
+		free(eid.server_dn);
+		free(eid.server_fqdn);
+		eid.server = cpuu_strdup(m->target_server);
+		eid.mailbox_dn = cpuu_strdup(m->target_legacy_dn);
+		eid.server_dn = server_dn;
+		server_dn = NULL;
+		/* The FQDN of an Exchange 2013+ mailbox is its personality. */
+		eid.server_fqdn = eid.server_dn ? cpuu_strdup(m->target_server) : NULL;
+		if (eid.smtp) {
+			free(eid.smtp);
+			eid.smtp = cpuu_strdup(m->target_smtp);
+		}
+		rebuilt = cpuu_store_eid_build(out, out_len, &eid) == CPUU_OK;
+	}
+	free(server_dn);
+	cpuu_store_eid_clear(&eid);
+	cpuu_error_clear();
+	return rebuilt;
+}
+
+/* PR_ENTRYID of the mailbox store names the source server and mailbox: rebuilt
+ * for the target when every part is known, else removed so Outlook
+ * regenerates it. */
 static int plan_store_entryid(cpuu_plan *plan, const section *s, const cpuu_match *m, int online)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
 		if (!value_has_id(&s->values[i], ID_ENTRYID, &tag))
 			continue;
-		cpuu_store_eid eid;
 		uint8_t *data = NULL;
 		size_t len = 0;
-		int rebuilt = 0;
-		if (!online && m->target_server && CPUU_PROP_TYPE(tag) == CPUU_PT_BINARY &&
-		    cpuu_store_eid_parse(&eid, s->values[i].data, s->values[i].len) == CPUU_OK) {
-			char *server_dn = eid.server_dn ? server_dn_for(m) : NULL;
-			if (!eid.server_dn || server_dn) {
-				free(eid.server);
-				free(eid.mailbox_dn);
-				free(eid.server_dn);
-				free(eid.server_fqdn);
-				eid.server = cpuu_strdup(m->target_server);
-				eid.mailbox_dn = cpuu_strdup(m->target_legacy_dn);
-				eid.server_dn = server_dn;
-				server_dn = NULL;
-				/* The FQDN of an Exchange 2013+ mailbox is its personality. */
-				eid.server_fqdn = eid.server_dn ? cpuu_strdup(m->target_server) : NULL;
-				if (eid.smtp) {
-					free(eid.smtp);
-					eid.smtp = cpuu_strdup(m->target_smtp);
-				}
-				rebuilt = cpuu_store_eid_build(&data, &len, &eid) == CPUU_OK;
-			}
-			free(server_dn);
-			cpuu_store_eid_clear(&eid);
-		}
-		cpuu_error_clear();
+		int rebuilt = !online && CPUU_PROP_TYPE(tag) == CPUU_PT_BINARY &&
+			      rebuild_store_eid(&data, &len, s->values[i].data, s->values[i].len, m);
 		int rc = rebuilt ? plan_set_known(plan, s->path, &s->values[i], s->values[i].name, s->values[i].type,
 						  data, len, "PR_ENTRYID of the mailbox store rebuilt for the target")
 				 : plan_delete_known(plan, s->path, &s->values[i],
@@ -528,6 +542,158 @@ static int plan_ost(cpuu_plan *plan, const section *s, const cpuu_account *a,
 	return rc;
 }
 
+/* The Outlook Address Book (CONTAB) profile section keeps index-aligned
+ * multi-valued arrays, one entry per contacts folder shown as an address book
+ * (Microsoft's PidTagContactAddressBook* property pages): 0x6620 folder entry
+ * IDs, 0x6621 store support masks, 0x6622 store names, 0x6623 folder names,
+ * 0x6624 display names, 0x6626 store entry IDs. */
+static const uint16_t contab_ids[] = { 0x6620, 0x6621, 0x6622, 0x6623, 0x6624, 0x6626 };
+#define ID_CONTAB_STORE_ENTRYIDS 0x6626
+
+static size_t mv_count(const cpuu_mapi_value *v)
+{
+	return v->u.mv.count;
+}
+
+/* Removes item i of a decoded multi-valued property. */
+static void mv_remove(cpuu_mapi_value *v, size_t i)
+{
+	size_t n = v->u.mv.count, rest = n - i - 1;
+	switch (CPUU_PROP_TYPE(v->tag)) {
+	case CPUU_PT_MV_BINARY:
+		free(v->u.mv.v.bin[i].data);
+		memmove(&v->u.mv.v.bin[i], &v->u.mv.v.bin[i + 1], rest * sizeof *v->u.mv.v.bin);
+		break;
+	case CPUU_PT_MV_STRING8:
+	case CPUU_PT_MV_UNICODE:
+		free(v->u.mv.v.str[i]);
+		memmove(&v->u.mv.v.str[i], &v->u.mv.v.str[i + 1], rest * sizeof *v->u.mv.v.str);
+		break;
+	case CPUU_PT_MV_LONG:
+		memmove(&v->u.mv.v.l[i], &v->u.mv.v.l[i + 1], rest * sizeof *v->u.mv.v.l);
+		break;
+	default:
+		return;
+	}
+	v->u.mv.count--;
+}
+
+/* Entries for the account's source mailbox: rebuilt for the target when the
+ * target holds the same mailbox (same mailbox GUID: the folder entry IDs,
+ * which carry that GUID (MS-OXCDATA 2.2.4.1), stay valid); otherwise removed
+ * from every array at once, as the target's folder IDs cannot be known
+ * offline (docs/switch.md, "Outlook Address Book"). */
+static int plan_contab_section(cpuu_plan *plan, const section *s, const cpuu_account *a, const cpuu_match *m)
+{
+	const cpuu_reg_value *stores = NULL;
+	uint32_t stores_tag = 0;
+	for (size_t i = 0; i < s->count && !stores; i++)
+		if (value_has_id(&s->values[i], ID_CONTAB_STORE_ENTRYIDS, &stores_tag) &&
+		    CPUU_PROP_TYPE(stores_tag) == CPUU_PT_MV_BINARY)
+			stores = &s->values[i];
+	if (!stores)
+		return CPUU_OK;
+	cpuu_mapi_value sv;
+	int rc = cpuu_mapi_value_decode(&sv, stores_tag, stores->type, stores->data, stores->len);
+	if (rc)
+		return cpuu_error_prefix("%s\\%s", s->path, stores->name);
+	size_t n = mv_count(&sv);
+	int keep_data = same_mailbox(a, m) && m->target_kind != CPUU_TARGET_ONLINE;
+	/* hit[i]: 0 not ours, 1 rebuilt, 2 removed. */
+	unsigned char *hit = calloc(n ? n : 1, 1);
+	int any = 0;
+	for (size_t i = 0; hit && i < n; i++) {
+		cpuu_store_eid eid;
+		if (cpuu_store_eid_parse(&eid, sv.u.mv.v.bin[i].data, sv.u.mv.v.bin[i].len) != CPUU_OK) {
+			cpuu_error_clear();
+			continue;
+		}
+		int ours = eid.mailbox_dn && (eq_ci(eid.mailbox_dn, a->legacy_dn) || eq_ci(eid.mailbox_dn, m->source_legacy_dn));
+		cpuu_store_eid_clear(&eid);
+		if (!ours)
+			continue;
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (keep_data && rebuild_store_eid(&data, &len, sv.u.mv.v.bin[i].data, sv.u.mv.v.bin[i].len, m)) {
+			free(sv.u.mv.v.bin[i].data);
+			sv.u.mv.v.bin[i].data = data;
+			sv.u.mv.v.bin[i].len = len;
+			hit[i] = 1;
+		} else {
+			hit[i] = 2;
+		}
+		any = 1;
+	}
+	if (!hit)
+		rc = cpuu_error_oom();
+	if (!any || rc) {
+		free(hit);
+		cpuu_mapi_value_clear(&sv);
+		return rc;
+	}
+	/* Every array of the section, aligned on the store array. */
+	for (size_t v = 0; !rc && v < s->count; v++) {
+		uint32_t tag;
+		int which = -1;
+		for (size_t k = 0; k < sizeof contab_ids / sizeof contab_ids[0]; k++)
+			if (value_has_id(&s->values[v], contab_ids[k], &tag) && (CPUU_PROP_TYPE(tag) & CPUU_PT_MV_FLAG))
+				which = (int)k;
+		if (which < 0)
+			continue;
+		cpuu_mapi_value mv;
+		int is_stores = &s->values[v] == stores;
+		if (!is_stores) {
+			if ((rc = cpuu_mapi_value_decode(&mv, tag, s->values[v].type, s->values[v].data, s->values[v].len))) {
+				cpuu_error_prefix("%s\\%s", s->path, s->values[v].name);
+				break;
+			}
+			if (mv_count(&mv) != n) {
+				rc = cpuu_error_set(CPUU_EINVALID, "%s\\%s: %zu entries where the store list has %zu",
+						    s->path, s->values[v].name, mv_count(&mv), n);
+				cpuu_mapi_value_clear(&mv);
+				break;
+			}
+		}
+		cpuu_mapi_value *target = is_stores ? &sv : &mv;
+		for (size_t i = n; i-- > 0;)
+			if (hit[i] == 2)
+				mv_remove(target, i);
+		uint8_t *data = NULL;
+		size_t len = 0;
+		rc = cpuu_mapi_value_encode(&data, &len, target, s->values[v].type);
+		if (!rc)
+			rc = plan_set_known(plan, s->path, &s->values[v], s->values[v].name, s->values[v].type, data, len,
+					    keep_data ? "Outlook Address Book: the mailbox's store entry rebuilt for the target"
+						      : "Outlook Address Book: entries of the source mailbox's folders removed");
+		free(data);
+		if (!is_stores)
+			cpuu_mapi_value_clear(&mv);
+	}
+	free(hit);
+	cpuu_mapi_value_clear(&sv);
+	return rc;
+}
+
+static int plan_contab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const cpuu_account *a, const cpuu_match *m)
+{
+	cpuu_reg_key *k = NULL;
+	cpuu_strlist subs = { 0 };
+	int rc = cpuu_reg_key_open(&k, reg, NULL, p->path);
+	if (!rc)
+		rc = cpuu_reg_key_subkeys(&subs, reg, k);
+	cpuu_reg_key_free(k);
+	for (size_t i = 0; !rc && i < subs.count; i++) {
+		if (strlen(subs.items[i]) != 32)
+			continue;
+		section sec;
+		if ((rc = section_load(&sec, reg, p->path, subs.items[i])) == CPUU_OK)
+			rc = plan_contab_section(plan, &sec, a, m);
+		section_free(&sec);
+	}
+	cpuu_strlist_free(&subs);
+	return rc;
+}
+
 const char *cpuu_plan_new_ost_path(const cpuu_plan *plan, const cpuu_account *account)
 {
 	for (size_t i = 0; plan && i < plan->nost; i++)
@@ -574,6 +740,8 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 	}
 	if (!rc)
 		rc = plan_account_name(plan, reg, profile, account, m);
+	if (!rc && opts->contab)
+		rc = plan_contab(plan, reg, profile, account, m);
 	section_free(&ems);
 	section_free(&store);
 	return rc;
