@@ -6,9 +6,13 @@
 
 #include "cpuu/regtext.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* tests/unit/test_fixture_fuzzreplay.c includes this file with its own name. */
+#ifndef CPUU_FUZZ_ENTRY
+#define CPUU_FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	cpuu_regtext *doc = NULL;
 	if (cpuu_regtext_parse(&doc, data, size) != CPUU_OK) {
