@@ -927,11 +927,15 @@ static void job_end(hive_job *j, cpuu_results *res)
 int cpuu_run_hive(cpuu_results **out, const char *hive_path, const cpuu_run_opts *opts,
 		  const cpuu_match_source *resolver)
 {
-	hive_job j;
+	/* A batch of one: its backup and new hive are synced back to back, so one
+	 * journal commit carries both (the same guarantees as syncing each). */
+	const char *paths[1] = { hive_path };
 	*out = NULL;
-	job_start(&j, out, hive_path, opts, resolver, 0);
-	int rc = j.rc;
-	job_end(&j, *out);
+	int rc = cpuu_run_hives(out, paths, 1, opts, resolver);
+	if (!*out)
+		return rc ? rc : CPUU_ENOMEM;
+	if (!rc && ((*out)->exit_mask & CPUU_EXIT_GLOBAL_ERR))
+		rc = cpuu_error_last()->code ? cpuu_error_last()->code : CPUU_ERROR;
 	return rc;
 }
 
@@ -979,7 +983,9 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 			continue;
 		const char *slash = strrchr(hive_paths[i], '/');
 		char *dir = slash ? cpuu_strndup(hive_paths[i], (size_t)(slash - hive_paths[i])) : cpuu_strdup(".");
-		int drc = dir ? cpuu_sync_path(dir) : cpuu_error_oom();
+		int drc = !dir ? cpuu_error_oom()
+			  : cpuu_fault("commit:dirsync") ? cpuu_error_set(CPUU_EIO, "%s: cannot sync (injected fault)", dir)
+							 : cpuu_sync_path(dir);
 		free(dir);
 		if (drc && !rc)
 			rc = drc; /* renamed, but the rename may not survive a crash yet */
