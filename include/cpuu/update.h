@@ -121,6 +121,11 @@ typedef struct cpuu_run_opts {
 	/* [Features] AutodiscoverReset: remove that key's local-XML overrides
 	 * named after a switched account's source SMTP domain. Default 1. */
 	int autodiscover_reset;
+	/* [Features] Autocomplete: with a user folder, the autocomplete cache of
+	 * a profile whose accounts switched is rewritten to the targets and
+	 * handed to Outlook as <profile>.nk2, imported once at the next start
+	 * (docs/autocomplete.md). Default 1. */
+	int autocomplete;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

@@ -238,6 +238,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
 	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
 	opts.switch_opts.contab = cpuu_config_get_bool(cfg, "Features", "CONTAB");
+	opts.autocomplete = cpuu_config_get_bool(cfg, "Features", "Autocomplete");
 	opts.exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
 	opts.autodiscover_reset = cpuu_config_get_bool(cfg, "Features", "AutodiscoverReset");
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cpuu/autocomplete.h"
 #include "cpuu/mapi.h"
 #include "cpuu/mapping.h"
 #include "cpuu/profile.h"
@@ -750,6 +751,150 @@ static void test_contab_follows_the_mailbox(void **state)
 	}
 }
 
+/* An autocomplete stream (outlook-profile.md §5; 12/0 as in RoamCache), by
+ * hand from the documented layout: magic, version, rows of properties
+ * {tag, reserved, 8-byte union, [count + data]}, extra info, FILETIME. */
+static void ac_u32(uint8_t **p, uint32_t v)
+{
+	(*p)[0] = (uint8_t)v;
+	(*p)[1] = (uint8_t)(v >> 8);
+	(*p)[2] = (uint8_t)(v >> 16);
+	(*p)[3] = (uint8_t)(v >> 24);
+	*p += 4;
+}
+
+static void ac_text(uint8_t **p, uint32_t tag, const char *ascii)
+{
+	ac_u32(p, tag);
+	ac_u32(p, 0);
+	memset(*p, 0, 8);
+	*p += 8;
+	size_t n = strlen(ascii);
+	ac_u32(p, (uint32_t)(2 * n + 2));
+	for (size_t i = 0; i <= n; i++) {
+		(*p)[2 * i] = (uint8_t)ascii[i];
+		(*p)[2 * i + 1] = 0;
+	}
+	*p += 2 * n + 2;
+}
+
+static void ac_long(uint8_t **p, uint32_t tag, uint32_t v)
+{
+	ac_u32(p, tag);
+	ac_u32(p, 0);
+	ac_u32(p, v);
+	ac_u32(p, 0);
+}
+
+static size_t make_stream(uint8_t *buf)
+{
+	uint8_t *p = buf;
+	ac_u32(&p, 0xBAADF00Du);
+	ac_u32(&p, 12);
+	ac_u32(&p, 0);
+	ac_u32(&p, 2);
+	/* alice, by her source legacyExchangeDN */
+	ac_u32(&p, 5);
+	ac_text(&p, 0x6001001F, "Alice Example");
+	ac_text(&p, 0x3002001F, "EX");
+	ac_text(&p, 0x3003001F, SRC_AG "alice");
+	ac_text(&p, 0x39FE001F, "alice@source.example");
+	ac_long(&p, 0x60040003, 0x4000);
+	/* someone outside the migration, by SMTP only */
+	ac_u32(&p, 3);
+	ac_text(&p, 0x6001001F, "Zed Outside");
+	ac_text(&p, 0x3002001F, "SMTP");
+	ac_long(&p, 0x60040003, 0x2000);
+	ac_u32(&p, 0);            /* extra info */
+	memset(p, 0x11, 8);       /* FILETIME */
+	p += 8;
+	return (size_t)(p - buf);
+}
+
+/* The autocomplete cache follows: rewritten, handed to Outlook as
+ * <profile>.nk2 with a RunOnce import, once; Rollback takes it all back. */
+static void test_autocomplete_handed_over(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	char cmd[4400], stream[4400], nk2[4400], pending[4500];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
+		 e.user_dir, e.user_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
+		 e.user_dir);
+	snprintf(nk2, sizeof nk2, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e.user_dir);
+	snprintf(pending, sizeof pending, "%s.cpuu-old", nk2);
+	uint8_t buf[4096];
+	size_t n = make_stream(buf);
+	assert_int_equal(test_write_file(stream, buf, n), 0);
+	char *original = dump(e.hive);
+
+	cpuu_results *r = NULL;
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
+	const cpuu_result *ac = find(r, "Outlook", "autocomplete");
+	assert_int_equal(ac->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_int_equal(ac->changes, 1);
+	cpuu_results_free(r);
+
+	/* The handed-over file holds alice's target identity, the rest as it was. */
+	size_t len;
+	uint8_t *data = test_read_file(nk2, &len);
+	assert_non_null(data);
+	cpuu_autocomplete *parsed = NULL;
+	assert_int_equal(cpuu_autocomplete_parse(&parsed, data, len), CPUU_OK);
+	char *dn = NULL;
+	assert_int_equal(cpuu_ac_prop_string(&dn, cpuu_ac_row_find(&parsed->rows[0], 0x3003001F)), CPUU_OK);
+	assert_string_equal(dn, TRG_AG "alice");
+	free(dn);
+	assert_int_equal(parsed->row_count, 2);
+	assert_int_equal(parsed->major, 10); /* what /importnk2 reads */
+	cpuu_autocomplete_free(parsed);
+	free(data);
+	/* Outlook is told to import it once. */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_reg_value *vals = NULL;
+	size_t nvals = 0;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&vals, &nvals, reg, k), CPUU_OK);
+	/* Both profiles switched (the streams cannot be told apart by profile:
+	 * docs/autocomplete.md), each imports its own .nk2. */
+	assert_int_equal(nvals, 2);
+	int outlook = 0, old = 0;
+	for (size_t i = 0; i < nvals; i++) {
+		char *cmdline = NULL;
+		assert_int_equal(cpuu_reg_get_string(&cmdline, reg, k, vals[i].name), CPUU_OK);
+		outlook += !strcmp(cmdline, "outlook.exe /importnk2 /profile \"Outlook\"");
+		old += !strcmp(cmdline, "outlook.exe /importnk2 /profile \"Old\"");
+		free(cmdline);
+	}
+	assert_true(outlook == 1 && old == 1);
+	cpuu_reg_values_free(vals, nvals);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+
+	/* Once: a second run hands nothing over again. */
+	char *copy = test_path(e.dir, "switched.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_true(test_files_equal(copy, e.hive));
+	assert_int_not_equal(access(pending, F_OK), 0);
+
+	/* Rollback: the file goes, the registry is as before. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_not_equal(access(nk2, F_OK), 0);
+	char *back = dump(e.hive);
+	assert_string_equal(back, original);
+	free(back);
+	free(copy);
+	free(original);
+	env_teardown(&e);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -849,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_contab_follows_the_mailbox),
+		cmocka_unit_test(test_autocomplete_handed_over),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

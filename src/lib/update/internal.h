@@ -2,6 +2,7 @@
 #define CPUU_UPDATE_INTERNAL_H
 
 #include "common/internal.h"
+#include "cpuu/autocomplete.h"
 #include "cpuu/regtext.h"
 #include "cpuu/update.h"
 
@@ -20,6 +21,10 @@
  * starting with a backslash are the user's caches moved aside the same way
  * ("\\oab", "\\autodiscover|<file name>"). */
 #define UPD_FILES_KEY UPD_STATE_KEY "\\Files"
+/* Values "<profile>" = the .nk2 hand-over done for it: never handed again. */
+#define UPD_AUTOCOMPLETE_KEY UPD_STATE_KEY "\\Autocomplete"
+/* Where Windows runs a command once at the next logon. */
+#define UPD_RUNONCE_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
 
@@ -40,6 +45,8 @@ typedef struct upd_run {
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
 	char *unsynced_backup;    /* backup written without sync (batch), to be synced */
+	cpuu_ac_changes *handed;  /* autocomplete hand-overs of this run (undone if not committed) */
+	size_t nhanded;
 } upd_run;
 
 /* results.c */

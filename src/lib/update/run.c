@@ -2,6 +2,7 @@
 #include "update/internal.h"
 
 #include "cpuu/profile.h"
+#include "cpuu/unicode.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->add_boxes = 1;
 	opts->exclude_scp_lookup = 1;
 	opts->autodiscover_reset = 1;
+	opts->autocomplete = 1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -129,6 +131,22 @@ static cpuu_outcome resolve(const upd_run *run, const cpuu_account *a, const cha
 	return resolve_keys(run, keys, sizeof keys / sizeof keys[0], out, why);
 }
 
+/* The live registry (win32 backend, docs/windows.md) changes with every
+ * call rather than at the commit: there the backup goes to disk each time it
+ * grows, before the first change to what it covers. Hives get it once,
+ * before their commit (run_changes). */
+static int backup_now_if_live(upd_run *run)
+{
+	if (strcmp(cpuu_reg_backend_name(run->reg), "win32"))
+		return CPUU_OK;
+	char *full = cpuu_aprintf("%s/%s", run->state_dir, run->backup_file);
+	int rc = !full ? cpuu_error_oom()
+		 : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
+					       : cpuu_regtext_write_file(full, run->backup);
+	free(full);
+	return rc;
+}
+
 /* Keeps a key's subtree as it was before cpuu's first change to it: it joins
  * this run's backup document (written once, before the commit) under the
  * entry name (a profile name, or "\\AutoDiscover <version>": key names
@@ -152,14 +170,28 @@ static int ensure_backup_key(upd_run *run, const char *entry_name, const char *p
 		if ((rc = upd_mkdir(run->state_dir)) || !(run->backup_file = upd_backup_file_name(run->state_dir)))
 			return rc ? rc : cpuu_error_last()->code;
 	}
-	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", path);
-	char *entry = cpuu_aprintf("%s|%s", run->backup_file, path);
+	/* An absent key is recorded by its topmost missing ancestor: creating the
+	 * key creates those too, and Rollback must remove them all. */
+	char *top = cpuu_strdup(path);
+	cpuu_reg_key *probe = NULL;
+	for (char *sep = top ? strchr(top, '\\') : NULL; sep; sep = strchr(sep + 1, '\\')) {
+		*sep = '\0';
+		int found = cpuu_reg_key_open(&probe, run->reg, NULL, top) == CPUU_OK;
+		cpuu_reg_key_free(probe);
+		probe = NULL;
+		if (!found)
+			break;
+		*sep = '\\';
+	}
+	cpuu_error_clear();
+	char *prefix = top ? cpuu_aprintf(UPD_ROOT_NAME "\\%s", top) : NULL;
+	char *entry = top ? cpuu_aprintf("%s|%s", run->backup_file, top) : NULL;
 	cpuu_regtext *doc = NULL;
 	cpuu_reg_key *k = NULL;
 	if (!prefix || !entry)
 		rc = cpuu_error_oom();
 	if (!rc)
-		rc = cpuu_reg_key_open(&k, run->reg, NULL, path);
+		rc = cpuu_reg_key_open(&k, run->reg, NULL, top);
 	if (rc == CPUU_ENOTFOUND) {
 		cpuu_error_clear();
 		if (!(doc = calloc(1, sizeof *doc)) || !(doc->keys = calloc(1, sizeof *doc->keys)))
@@ -187,6 +219,8 @@ static int ensure_backup_key(upd_run *run, const char *entry_name, const char *p
 		}
 	}
 	if (!rc)
+		rc = backup_now_if_live(run);
+	if (!rc)
 		rc = upd_state_set(run->reg, UPD_BACKUPS_KEY, entry_name, entry);
 	if (!rc)
 		rc = cpuu_strlist_add(&run->backed_up, entry_name);
@@ -196,6 +230,7 @@ static int ensure_backup_key(upd_run *run, const char *entry_name, const char *p
 	cpuu_reg_key_free(k);
 	free(prefix);
 	free(entry);
+	free(top);
 	return rc;
 }
 
@@ -512,6 +547,142 @@ static void update_caches(upd_run *run, cpuu_results *res)
 	free(outlook);
 }
 
+/* "C|path" / "R|path|old" lines: a hand-over's change list as kept in the
+ * hive for Rollback (paths never hold '|' or line breaks: Windows refuses
+ * them in file names, and cpuu_autocomplete_undo checks every path). */
+static char *changes_to_text(const cpuu_ac_changes *c)
+{
+	cpuu_buf b = { 0 };
+	for (size_t i = 0; i < c->count; i++)
+		if (c->items[i].action == CPUU_AC_FILE_CREATED)
+			cpuu_buf_printf(&b, "C|%s\n", c->items[i].path);
+		else
+			cpuu_buf_printf(&b, "R|%s|%s\n", c->items[i].path, c->items[i].old_path);
+	return cpuu_buf_detach(&b, NULL);
+}
+
+static int changes_from_text(cpuu_ac_changes *c, const char *text)
+{
+	memset(c, 0, sizeof *c);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = cpuu_strndup(p, n);
+		cpuu_ac_file_change *g = line ? realloc(c->items, (c->count + 1) * sizeof *g) : NULL;
+		if (!g) {
+			free(line);
+			cpuu_ac_changes_clear(c);
+			return cpuu_error_oom();
+		}
+		c->items = g;
+		cpuu_ac_file_change *ch = &g[c->count];
+		memset(ch, 0, sizeof *ch);
+		char *f1 = line[0] && line[1] == '|' ? line + 2 : NULL, *f2 = f1 ? strchr(f1, '|') : NULL;
+		if (f2)
+			*f2++ = '\0';
+		if (f1 && line[0] == 'C' && !f2) {
+			ch->action = CPUU_AC_FILE_CREATED;
+			ch->path = cpuu_strdup(f1);
+		} else if (f1 && line[0] == 'R' && f2) {
+			ch->action = CPUU_AC_FILE_RENAMED;
+			ch->path = cpuu_strdup(f1);
+			ch->old_path = cpuu_strdup(f2);
+		} else {
+			free(line);
+			cpuu_ac_changes_clear(c);
+			return cpuu_error_set(CPUU_EINVALID, "autocomplete record: malformed line");
+		}
+		free(line);
+		c->count++;
+		p += n + (nl ? 1 : 0);
+	}
+	return CPUU_OK;
+}
+
+/* The autocomplete cache of a profile whose accounts switched in this run:
+ * rewritten to the targets and handed to Outlook as <profile>.nk2 (before
+ * the commit, undone if the commit does not happen), with a RunOnce
+ * "outlook.exe /importnk2 /profile" so Outlook imports it once. */
+static void update_autocomplete(upd_run *run, cpuu_results *res, const cpuu_profile *p)
+{
+	if (!run->opts->autocomplete || !run->opts->user_dir)
+		return;
+	char *done = NULL;
+	if (upd_state_get(&done, run->reg, UPD_AUTOCOMPLETE_KEY, p->name) != CPUU_OK || done) {
+		free(done);
+		cpuu_error_clear();
+		return;
+	}
+	double t0 = now_ms();
+	if (run->opts->dry_run) {
+		upd_result_add(res, run, p->name, "autocomplete", CPUU_OUTCOME_PLANNED, 0,
+			       "the autocomplete cache would be rewritten and handed to Outlook (not read in a dry run)");
+		return;
+	}
+	cpuu_ac_changes ch = { 0 };
+	cpuu_ac_stats st;
+	memset(&st, 0, sizeof st);
+	char *record = NULL, *value_name = NULL, *command = NULL;
+	cpuu_plan *plan = NULL;
+	int rc = cpuu_autocomplete_handover(&ch, &st, run->opts->user_dir, p->name, run->resolver);
+	if (!rc && ch.count) {
+		/* Remember it first: a later failure of this run undoes it. */
+		cpuu_ac_changes *g = realloc(run->handed, (run->nhanded + 1) * sizeof *g);
+		if (!g) {
+			rc = cpuu_error_oom();
+		} else {
+			run->handed = g;
+			g[run->nhanded++] = ch;
+			memset(&ch, 0, sizeof ch);
+		}
+		uint32_t h = 2166136261u;
+		for (const unsigned char *q = (const unsigned char *)p->name; *q; q++)
+			h = (h ^ *q) * 16777619u;
+		char *entry = cpuu_aprintf("\\autocomplete|%s", p->name);
+		record = rc ? NULL : changes_to_text(&run->handed[run->nhanded - 1]);
+		value_name = cpuu_aprintf("cpuu-importnk2-%08x", (unsigned)h);
+		command = cpuu_aprintf("outlook.exe /importnk2 /profile \"%s\"", p->name);
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (!rc && (!entry || !record || !value_name || !command))
+			rc = cpuu_error_oom();
+		if (!rc)
+			rc = cpuu_utf8_to_utf16le(&data, &len, command, 1);
+		if (!rc)
+			rc = cpuu_plan_new(&plan);
+		if (!rc)
+			rc = cpuu_plan_set_value(plan, run->reg, UPD_RUNONCE_KEY, value_name, CPUU_REG_SZ, data, len,
+						 "Outlook imports the rewritten autocomplete cache once");
+		if (!rc)
+			rc = ensure_backup_key(run, "\\RunOnce", UPD_RUNONCE_KEY);
+		if (!rc)
+			rc = cpuu_plan_apply(run->reg, plan);
+		if (!rc)
+			rc = upd_state_set(run->reg, UPD_FILES_KEY, entry, record);
+		if (!rc)
+			rc = upd_state_set(run->reg, UPD_AUTOCOMPLETE_KEY, p->name, "handed over");
+		free(data);
+		free(entry);
+	}
+	char *msg = rc ? cpuu_strdup(cpuu_error_last()->message)
+		       : cpuu_aprintf("%zu entr%s rewritten, %zu kept; Outlook imports %s.nk2 at its next start",
+				      st.rewritten, st.rewritten == 1 ? "y" : "ies", st.unchanged, p->name);
+	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR : st.rewritten ? CPUU_OUTCOME_SWITCHED : CPUU_OUTCOME_ALREADY_SWITCHED;
+	if (!rc && !st.rewritten) {
+		free(msg);
+		msg = cpuu_strdup("no autocomplete entry points at a switched mailbox");
+	}
+	cpuu_result *r = upd_result_add(res, run, p->name, "autocomplete", o, rc ? 0 : st.rewritten, msg);
+	if (r)
+		r->duration_ms = now_ms() - t0;
+	free(msg);
+	cpuu_ac_changes_clear(&ch);
+	cpuu_plan_free(plan);
+	free(record);
+	free(value_name);
+	free(command);
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
@@ -528,6 +699,8 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 			continue;
 		}
 		size_t before = res->count;
+		int switched_before = run->switched_now;
+		run->switched_now = 0;
 		for (size_t j = 0; j < p->naccounts; j++) {
 			if (p->accounts[j].kind != CPUU_ACCOUNT_EXCHANGE)
 				continue;
@@ -540,6 +713,12 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		}
 		if (res->count == before)
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "no Exchange account");
+		int switched_here = run->switched_now;
+		for (size_t j = before; j < res->count && !switched_here; j++)
+			switched_here = res->items[j].outcome == CPUU_OUTCOME_PLANNED;
+		if (switched_here)
+			update_autocomplete(run, res, p);
+		run->switched_now = switched_before || run->switched_now;
 	}
 	if (run->opts->exclude_scp_lookup || run->opts->autodiscover_reset)
 		update_autodiscover(run, res);
@@ -696,6 +875,24 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 		for (size_t i = 0; i < files.count; i++) {
 			if (files.items[i][0] != '\\')
 				continue;
+			if (!strncmp(files.items[i], "\\autocomplete|", 14)) {
+				/* Rollback takes the hand-over back; Cleanup keeps the files. */
+				char *text = NULL;
+				cpuu_ac_changes ch = { 0 };
+				int rc = upd_state_get(&text, run->reg, UPD_FILES_KEY, files.items[i]);
+				if (!rc && text && !cleanup && run->opts->user_dir && !(rc = changes_from_text(&ch, text)))
+					rc = cpuu_autocomplete_undo(run->opts->user_dir, &ch);
+				if (!rc)
+					rc = upd_state_delete(run->reg, UPD_FILES_KEY, files.items[i]);
+				if (!rc && !cleanup)
+					rc = upd_state_delete(run->reg, UPD_AUTOCOMPLETE_KEY, files.items[i] + 14);
+				if (rc)
+					upd_result_add(res, run, files.items[i] + 14, "autocomplete", CPUU_OUTCOME_ERROR, 0,
+						       cpuu_error_last()->message);
+				cpuu_ac_changes_clear(&ch);
+				free(text);
+				continue;
+			}
 			char *win = NULL;
 			int rc = upd_state_get(&win, run->reg, UPD_FILES_KEY, files.items[i]);
 			char *local = !rc && win && !cleanup ? upd_local_path(run->opts->user_dir, win) : NULL;
@@ -813,6 +1010,9 @@ static void run_finish_commit(upd_run *run, cpuu_results *res)
 /* Phase 3: what may only follow a durable commit. */
 static void run_after_commit(upd_run *run, cpuu_results *res)
 {
+	/* Nothing was committed: the files handed to Outlook go too. */
+	for (size_t i = 0; run->failed && i < run->nhanded; i++)
+		cpuu_autocomplete_undo(run->opts->user_dir, &run->handed[i]);
 	if (run->failed || !run->opts || run->opts->dry_run)
 		return;
 	/* Old OSTs go aside only once the committed profile points elsewhere. */
@@ -839,6 +1039,9 @@ static void run_clear(upd_run *run)
 	cpuu_strlist_free(&run->aside);
 	cpuu_strlist_free(&run->backed_up);
 	cpuu_strlist_free(&run->ad_touched);
+	for (size_t i = 0; i < run->nhanded; i++)
+		cpuu_ac_changes_clear(&run->handed[i]);
+	free(run->handed);
 	cpuu_regtext_free(run->backup);
 	free(run->backup_file);
 	free(run->unsynced_backup);

@@ -117,6 +117,8 @@ int upd_state_prune(cpuu_reg *reg)
 	if (!rc)
 		rc = delete_if_empty(reg, UPD_FILES_KEY);
 	if (!rc)
+		rc = delete_if_empty(reg, UPD_AUTOCOMPLETE_KEY);
+	if (!rc)
 		rc = delete_if_empty(reg, UPD_BACKUPS_KEY);
 	if (!rc)
 		rc = delete_if_empty(reg, UPD_STATE_KEY);
