@@ -15,7 +15,12 @@ extern "C" {
 #endif
 
 typedef struct cpuu_wizard {
-	const char *exe;           /* where cpuu.exe is at logon time (UNC or local) */
+	/* Where cpuu.exe is at logon time (UNC or local). NULL: beside the batch
+	 * files (the usual NETLOGON layout), written as %~dp0 so the batch file
+	 * itself holds no path at all: cmd.exe reads batch files in the console
+	 * code page, so a literal non-ASCII path only survives where chcp 65001
+	 * takes effect (Windows 10+, not Wine). */
+	const char *exe;
 	const char *ini;           /* where the INI is at logon time; NULL: beside the exe */
 	const char *mapping;       /* [Mapping] File, or NULL (live directories) */
 	const char *log_share;     /* [General] LogShare, or NULL */

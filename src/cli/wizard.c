@@ -19,9 +19,9 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cpuu wizard --out DIR --exe PATH [options]\n"
+		"usage: cpuu wizard --out DIR [--exe PATH] [options]\n"
 		"writes DIR/cpuu.ini, CPUU_Update.bat, CPUU_Rollback.bat, CPUU_Cleanup.bat\n"
-		"  --exe PATH         cpuu.exe as the logon script reaches it (e.g. \\\\srv\\NETLOGON\\cpuu\\cpuu.exe)\n"
+		"  --exe PATH         cpuu.exe as the logon script reaches it (default: beside the batch files)\n"
 		"  --ini PATH         the INI as the logon script reaches it (default: beside cpuu.exe)\n"
 		"  --mapping PATH     [Mapping] File (default: live directories, set in the INI by hand)\n"
 		"  --log-share PATH   [General] LogShare\n"
@@ -90,13 +90,14 @@ int cli_cmd_wizard(int argc, char **argv)
 	char b_exe[1024], b_map[1024], b_log[1024], b_cached[64], b_out[1024];
 	if (!yes && isatty(fileno(stdin))) {
 		ask("Output folder", &out, b_out, sizeof b_out);
-		ask("cpuu.exe as the logon script reaches it", &w.exe, b_exe, sizeof b_exe);
+		ask("cpuu.exe as the logon script reaches it (empty: beside the batch files)", &w.exe, b_exe,
+		    sizeof b_exe);
 		ask("Mapping file (empty: live directories)", &w.mapping, b_map, sizeof b_map);
 		ask("Log share (empty: none)", &w.log_share, b_log, sizeof b_log);
 		ask("Cached-mode profiles: all, listed or none", &w.cached, b_cached, sizeof b_cached);
 	}
-	if (!out || !w.exe) {
-		fprintf(stderr, "cpuu wizard: --out and --exe are needed\n");
+	if (!out) {
+		fprintf(stderr, "cpuu wizard: --out is needed\n");
 		rc = CLI_EXIT_USAGE;
 		goto done;
 	}

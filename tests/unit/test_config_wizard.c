@@ -26,6 +26,13 @@ static char *cmd_percent(const char *line)
 		if (p[0] == '%' && p[1] == '%') {
 			out[w++] = '%';
 			p += 2;
+		} else if (!strncmp(p, "%~dp0", 5)) {
+			/* The batch file's folder, trailing backslash included; the
+			 * result is not parsed again. */
+			static const char dir[] = "\\\\srv\\NETLOGON\\cpuu & co 100% (x86)\\";
+			memcpy(out + w, dir, sizeof dir - 1);
+			w += sizeof dir - 1;
+			p += 5;
 		} else if (p[0] == '%' && !strncmp(p, "%TEMP%", 6)) {
 			memcpy(out + w, "C:\\Temp", 7);
 			w += 7;
@@ -203,6 +210,30 @@ static int count_files(const char *dir)
 	return n;
 }
 
+/* The usual layout: cpuu.exe and the INI beside the batch files, which then
+ * hold no path at all (so nothing depends on cmd.exe's code page). */
+static void test_beside_the_batch_files(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir("wizard-beside");
+	cpuu_wizard w = { .mapping = "\\\\srv\\share\\Büro\\map.csv" };
+	assert_int_equal(cpuu_wizard_write(dir, &w), CPUU_OK);
+	char *bat = read_text(dir, "CPUU_Update.bat");
+	for (const unsigned char *c = (const unsigned char *)bat; *c; c++)
+		assert_true(*c < 0x80); /* ASCII only */
+	char *cmd = bat_command(bat);
+	char *argv[16];
+	int argc = crt_argv(argv, 16, cmd);
+	assert_int_equal(argc, 5);
+	assert_string_equal(argv[0], "\\\\srv\\NETLOGON\\cpuu & co 100% (x86)\\cpuu.exe");
+	assert_string_equal(argv[4], "\\\\srv\\NETLOGON\\cpuu & co 100% (x86)\\cpuu.ini");
+	for (int a = 0; a < argc; a++)
+		free(argv[a]);
+	free(cmd);
+	free(bat);
+	test_tmpdir_remove(dir);
+}
+
 static void test_refusals_write_nothing(void **state)
 {
 	(void)state;
@@ -251,6 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bat_arg_quoting),
 		cmocka_unit_test(test_files_carry_names_intact),
+		cmocka_unit_test(test_beside_the_batch_files),
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_ini_values_round_trip),
 	};

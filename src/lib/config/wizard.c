@@ -175,12 +175,24 @@ static int build_ini(char **out, const cpuu_wizard *w)
 	return *out ? CPUU_OK : CPUU_ENOMEM;
 }
 
+/* A batch argument for a path, or for "beside the batch file" (NULL path):
+ * %~dp0 is the batch file's own folder, expanded by cmd.exe at run time
+ * (with a trailing backslash) and never parsed again. */
+static int bat_path(char **out, const char *path, const char *leaf_name)
+{
+	if (!path) {
+		*out = cpuu_aprintf("\"%%~dp0%s\"", leaf_name);
+		return *out ? CPUU_OK : cpuu_error_oom();
+	}
+	return cpuu_wizard_bat_arg(out, path);
+}
+
 static int build_bat(char **out, const cpuu_wizard *w, const char *ini, const char *mode)
 {
 	char *exe = NULL, *cfg = NULL;
-	int rc = cpuu_wizard_bat_arg(&exe, w->exe);
+	int rc = bat_path(&exe, w->exe, "cpuu.exe");
 	if (!rc)
-		rc = cpuu_wizard_bat_arg(&cfg, ini);
+		rc = bat_path(&cfg, ini, "cpuu.ini");
 	if (rc) {
 		free(exe);
 		return rc;
@@ -247,16 +259,20 @@ static int write_file(const char *dir, const char *name, const char *text)
 
 int cpuu_wizard_write(const char *dir, const cpuu_wizard *w)
 {
-	if (!w || !w->exe || !*w->exe)
-		return cpuu_error_set(CPUU_EINVALID, "the wizard needs the path of cpuu.exe at logon time");
+	if (!w || (w->exe && !*w->exe))
+		return cpuu_error_set(CPUU_EINVALID, "the path of cpuu.exe is empty (leave it out: beside the batch files)");
 	char *ini_path = NULL, *ini = NULL, *bats[3] = { 0 };
 	static const char *const modes[3] = { "update", "rollback", "cleanup" };
 	static const char *const names[3] = { "CPUU_Update.bat", "CPUU_Rollback.bat", "CPUU_Cleanup.bat" };
+	int rc = CPUU_OK;
 	if (w->ini)
 		ini_path = cpuu_strdup(w->ini);
-	else
+	else if (w->exe)
 		ini_path = cpuu_aprintf("%.*scpuu.ini", (int)(leaf(w->exe) - w->exe), w->exe);
-	int rc = ini_path ? build_ini(&ini, w) : cpuu_error_oom();
+	if ((w->ini || w->exe) && !ini_path)
+		rc = cpuu_error_oom();
+	if (!rc)
+		rc = build_ini(&ini, w); /* ini_path NULL: beside the batch files too */
 	/* Everything is built (and checked) before anything is written. */
 	for (int i = 0; !rc && i < 3; i++)
 		rc = build_bat(&bats[i], w, ini_path, modes[i]);

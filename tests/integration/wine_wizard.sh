@@ -1,0 +1,88 @@
+#!/bin/bash
+# The wizard's batch files run by Wine's cmd.exe, twice:
+#  - the usual layout: cpuu.exe, cpuu.ini and the batch files together in a
+#    folder whose name holds spaces, &, %, ^, !, ( ) and Unicode;
+#  - an explicit --exe/--state-dir elsewhere, with the same characters but
+#    ASCII only (Wine's cmd.exe reads batch files in the OEM code page
+#    whatever chcp says: docs/wizard.md).
+# CPUU_Update.bat must start cpuu.exe with every path intact (the profile is
+# switched), stay quiet (output in %TEMP%\cpuu-update.log), pass cpuu's exit
+# bits back, and CPUU_Rollback.bat must undo it. Skips (77) without the
+# Windows build or Wine.
+set -u
+skip() { echo "SKIP: $*"; exit 77; }
+SRC=${CPUU_SOURCE_DIR:?}
+: "${CPUU:?}"
+WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
+[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] || skip "no Windows build in $WIN (run 'make windows')"
+command -v wine >/dev/null || skip "wine is not installed"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winewiz-XXXXXX")
+export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
+unset WAYLAND_DISPLAY
+cleanup() {
+	wineserver -k >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+
+wineboot -i >/dev/null 2>&1
+wineserver -w
+
+SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" \
+	"display_name = Alice Example" "smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" \
+	"mailbox_guid = 11111111-2222-4333-8444-555555555555" "cached = yes" >"$work/user.fixture"
+mapping() {
+	printf '%s\n' \
+		"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched" \
+		"${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" >"$1"
+}
+wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
+
+# run_case NAME BATCH_DIR EXE_DIR [wizard options]: write, update, check, roll back.
+run_case() {
+	local name=$1 bdir=$2 edir=$3
+	shift 3
+	"$CPUU" wizard --yes --out "$bdir" "$@" >/dev/null || { fail "$name: cpuu wizard"; return; }
+	cp "$bdir/cpuu.ini" "$edir/cpuu.ini" 2>/dev/null
+	# Started by name from its folder, as a logon script is: no quoted path
+	# on cmd's own command line (whose /c quote rules are not under test).
+	(cd "$bdir" && wine cmd /c CPUU_Update.bat) >"$work/update.out" 2>&1
+	local rc=$?
+	[ "$rc" -eq 1 ] || fail "$name: CPUU_Update.bat exit $rc, want 1 (SUCCESS): $(cat "$work/update.out")"
+	grep -q . "$work/update.out" && fail "$name: CPUU_Update.bat was not quiet: $(head -3 "$work/update.out")"
+	local json
+	json=$(wine "$edir/cpuu.exe" inspect --live --json 2>&1)
+	grep -qF "alice@target.example" <<<"$json" || fail "$name: the profile was not switched through the batch file"
+	(cd "$bdir" && wine cmd /c CPUU_Rollback.bat) >/dev/null 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "$name: CPUU_Rollback.bat exit $rc, want 1"
+	json=$(wine "$edir/cpuu.exe" inspect --live --json 2>&1)
+	grep -qF "alice@source.example" <<<"$json" || fail "$name: rollback through the batch file did not restore the profile"
+}
+
+# 1. Beside the batch files, in a Unicode folder. (No '%' here: Wine's
+# cmd.exe scans what %~dp0 expands to for '%' again, which Windows' does
+# not; the explicit case below has one.)
+beside="$work/NETLOGON/cpuu & co (x86)/^sure^ !x!/Büro 日本"
+mkdir -p "$beside"
+cp "$WIN/cpuu.exe" "$beside/cpuu.exe"
+mapping "$beside/mapping.csv"
+run_case beside "$beside" "$beside" --mapping "$(winpath "$beside/mapping.csv")" \
+	--state-dir "$(winpath "$beside/state")"
+
+# 2. Explicit paths elsewhere (ASCII, every special character of cmd.exe).
+far="$work/apps/cpuu & co (x86)/100% ^sure^ !x! [1]"
+mkdir -p "$far" "$work/scripts"
+cp "$WIN/cpuu.exe" "$far/cpuu.exe"
+mapping "$far/mapping.csv"
+run_case explicit "$work/scripts" "$far" --exe "$(winpath "$far/cpuu.exe")" \
+	--mapping "$(winpath "$far/mapping.csv")" --state-dir "$(winpath "$far/state")"
+
+[ "$fails" -eq 0 ] && echo "the wizard's batch files carry every path intact through cmd.exe"
+exit $((fails > 0))
