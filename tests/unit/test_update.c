@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "cpuu/autocomplete.h"
+#include <hivex.h>
 #include "cpuu/mapi.h"
 #include "cpuu/mapping.h"
 #include "cpuu/profile.h"
@@ -895,6 +896,66 @@ static void test_autocomplete_handed_over(void **state)
 	env_teardown(&e);
 }
 
+/* A profile named outside ASCII ("Büro", as Windows creates it): switched
+ * and rolled back exactly, although cpuu itself never creates such a key
+ * (hivex hashes non-ASCII names unlike Windows). The key is made here with
+ * hivex itself; the profile's sections (ASCII UIDs) are copied below it from
+ * a fixture profile through a .reg document. */
+#define PROFILES "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
+static void test_non_ascii_profile_name(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL); /* profiles "Outlook" (16.0) and "Old" (15.0) */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_regtext *doc = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, PROFILES "\\Outlook"), CPUU_OK);
+	assert_int_equal(cpuu_regtext_export(&doc, reg, k, "HKEY_CURRENT_USER\\" PROFILES "\\Büro"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+
+	/* A fresh hive: "Büro" made by hivex, then the sections applied below it. */
+	char *hive = test_path(e.dir, "buero.DAT");
+	assert_int_equal(cpuu_hive_create_blank(hive, NULL), CPUU_OK);
+	hive_h *h = hivex_open(hive, HIVEX_OPEN_WRITE);
+	assert_non_null(h);
+	hive_node_h n = hivex_root(h);
+	const char *parts[] = { "Software", "Microsoft", "Office", "16.0", "Outlook", "Profiles", "Büro" };
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		hive_node_h c = hivex_node_get_child(h, n, parts[i]);
+		n = c ? c : hivex_node_add_child(h, n, parts[i]);
+		assert_true(n != 0);
+	}
+	assert_int_equal(hivex_commit(h, NULL, 0), 0);
+	hivex_close(h);
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_regtext_apply(reg, doc, "HKEY_CURRENT_USER"), CPUU_OK);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_free(reg);
+	cpuu_regtext_free(doc);
+
+	free(e.hive);
+	e.hive = hive;
+	char *original = dump(e.hive);
+	cpuu_results *r = NULL;
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
+	assert_int_equal(find(r, "Büro", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	cpuu_results_free(r);
+	cpuu_profile_set *set = load(e.hive);
+	assert_string_equal(set->profiles[0].name, "Büro");
+	assert_string_equal(set->profiles[0].accounts[0].smtp, "alice@target.example");
+	cpuu_profile_set_free(set);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	char *back = dump(e.hive);
+	assert_string_equal(back, original);
+	free(back);
+	free(original);
+	env_teardown(&e);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -995,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_contab_follows_the_mailbox),
 		cmocka_unit_test(test_autocomplete_handed_over),
+		cmocka_unit_test(test_non_ascii_profile_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
