@@ -19,8 +19,8 @@
 
 int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size);
 
-/* Every key is a switched source whose name is the key itself, so the
- * rewrite runs its edits on whatever identities the input holds. */
+/* Every key is a switched source, so the rewrite runs its edits on
+ * whatever identities the input holds. */
 static char fac_key[512];
 static cpuu_match fac_match;
 
@@ -29,7 +29,9 @@ static int fac_lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, c
 	(void)ctx;
 	snprintf(fac_key, sizeof fac_key, "%s", key);
 	memset(&fac_match, 0, sizeof fac_match);
-	fac_match.source_legacy_dn = fac_key;
+	/* DNs are themselves; any other key belongs to the seeds' "/o=S" DN, so
+	 * a row's DN and SMTP address name the same source. */
+	fac_match.source_legacy_dn = key[0] == '/' ? fac_key : (char *)"/o=S/cn=Recipients/cn=a";
 	fac_match.source_smtp = fac_key;
 	fac_match.target_legacy_dn = (char *)"/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=x";
 	fac_match.target_smtp = (char *)"x@target.example";

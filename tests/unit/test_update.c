@@ -19,11 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 #define TRG_AG "/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+#define SECURE_SECTION "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\13dbb0c8aa05101a9bb000aa002fc45a"
+#define SECRET "DPAPI-protected-blob: not for backups"
 #define AD16 "Software\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover"
 #define AD15 "Software\\Microsoft\\Office\\15.0\\Outlook\\AutoDiscover"
 
@@ -99,6 +102,13 @@ static void env_setup(env *e, const char *real_base, const char *extra_rows)
 	assert_int_equal(cpuu_reg_set_string(reg, ad, "other.example", "C:\\ad\\other.xml"), CPUU_OK);
 	assert_int_equal(cpuu_reg_set_dword(reg, ad, "PreferLocalXML", 1), CPUU_OK);
 	cpuu_reg_key_free(ad);
+	/* A secure (DPAPI) value: cached credentials never go into a backup. */
+	cpuu_reg_key *sec = NULL;
+	assert_int_equal(cpuu_reg_key_open(&sec, reg, NULL, SECURE_SECTION), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, sec, "S001f6700", CPUU_REG_BINARY, (const uint8_t *)SECRET,
+					    sizeof SECRET - 1),
+			 CPUU_OK);
+	cpuu_reg_key_free(sec);
 	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
 	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
 	cpuu_fixture_free(f);
@@ -318,6 +328,32 @@ static void check_rollback_exact(const char *real_base)
 	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS, CPUU_EXIT_SUCCESS);
 	char *switched = dump(e.hive);
 	assert_string_not_equal(original, switched);
+
+	/* The backup holds the secure value's place, not its bytes. */
+	if (!real_base) {
+		DIR *d = opendir(e.state);
+		assert_non_null(d);
+		struct dirent *de;
+		char *file = NULL;
+		while ((de = readdir(d)))
+			if (strstr(de->d_name, ".reg"))
+				file = test_path(e.state, de->d_name);
+		closedir(d);
+		assert_non_null(file);
+		cpuu_regtext *doc = NULL;
+		assert_int_equal(cpuu_regtext_read_file(&doc, file), CPUU_OK);
+		free(file);
+		int placeholder = 0;
+		for (size_t i = 0; i < doc->nkeys; i++)
+			for (size_t j = 0; j < doc->keys[i].nvalues; j++)
+				if (!strcmp(doc->keys[i].values[j].name, "S001f6700")) {
+					assert_int_equal(doc->keys[i].values[j].type, CPUU_REG_NONE);
+					assert_int_equal(doc->keys[i].values[j].len, 0);
+					placeholder++;
+				}
+		assert_int_equal(placeholder, 1);
+		cpuu_regtext_free(doc);
+	}
 
 	cpuu_results *r = NULL;
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);

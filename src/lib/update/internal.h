@@ -76,6 +76,12 @@ char *upd_local_path(const char *user_dir, const char *windows_path);
  * to do, negative on error. */
 int upd_rename_if(const char *from, const char *to);
 
+/* restore.c: secure values ("S" + 8 hex: DPAPI-encrypted, possibly cached
+ * credentials) never enter a backup: each keeps only its place, as an empty
+ * REG_NONE value of that name, and Restore keeps the value as it is (Update
+ * never changes one). */
+void upd_mask_secure(cpuu_regtext *doc);
+
 /* restore.c: makes the registry subtree at path (from the root) equal to the
  * keys of doc at and below UPD_ROOT_NAME\path (keys, values, value order,
  * bytes); *changes counts keys touched. */

@@ -3,6 +3,8 @@
  * registry keep their identity, and unchanged keys are not rewritten). */
 #include "update/internal.h"
 
+#include "cpuu/mapi.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +56,57 @@ static int walk(cpuu_strlist *out, cpuu_reg *reg, const char *path)
 	return rc;
 }
 
+static int is_secure(const char *name)
+{
+	uint32_t tag;
+	int secure = 0;
+	return cpuu_mapi_tag_parse(&tag, &secure, name) == CPUU_OK && secure;
+}
+
+void upd_mask_secure(cpuu_regtext *doc)
+{
+	for (size_t i = 0; i < doc->nkeys; i++)
+		for (size_t j = 0; j < doc->keys[i].nvalues; j++) {
+			cpuu_regtext_value *v = &doc->keys[i].values[j];
+			if (!is_secure(v->name))
+				continue;
+			memset(v->data, 0, v->len); /* not even in freed memory */
+			free(v->data);
+			v->data = calloc(1, 1);
+			v->len = 0;
+			v->type = CPUU_REG_NONE;
+		}
+	cpuu_error_clear();
+}
+
+/* The backup's values with the secure placeholders filled from the current
+ * values (a secure value gone since is left out). */
+static cpuu_regtext_key resolve_secure(const cpuu_regtext_key *want, const cpuu_reg_value *cur, size_t ncur,
+				       cpuu_regtext_value *space)
+{
+	cpuu_regtext_key out = *want;
+	out.values = space;
+	out.nvalues = 0;
+	for (size_t i = 0; i < want->nvalues; i++) {
+		const cpuu_regtext_value *w = &want->values[i];
+		if (w->type == CPUU_REG_NONE && w->len == 0 && is_secure(w->name)) {
+			for (size_t c = 0; c < ncur; c++)
+				if (!strcmp(cur[c].name, w->name)) {
+					space[out.nvalues] = *w;
+					space[out.nvalues].type = cur[c].type;
+					space[out.nvalues].data = cur[c].data;
+					space[out.nvalues].len = cur[c].len;
+					out.nvalues++;
+					break;
+				}
+			continue;
+		}
+		space[out.nvalues++] = *w;
+	}
+	cpuu_error_clear();
+	return out;
+}
+
 static int values_equal(const cpuu_reg_value *cur, size_t ncur, const cpuu_regtext_key *want)
 {
 	if (ncur != want->nvalues)
@@ -68,7 +121,7 @@ static int values_equal(const cpuu_reg_value *cur, size_t ncur, const cpuu_regte
 }
 
 /* Sets the key's values to exactly want's, in want's order. */
-static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *want, size_t *changes)
+static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *want_in, size_t *changes)
 {
 	cpuu_reg_key *k = NULL;
 	int rc = cpuu_reg_key_create(&k, reg, NULL, path);
@@ -77,6 +130,11 @@ static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *
 	cpuu_reg_value *cur = NULL;
 	size_t n = 0;
 	rc = cpuu_reg_key_values(&cur, &n, reg, k);
+	cpuu_regtext_value *space = rc ? NULL : calloc(want_in->nvalues ? want_in->nvalues : 1, sizeof *space);
+	if (!rc && !space)
+		rc = cpuu_error_oom();
+	cpuu_regtext_key resolved = rc ? *want_in : resolve_secure(want_in, cur, n, space);
+	const cpuu_regtext_key *want = &resolved;
 	if (!rc && !values_equal(cur, n, want)) {
 		(*changes)++;
 		/* Deleting all and setting in order keeps the backup's value order. */
@@ -87,6 +145,9 @@ static int sync_values(cpuu_reg *reg, const char *path, const cpuu_regtext_key *
 				rc = cpuu_reg_value_set(reg, k, want->values[i].name, want->values[i].type,
 							want->values[i].data, want->values[i].len);
 	}
+	/* The current values are read in full before any is deleted: the
+	 * resolved list points into them until here. */
+	free(space);
 	cpuu_reg_values_free(cur, n);
 	cpuu_reg_key_free(k);
 	return rc;

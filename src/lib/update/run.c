@@ -205,6 +205,8 @@ static int ensure_backup_key(upd_run *run, const char *entry_name, const char *p
 		}
 	} else if (!rc) {
 		rc = cpuu_regtext_export(&doc, run->reg, k, prefix);
+		if (!rc)
+			upd_mask_secure(doc);
 	}
 	if (!rc) {
 		cpuu_regtext_key *grown = realloc(run->backup->keys, (run->backup->nkeys + doc->nkeys) * sizeof *grown);
@@ -665,8 +667,9 @@ static void update_autocomplete(upd_run *run, cpuu_results *res, const cpuu_prof
 		free(entry);
 	}
 	char *msg = rc ? cpuu_strdup(cpuu_error_last()->message)
-		       : cpuu_aprintf("%zu entr%s rewritten, %zu kept; Outlook imports %s.nk2 at its next start",
-				      st.rewritten, st.rewritten == 1 ? "y" : "ies", st.unchanged, p->name);
+		       : cpuu_aprintf("%zu entr%s rewritten, %zu kept as they were; Outlook imports %s.nk2 at its next start",
+				      st.rewritten, st.rewritten == 1 ? "y" : "ies",
+				      st.unchanged + st.not_switched + st.unmatched + st.ambiguous, p->name);
 	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR : st.rewritten ? CPUU_OUTCOME_SWITCHED : CPUU_OUTCOME_ALREADY_SWITCHED;
 	if (!rc && !st.rewritten) {
 		free(msg);
