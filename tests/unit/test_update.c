@@ -11,6 +11,7 @@
 #include "cpuu/mapping.h"
 #include "cpuu/profile.h"
 #include "cpuu/regtext.h"
+#include "cpuu/unicode.h"
 #include "cpuu/update.h"
 #include "fixture.h"
 #include "update/internal.h"
@@ -25,6 +26,16 @@
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 #define TRG_AG "/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+#define PROFILE16 "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook"
+/* alice's source personality server, UTF-16LE with its NUL */
+static const uint8_t U16_SRC_SERVER[] = {
+#define C(x) x, 0
+	C('1'), C('1'), C('1'), C('1'), C('1'), C('1'), C('1'), C('1'), C('-'), C('2'), C('2'), C('2'), C('2'), C('-'),
+	C('4'), C('3'), C('3'), C('3'), C('-'), C('8'), C('4'), C('4'), C('4'), C('-'), C('5'), C('5'), C('5'), C('5'),
+	C('5'), C('5'), C('5'), C('5'), C('5'), C('5'), C('5'), C('5'), C('@'), C('s'), C('o'), C('u'), C('r'), C('c'),
+	C('e'), C('.'), C('e'), C('x'), C('a'), C('m'), C('p'), C('l'), C('e'), 0, 0
+#undef C
+};
 #define SECURE_SECTION "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\13dbb0c8aa05101a9bb000aa002fc45a"
 #define SECRET "DPAPI-protected-blob: not for backups"
 #define AD16 "Software\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover"
@@ -239,6 +250,37 @@ static void test_update_switches_switched_accounts_only(void **state)
 	}
 	cpuu_profile_set_free(before);
 
+	/* Address-book sections that cache the source server: alice's own (from
+	 * her service's PR_AB_PROVIDERS) and the well-known MUIDEMSAB one. */
+	char ab_path[512], svc_path[512];
+	snprintf(svc_path, sizeof svc_path, "%s\\%s", PROFILE16, alice_uid);
+	{
+		cpuu_reg *areg = NULL;
+		cpuu_reg_key *ak = NULL;
+		cpuu_reg_value v;
+		assert_int_equal(cpuu_reg_open_hive(&areg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_open(&ak, areg, NULL, svc_path), CPUU_OK);
+		assert_int_equal(cpuu_reg_value_get(&v, areg, ak, "01023d01"), CPUU_OK);
+		char uid[33];
+		for (int i = 0; i < 16; i++)
+			snprintf(uid + 2 * i, 3, "%02x", v.data[i]);
+		cpuu_reg_value_clear(&v);
+		cpuu_reg_key_free(ak);
+		snprintf(ab_path, sizeof ab_path, "%s\\%s", PROFILE16, uid);
+		const char *paths[2] = { ab_path, PROFILE16 "\\dca740c8c042101ab4b908002b2fe182" };
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(cpuu_reg_key_create(&ak, areg, NULL, paths[i]), CPUU_OK);
+			assert_int_equal(cpuu_reg_value_set(areg, ak, "001f6602", CPUU_REG_BINARY, U16_SRC_SERVER, sizeof U16_SRC_SERVER),
+					 CPUU_OK);
+			assert_int_equal(cpuu_reg_value_set(areg, ak, "001f662a", CPUU_REG_BINARY, (const uint8_t *)"m\0x\0\0", 6),
+					 CPUU_OK);
+			cpuu_reg_key_free(ak);
+		}
+		cpuu_reg_commit_opts nb = { .no_backup = 1 };
+		assert_int_equal(cpuu_reg_commit(areg, &nb), CPUU_OK);
+		cpuu_reg_free(areg);
+	}
+
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
 	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
@@ -305,6 +347,27 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup"), CPUU_OK);
 	cpuu_reg_key_free(k);
 	cpuu_reg_free(reg);
+
+	/* Both address-book sections now name the target server, no FQDN. */
+	{
+		cpuu_reg *areg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&areg, e.hive, 0), CPUU_OK);
+		const char *paths[2] = { ab_path, PROFILE16 "\\dca740c8c042101ab4b908002b2fe182" };
+		for (int i = 0; i < 2; i++) {
+			cpuu_reg_key *ak = NULL;
+			char *astr = NULL;
+			cpuu_reg_value v;
+			assert_int_equal(cpuu_reg_key_open(&ak, areg, NULL, paths[i]), CPUU_OK);
+			assert_int_equal(cpuu_reg_value_get(&v, areg, ak, "001f6602"), CPUU_OK);
+			assert_int_equal(cpuu_utf16le_to_utf8(&astr, NULL, v.data, v.len, 0), CPUU_OK);
+			assert_string_equal(astr, "aaaaaaaa-2222-4333-8444-555555555555@target.example");
+			free(astr);
+			cpuu_reg_value_clear(&v);
+			assert_int_equal(cpuu_reg_value_get(&v, areg, ak, "001f662a"), CPUU_ENOTFOUND);
+			cpuu_reg_key_free(ak);
+		}
+		cpuu_reg_free(areg);
+	}
 
 	/* A second run changes nothing, not a byte. */
 	char *copy = test_path(e.dir, "after-first-run.DAT");

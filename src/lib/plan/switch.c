@@ -694,6 +694,68 @@ static int plan_contab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, co
 	return rc;
 }
 
+/* Exchange address-book provider sections cache the source server: the
+ * account's own (its service section's PR_AB_PROVIDERS, 01023d01) and the
+ * well-known MUIDEMSAB section when it names this account's source server
+ * (outlook-profile.md §3: "001f662a / 001e6602, if present"). */
+#define SECTION_MUIDEMSAB "dca740c8c042101ab4b908002b2fe182"
+#define ID_AB_PROVIDERS 0x3D01
+
+static int plan_ab_section(cpuu_plan *plan, const section *s, const cpuu_match *m)
+{
+	const char *server = m->target_kind == CPUU_TARGET_ONLINE ? NULL : m->target_server;
+	int rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, server, "address book: home server -> target personality server",
+				   "address book: cached source home server, re-learned");
+	if (!rc)
+		rc = delete_prop(plan, s, ID_HOME_SERVER_FQDN, "address book: cached source server FQDN, re-learned");
+	return rc;
+}
+
+static int plan_ab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const cpuu_account *a, const cpuu_match *m)
+{
+	section svc, ab;
+	int rc = CPUU_OK;
+	memset(&svc, 0, sizeof svc);
+	if (a->service_uid && (rc = section_load(&svc, reg, p->path, a->service_uid)) == CPUU_OK) {
+		for (size_t i = 0; !rc && i < svc.count; i++) {
+			uint32_t tag;
+			if (!value_has_id(&svc.values[i], ID_AB_PROVIDERS, &tag) || CPUU_PROP_TYPE(tag) != CPUU_PT_BINARY ||
+			    svc.values[i].len % 16)
+				continue;
+			for (size_t off = 0; !rc && off < svc.values[i].len; off += 16) {
+				char uid[33];
+				cpuu_hex_encode(uid, svc.values[i].data + off, 16);
+				if ((rc = section_load(&ab, reg, p->path, uid)) == CPUU_OK)
+					rc = plan_ab_section(plan, &ab, m);
+				section_free(&ab);
+			}
+		}
+	}
+	section_free(&svc);
+	if (rc)
+		return rc;
+	/* The well-known section, when it still names this account's source. */
+	cpuu_reg_key *k = NULL;
+	char *path = cpuu_aprintf("%s\\" SECTION_MUIDEMSAB, p->path);
+	if (!path)
+		return cpuu_error_oom();
+	int present = cpuu_reg_key_open(&k, reg, NULL, path) == CPUU_OK;
+	cpuu_reg_key_free(k);
+	cpuu_error_clear();
+	free(path);
+	if (!present || !a->home_server)
+		return CPUU_OK;
+	if ((rc = section_load(&ab, reg, p->path, SECTION_MUIDEMSAB)) == CPUU_OK) {
+		char *cached = NULL;
+		rc = section_string(&cached, &ab, ID_HOME_SERVER);
+		if (!rc && eq_ci(cached, a->home_server))
+			rc = plan_ab_section(plan, &ab, m);
+		free(cached);
+	}
+	section_free(&ab);
+	return rc;
+}
+
 const char *cpuu_plan_new_ost_path(const cpuu_plan *plan, const cpuu_account *account)
 {
 	for (size_t i = 0; plan && i < plan->nost; i++)
@@ -742,6 +804,8 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 		rc = plan_account_name(plan, reg, profile, account, m);
 	if (!rc && opts->contab)
 		rc = plan_contab(plan, reg, profile, account, m);
+	if (!rc)
+		rc = plan_ab(plan, reg, profile, account, m);
 	section_free(&ems);
 	section_free(&store);
 	return rc;
