@@ -126,6 +126,11 @@ typedef struct cpuu_run_opts {
 	 * handed to Outlook as <profile>.nk2, imported once at the next start
 	 * (docs/autocomplete.md). Default 1. */
 	int autocomplete;
+	/* [Features] PRF: instead of rewriting a switched account in place, have
+	 * Outlook recreate the profile from a .prf at its next start (ImportPRF),
+	 * carrying PST files and signature choices (docs/prf.md). Needs the user
+	 * folder. Default 0: Microsoft advises against PRF for Outlook 2016+. */
+	int prf_route;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

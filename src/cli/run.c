@@ -239,6 +239,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
 	opts.switch_opts.contab = cpuu_config_get_bool(cfg, "Features", "CONTAB");
 	opts.autocomplete = cpuu_config_get_bool(cfg, "Features", "Autocomplete");
+	opts.prf_route = cpuu_config_get_bool(cfg, "Features", "PRF");
 	opts.exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
 	opts.autodiscover_reset = cpuu_config_get_bool(cfg, "Features", "AutodiscoverReset");
 

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* Update / Rollback / Cleanup over fixture profiles in blank and real hives. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <hivex.h>
 #include "cpuu/mapi.h"
 #include "cpuu/mapping.h"
+#include "cpuu/prf.h"
 #include "cpuu/profile.h"
 #include "cpuu/regtext.h"
 #include "cpuu/unicode.h"
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +84,7 @@ typedef struct env {
 	cpuu_mapping *map;
 	cpuu_match_source resolver;
 	char *user_dir; /* NULL: files are left alone */
+	int prf;        /* the PRF route instead of rewriting in place */
 } env;
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
@@ -150,6 +154,7 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.user = "alice";
 	o.state_dir = e->state;
 	o.user_dir = e->user_dir;
+	o.prf_route = e->prf;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -1055,6 +1060,95 @@ static void test_non_ascii_profile_name(void **state)
 	env_teardown(&e);
 }
 
+/* The PRF route: the profile is left as it is, Outlook recreates it from a
+ * .prf at its next start; refused where the file would lose an account. */
+static void test_prf_route(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	assert_int_equal(mkdir(e.user_dir, 0700), 0);
+	e.prf = 1;
+	/* carol's default signature must reach the recreated account. */
+	{
+		cpuu_reg *sreg = NULL;
+		cpuu_reg_key *sk = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&sreg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_open(&sk, sreg, NULL,
+						   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
+						   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
+				 CPUU_OK);
+		assert_int_equal(cpuu_reg_set_string(sreg, sk, "New Signature", "Corporate"), CPUU_OK);
+		cpuu_reg_key_free(sk);
+		cpuu_reg_commit_opts nb = { .no_backup = 1 };
+		assert_int_equal(cpuu_reg_commit(sreg, &nb), CPUU_OK);
+		cpuu_reg_free(sreg);
+	}
+	char *original = dump(e.hive);
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	/* "Outlook" holds two Exchange accounts: recreating it would lose bob's. */
+	const cpuu_result *alice = find(r, "Outlook", "alice@source.example");
+	assert_int_equal(alice->outcome, CPUU_OUTCOME_ERROR);
+	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
+	const cpuu_result *carol = find(r, "Old", "carol@source.example");
+	if (carol->outcome != CPUU_OUTCOME_SWITCHED)
+		fail_msg("carol: %s: %s", cpuu_outcome_name(carol->outcome), carol->message ? carol->message : "");
+	assert_non_null(strstr(carol->message, "Outlook recreates profile 'Old'"));
+	cpuu_results_free(r);
+
+	char *prf = test_path(e.user_dir, "AppData/Local/cpuu/Old.prf");
+	size_t n;
+	uint8_t *text = test_read_file(prf, &n);
+	assert_non_null(text);
+	assert_non_null(memmem(text, n, "carol@target.onmicrosoft.com", 28));
+	free(text);
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	char *path = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Office\\15.0\\Outlook\\Setup"), CPUU_OK);
+	assert_int_equal(cpuu_reg_get_string(&path, reg, k, "ImportPRF"), CPUU_OK);
+	assert_string_equal(path, "C:\\Users\\alice\\AppData\\Local\\cpuu\\Old.prf");
+	free(path);
+	cpuu_reg_key_free(k);
+	cpuu_reg_value *pend = NULL;
+	size_t npend = 0;
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CPUU_PRF_PENDING_KEY), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&pend, &npend, reg, k), CPUU_OK);
+	assert_int_equal(npend, 1);
+	assert_non_null(strstr(pend[0].name, "carol@target.onmicrosoft.com"));
+	cpuu_reg_values_free(pend, npend);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+	/* Nothing rewritten in place: Outlook will recreate the profile. */
+	cpuu_profile_set *set = load(e.hive);
+	for (size_t i = 0; i < set->nprofiles; i++)
+		if (!strcmp(set->profiles[i].name, "Old"))
+			assert_string_equal(set->profiles[i].accounts[0].smtp, "carol@source.example");
+	cpuu_profile_set_free(set);
+
+	/* Armed once: a second run changes nothing. */
+	char *copy = test_path(e.dir, "armed.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, e.hive));
+
+	/* Rollback: the .prf goes, the registry is as before. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_not_equal(access(prf, F_OK), 0);
+	char *back = dump(e.hive);
+	assert_string_equal(back, original);
+	free(back);
+	free(copy);
+	free(prf);
+	free(original);
+	env_teardown(&e);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -1156,6 +1250,7 @@ int main(void)
 		cmocka_unit_test(test_contab_follows_the_mailbox),
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_non_ascii_profile_name),
+		cmocka_unit_test(test_prf_route),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include "common/internal.h"
 #include "cpuu/autocomplete.h"
+#include "cpuu/prf.h"
 #include "cpuu/regtext.h"
 #include "cpuu/update.h"
 
@@ -23,6 +24,9 @@
 #define UPD_FILES_KEY UPD_STATE_KEY "\\Files"
 /* Values "<profile>" = the .nk2 hand-over done for it: never handed again. */
 #define UPD_AUTOCOMPLETE_KEY UPD_STATE_KEY "\\Autocomplete"
+/* Values "<profile>|<service uid>" = the Windows path of the .prf armed for
+ * that account (PRF route): it is never armed twice. */
+#define UPD_PRF_KEY UPD_STATE_KEY "\\Prf"
 /* Where Windows runs a command once at the next logon. */
 #define UPD_RUNONCE_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
 /* How backups name the registry root. */
@@ -45,6 +49,7 @@ typedef struct upd_run {
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
 	char *unsynced_backup;    /* backup written without sync (batch), to be synced */
+	cpuu_strlist prf_written; /* .prf files written in this run (removed if not committed) */
 	cpuu_ac_changes *handed;  /* autocomplete hand-overs of this run (undone if not committed) */
 	size_t nhanded;
 } upd_run;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +295,100 @@ static int carry_out(upd_run *run, cpuu_results *res, const cpuu_profile *p, con
 	return CPUU_OK;
 }
 
+/* "C:\\Users\\<name>" of the profile's owner, from a path the profile holds
+ * (OST, PST); else from the user's name. */
+static char *windows_home(const upd_run *run, const cpuu_profile *p)
+{
+	for (size_t i = 0; i < p->naccounts; i++) {
+		const char *path = p->accounts[i].ost_path;
+		if (!path || strlen(path) < 10 || path[1] != ':' || strncasecmp(path + 2, "\\Users\\", 7))
+			continue;
+		const char *end = strchr(path + 9, '\\');
+		if (end)
+			return cpuu_strndup(path, (size_t)(end - path));
+	}
+	return cpuu_aprintf("C:\\Users\\%s", run->user);
+}
+
+/* The PRF route for one switched account: the profile is left as it is and
+ * Outlook recreates it from a .prf at its next start. */
+static int arm_prf(upd_run *run, const cpuu_profile *p, const cpuu_account *a, const cpuu_match *m,
+		   const char *mname, cpuu_plan *plan, char **why_out)
+{
+	char *text = NULL, *home = NULL, *win = NULL, *local = NULL, *name = NULL;
+	uint8_t *bytes = NULL;
+	size_t len = 0, sigs = 0;
+	cpuu_prf_opts po;
+	cpuu_prf_opts_init(&po);
+	if (a->ost_path && a->mailbox_guid && m->target_mailbox_guid &&
+	    !cpuu_strcasecmp_ascii(a->mailbox_guid, m->target_mailbox_guid))
+		po.ost_path = a->ost_path; /* the same mailbox: its OST stays valid */
+	int rc = cpuu_prf_build(&text, p, a, m, &po);
+	/* A plain file name from the profile name (data): safe characters only. */
+	if (!rc && !(name = cpuu_strdup(p->name)))
+		rc = cpuu_error_oom();
+	for (char *c = name; !rc && *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		      *c == '_'))
+			*c = '_';
+	if (!rc && !(home = windows_home(run, p)))
+		rc = cpuu_error_oom();
+	if (!rc && !(win = cpuu_aprintf("%s\\AppData\\Local\\cpuu\\%s.prf", home, name)))
+		rc = cpuu_error_oom();
+	if (!rc && !(local = upd_local_path(run->opts->user_dir, win)))
+		rc = cpuu_error_set(CPUU_EINVALID, "cannot place the .prf in the user folder (%s)", win);
+	if (!rc)
+		rc = cpuu_prf_plan_import(plan, run->reg, p->outlook_version, win);
+	if (!rc)
+		rc = cpuu_prf_plan_signatures_record(plan, &sigs, run->reg, p, a, m, NULL);
+	char *setup = NULL, *entry = NULL;
+	if (!rc && !(rc = cpuu_prf_setup_key(&setup, p->outlook_version)) &&
+	    !(entry = cpuu_aprintf("\\Setup %s", p->outlook_version)))
+		rc = cpuu_error_oom();
+	/* The profile is backed up although cpuu leaves it: Outlook replaces it. */
+	if (!rc)
+		rc = ensure_backup(run, p);
+	if (!rc)
+		rc = ensure_backup_key(run, entry, setup);
+	if (!rc)
+		rc = cpuu_plan_apply(run->reg, plan);
+	if (!rc)
+		rc = cpuu_prf_encode(&bytes, &len, text, po.encoding);
+	if (!rc) {
+		/* Written before the commit, removed if the commit does not happen;
+		 * the folders on the way are made inside the user folder only. */
+		size_t base = strlen(run->opts->user_dir);
+		char *dir = cpuu_strdup(local);
+		for (char *c = dir ? dir + base + 1 : NULL; !rc && c && (c = strchr(c, '/')); c++) {
+			*c = '\0';
+			rc = upd_mkdir(dir);
+			*c = '/';
+		}
+		free(dir);
+		FILE *f = rc ? NULL : fopen(local, "wb");
+		if (!rc && (!f || fwrite(bytes, 1, len, f) != len))
+			rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
+		if (f && fclose(f) != 0 && !rc)
+			rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
+		if (!rc)
+			rc = cpuu_strlist_add(&run->prf_written, local);
+	}
+	if (!rc)
+		rc = upd_state_set(run->reg, UPD_PRF_KEY, mname, win);
+	if (!rc)
+		*why_out = cpuu_aprintf("Outlook recreates profile '%s' from %s at its next start%s", p->name, win,
+					sigs ? "; signature choices carried" : "");
+	free(entry);
+	free(setup);
+	free(bytes);
+	free(text);
+	free(home);
+	free(win);
+	free(local);
+	free(name);
+	return rc;
+}
+
 static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *p, const cpuu_account *a)
 {
 	double t0 = now_ms();
@@ -313,6 +408,33 @@ static void update_account(upd_run *run, cpuu_results *res, const cpuu_profile *
 	if (outcome != CPUU_OUTCOME_SWITCHED)
 		goto done;
 	why = NULL;
+	if (run->opts->prf_route) {
+		char *armed = NULL;
+		if ((rc = upd_state_get(&armed, run->reg, UPD_PRF_KEY, mname)))
+			goto fail;
+		if (armed) {
+			free(armed);
+			outcome = CPUU_OUTCOME_ALREADY_SWITCHED;
+			why = "the profile is set to be recreated by Outlook (PRF armed)";
+			goto done;
+		}
+		if (run->opts->dry_run) {
+			outcome = CPUU_OUTCOME_PLANNED;
+			why = "would have Outlook recreate the profile from a .prf (PRF route)";
+			goto done;
+		}
+		if (!run->opts->user_dir) {
+			rc = cpuu_error_set(CPUU_EINVALID, "the PRF route needs the user folder (--user-dir)");
+			goto fail;
+		}
+		if ((rc = cpuu_plan_new(&plan)) || (rc = arm_prf(run, p, a, m, mname, plan, &msg)))
+			goto fail;
+		changes = cpuu_plan_count(plan) + 1;
+		why = msg;
+		outcome = CPUU_OUTCOME_SWITCHED;
+		run->switched_now = 1;
+		goto done;
+	}
 	/* The marker is committed with the OST change: once it exists, the OST
 	 * was already pointed at the target. */
 	cpuu_switch_opts sw = run->opts->switch_opts;
@@ -686,6 +808,25 @@ static void update_autocomplete(upd_run *run, cpuu_results *res, const cpuu_prof
 	free(command);
 }
 
+/* Signature choices recorded by the PRF route wait until Outlook has made
+ * the new account; then they are written into it, once. */
+static void update_pending_signatures(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
+{
+	cpuu_plan *plan = NULL;
+	size_t applied = 0, pending = 0;
+	int rc = cpuu_plan_new(&plan);
+	if (!rc)
+		rc = cpuu_prf_plan_signatures_apply(plan, &applied, &pending, run->reg, set);
+	if (!rc && applied && !run->opts->dry_run)
+		rc = cpuu_plan_apply(run->reg, plan);
+	if (rc || applied)
+		upd_result_add(res, run, NULL, "signatures", rc ? CPUU_OUTCOME_ERROR
+							     : run->opts->dry_run ? CPUU_OUTCOME_PLANNED : CPUU_OUTCOME_SWITCHED,
+			       rc ? 0 : applied,
+			       rc ? cpuu_error_last()->message : "signature choices carried into the recreated account");
+	cpuu_plan_free(plan);
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
@@ -725,6 +866,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 	}
 	if (run->opts->exclude_scp_lookup || run->opts->autodiscover_reset)
 		update_autodiscover(run, res);
+	update_pending_signatures(run, res, set);
 	update_caches(run, res);
 }
 
@@ -813,6 +955,29 @@ static int drop_markers(upd_run *run, const char *profile, const char *key, int 
 	return rc;
 }
 
+/* Removes the .prf files armed for a profile and their records. */
+static int drop_prf(upd_run *run, const char *profile)
+{
+	cpuu_strlist names = { 0 };
+	int rc = upd_state_names(&names, run->reg, UPD_PRF_KEY);
+	size_t plen = strlen(profile);
+	for (size_t j = 0; !rc && j < names.count; j++) {
+		if (strncmp(names.items[j], profile, plen) || names.items[j][plen] != '|')
+			continue;
+		char *win = NULL;
+		rc = upd_state_get(&win, run->reg, UPD_PRF_KEY, names.items[j]);
+		char *local = win && run->opts->user_dir ? upd_local_path(run->opts->user_dir, win) : NULL;
+		if (local && unlink(local) != 0 && errno != ENOENT)
+			rc = cpuu_error_set(CPUU_EIO, "%s: cannot remove: %s", local, strerror(errno));
+		if (!rc)
+			rc = upd_state_delete(run->reg, UPD_PRF_KEY, names.items[j]);
+		free(local);
+		free(win);
+	}
+	cpuu_strlist_free(&names);
+	return rc;
+}
+
 static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlist *to_unlink)
 {
 	cpuu_strlist names = { 0 };
@@ -841,6 +1006,11 @@ static void run_rollback_or_cleanup(upd_run *run, cpuu_results *res, cpuu_strlis
 				rc = upd_restore_subtree(run->reg, doc, path, &changes);
 			if (!rc)
 				rc = drop_markers(run, profile, UPD_SWITCHED_KEY, 0);
+			/* The PRF route: its .prf files go, pending signatures too. */
+			if (!rc)
+				rc = drop_prf(run, profile);
+			if (!rc)
+				rc = drop_markers(run, profile, CPUU_PRF_PENDING_KEY, 0);
 		}
 		/* Renamed OSTs come back (rollback) or stay aside for the admin
 		 * (cleanup: they are never deleted); either way the record goes. */
@@ -1016,6 +1186,8 @@ static void run_after_commit(upd_run *run, cpuu_results *res)
 	/* Nothing was committed: the files handed to Outlook go too. */
 	for (size_t i = 0; run->failed && i < run->nhanded; i++)
 		cpuu_autocomplete_undo(run->opts->user_dir, &run->handed[i]);
+	for (size_t i = 0; run->failed && i < run->prf_written.count; i++)
+		unlink(run->prf_written.items[i]);
 	if (run->failed || !run->opts || run->opts->dry_run)
 		return;
 	/* Old OSTs go aside only once the committed profile points elsewhere. */
@@ -1042,6 +1214,7 @@ static void run_clear(upd_run *run)
 	cpuu_strlist_free(&run->aside);
 	cpuu_strlist_free(&run->backed_up);
 	cpuu_strlist_free(&run->ad_touched);
+	cpuu_strlist_free(&run->prf_written);
 	for (size_t i = 0; i < run->nhanded; i++)
 		cpuu_ac_changes_clear(&run->handed[i]);
 	free(run->handed);

@@ -119,6 +119,10 @@ int upd_state_prune(cpuu_reg *reg)
 	if (!rc)
 		rc = delete_if_empty(reg, UPD_AUTOCOMPLETE_KEY);
 	if (!rc)
+		rc = delete_if_empty(reg, UPD_PRF_KEY);
+	if (!rc)
+		rc = delete_if_empty(reg, CPUU_PRF_PENDING_KEY);
+	if (!rc)
 		rc = delete_if_empty(reg, UPD_BACKUPS_KEY);
 	if (!rc)
 		rc = delete_if_empty(reg, UPD_STATE_KEY);
@@ -164,6 +168,6 @@ int upd_mkdir(const char *dir)
 	int rc = mkdir(dir, 0700);
 #endif
 	if (rc != 0 && errno != EEXIST)
-		return cpuu_error_set(CPUU_EIO, "cannot create state folder %s: %s", dir, strerror(errno));
+		return cpuu_error_set(CPUU_EIO, "cannot create folder %s: %s", dir, strerror(errno));
 	return CPUU_OK;
 }
