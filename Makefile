@@ -1,10 +1,11 @@
 # The two commands of the README: `make demo` and `make test`.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_WIN  ?= build-win
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps deps-test build demo test test-asan bench clean
+.PHONY: all deps deps-test build demo test test-asan bench clean windows
 
 all: build
 
@@ -12,7 +13,7 @@ deps:
 	@scripts/install-deps.sh build
 
 deps-test:
-	@scripts/install-deps.sh build test
+	@scripts/install-deps.sh build test windows
 
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -22,8 +23,17 @@ build: deps
 demo: build
 	@scripts/demo.sh $(BUILD)
 
-test: deps-test build
+# The suite includes the Windows build under Wine (tests/integration/wine.sh).
+test: deps-test build windows
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Cross-compiled for Windows with mingw-w64: $(BUILD_WIN)/cpuu.exe and
+# cpuu-fixture.exe, importing only system DLLs (docs/windows.md).
+windows:
+	@scripts/install-deps.sh windows
+	@cmake -S . -B $(BUILD_WIN) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCPUU_BUILD_TESTS=OFF \
+		$(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_WIN) -j $(JOBS)
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: deps-test
@@ -35,4 +45,4 @@ bench: build
 	@scripts/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_WIN)

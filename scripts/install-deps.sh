@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cpuu needs to build and test, if missing.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), test
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), test, windows
 set -euo pipefail
 groups=("${@:-build}")
 pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
@@ -9,6 +9,8 @@ for g in "${groups[@]}"; do
   case "$g" in
     build) ;;
     test) pkgs+=(slapd ldap-utils postgresql chromium python3) ;;
+    # make windows (mingw-w64 cross compiler) and its tests under Wine.
+    windows) pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64) ;;
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,5 @@
-/* The live directories: an LDAP client (OpenLDAP's libldap here; the Windows
- * build will put wldap32 behind the same calls), the lookup chain source ->
+/* The live directories: an LDAP client (OpenLDAP's libldap on Linux, wldap32
+ * in the Windows build, behind the same calls), the lookup chain source ->
  * correspondence -> target over two directories, the one-pass export to a
  * mapping file, and the X500 proxies for the targets. docs/directory.md
  * describes the rules (mail-enabled filter, GUID byte order, online/onprem,

@@ -4,9 +4,10 @@
  * as in the hive). Paths use '\\' as separator and are relative to the
  * backend's root (the hive root, or HKEY_CURRENT_USER).
  *
- * Writes are buffered in the handle and only reach the file on
+ * Hive files: writes are buffered in the handle and only reach the file on
  * cpuu_reg_commit(), which is atomic (temp file in the same folder, fsync,
- * rename). cpuu_reg_free() drops uncommitted changes. */
+ * rename). cpuu_reg_free() drops uncommitted changes. The live registry
+ * applies each change at once (cpuu_reg_open_live, docs/windows.md). */
 #ifndef CPUU_REGISTRY_H
 #define CPUU_REGISTRY_H
 

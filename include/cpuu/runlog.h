@@ -37,7 +37,9 @@ int cpuu_runlog_expand(char **out, const char *pattern, const char *user, const 
 int cpuu_runlog_open(cpuu_runlog **out, const cpuu_runlog_opts *opts);
 /* One timestamped line in the log. */
 void cpuu_runlog_line(cpuu_runlog *log, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+	__attribute__((format(gnu_printf, 2, 3))) /* mingw's C99 printf, not msvcrt's */
+#elif defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;

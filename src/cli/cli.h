@@ -45,6 +45,8 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
+/* This machine's name (for log file names); "" when unknown. */
+void cli_host_name(char *buf, size_t size);
 int cli_exit_code(int cpuu_code);
 
 #endif

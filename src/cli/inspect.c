@@ -10,8 +10,9 @@
 
 static void inspect_usage(FILE *out)
 {
-	fprintf(out, "usage: cpuu inspect --hive FILE [--json]\n"
+	fprintf(out, "usage: cpuu inspect --hive FILE | --live [--json]\n"
 		     "  --hive FILE  an offline NTUSER.DAT (opened read-only)\n"
+		     "  --live       the logged-on user's HKEY_CURRENT_USER (Windows build; read-only)\n"
 		     "  --json       the stable JSON form (docs/inspect-json.md)\n");
 }
 
@@ -67,12 +68,14 @@ static void print_text(const cpuu_profile_set *set)
 int cli_cmd_inspect(int argc, char **argv)
 {
 	const char *hive = NULL;
-	int json = 0;
+	int json = 0, live = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--hive") && i + 1 < argc) {
 			hive = argv[++i];
 		} else if (!strncmp(argv[i], "--hive=", 7)) {
 			hive = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--live")) {
+			live = 1;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -83,15 +86,15 @@ int cli_cmd_inspect(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (!hive || !*hive) {
-		fprintf(stderr, "cpuu: inspect: --hive FILE is required (see 'cpuu inspect --help')\n");
+	if ((!hive || !*hive) == !live) {
+		fprintf(stderr, "cpuu: inspect: give --hive FILE or --live (see 'cpuu inspect --help')\n");
 		return CLI_EXIT_USAGE;
 	}
 
 	cpuu_reg *reg = NULL;
 	cpuu_profile_set *set = NULL;
 	char *text = NULL;
-	if (cpuu_reg_open_hive(&reg, hive, 0) < 0)
+	if ((live ? cpuu_reg_open_live(&reg, 0) : cpuu_reg_open_hive(&reg, hive, 0)) < 0)
 		return cli_fail();
 	int rc = cpuu_profiles_load(&set, reg);
 	if (rc == CPUU_OK && json)

@@ -4,11 +4,18 @@
 #include "cpuu/config.h"
 #include "cpuu/ldapdir.h"
 #include "cpuu/mapping.h"
+#include "cpuu/procstop.h"
+#include "cpuu/runlog.h"
 #include "cpuu/update.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
 
 static void usage(FILE *out, const char *mode)
 {
@@ -85,8 +92,57 @@ static int live_defaults(char **state_dir, char **user)
 
 static void print_results(const cpuu_results *r, int json);
 
+/* [Processes] Ask: the user decides before their programs are closed. */
+static int confirm_close(void *ctx, const cpuu_strlist *running)
+{
+	(void)ctx;
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "Your mailbox has moved. %s%s must be closed to update your Outlook profile.\n\nClose %s now?",
+		 running->items[0], running->count > 1 ? " and other mail programs" : "",
+		 running->count > 1 ? "them" : "it");
+#ifdef _WIN32
+	wchar_t wtext[1024];
+	if (!MultiByteToWideChar(CP_UTF8, 0, text, -1, wtext, 1024))
+		return 0;
+	return MessageBoxW(NULL, wtext, L"cpuu", MB_YESNO | MB_ICONQUESTION | MB_SETFOREGROUND) == IDYES;
+#else
+	if (!isatty(fileno(stdin)))
+		return 0; /* nobody to ask: do not close anything */
+	fprintf(stderr, "%s [Y/n] ", text);
+	char answer[16];
+	if (!fgets(answer, sizeof answer, stdin))
+		return 0;
+	return answer[0] != 'n' && answer[0] != 'N';
+#endif
+}
+
+/* Outlook and other MAPI clients hold the profile open: they go first
+ * ([Processes], docs/procstop.md). Returns the exit bits when the run must
+ * not go on. */
+static unsigned stop_mapi_clients(const cpuu_config *cfg)
+{
+	const cpuu_strlist *names = cpuu_config_get_list(cfg, "Processes", "Names");
+	long grace = cpuu_config_get_int(cfg, "Processes", "GraceSeconds");
+	int ask = cpuu_config_get_bool(cfg, "Processes", "Ask");
+	cpuu_procstop_result r;
+	int rc = cpuu_procstop_run(&r, names && names->count ? names : NULL, (unsigned)grace * 1000u,
+				   ask ? confirm_close : NULL, NULL);
+	cpuu_procstop_result_clear(&r);
+	if (rc == CPUU_EABORTED) {
+		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+		return CPUU_EXIT_USER_ABORT;
+	}
+	if (rc) {
+		fprintf(stderr, "cpuu: %s: the profile was not changed\n", cpuu_error_last()->message);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	return 0;
+}
+
 /* One run over the logged-on user's registry (cpuu_run_registry). */
-static unsigned run_live(const char *cmd, const cpuu_run_opts *base, const cpuu_match_source *resolver, int json)
+static unsigned run_live(const char *cmd, const cpuu_run_opts *base, const cpuu_match_source *resolver, int json,
+			 const cpuu_config *cfg, cpuu_runlog *log)
 {
 	cpuu_reg *reg = NULL;
 	if (cpuu_reg_open_live(&reg, base->dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
@@ -109,11 +165,20 @@ static unsigned run_live(const char *cmd, const cpuu_run_opts *base, const cpuu_
 		if (!opts.user)
 			opts.user = user;
 	}
+	/* Nothing may change under a running Outlook. */
+	unsigned stop = opts.dry_run ? 0 : stop_mapi_clients(cfg);
+	if (stop) {
+		cpuu_reg_free(reg);
+		free(state_dir);
+		free(user);
+		return stop;
+	}
 	cpuu_results *res = NULL;
 	int rc = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
 	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
 	if (res) {
 		print_results(res, json);
+		cpuu_runlog_results(log, res);
 		mask = res->exit_mask;
 	}
 	if (rc)
@@ -292,20 +357,43 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 	}
 
 	unsigned mask;
+	/* The run's log ([General] LogFile, ResultFile, LogShare: docs/logging.md).
+	 * Its user: --user, else an offline hive's folder (DIR/<user>/NTUSER.DAT,
+	 * as in the result records), else the logged-on user. */
+	char host[256] = "", hive_user[256] = "";
+	cli_host_name(host, sizeof host);
+	if (!user && hive) {
+		const char *end = strrchr(hive, '/'), *start = end;
+		while (start && start > hive && start[-1] != '/')
+			start--;
+		if (end && start < end && (size_t)(end - start) < sizeof hive_user)
+			memcpy(hive_user, start, (size_t)(end - start));
+	}
+	cpuu_runlog_opts lo = { .log_file = cpuu_config_get_string(cfg, "General", "LogFile"),
+				.result_file = cpuu_config_get_string(cfg, "General", "ResultFile"),
+				.log_share = cpuu_config_get_string(cfg, "General", "LogShare"),
+				.user = user ? user : hive_user[0] ? hive_user : getenv("USERNAME") ? getenv("USERNAME") : getenv("USER"),
+				.host = host };
+	cpuu_runlog *log = NULL;
+	cpuu_runlog_open(&log, &lo);
+	cpuu_runlog_line(log, "cpuu %s started (%s)", argv[0], hive ? hive : live_reg ? "HKCU" : "bulk");
 	if (hive) {
 		cpuu_results *res = NULL;
 		rc = cpuu_run_hive(&res, hive, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL);
 		if (res) {
 			print_results(res, json);
+			cpuu_runlog_results(log, res);
 			mask = res->exit_mask;
 		} else {
 			mask = CPUU_EXIT_GLOBAL_ERR;
 		}
-		if (rc)
+		if (rc) {
 			fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+			cpuu_runlog_line(log, "error: %s", cpuu_error_last()->message);
+		}
 		cpuu_results_free(res);
 	} else if (live_reg) {
-		mask = run_live(argv[0], &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL, json);
+		mask = run_live(argv[0], &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL, json, cfg, log);
 	} else {
 #ifdef _WIN32
 		/* Worker processes by fork(): the Linux build's job. */
@@ -319,6 +407,8 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 				    json);
 #endif
 	}
+	cpuu_runlog_line(log, "cpuu %s finished: exit bits %u", argv[0], mask);
+	mask |= cpuu_runlog_close(log);
 	cpuu_match_clear(&live.slot);
 	cpuu_resolver_free(live.resolver);
 	cpuu_mapping_free(map);

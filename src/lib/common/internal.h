@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* mingw's C99 stdio (__USE_MINGW_ANSI_STDIO), not msvcrt's dialect. */
+#define CPUU_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define CPUU_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CPUU_PRINTF(a, b)
@@ -30,6 +33,13 @@ char *cpuu_strndup(const char *s, size_t n);
 char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_strcasecmp_ascii(const char *a, const char *b);
 int cpuu_strlist_push(cpuu_strlist *list, const char *s);
+
+#ifdef _WIN32
+/* Windows helpers (file_win32.c). Paths are in the ANSI code page, as for
+ * the C runtime's fopen. Temp file in the same folder, FlushFileBuffers,
+ * MoveFileEx(REPLACE_EXISTING | WRITE_THROUGH). */
+int cpuu_win32_write_atomic(const char *path, const void *data, size_t len);
+#endif
 
 /* Growable byte buffer. */
 typedef struct cpuu_buf {

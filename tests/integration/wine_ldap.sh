@@ -1,0 +1,182 @@
+#!/bin/bash
+# The Windows build's LDAP backend (wldap32, src/lib/directory/ldap_wldap32.c)
+# under Wine against the test slapd (tests/support/slapd.sh), compared with
+# the Linux build (OpenLDAP) on the same server:
+#   map export: the same mapping file, byte for byte (paged: slapd stops a
+#     plain search at 100 entries);
+#   map lookup: the same JSON and exit code for keys of every kind;
+#   wrong password and unreachable server: the same exit codes;
+#   no BindDN: the logged-on user's credentials, then anonymous;
+#   update --live with [Source]/[Target] and no mapping file switches a
+#   fixture profile, and rollback restores it byte for byte.
+# Skips (77) without the Windows build, Wine, slapd or python3.
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+SRC=${CPUU_SOURCE_DIR:?}
+: "${CPUU:?}"
+WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
+[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] ||
+	skip "no Windows build in $WIN (run 'make windows')"
+command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || skip "slapd not installed"
+command -v python3 >/dev/null || skip "python3 missing"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-wineldap-XXXXXX")
+export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
+unset WAYLAND_DISPLAY
+cleanup() {
+	wineserver -k >/dev/null 2>&1 # this prefix's server only
+	bash "$SRC/tests/support/slapd.sh" stop "$work/slapd"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+cpuu_win() { wine "$WIN/cpuu.exe" "$@"; }
+
+bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&1 ||
+	{ echo "FAIL: slapd did not start: $(tail -5 "$work/slapd.log")"; exit 1; }
+. "$work/slapd/env"
+wineboot -i >/dev/null 2>&1
+wineserver -w
+
+# ini FILE SRC_PWFILE TRG_PWFILE [URL] [extra [Source] lines]
+ini() {
+	cat >"$1" <<INI
+[Source]
+Url = ${4:-$SLAPD_URL}
+BaseDN = $SRC_BASE
+BindDN = $SRC_BIND
+PasswordFile = $2
+TimeoutSeconds = 5
+${5:-}
+[Target]
+Url = ${4:-$SLAPD_URL}
+BaseDN = $TRG_BASE
+BindDN = $TRG_BIND
+PasswordFile = $3
+TimeoutSeconds = 5
+[Correspondence]
+Attribute = extensionAttribute1
+Side = target
+Holds = objectGUID
+[Switch]
+Attribute = extensionAttribute10
+Value = cpuu-switched
+Side = source
+INI
+}
+ini "$work/linux.ini" "$SRC_PWFILE" "$TRG_PWFILE"
+ini "$work/win.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")"
+ini "$work/wrong.ini" "$(winpath "$WRONG_PWFILE")" "$(winpath "$TRG_PWFILE")"
+ini "$work/down.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")" "ldap://127.0.0.1:1"
+grep -v '^BindDN\|^PasswordFile' "$work/win.ini" >"$work/anon-win.ini"
+grep -v '^BindDN\|^PasswordFile' "$work/linux.ini" >"$work/anon-linux.ini"
+winini=$(winpath "$work/win.ini")
+
+# --- export -------------------------------------------------------------------
+"$CPUU" map export --config "$work/linux.ini" --out "$work/linux.csv" >"$work/export-linux.out" 2>&1 ||
+	fail "Linux export: $(cat "$work/export-linux.out")"
+cpuu_win map export --config "$winini" --out "$(winpath "$work/win.csv")" >"$work/export-win.out" 2>&1 ||
+	fail "Windows export: $(cat "$work/export-win.out")"
+grep -q "300 source mailbox(es).*269 found, 30 without target, 1 ambiguous" "$work/export-win.out" ||
+	fail "Windows export summary: $(cat "$work/export-win.out")"
+cmp -s "$work/linux.csv" "$work/win.csv" || fail "the Windows export differs from the Linux one"
+
+# --- lookups: keys of every kind, the same answer -----------------------------
+python3 - "$work/linux.csv" >"$work/keys.txt" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+keys = []
+for pick in (0, 1, 2, 7, 42, 150, 299):
+    r = rows[pick % len(rows)]
+    keys += [r["source_legacy_dn"], r["source_smtp"]]
+    if r["source_mailbox_guid"]:
+        keys.append(r["source_mailbox_guid"])
+    if r["source_x500"]:
+        keys.append("X500:" + r["source_x500"].split(";")[0])
+amb = [r for r in rows if sum(1 for q in rows if q["source_legacy_dn"] == r["source_legacy_dn"]) > 1]
+if amb:
+    keys.append(amb[0]["source_smtp"])
+keys += ["nobody@source.example", "/o=SourceOrg/ou=Nowhere/cn=Recipients/cn=nobody"]
+print("\n".join(keys))
+PY
+n=0
+while IFS= read -r key; do
+	n=$((n + 1))
+	"$CPUU" map lookup --config "$work/linux.ini" "$key" --json >"$work/l.json" 2>"$work/l.err"
+	lrc=$?
+	cpuu_win map lookup --config "$winini" "$key" --json 2>"$work/w.err" | tr -d '\r' >"$work/w.json"
+	wrc=${PIPESTATUS[0]}
+	[ "$lrc" -eq "$wrc" ] || fail "lookup '$key': exit $wrc on Windows, $lrc on Linux ($(cat "$work/w.err"))"
+	cmp -s "$work/l.json" "$work/w.json" || fail "lookup '$key': JSON differs: $(diff "$work/l.json" "$work/w.json" | head -4)"
+done <"$work/keys.txt"
+[ "$n" -ge 20 ] || fail "only $n lookup keys"
+
+# --- failures: the same exit codes ---------------------------------------------
+key=$(sed -n 2p "$work/keys.txt")
+for case in wrong down; do
+	ini_l="$work/$case-linux.ini"
+	case $case in
+	wrong) ini "$ini_l" "$WRONG_PWFILE" "$TRG_PWFILE"; want=11 ;;
+	down) ini "$ini_l" "$SRC_PWFILE" "$TRG_PWFILE" "ldap://127.0.0.1:1"; want=10 ;;
+	esac
+	"$CPUU" map lookup --config "$ini_l" "$key" >/dev/null 2>"$work/$case-l.err"
+	lrc=$?
+	cpuu_win map lookup --config "$(winpath "$work/$case.ini")" "$key" >/dev/null 2>"$work/$case-w.err"
+	wrc=$?
+	[ "$lrc" -eq "$want" ] && [ "$wrc" -eq "$want" ] ||
+		fail "$case: exit $wrc on Windows, $lrc on Linux, want $want ($(cat "$work/$case-w.err"))"
+	[ "$(wc -l <"$work/$case-w.err")" -eq 1 ] || fail "$case: not one line: $(cat "$work/$case-w.err")"
+	grep -qF "$(cat "$WRONG_PWFILE")" "$work/$case-w.err" && fail "$case: the password is in the message"
+done
+"$CPUU" map lookup --config "$work/anon-linux.ini" "$key" >/dev/null 2>&1
+lrc=$?
+cpuu_win map lookup --config "$(winpath "$work/anon-win.ini")" "$key" >/dev/null 2>"$work/anon.err"
+wrc=$?
+[ "$lrc" -eq "$wrc" ] || fail "no BindDN: exit $wrc on Windows, $lrc on Linux ($(cat "$work/anon.err"))"
+
+# --- update --live over the live directories ------------------------------------
+python3 - "$work/linux.csv" "$work/user.fixture" <<'PY' || fail "no switched user in the export"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+n = {}
+for r in rows:
+    n[r["source_legacy_dn"]] = n.get(r["source_legacy_dn"], 0) + 1
+r = next(r for r in rows if r["switched"] == "true" and r["target_kind"] == "onprem"
+         and r["source_mailbox_guid"] and n[r["source_legacy_dn"]] == 1)
+open(sys.argv[2], "w").write(f"""[profile Outlook]
+version = 16.0
+default = yes
+[exchange]
+display_name = {r['target_display_name']}
+smtp = {r['source_smtp']}
+legacy_dn = {r['source_legacy_dn']}
+mailbox_guid = {r['source_mailbox_guid']}
+cached = yes
+""")
+open(sys.argv[2] + ".target", "w").write(r["target_legacy_dn"] + "\n" + r["target_smtp"] + "\n")
+PY
+wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
+wine reg export 'HKCU\Software\Microsoft\Office' "$(winpath "$work/before.reg")" /y >/dev/null 2>&1
+state=$(winpath "$work/state")
+cpuu_win update --live --config "$winini" --state-dir "$state" --user u >"$work/update.txt" 2>&1
+rc=$?
+[ $((rc & 1)) -eq 1 ] && [ $((rc & 20)) -eq 0 ] || fail "update --live over LDAP: exit $rc: $(cat "$work/update.txt")"
+cpuu_win inspect --live --json | tr -d '\r' >"$work/after.json"
+target_dn=$(sed -n 1p "$work/user.fixture.target")
+target_smtp=$(sed -n 2p "$work/user.fixture.target")
+grep -qF "\"legacy_dn\": \"$target_dn\"" "$work/after.json" || fail "no target legacyDN after update: $(head -c 600 "$work/after.json")"
+grep -qF "\"smtp\": \"$target_smtp\"" "$work/after.json" || fail "no target SMTP after update"
+cpuu_win rollback --live --state-dir "$state" --user u >"$work/rollback.txt" 2>&1 ||
+	[ $(($? & 1)) -eq 1 ] || fail "rollback: $(cat "$work/rollback.txt")"
+wine reg export 'HKCU\Software\Microsoft\Office' "$(winpath "$work/rolled.reg")" /y >/dev/null 2>&1
+cmp -s "$work/before.reg" "$work/rolled.reg" || fail "rollback after an LDAP-driven update is not byte-exact"
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "wine_ldap: wldap32 agrees with OpenLDAP ($n lookups)"
