@@ -916,6 +916,48 @@ static size_t make_stream(uint8_t *buf)
 	return (size_t)(p - buf);
 }
 
+/* A CONTAB section whose arrays disagree is refused for that account, with
+ * the value named, and nothing of the account changes. */
+static void test_contab_inconsistent_refused(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	add_contab(e.hive);
+	/* One folder name too many. */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CONTAB_SECTION), CPUU_OK);
+	char *names[3] = { (char *)"Contacts", (char *)"Bob Contacts", (char *)"Extra" };
+	cpuu_mapi_value v;
+	memset(&v, 0, sizeof v);
+	v.tag = CPUU_PROP_TAG(CPUU_PT_MV_UNICODE, 0x6623);
+	v.u.mv.count = 3;
+	v.u.mv.v.str = names;
+	put_mv(reg, k, &v);
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_free(reg);
+	char *before = dump_at(e.hive, PROFILE16);
+
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
+	const cpuu_result *alice = find(r, "Outlook", "alice@source.example");
+	assert_int_equal(alice->outcome, CPUU_OUTCOME_ERROR);
+	assert_non_null(strstr(alice->message, "6623"));
+	assert_non_null(strstr(alice->message, "3 entries where the store list has 2"));
+	cpuu_results_free(r);
+	/* alice's profile as it was (carol's, elsewhere, was switched). */
+	char *after = dump_at(e.hive, PROFILE16);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	env_teardown(&e);
+}
+
 /* The autocomplete cache follows: rewritten, handed to Outlook as
  * <profile>.nk2 with a RunOnce import, once; Rollback takes it all back. */
 static void test_autocomplete_handed_over(void **state)
@@ -1248,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_contab_follows_the_mailbox),
+		cmocka_unit_test(test_contab_inconsistent_refused),
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
