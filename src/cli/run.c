@@ -102,10 +102,14 @@ static int confirm_close(void *ctx, const cpuu_strlist *running)
 		 running->items[0], running->count > 1 ? " and other mail programs" : "",
 		 running->count > 1 ? "them" : "it");
 #ifdef _WIN32
+	/* user32 only now: a logon run that asks nothing never loads it. */
+	typedef int(WINAPI * message_box_fn)(HWND, LPCWSTR, LPCWSTR, UINT);
+	HMODULE u32 = LoadLibraryW(L"user32.dll");
+	message_box_fn box = u32 ? (message_box_fn)(void (*)(void))GetProcAddress(u32, "MessageBoxW") : NULL;
 	wchar_t wtext[1024];
-	if (!MultiByteToWideChar(CP_UTF8, 0, text, -1, wtext, 1024))
+	if (!box || !MultiByteToWideChar(CP_UTF8, 0, text, -1, wtext, 1024))
 		return 0;
-	return MessageBoxW(NULL, wtext, L"cpuu", MB_YESNO | MB_ICONQUESTION | MB_SETFOREGROUND) == IDYES;
+	return box(NULL, wtext, L"cpuu", MB_YESNO | MB_ICONQUESTION | MB_SETFOREGROUND) == IDYES;
 #else
 	if (!isatty(fileno(stdin)))
 		return 0; /* nobody to ask: do not close anything */

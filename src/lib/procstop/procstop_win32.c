@@ -1,6 +1,7 @@
 /* Windows backend: the process snapshot (Toolhelp), WM_CLOSE to each of the
  * process's top-level windows (what closing Outlook's window does: it saves
- * and exits), then TerminateProcess. Only system DLLs (kernel32, user32). */
+ * and exits), then TerminateProcess. user32 is loaded only when there is a
+ * window to close: a logon run with nothing to stop never loads it. */
 #ifdef _WIN32
 #include "procstop/internal.h"
 
@@ -49,19 +50,47 @@ static HANDLE handle_of(ps_proc *p)
 	return (HANDLE)p->handle;
 }
 
+typedef BOOL(WINAPI *enum_windows_fn)(WNDENUMPROC, LPARAM);
+typedef DWORD(WINAPI *window_pid_fn)(HWND, LPDWORD);
+typedef BOOL(WINAPI *is_visible_fn)(HWND);
+typedef BOOL(WINAPI *post_message_fn)(HWND, UINT, WPARAM, LPARAM);
+
+static struct {
+	enum_windows_fn enum_windows;
+	window_pid_fn window_pid;
+	is_visible_fn is_visible;
+	post_message_fn post_message;
+} u32;
+
+static int load_user32(void)
+{
+	if (u32.post_message)
+		return 1;
+	HMODULE m = LoadLibraryW(L"user32.dll");
+	if (!m)
+		return 0;
+	/* GetProcAddress returns FARPROC: the casts go through a generic pointer. */
+	u32.enum_windows = (enum_windows_fn)(void (*)(void))GetProcAddress(m, "EnumWindows");
+	u32.window_pid = (window_pid_fn)(void (*)(void))GetProcAddress(m, "GetWindowThreadProcessId");
+	u32.is_visible = (is_visible_fn)(void (*)(void))GetProcAddress(m, "IsWindowVisible");
+	u32.post_message = (post_message_fn)(void (*)(void))GetProcAddress(m, "PostMessageW");
+	return u32.enum_windows && u32.window_pid && u32.is_visible && u32.post_message;
+}
+
 static BOOL CALLBACK close_window(HWND w, LPARAM pid)
 {
 	DWORD owner = 0;
-	GetWindowThreadProcessId(w, &owner);
-	if (owner == (DWORD)pid && IsWindowVisible(w))
-		PostMessageW(w, WM_CLOSE, 0, 0);
+	u32.window_pid(w, &owner);
+	if (owner == (DWORD)pid && u32.is_visible(w))
+		u32.post_message(w, WM_CLOSE, 0, 0);
 	return TRUE;
 }
 
 void ps_ask(ps_proc *p)
 {
 	handle_of(p);
-	EnumWindows(close_window, (LPARAM)p->pid);
+	if (load_user32())
+		u32.enum_windows(close_window, (LPARAM)p->pid);
 }
 
 void ps_end(ps_proc *p)
