@@ -32,7 +32,7 @@ static void usage(FILE *out, const char *mode)
 		"  --hives FILE       a file listing hive paths, one a line (bulk)\n"
 		"  --users-dir DIR    every DIR/<user>/NTUSER.DAT (bulk)\n"
 		"  --workers N        parallel workers in bulk runs (default: one per core)\n"
-		"  --batch N          bulk: hives committed with one filesystem sync (default 16; 1: each alone)\n"
+		"  --batch N          bulk: hives whose fsyncs are grouped (default 1: each hive on its own)\n"
 		"  --user NAME        user name in the results (default: the hive's folder)\n"
 		"  --user-dir DIR     the user's profile folder (C:\\Users\\<name>): old OSTs go aside there\n"
 		"  --state-dir DIR    where backups are kept (default: <hive>.cpuu)\n"
@@ -225,7 +225,7 @@ static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
 {
 	const char *config_path = NULL, *mapping_path = NULL, *hive = NULL, *hives = NULL, *users_dir = NULL;
 	const char *user = NULL, *state_dir = NULL, *user_dir = NULL;
-	int json = 0, dry_run = 0, workers = 0, live_reg = 0, batch = 16;
+	int json = 0, dry_run = 0, workers = 0, live_reg = 0, batch = 1;
 	cpuu_strlist profiles = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
