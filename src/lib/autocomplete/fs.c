@@ -121,42 +121,14 @@ int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
 
 int ac_fs_write_temp(char **tmp, const char *final_path, const uint8_t *data, size_t len)
 {
-	*tmp = cpuu_aprintf("%s.tmp.XXXXXX", final_path);
-	if (!*tmp)
-		return cpuu_error_oom();
-	int fd = mkstemp(*tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(*tmp);
-		*tmp = NULL;
-		return cpuu_error_set(e == EACCES || e == EROFS ? CPUU_EREADONLY : CPUU_EIO,
-				      "%s: cannot create a temporary file: %s", final_path, strerror(e));
-	}
-	size_t done = 0;
-	int e = 0;
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (!e && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
-		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (!e && cpuu_fault("autocomplete:write"))
-		e = EIO;
-	if (e) {
+	int rc = cpuu_file_write_temp(tmp, final_path, data, len, CPUU_FILE_SHARED);
+	if (!rc && cpuu_fault("autocomplete:write")) {
 		unlink(*tmp);
 		free(*tmp);
 		*tmp = NULL;
-		return cpuu_error_set(CPUU_EIO, "%s: write failed: %s", final_path, strerror(e));
+		rc = cpuu_error_set(CPUU_EIO, "%s: write failed: injected fault", final_path);
 	}
-	return CPUU_OK;
+	return rc;
 }
 
 int ac_fs_rename(const char *from, const char *to)

@@ -50,3 +50,11 @@ int cpuu_win32_write_atomic(const char *path, const void *data, size_t len)
 	free(tmp);
 	return CPUU_OK;
 }
+
+/* Windows writes through (FlushFileBuffers, MOVEFILE_WRITE_THROUGH) whatever
+ * the flags say; the file keeps the folder's inherited ACL. */
+int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsigned flags)
+{
+	(void)flags;
+	return cpuu_win32_write_atomic(path, data, len);
+}

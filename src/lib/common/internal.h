@@ -34,6 +34,16 @@ char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_strcasecmp_ascii(const char *a, const char *b);
 int cpuu_strlist_push(cpuu_strlist *list, const char *s);
 
+/* Atomic file replacement (file_posix.c, file_win32.c): a temp file in the
+ * same folder, written, fsynced, renamed over path, the folder fsynced. */
+#define CPUU_FILE_NO_SYNC 1u /* no fsync: the caller syncs many files at once */
+#define CPUU_FILE_SHARED 2u  /* world-readable (files read from a share); else 0600 */
+int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsigned flags);
+/* The first half: the synced temp file beside path (*tmp, caller renames or
+ * unlinks it and frees the name). POSIX only. */
+int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t len, unsigned flags);
+int cpuu_file_sync_folder_of(const char *path);
+
 #ifdef _WIN32
 /* Windows helpers (file_win32.c). Paths are in the ANSI code page, as for
  * the C runtime's fopen. Temp file in the same folder, FlushFileBuffers,

@@ -225,34 +225,11 @@ static int build_bat(char **out, const cpuu_wizard *w, const char *ini, const ch
 	return *out ? CPUU_OK : cpuu_error_oom();
 }
 
+/* The logon share's files are read by every workstation: world-readable. */
 static int write_file(const char *dir, const char *name, const char *text)
 {
 	char *path = cpuu_aprintf("%s/%s", dir, name);
-	char *tmp = path ? cpuu_aprintf("%s.tmp", path) : NULL;
-	if (!tmp) {
-		free(path);
-		return cpuu_error_oom();
-	}
-	int rc = CPUU_OK;
-	FILE *f = fopen(tmp, "wb");
-	size_t n = strlen(text);
-	if (!f || fwrite(text, 1, n, f) != n || fflush(f) != 0)
-		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", path, strerror(errno));
-#ifndef _WIN32
-	if (!rc && fsync(fileno(f)) != 0)
-		rc = cpuu_error_set(CPUU_EIO, "%s: cannot sync: %s", path, strerror(errno));
-#endif
-	if (f && fclose(f) != 0 && !rc)
-		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", path, strerror(errno));
-#ifdef _WIN32
-	if (!rc)
-		remove(path); /* rename does not replace on Windows */
-#endif
-	if (!rc && rename(tmp, path) != 0)
-		rc = cpuu_error_set(CPUU_EIO, "%s: cannot replace: %s", path, strerror(errno));
-	if (rc)
-		remove(tmp);
-	free(tmp);
+	int rc = path ? cpuu_file_write_atomic(path, text, strlen(text), CPUU_FILE_SHARED) : cpuu_error_oom();
 	free(path);
 	return rc;
 }

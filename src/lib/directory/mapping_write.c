@@ -100,95 +100,6 @@ static int format_row(cpuu_buf *b, const cpuu_match *m, size_t i)
 	return CPUU_OK;
 }
 
-#ifndef _WIN32
-/* POSIX: temp file in the same folder, fsync, rename, fsync the folder. */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-	char *tmp = cpuu_aprintf("%s.tmp-XXXXXX", path);
-	if (!tmp)
-		return cpuu_error_oom();
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return cpuu_error_set((e == EACCES || e == EROFS || e == EPERM) ? CPUU_EREADONLY : CPUU_EIO,
-				      "%s: cannot create a temporary file next to it: %s", path, strerror(e));
-	}
-	/* Workstations read the file from a share: world-readable, no secrets in it. */
-	(void)fchmod(fd, 0644);
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto io_error;
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto io_error;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto io_error;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto io_error;
-	free(tmp);
-	{
-		/* Make the rename itself durable. */
-		const char *slash = strrchr(path, '/');
-		char *dir = slash ? cpuu_strndup(path, (size_t)(slash - path) + (slash == path)) : cpuu_strdup(".");
-		if (dir) {
-			int dfd = open(dir, O_RDONLY);
-			if (dfd >= 0) {
-				(void)fsync(dfd);
-				close(dfd);
-			}
-			free(dir);
-		}
-	}
-	return CPUU_OK;
-io_error: {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		return cpuu_error_set(e == ENOSPC || e == EIO ? CPUU_EIO : (e == EACCES || e == EROFS) ? CPUU_EREADONLY : CPUU_EIO,
-				      "%s: write failed: %s", path, strerror(e));
-	}
-}
-#else
-#include <io.h>
-#include <windows.h>
-/* Windows: temp file in the same folder, _commit, MoveFileEx with
- * REPLACE_EXISTING | WRITE_THROUGH (not yet exercised by the test suite). */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-	char *tmp = cpuu_aprintf("%s.tmp-%lu", path, (unsigned long)GetCurrentProcessId());
-	if (!tmp)
-		return cpuu_error_oom();
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		int e = errno;
-		free(tmp);
-		return cpuu_error_set(e == EACCES ? CPUU_EREADONLY : CPUU_EIO, "%s: cannot create a temporary file next to it: %s",
-				      path, strerror(e));
-	}
-	int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0 && _commit(_fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (ok)
-		ok = MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
-	if (!ok) {
-		remove(tmp);
-		free(tmp);
-		return cpuu_error_set(CPUU_EIO, "%s: write failed", path);
-	}
-	free(tmp);
-	return CPUU_OK;
-}
-#endif
 
 int cpuu_mapping_format(char **out, size_t *out_len, const cpuu_match *matches, size_t n)
 {
@@ -221,7 +132,8 @@ int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n)
 	int rc = cpuu_mapping_format(&text, &len, matches, n);
 	if (rc < 0)
 		return rc;
-	rc = write_atomic(path, text, len);
+	/* Workstations read the file from a share: world-readable, no secrets in it. */
+	rc = cpuu_file_write_atomic(path, text, len, CPUU_FILE_SHARED);
 	free(text);
 	return rc;
 }

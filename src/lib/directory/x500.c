@@ -233,53 +233,6 @@ static void ldif_attr(cpuu_buf *b, const char *name, const char *value)
 	cpuu_buf_dispose(&line);
 }
 
-/* POSIX: temp file in the same folder, fsync, rename. */
-#ifndef _WIN32
-#include <fcntl.h>
-#include <unistd.h>
-#include <errno.h>
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-	char *tmp = cpuu_aprintf("%s.tmpXXXXXX", path);
-	if (!tmp)
-		return cpuu_error_oom();
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int code = cpuu_error_set(errno == EACCES || errno == EROFS ? CPUU_EREADONLY : CPUU_EIO,
-					  "%s: cannot create: %s", path, strerror(errno));
-		free(tmp);
-		return code;
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	int ok = off == len && fsync(fd) == 0;
-	int err = errno;
-	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, path) != 0) {
-		err = errno;
-		ok = 0;
-	}
-	if (!ok) {
-		unlink(tmp);
-		free(tmp);
-		return cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", path, strerror(err));
-	}
-	free(tmp);
-	return CPUU_OK;
-}
-#else
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-	return cpuu_win32_write_atomic(path, data, len);
-}
-#endif
 
 int cpuu_x500_plan_write_ldif(const cpuu_x500_plan *p, const char *path)
 {
@@ -298,7 +251,7 @@ int cpuu_x500_plan_write_ldif(const cpuu_x500_plan *p, const char *path)
 	char *data = cpuu_buf_detach(&b, &len);
 	if (!data)
 		return CPUU_ENOMEM;
-	int rc = write_atomic(path, data, len);
+	int rc = cpuu_file_write_atomic(path, data, len, 0);
 	free(data);
 	return rc;
 }

@@ -15,70 +15,6 @@
 /* Largest .reg file we read: far above any profile export. */
 #define MAX_FILE_BYTES (256u * 1024 * 1024)
 
-#ifndef _WIN32
-/* POSIX: temp file in the same folder, fsync, rename over the target, fsync
- * the folder, so a crash leaves the old file or the new one, never half. */
-static int write_atomic(const char *path, const uint8_t *data, size_t len, int sync)
-{
-	char *tmp = cpuu_aprintf("%s.tmp.XXXXXX", path);
-	if (!tmp)
-		return cpuu_error_oom();
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return cpuu_error_set(e == EACCES || e == EROFS ? CPUU_EREADONLY : CPUU_EIO,
-				      "%s: cannot create a temporary file: %s", path, strerror(e));
-	}
-	size_t done = 0;
-	int e = 0;
-	while (done < len) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		done += (size_t)w;
-	}
-	if (!e && sync && fsync(fd) != 0)
-		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) != 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		free(tmp);
-		return cpuu_error_set(CPUU_EIO, "%s: write failed: %s", path, strerror(e));
-	}
-	free(tmp);
-	if (!sync)
-		return CPUU_OK; /* the caller syncs the filesystem once for many files */
-	/* Make the rename itself durable; failure here loses nothing already renamed. */
-	char *dir = cpuu_strdup(path);
-	if (dir) {
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		int dfd = open(slash ? dir : ".", O_RDONLY);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
-	return CPUU_OK;
-}
-#else
-static int write_atomic(const char *path, const uint8_t *data, size_t len, int sync)
-{
-	(void)sync; /* always written through on Windows */
-	return cpuu_win32_write_atomic(path, data, len);
-}
-#endif
-
 int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc)
 {
 	return cpuu_regtext_write_file_ex(path, doc, 0);
@@ -108,7 +44,7 @@ int cpuu_regtext_write_file_ex(const char *path, const cpuu_regtext *doc, unsign
 	out[1] = 0xFE;
 	memcpy(out + 2, u16, ul);
 	free(u16);
-	rc = write_atomic(path, out, ul + 2, !(flags & CPUU_REGTEXT_NO_SYNC));
+	rc = cpuu_file_write_atomic(path, out, ul + 2, flags & CPUU_REGTEXT_NO_SYNC ? CPUU_FILE_NO_SYNC : 0);
 	free(out);
 	return rc;
 }

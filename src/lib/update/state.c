@@ -11,16 +11,24 @@
 #include <direct.h>
 #endif
 
+/* Opens a state key: 1 opened, 0 absent (nothing to report), <0 error. */
+static int open_state(cpuu_reg_key **k, cpuu_reg *reg, const char *key)
+{
+	*k = NULL;
+	int rc = cpuu_reg_key_open(k, reg, NULL, key);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
+	}
+	return rc ? rc : 1;
+}
+
 int upd_state_get(char **out, cpuu_reg *reg, const char *key, const char *name)
 {
 	*out = NULL;
-	cpuu_reg_key *k = NULL;
-	int rc = cpuu_reg_key_open(&k, reg, NULL, key);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return CPUU_OK;
-	}
-	if (rc)
+	cpuu_reg_key *k;
+	int rc = open_state(&k, reg, key);
+	if (rc <= 0)
 		return rc;
 	rc = cpuu_reg_get_string(out, reg, k, name);
 	cpuu_reg_key_free(k);
@@ -45,13 +53,9 @@ int upd_state_set(cpuu_reg *reg, const char *key, const char *name, const char *
 
 int upd_state_delete(cpuu_reg *reg, const char *key, const char *name)
 {
-	cpuu_reg_key *k = NULL;
-	int rc = cpuu_reg_key_open(&k, reg, NULL, key);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return CPUU_OK;
-	}
-	if (rc)
+	cpuu_reg_key *k;
+	int rc = open_state(&k, reg, key);
+	if (rc <= 0)
 		return rc;
 	rc = cpuu_reg_value_delete(reg, k, name);
 	cpuu_reg_key_free(k);
@@ -65,13 +69,9 @@ int upd_state_delete(cpuu_reg *reg, const char *key, const char *name)
 int upd_state_names(cpuu_strlist *out, cpuu_reg *reg, const char *key)
 {
 	memset(out, 0, sizeof *out);
-	cpuu_reg_key *k = NULL;
-	int rc = cpuu_reg_key_open(&k, reg, NULL, key);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return CPUU_OK;
-	}
-	if (rc)
+	cpuu_reg_key *k;
+	int rc = open_state(&k, reg, key);
+	if (rc <= 0)
 		return rc;
 	cpuu_reg_value *values = NULL;
 	size_t n = 0;
@@ -88,13 +88,9 @@ int upd_state_names(cpuu_strlist *out, cpuu_reg *reg, const char *key)
 /* Deletes key if it has neither values nor subkeys. */
 static int delete_if_empty(cpuu_reg *reg, const char *key)
 {
-	cpuu_reg_key *k = NULL;
-	int rc = cpuu_reg_key_open(&k, reg, NULL, key);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return CPUU_OK;
-	}
-	if (rc)
+	cpuu_reg_key *k;
+	int rc = open_state(&k, reg, key);
+	if (rc <= 0)
 		return rc;
 	cpuu_strlist sub = { 0 };
 	cpuu_reg_value *values = NULL;
