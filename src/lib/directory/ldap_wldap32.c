@@ -46,40 +46,7 @@ static char *narrow(const wchar_t *w)
 	return s;
 }
 
-static int map_rc(ULONG rc, int tls_phase)
-{
-	switch (rc) {
-	case LDAP_SUCCESS:
-		return CPUU_OK;
-	case LDAP_INVALID_CREDENTIALS:
-	case LDAP_INAPPROPRIATE_AUTH:
-	case LDAP_INSUFFICIENT_RIGHTS:
-	case LDAP_STRONG_AUTH_REQUIRED:
-	case LDAP_CONFIDENTIALITY_REQUIRED:
-	case LDAP_AUTH_UNKNOWN:
-		return CPUU_EAUTH;
-	case LDAP_TIMEOUT:
-	case LDAP_TIMELIMIT_EXCEEDED:
-	case LDAP_BUSY:
-	case LDAP_UNAVAILABLE:
-		return CPUU_ENETWORK;
-	case LDAP_SERVER_DOWN:
-	case LDAP_CONNECT_ERROR:
-		return tls_phase ? CPUU_ETLS : CPUU_ENETWORK;
-	case LDAP_NO_SUCH_OBJECT:
-		return CPUU_ENOTFOUND;
-	case LDAP_NO_MEMORY:
-		return CPUU_ENOMEM;
-	case LDAP_FILTER_ERROR:
-	case LDAP_PARAM_ERROR:
-	case LDAP_INVALID_DN_SYNTAX:
-	case LDAP_INVALID_SYNTAX:
-	case LDAP_UNDEFINED_TYPE:
-		return CPUU_EINVALID;
-	default:
-		return CPUU_ERROR;
-	}
-}
+#include "directory/ldap_codes.h"
 
 static int fail(const dir_conn *c, ULONG rc, int tls_phase, const char *what)
 {
