@@ -43,6 +43,7 @@ winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
 echo "wine: $(wine --version 2>/dev/null); prefix $WINEPREFIX"
 wineboot -i >/dev/null 2>&1
 wineserver -w
+wineserver -p # one server for the whole test (see wine_wizard.sh)
 wine reg query 'HKCU\Software' >/dev/null 2>&1 || { echo "FAIL: wineboot left no usable HKCU"; exit 1; }
 
 cpuu() { wine "$WIN/cpuu.exe" "$@"; }

@@ -41,6 +41,7 @@ bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&
 . "$work/slapd/env"
 wineboot -i >/dev/null 2>&1
 wineserver -w
+wineserver -p # one server for the whole test (see wine_wizard.sh)
 
 # ini FILE SRC_PWFILE TRG_PWFILE [URL] [extra [Source] lines]
 ini() {

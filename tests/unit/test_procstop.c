@@ -1,7 +1,8 @@
 /* Stopping MAPI clients, with real processes: a copy of sleep ends on the
  * polite request; a script that ignores it is ended; a refusal stops
  * nothing; other processes are untouched. The test's processes have names of
- * their own (a real Outlook under Wine on a developer's machine is safe). */
+ * their own, with this test's PID in them (a real Outlook under Wine, or
+ * another copy of this test, is never counted or stopped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,18 +12,42 @@
 #include "cpuu/procstop.h"
 #include "testutil.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+static pid_t children[3];
+static size_t nchildren;
+
+/* A failed assertion must not leave children holding ctest's output pipe
+ * (ctest would wait for them until its timeout). */
+static int kill_children(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nchildren; i++) {
+		if (kill(children[i], SIGKILL) == 0)
+			waitpid(children[i], NULL, 0);
+	}
+	nchildren = 0;
+	return 0;
+}
 
 static pid_t spawn(const char *path)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execl(path, path, "1000", (char *)NULL);
 		_exit(127);
 	}
@@ -40,18 +65,24 @@ static pid_t spawn(const char *path)
 			break;
 		usleep(10000);
 	}
+	children[nchildren++] = pid;
 	return pid;
 }
+
+static char ol_name[32], ly_name[32];
 
 static char *make_programs(void)
 {
 	char *dir = test_tmpdir("procstop");
-	char cmd[4200];
+	/* 15 characters at most: Linux keeps that much of a process name. */
+	snprintf(ol_name, sizeof ol_name, "CT%05uOL.EXE", (unsigned)getpid() % 100000u);
+	snprintf(ly_name, sizeof ly_name, "CT%05uLY.EXE", (unsigned)getpid() % 100000u);
+	char cmd[4400];
 	snprintf(cmd, sizeof cmd,
-		 "cp \"$(command -v sleep)\" '%s/CPUUT-OL.EXE' && "
-		 "printf '#!/bin/sh\\ntrap \"\" TERM\\nwhile :; do sleep 0.05; done\\n' > '%s/CPUUT-LY.EXE' && "
-		 "chmod +x '%s/CPUUT-LY.EXE' && cp \"$(command -v sleep)\" '%s/notepad.exe'",
-		 dir, dir, dir, dir);
+		 "cp \"$(command -v sleep)\" '%s/%s' && "
+		 "printf '#!/bin/sh\\ntrap \"\" TERM\\nwhile :; do sleep 0.05; done\\n' > '%s/%s' && "
+		 "chmod +x '%s/%s' && cp \"$(command -v sleep)\" '%s/notepad.exe'",
+		 dir, ol_name, dir, ly_name, dir, ly_name, dir);
 	assert_int_equal(system(cmd), 0);
 	return dir;
 }
@@ -67,14 +98,17 @@ static void test_polite_then_forced(void **state)
 	(void)state;
 	char *dir = make_programs();
 	char outlook[4200], lync[4200], other[4200];
-	snprintf(outlook, sizeof outlook, "%s/CPUUT-OL.EXE", dir);
-	snprintf(lync, sizeof lync, "%s/CPUUT-LY.EXE", dir);
+	snprintf(outlook, sizeof outlook, "%s/%s", dir, ol_name);
+	snprintf(lync, sizeof lync, "%s/%s", dir, ly_name);
 	snprintf(other, sizeof other, "%s/notepad.exe", dir);
 	pid_t po = spawn(outlook), pl = spawn(lync), pn = spawn(other);
 
 	cpuu_strlist names = { 0 };
-	cpuu_strlist_add(&names, "cpuut-ol.exe"); /* names compare without case */
-	cpuu_strlist_add(&names, "CPUUT-LY.EXE");
+	char lower[32];
+	for (size_t i = 0; i < sizeof lower; i++)
+		lower[i] = (char)tolower((unsigned char)ol_name[i]);
+	cpuu_strlist_add(&names, lower); /* names compare without case */
+	cpuu_strlist_add(&names, ly_name);
 
 	/* A refusal: nothing is stopped. */
 	cpuu_procstop_result r;
@@ -101,6 +135,7 @@ static void test_polite_then_forced(void **state)
 	assert_int_equal(waitpid(pn, &status, WNOHANG), 0);
 	kill(pn, SIGKILL);
 	waitpid(pn, &status, 0);
+	nchildren = 0;
 
 	/* Nothing left running: nothing to do. */
 	assert_int_equal(cpuu_procstop_run(&r, &names, 100, says_no, &asked), CPUU_OK);
@@ -125,7 +160,7 @@ static void test_default_list_names_outlook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_polite_then_forced),
+		cmocka_unit_test_teardown(test_polite_then_forced, kill_children),
 		cmocka_unit_test(test_default_list_names_outlook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
