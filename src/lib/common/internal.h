@@ -33,6 +33,10 @@ char *cpuu_strndup(const char *s, size_t n);
 char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_strcasecmp_ascii(const char *a, const char *b);
 int cpuu_strlist_push(cpuu_strlist *list, const char *s);
+/* Room for need elements of size elem in a doubling array: returns items
+ * (reallocated if *cap was short, *cap updated), or NULL with items and *cap
+ * untouched when memory or size_t runs out. */
+void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem);
 
 /* Atomic file replacement (file_posix.c, file_win32.c): a temp file in the
  * same folder, written, fsynced, renamed over path, the folder fsynced. */

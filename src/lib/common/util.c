@@ -1,6 +1,7 @@
 #include "common/internal.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,22 @@ bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return true;
+}
+
+void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap && items)
+		return items;
+	size_t n = *cap ? *cap : 16;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return NULL;
+		n *= 2;
+	}
+	if (elem && n > SIZE_MAX / elem)
+		return NULL;
+	void *grown = realloc(items, n * elem);
+	if (grown)
+		*cap = n;
+	return grown;
 }

@@ -17,14 +17,10 @@ typedef struct obj_vec {
 static int add_entry(void *user, const dir_entry *e)
 {
 	obj_vec *v = user;
-	if (v->count == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 256;
-		dir_object *grown = realloc(v->items, cap * sizeof *grown);
-		if (!grown)
-			return cpuu_error_oom();
-		v->items = grown;
-		v->cap = cap;
-	}
+	dir_object *grown = cpuu_array_reserve(v->items, &v->cap, v->count + 1, sizeof *grown);
+	if (!grown)
+		return cpuu_error_oom();
+	v->items = grown;
 	int rc = dir_object_from_entry(&v->items[v->count], e, v->rules, v->target);
 	if (rc == CPUU_OK)
 		v->count++;

@@ -415,14 +415,10 @@ static int poison_span(cpuu_mapping *m, const char *s, size_t n)
 			continue;
 		if (m->poison.count >= REF_IDX - 1)
 			return cpuu_error_set(CPUU_EUNSUPPORTED, "too many malformed rows");
-		if (m->poison.count == m->poison_cap) {
-			size_t nc = m->poison_cap ? m->poison_cap * 2 : 64;
-			char **g = realloc(m->poison.items, nc * sizeof *g);
-			if (!g)
-				return cpuu_error_oom();
-			m->poison.items = g;
-			m->poison_cap = nc;
-		}
+		char **g = cpuu_array_reserve(m->poison.items, &m->poison_cap, m->poison.count + 1, sizeof *g);
+		if (!g)
+			return cpuu_error_oom();
+		m->poison.items = g;
 		char *p = malloc(tlen + 2);
 		if (!p)
 			return cpuu_error_oom();

@@ -62,15 +62,12 @@ int ps_list(ps_proc **out, size_t *n)
 			name[0] = '\0';
 		fclose(f);
 		name[strcspn(name, "\n")] = '\0';
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			ps_proc *g = realloc(*out, cap * sizeof *g);
-			if (!g) {
-				closedir(d);
-				return cpuu_error_oom();
-			}
-			*out = g;
+		ps_proc *g = cpuu_array_reserve(*out, &cap, *n + 1, sizeof *g);
+		if (!g) {
+			closedir(d);
+			return cpuu_error_oom();
 		}
+		*out = g;
 		ps_proc *p = &(*out)[(*n)++];
 		memset(p, 0, sizeof *p);
 		p->pid = pid;

@@ -23,15 +23,12 @@ int ps_list(ps_proc **out, size_t *n)
 	for (BOOL ok = Process32FirstW(snap, &pe); ok; ok = Process32NextW(snap, &pe)) {
 		if (pe.th32ProcessID == GetCurrentProcessId())
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 128;
-			ps_proc *g = realloc(*out, cap * sizeof *g);
-			if (!g) {
-				CloseHandle(snap);
-				return cpuu_error_oom();
-			}
-			*out = g;
+		ps_proc *g = cpuu_array_reserve(*out, &cap, *n + 1, sizeof *g);
+		if (!g) {
+			CloseHandle(snap);
+			return cpuu_error_oom();
 		}
+		*out = g;
 		ps_proc *p = &(*out)[(*n)++];
 		memset(p, 0, sizeof *p);
 		p->pid = pe.th32ProcessID;

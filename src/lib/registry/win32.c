@@ -151,14 +151,10 @@ int cpuu_w32_handle(HKEY *out, w32_impl *wi, cpuu_reg_node node)
 
 static int node_add(cpuu_reg_node *out, w32_impl *wi, size_t parent, const wchar_t *wname, HKEY h, int read_only)
 {
-	if (wi->count == wi->cap) {
-		size_t cap = wi->cap ? wi->cap * 2 : 64;
-		w32_node *grown = realloc(wi->nodes, cap * sizeof *grown);
-		if (!grown)
-			return cpuu_error_oom();
-		wi->nodes = grown;
-		wi->cap = cap;
-	}
+	w32_node *grown = cpuu_array_reserve(wi->nodes, &wi->cap, wi->count + 1, sizeof *grown);
+	if (!grown)
+		return cpuu_error_oom();
+	wi->nodes = grown;
 	w32_node n = { parent, NULL, NULL, h, read_only };
 	int rc = cpuu_w32_utf8(&n.name, wname, wcslen(wname));
 	if (rc)

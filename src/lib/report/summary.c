@@ -69,14 +69,10 @@ static int state_row(void *ctx, int ncol, const char *const *v)
 	state_list *l = ctx;
 	if (ncol < 10)
 		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		cpuu_report_state *p = realloc(l->items, cap * sizeof *p);
-		if (!p)
-			return cpuu_error_oom();
-		l->items = p;
-		l->cap = cap;
-	}
+	cpuu_report_state *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
+	if (!p)
+		return cpuu_error_oom();
+	l->items = p;
 	int rc = report_state_from_row(&l->items[l->count], v);
 	if (!rc)
 		l->count++;
@@ -100,14 +96,10 @@ static int named_count_row(void *ctx, int ncol, const char *const *v)
 	count_list *l = ctx;
 	if (ncol < 2)
 		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		cpuu_report_count *p = realloc(l->items, cap * sizeof *p);
-		if (!p)
-			return cpuu_error_oom();
-		l->items = p;
-		l->cap = cap;
-	}
+	cpuu_report_count *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
+	if (!p)
+		return cpuu_error_oom();
+	l->items = p;
 	if (!(l->items[l->count].name = cpuu_strdup(v[0] ? v[0] : "")))
 		return cpuu_error_oom();
 	l->items[l->count++].count = v[1] ? (size_t)strtoull(v[1], NULL, 10) : 0;

@@ -1,0 +1,54 @@
+/* The doubling array every module grows its lists with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "common/internal.h"
+
+static void test_grows_and_keeps_contents(void **state)
+{
+	(void)state;
+	int *items = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < 1000; i++) {
+		int *p = cpuu_array_reserve(items, &cap, i + 1, sizeof *p);
+		assert_non_null(p);
+		assert_true(cap >= i + 1);
+		items = p;
+		items[i] = (int)i;
+	}
+	for (size_t i = 0; i < 1000; i++)
+		assert_int_equal(items[i], (int)i);
+	/* Enough room already: the same block, the same capacity. */
+	size_t before = cap;
+	assert_ptr_equal(cpuu_array_reserve(items, &cap, 10, sizeof *items), items);
+	assert_int_equal(cap, before);
+	free(items);
+}
+
+static void test_overflow_refused_untouched(void **state)
+{
+	(void)state;
+	size_t cap = 0;
+	char *items = cpuu_array_reserve(NULL, &cap, 4, 1);
+	assert_non_null(items);
+	size_t before = cap;
+	assert_null(cpuu_array_reserve(items, &cap, SIZE_MAX, 1));
+	assert_int_equal(cap, before);
+	assert_null(cpuu_array_reserve(items, &cap, SIZE_MAX / 4 + 1, 8));
+	assert_int_equal(cap, before);
+	free(items);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grows_and_keeps_contents),
+		cmocka_unit_test(test_overflow_refused_untouched),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
