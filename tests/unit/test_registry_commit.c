@@ -21,39 +21,9 @@
 #include <unistd.h>
 
 #include "cpuu/registry.h"
+#include "registry_fixture.h"
 #include "testutil.h"
 
-typedef struct fx {
-	char *dir;
-	char *hive;
-} fx;
-
-static int setup(void **state)
-{
-	fx *f = calloc(1, sizeof *f);
-	f->dir = test_tmpdir("regcommit");
-	f->hive = test_path(f->dir, "NTUSER.DAT");
-	assert_int_equal(cpuu_hive_create_blank(f->hive, NULL), CPUU_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx *f = *state;
-	test_tmpdir_remove(f->dir);
-	free(f->hive);
-	free(f);
-	return 0;
-}
-
-static cpuu_reg *open_rw(const char *path)
-{
-	cpuu_reg *reg = NULL;
-	if (cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE))
-		fail_msg("open %s: %s", path, cpuu_error_last()->message);
-	return reg;
-}
 
 static void set_bin(cpuu_reg *reg, const char *key, const char *name, size_t len, uint8_t fill)
 {
