@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,6 +385,103 @@ static void test_pending_reads_and_order(void **state)
 	cpuu_reg_free(reg);
 }
 
+/* Keys and values are remembered after the first read (whole paths, value
+ * buffers); deletion, re-creation, commit and many keys must never serve a
+ * stale or wrong answer. */
+static void test_remembered_reads_stay_true(void **state)
+{
+	fx *f = *state;
+	cpuu_reg *reg = open_rw(f->hive);
+	cpuu_reg_key *k = NULL, *k2 = NULL;
+	const uint8_t one[] = { 1 }, two[] = { 2, 2 };
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, "Top\\Mid\\Leaf"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "v", CPUU_REG_BINARY, one, 1), CPUU_OK);
+	cpuu_reg_key_free(k);
+	for (int round = 0; round < 2; round++) { /* second round: from the cache */
+		assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "TOP\\mid\\LEAF"), CPUU_OK);
+		assert_string_equal(cpuu_reg_key_path(k), "Top\\Mid\\Leaf");
+		assert_string_equal(cpuu_reg_key_name(k), "Leaf");
+		cpuu_reg_key_free(k);
+	}
+	assert_int_equal(cpuu_reg_key_open(&k2, reg, NULL, "Top"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, k2, "mid\\leaf"), CPUU_OK); /* same path via a parent */
+	assert_string_equal(cpuu_reg_key_path(k), "Top\\Mid\\Leaf");
+	cpuu_reg_key_free(k);
+
+	/* deleted: gone, also for a path read before */
+	assert_int_equal(cpuu_reg_key_delete(reg, k2, "Mid"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Mid\\Leaf"), CPUU_ENOTFOUND);
+	/* re-created: the new key, with no value of the old one */
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, "Top\\Mid\\Leaf"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "top\\mid\\leaf"), CPUU_OK);
+	cpuu_reg_value v;
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "v"), CPUU_ENOTFOUND);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "w", CPUU_REG_BINARY, two, 2), CPUU_OK);
+	cpuu_reg_key_free(k);
+	commit_ok(reg);
+
+	/* after the commit: many keys read (the buffers' index grows and is
+	 * rebuilt), one changed, one deleted, each read back right */
+	enum { MANY = 300 };
+	for (int i = 0; i < MANY; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "Top\\Many\\K%03d", i);
+		assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, path), CPUU_OK);
+		uint8_t b = (uint8_t)i;
+		assert_int_equal(cpuu_reg_value_set(reg, k, "n", CPUU_REG_BINARY, &b, 1), CPUU_OK);
+		cpuu_reg_key_free(k);
+	}
+	commit_ok(reg);
+	for (int i = 0; i < MANY; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "top\\many\\k%03d", i);
+		assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, path), CPUU_OK);
+		cpuu_reg_value *vals;
+		size_t n;
+		assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, k), CPUU_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(vals[0].data[0], (uint8_t)i);
+		cpuu_reg_values_free(vals, n);
+		if (i == 7) {
+			uint8_t b = 0xEE;
+			assert_int_equal(cpuu_reg_value_set(reg, k, "n", CPUU_REG_BINARY, &b, 1), CPUU_OK);
+		}
+		cpuu_reg_key_free(k);
+	}
+	assert_int_equal(cpuu_reg_key_delete(reg, k2, "Many\\K008"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Many\\K007"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "N"), CPUU_OK);
+	assert_int_equal(v.data[0], 0xEE);
+	cpuu_reg_value_clear(&v);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Many\\K008"), CPUU_ENOTFOUND);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Many\\K009"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "n"), CPUU_OK);
+	assert_int_equal(v.data[0], 9);
+	cpuu_reg_value_clear(&v);
+	cpuu_reg_key_free(k);
+	commit_ok(reg);
+	cpuu_reg_key_free(k2);
+	cpuu_reg_free(reg);
+
+	/* what the file holds agrees */
+	reg = open_ro(f->hive);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Mid\\Leaf"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "w"), CPUU_OK);
+	assert_int_equal(v.len, 2);
+	cpuu_reg_value_clear(&v);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "v"), CPUU_ENOTFOUND);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Many\\K007"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, k, "n"), CPUU_OK);
+	assert_int_equal(v.data[0], 0xEE);
+	cpuu_reg_value_clear(&v);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Top\\Many\\K008"), CPUU_ENOTFOUND);
+	cpuu_reg_free(reg);
+}
+
 static void test_string_helpers(void **state)
 {
 	fx *f = *state;
@@ -457,6 +555,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_insensitive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_value_and_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_reads_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remembered_reads_stay_true, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_non_ascii_keys_readable, setup, teardown),
 	};

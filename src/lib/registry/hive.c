@@ -18,6 +18,7 @@ static void hive_close(void *impl)
 	for (size_t i = 0; i < hi->npend; i++)
 		cpuu_reg_values_free(hi->pend[i].vals, hi->pend[i].count);
 	free(hi->pend);
+	free(hi->pend_slots);
 	if (hi->h)
 		hivex_close(hi->h); /* drops uncommitted work, by design */
 	cpuu_hive_commit_abort(hi); /* a prepared commit never finished: drop its temp */
@@ -144,6 +145,7 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 		if (node_is_under(hi, hi->pend[i].node, (hive_node_h)child)) {
 			cpuu_reg_values_free(hi->pend[i].vals, hi->pend[i].count);
 			hi->pend[i] = hi->pend[--hi->npend];
+			hi->pend_stale = 1;
 		} else {
 			i++;
 		}
@@ -257,15 +259,78 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 	return CPUU_OK;
 }
 
+/* Every key read or changed has a buffer, so finding one must not scan. */
+static size_t node_hash(hive_node_h node)
+{
+	uint64_t h = (uint64_t)node * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 17);
+}
+
+static void pend_slot_put(hive_impl *hi, size_t index)
+{
+	size_t mask = hi->pend_nslots - 1, i = node_hash(hi->pend[index].node) & mask;
+	while (hi->pend_slots[i])
+		i = (i + 1) & mask;
+	hi->pend_slots[i] = index + 1;
+}
+
+static int pend_slots_rebuild(hive_impl *hi)
+{
+	size_t n = 16;
+	while (n < hi->npend * 2 + 2)
+		n *= 2;
+	if (n != hi->pend_nslots) {
+		size_t *slots = calloc(n, sizeof *slots);
+		if (!slots)
+			return -1;
+		free(hi->pend_slots);
+		hi->pend_slots = slots;
+		hi->pend_nslots = n;
+	} else {
+		memset(hi->pend_slots, 0, n * sizeof *hi->pend_slots);
+	}
+	for (size_t i = 0; i < hi->npend; i++)
+		pend_slot_put(hi, i);
+	hi->pend_stale = 0;
+	return 0;
+}
+
 static hive_pending *pending_find(hive_impl *hi, hive_node_h node)
 {
-	for (size_t i = 0; i < hi->npend; i++)
-		if (hi->pend[i].node == node)
-			return &hi->pend[i];
+	if (hi->pend_stale && pend_slots_rebuild(hi) != 0) {
+		for (size_t i = 0; i < hi->npend; i++) /* no memory for the index: scan */
+			if (hi->pend[i].node == node)
+				return &hi->pend[i];
+		return NULL;
+	}
+	if (!hi->pend_nslots)
+		return NULL;
+	size_t mask = hi->pend_nslots - 1;
+	for (size_t i = node_hash(node) & mask; hi->pend_slots[i]; i = (i + 1) & mask)
+		if (hi->pend[hi->pend_slots[i] - 1].node == node)
+			return &hi->pend[hi->pend_slots[i] - 1];
 	return NULL;
 }
 
-/* The key's pending buffer, loaded from hivex on first change. */
+/* Re-setting a key's values rewrites every one of them as a single cell; in
+ * regf >= 1.4 a value above 16344 bytes lives in big-data segments, which
+ * hivex cannot write back. Checked before a key's first change. */
+static int pending_check_writable(const hive_impl *hi, const hive_pending *p)
+{
+	if (p->changed || hi->minor <= 3)
+		return CPUU_OK;
+	for (size_t i = 0; i < p->count; i++)
+		if (p->vals[i].len > CPUU_REG_MAX_VALUE_LEN)
+			return cpuu_error_set(CPUU_EUNSUPPORTED,
+					      "cannot change values of this key: value '%s' holds %zu bytes (big data) that "
+					      "hivex would rewrite without big-data cells", p->vals[i].name, p->vals[i].len);
+	return CPUU_OK;
+}
+
+/* The key's buffer, loaded from hivex on first use. Reads load it too: a
+ * profile run reads the same sections several times (profile model, plan,
+ * backup), and hivex converts every value name through iconv on each read.
+ * An unchanged buffer is never written back. */
 static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
 {
 	hive_pending *p = pending_find(hi, node);
@@ -278,18 +343,6 @@ static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
 	int rc = read_all_values(&vals, &n, hi, node);
 	if (rc)
 		return rc;
-	/* Re-setting the key's values rewrites every one of them as a single
-	 * cell; in regf >= 1.4 a value above 16344 bytes lives in big-data
-	 * segments, which hivex cannot write back. */
-	for (size_t i = 0; i < n; i++) {
-		if (hi->minor > 3 && vals[i].len > CPUU_REG_MAX_VALUE_LEN) {
-			rc = cpuu_error_set(CPUU_EUNSUPPORTED,
-					    "cannot change values of this key: value '%s' holds %zu bytes (big data) that hivex "
-					    "would rewrite without big-data cells", vals[i].name, vals[i].len);
-			cpuu_reg_values_free(vals, n);
-			return rc;
-		}
-	}
 	if (hi->npend == hi->cappend) {
 		size_t cap = hi->cappend ? hi->cappend * 2 : 8;
 		hive_pending *np = realloc(hi->pend, cap * sizeof *np);
@@ -306,6 +359,10 @@ static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
 	p->count = n;
 	p->cap = n ? n : 1;
 	p->changed = 0;
+	if (!hi->pend_stale && hi->npend * 2 + 2 <= hi->pend_nslots)
+		pend_slot_put(hi, hi->npend - 1);
+	else
+		hi->pend_stale = 1;
 	*out = p;
 	return CPUU_OK;
 }
@@ -313,9 +370,10 @@ static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
 static int hive_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node)
 {
 	hive_impl *hi = impl;
-	hive_pending *p = pending_find(hi, (hive_node_h)node);
-	if (!p)
-		return read_all_values(out, count, hi, (hive_node_h)node);
+	hive_pending *p;
+	int lrc = pending_load(&p, hi, (hive_node_h)node);
+	if (lrc)
+		return lrc;
 	cpuu_reg_value *arr = calloc(p->count ? p->count : 1, sizeof *arr);
 	if (!arr)
 		return cpuu_error_oom();
@@ -388,6 +446,8 @@ static int hive_value_set(void *impl, cpuu_reg_node node, const char *name, uint
 				      len, CPUU_REG_MAX_VALUE_LEN);
 	hive_pending *p;
 	int rc = pending_load(&p, hi, (hive_node_h)node);
+	if (!rc)
+		rc = pending_check_writable(hi, p);
 	if (rc)
 		return rc;
 	ssize_t i = pending_index(p, name);
@@ -438,6 +498,9 @@ static int hive_value_delete(void *impl, cpuu_reg_node node, const char *name)
 	ssize_t i = pending_index(p, name);
 	if (i < 0)
 		return CPUU_ENOTFOUND;
+	int wrc = pending_check_writable(hi, p);
+	if (wrc)
+		return wrc;
 	cpuu_reg_value_clear(&p->vals[i]);
 	memmove(&p->vals[i], &p->vals[i + 1], (p->count - (size_t)i - 1) * sizeof *p->vals);
 	p->count--;
@@ -476,6 +539,7 @@ int cpuu_hive_flush(hive_impl *hi)
 		hi->structural = 1;
 		cpuu_reg_values_free(p->vals, p->count);
 		hi->pend[k] = hi->pend[--hi->npend];
+		hi->pend_stale = 1;
 	}
 	return CPUU_OK;
 }
@@ -521,4 +585,5 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.dirty = cpuu_hive_is_dirty,
 	.last_backup = hive_last_backup,
 	.generation = hive_generation,
+	.stable_nodes = 1,
 };

@@ -42,6 +42,9 @@ typedef struct hive_impl {
 	uint32_t minor;
 	hive_pending *pend;
 	size_t npend, cappend;
+	size_t *pend_slots;  /* node -> index + 1 into pend (open addressing) */
+	size_t pend_nslots;
+	int pend_stale;      /* pend reordered: rebuild pend_slots before use */
 	int structural;      /* keys added/deleted or values flushed into hivex */
 	int broken;          /* a hivex write failed half-way: never commit this */
 	uint64_t generation; /* bumped on key deletion */

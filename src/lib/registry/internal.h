@@ -48,7 +48,29 @@ typedef struct cpuu_reg_backend {
 	/* Bumped whenever keys are deleted: node ids resolved under an older
 	 * generation may be stale and are re-resolved by path. */
 	uint64_t (*generation)(const void *impl);
+	/* Nonzero: node ids stay valid until the generation moves or a commit,
+	 * so whole paths may be cached (path_cache.c). */
+	int stable_nodes;
 } cpuu_reg_backend;
+
+/* path_cache.c: key paths from the root -> node, names as stored. */
+typedef struct cpuu_reg_path_slot {
+	char *path; /* as stored; NULL: empty slot */
+	char *name; /* last component as stored */
+	uint64_t hash;
+	cpuu_reg_node node;
+} cpuu_reg_path_slot;
+
+typedef struct cpuu_reg_path_cache {
+	cpuu_reg_path_slot *slots;
+	size_t cap, count;
+	uint64_t generation;
+} cpuu_reg_path_cache;
+
+const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path);
+void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const char *path, const char *name,
+			     cpuu_reg_node node);
+void cpuu_reg_path_cache_clear(cpuu_reg_path_cache *c);
 
 struct cpuu_reg {
 	const cpuu_reg_backend *ops;
@@ -59,6 +81,7 @@ struct cpuu_reg {
 	int prepared;
 	int prepared_no_backup;
 	char *prepared_backup_path;
+	cpuu_reg_path_cache paths; /* only for backends with stable node ids */
 };
 
 struct cpuu_reg_key {

@@ -27,6 +27,7 @@ void cpuu_reg_free(cpuu_reg *reg)
 	if (!reg)
 		return;
 	reg->ops->close(reg->impl);
+	cpuu_reg_path_cache_clear(&reg->paths);
 	free(reg->prepared_backup_path);
 	free(reg->where);
 	free(reg);
@@ -155,11 +156,19 @@ static int parts_split(path_parts *out, const char *path)
 	return CPUU_OK;
 }
 
+/* A key walk joins once per component: plain copies, no format parsing. */
 static char *path_join(const char *a, const char *b)
 {
-	if (!a || !*a)
-		return cpuu_strdup(b);
-	return cpuu_aprintf("%s\\%s", a, b);
+	size_t la = a ? strlen(a) : 0, lb = strlen(b);
+	char *p = malloc(la + lb + 2);
+	if (!p)
+		return NULL;
+	if (la) {
+		memcpy(p, a, la);
+		p[la++] = '\\';
+	}
+	memcpy(p + la, b, lb + 1);
+	return p;
 }
 
 static const char *key_label(const cpuu_reg_key *key)
@@ -173,12 +182,8 @@ static int key_node(cpuu_reg_node *node, cpuu_reg *reg, const cpuu_reg_key *key)
 {
 	if (!reg)
 		return cpuu_error_set(CPUU_EINVALID, "registry handle is NULL");
-	if (!key) {
-		char *name = NULL;
-		int rc = reg->ops->root(node, &name, reg->impl);
-		free(name);
-		return rc;
-	}
+	if (!key)
+		return reg->ops->root(node, NULL, reg->impl);
 	if (key->reg != reg)
 		return cpuu_error_set(CPUU_EINVALID, "key '%s' belongs to another registry handle", key_label(key));
 	uint64_t gen = reg->ops->generation(reg->impl);
@@ -191,9 +196,7 @@ static int key_node(cpuu_reg_node *node, cpuu_reg *reg, const cpuu_reg_key *key)
 	if (rc)
 		return rc;
 	cpuu_reg_node n;
-	char *name = NULL;
-	rc = reg->ops->root(&n, &name, reg->impl);
-	free(name);
+	rc = reg->ops->root(&n, NULL, reg->impl);
 	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++)
 		rc = reg->ops->child(&n, NULL, reg->impl, n, parts.items[i]);
 	if (rc == CPUU_ENOTFOUND)
@@ -276,6 +279,17 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	int rc = key_node(&node, reg, parent);
 	if (rc)
 		return rc;
+	/* Whole paths of existing keys are remembered (path_cache.c). */
+	if (reg->ops->stable_nodes && subpath && *subpath) {
+		char *full = parent && *parent->path ? path_join(parent->path, subpath) : cpuu_strdup(subpath);
+		if (!full)
+			return cpuu_error_oom();
+		const cpuu_reg_path_slot *hit =
+			cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), full);
+		free(full);
+		if (hit)
+			return key_new(out, reg, hit->node, hit->name, hit->path);
+	}
 	path_parts parts;
 	if ((rc = parts_split(&parts, subpath)))
 		return rc;
@@ -284,8 +298,11 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 		path = cpuu_strdup(parent->path);
 		name = cpuu_strdup(parent->name);
 	} else {
+		/* The root's name is only needed when the walk ends there. */
 		cpuu_reg_node r;
-		rc = reg->ops->root(&r, &name, reg->impl);
+		rc = parts.count ? CPUU_OK : reg->ops->root(&r, &name, reg->impl);
+		if (parts.count)
+			name = cpuu_strdup("");
 		path = cpuu_strdup("");
 	}
 	if (!rc && (!path || !name))
@@ -314,6 +331,8 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	}
 	if (rc == CPUU_OK)
 		rc = key_new(out, reg, node, name, path);
+	if (rc == CPUU_OK && reg->ops->stable_nodes && parts.count)
+		cpuu_reg_path_cache_put(&reg->paths, reg->ops->generation(reg->impl), path, name, node);
 	free(path);
 	free(name);
 	parts_free(&parts);
@@ -496,6 +515,7 @@ int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
+	cpuu_reg_path_cache_clear(&reg->paths); /* as the backends drop theirs */
 	return reg->ops->commit(reg->impl, opts);
 }
 
@@ -505,6 +525,7 @@ int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
+	cpuu_reg_path_cache_clear(&reg->paths);
 	if (reg->ops->commit_prepare)
 		return reg->ops->commit_prepare(reg->impl, opts);
 	/* Commit-only backend: remember the options for finish. */
