@@ -41,6 +41,8 @@ void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem);
 /* Atomic file replacement (file_posix.c, file_win32.c): a temp file in the
  * same folder, written, fsynced, renamed over path, the folder fsynced. */
 #define CPUU_FILE_NO_SYNC 1u /* no fsync: the caller syncs many files at once */
+/* Starts writeback of an open file without waiting (a no-op off Linux). */
+void cpuu_file_start_writeback(int fd);
 #define CPUU_FILE_SHARED 2u  /* world-readable (files read from a share); else 0600 */
 int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsigned flags);
 /* The first half: the synced temp file beside path (*tmp, caller renames or

@@ -131,6 +131,8 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 			goto fail;
 		}
 	}
+	if (!sync)
+		cpuu_file_start_writeback(fd); /* the batch's fsync comes later */
 	if (sync && (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0)) {
 		rc = io_error(errno, hi->path, "cannot fsync the temp file");
 		goto fail;
