@@ -2,7 +2,12 @@
  * `cpuu update --users-dir` with 1 worker and with one per core. Prints the
  * wall time, hives/s, the speed-up (target on 2 cores: >= 1.8x) and the
  * peak memory of the run at N/10 and N hives (flat memory: the two peaks
- * should match). Usage: bench_bulk [hives]. */
+ * should match). Usage: bench_bulk [hives] [folder] (default: $TMPDIR or
+ * /tmp; give a tmpfs such as /dev/shm to see the CPU-bound scaling without
+ * the disk). Every configuration gets its own copy of the users, made and
+ * synced before any timing: a copy made right after deleting the last one
+ * measured the filesystem's inode reuse (ext4 without a journal scans for
+ * recently deleted inodes), not cpuu. */
 #include "cpuu/mapping.h"
 #include "cpuu/registry.h"
 #include "fixture.h"
@@ -69,17 +74,23 @@ typedef struct outcome {
 	long peak_kb; /* largest resident set of the run's processes */
 } outcome;
 
-/* Runs the CLI on a fresh copy of template with the given workers; a dry
- * run reads and plans everything but writes nothing. */
-static outcome run_cli(const char *template, const char *work, const char *map, int workers, int dry, int batch)
+/* Copies template to work for one timed run; synced so the copy's dirty
+ * pages are not flushed by the timed run. */
+static void copy_users(const char *template, const char *work)
 {
-	char w[16], b[16], cmd[8400];
-	snprintf(w, sizeof w, "%d", workers);
-	snprintf(b, sizeof b, "%d", batch);
-	/* Untimed: the copy's dirty pages must not be flushed by the timed run. */
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s' && sync", work, template, work);
+	char cmd[8400];
+	snprintf(cmd, sizeof cmd, "cp -a '%.4095s' '%.4095s' && sync", template, work);
 	if (system(cmd) != 0)
 		die("copy users");
+}
+
+/* Runs the CLI on its own copy (work) with the given workers; a dry run
+ * reads and plans everything but writes nothing. */
+static outcome run_cli(const char *work, const char *map, int workers, int dry, int batch)
+{
+	char w[16], b[16];
+	snprintf(w, sizeof w, "%d", workers);
+	snprintf(b, sizeof b, "%d", batch);
 	fflush(stdout);
 	double t0 = now_s();
 	pid_t pid = fork();
@@ -104,7 +115,9 @@ int main(int argc, char **argv)
 	if (n < 10)
 		n = 10;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	char dir[] = "/tmp/cpuu-bench-bulk-XXXXXX";
+	const char *base = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/cpuu-bench-bulk-XXXXXX", base);
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	char users[4200], small[4200], map[4200];
@@ -124,17 +137,22 @@ int main(int argc, char **argv)
 	make_users(small, n / 10, NULL);
 	printf("setup: %d user hives in %.1f s\n", n, now_s() - t0);
 
-	char work[4200];
-	snprintf(work, sizeof work, "%s/work", dir);
-	/* Warm the page cache once so every run reads from memory. */
-	run_cli(users, work, map, (int)cores, 1, 16);
-	outcome dry1 = run_cli(users, work, map, 1, 1, 16);
-	outcome dryn = run_cli(users, work, map, (int)cores, 1, 16);
-	outcome each1 = run_cli(users, work, map, 1, 0, 1);
-	outcome eachn = run_cli(users, work, map, (int)cores, 0, 1);
-	outcome bat1 = run_cli(users, work, map, 1, 0, 16);
-	outcome batn = run_cli(users, work, map, (int)cores, 0, 16);
-	outcome few = run_cli(small, work, map, (int)cores, 0, 16);
+	/* One copy per timed run, all made before the first timing. */
+	enum { RUNS = 8 };
+	char work[RUNS][4200];
+	for (int i = 0; i < RUNS; i++) {
+		snprintf(work[i], sizeof work[i], "%s/work%d", dir, i);
+		copy_users(i == RUNS - 1 ? small : users, work[i]);
+	}
+	run_cli(work[0], map, (int)cores, 1, 16); /* warms the page cache and the CLI */
+	outcome dry1 = run_cli(work[0], map, 1, 1, 16);
+	outcome dryn = run_cli(work[0], map, (int)cores, 1, 16);
+	outcome each1 = run_cli(work[1], map, 1, 0, 1);
+	outcome eachn = run_cli(work[2], map, (int)cores, 0, 1);
+	outcome bat1 = run_cli(work[3], map, 1, 0, 16);
+	outcome batn = run_cli(work[4], map, (int)cores, 0, 16);
+	outcome few = run_cli(work[RUNS - 1], map, (int)cores, 0, 16);
+	printf("folder: %s\n", dir);
 	printf("%-40s %10s %10s %12s\n", "", "seconds", "hives/s", "peak RSS kB");
 #define ROW(label, o, count) printf("%-40s %10.2f %10.0f %12ld\n", label, (o).seconds, (count) / (o).seconds, (o).peak_kb)
 	ROW("dry run, 1 worker", dry1, n);
@@ -151,6 +169,11 @@ int main(int argc, char **argv)
 	printf("batches vs synced per hive, 1 per core: %.2fx faster\n", eachn.seconds / batn.seconds);
 	printf("memory: peak at %d hives / at %d hives = %.2f (flat: about 1)\n", n, n / 10,
 	       (double)batn.peak_kb / (double)few.peak_kb);
+	/* CPUU_BENCH_KEEP=1 keeps the generated users and mapping, for profiling. */
+	if (getenv("CPUU_BENCH_KEEP")) {
+		printf("kept: %s\n", dir);
+		return 0;
+	}
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;

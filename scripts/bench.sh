@@ -11,4 +11,9 @@ for b in "$top/$build"/bench/bench_*; do
   "$b" || status=1
   echo
 done
+# Bulk scaling again on memory: the work itself, without the disk's flushes.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  echo "== bench_bulk on /dev/shm"
+  "$top/$build/bench/bench_bulk" 10000 /dev/shm || status=1
+fi
 exit $status
