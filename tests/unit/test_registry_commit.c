@@ -475,10 +475,52 @@ static void test_symlink_commit_replaces_target(void **state)
 	free(link);
 }
 
+/* Temp files of commits that never finished go with the next commit of
+ * that hive; look-alikes that are not ours stay. */
+static void test_stale_temps_removed(void **state)
+{
+	fx *f = *state;
+	const char *ours[] = { ".NTUSER.DAT.cpuu-tmp-a1B2c3", ".NTUSER.DAT.cpuu-tmp-zzzzzz" };
+	const char *not_ours[] = { ".NTUSER.DAT.cpuu-tmp-abc", ".OTHER.DAT.cpuu-tmp-abcdef", "NTUSER.DAT.cpuu-tmp-abcdef",
+				   ".NTUSER.DAT.cpuu-tmp-abcdefg" };
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
+		char *p = test_path(f->dir, ours[i]);
+		assert_int_equal(test_write_file(p, "half a hive", 11), 0);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof not_ours / sizeof *not_ours; i++) {
+		char *p = test_path(f->dir, not_ours[i]);
+		assert_int_equal(test_write_file(p, "keep", 4), 0);
+		free(p);
+	}
+	cpuu_reg *reg = open_rw(f->hive);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK); /* nothing to write: nothing touched */
+	char *first = test_path(f->dir, ours[0]);
+	assert_int_equal(access(first, F_OK), 0);
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, "Software"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_free(reg);
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
+		char *p = test_path(f->dir, ours[i]);
+		assert_int_not_equal(access(p, F_OK), 0);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof not_ours / sizeof *not_ours; i++) {
+		char *p = test_path(f->dir, not_ours[i]);
+		assert_int_equal(access(p, F_OK), 0);
+		free(p);
+	}
+	free(first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_noop_commit_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_temps_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups_never_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_refused, setup, teardown),

@@ -1,7 +1,10 @@
 /* Fault injection for the reliability tests: CPUU_FAULT="<point>:fail" makes
  * that write step fail as if the disk had refused it; "<point>:kill" ends
  * the process right there, as a power cut or a killed logon script would.
- * Unset (always, outside tests) it costs one getenv per write step. */
+ * With CPUU_FAULT_SUBJECT=<text> as well, only work whose subject (the hive
+ * being processed, cpuu_fault_subject) contains that text is hit, so a test
+ * can crash one hive of a bulk run. Unset (always, outside tests) it costs
+ * one getenv per write step. */
 #include "common/internal.h"
 
 #include <stdlib.h>
@@ -11,10 +14,20 @@
 #include <unistd.h>
 #endif
 
+static const char *current_subject;
+
+void cpuu_fault_subject(const char *subject)
+{
+	current_subject = subject;
+}
+
 int cpuu_fault(const char *point)
 {
 	const char *f = getenv("CPUU_FAULT");
 	if (!f || !*f)
+		return 0;
+	const char *only = getenv("CPUU_FAULT_SUBJECT");
+	if (only && *only && (!current_subject || !strstr(current_subject, only)))
 		return 0;
 	size_t n = strlen(point);
 	if (strncmp(f, point, n) != 0 || f[n] != ':')

@@ -27,6 +27,9 @@ int cpuu_error_oom(void);
 /* Test hook at a named write step (src/lib/common/fault.c): nonzero means
  * "fail this step"; may also end the process. Points: docs/update.md. */
 int cpuu_fault(const char *point);
+/* What the process works on now (a hive path; NULL: nothing), matched
+ * against CPUU_FAULT_SUBJECT. The caller keeps the string alive. */
+void cpuu_fault_subject(const char *subject);
 
 char *cpuu_strdup(const char *s);
 char *cpuu_strndup(const char *s, size_t n);

@@ -92,6 +92,8 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 		return rc;
 
 	char *dir = cpuu_fs_dirname(hi->path), *base = cpuu_fs_basename(hi->path);
+	if (dir && base)
+		cpuu_fs_remove_stale_temps(dir, base);
 	char *tmp = dir && base ? cpuu_aprintf("%s/.%s.cpuu-tmp-XXXXXX", dir, base) : NULL;
 	int fd = -1;
 	free(dir);

@@ -48,6 +48,7 @@ typedef struct upd_run {
 	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
+	int renamed;              /* the batch put this hive in place; its folder awaits sync */
 	char *unsynced_backup;    /* backup written without sync (batch), to be synced */
 	cpuu_strlist prf_written; /* .prf files written in this run (removed if not committed) */
 	cpuu_ac_changes *handed;  /* autocomplete hand-overs of this run (undone if not committed) */

@@ -1265,6 +1265,7 @@ static void job_start(hive_job *j, cpuu_results **out, const char *hive_path, co
 {
 	memset(j, 0, sizeof *j);
 	j->t0 = now_ms();
+	cpuu_fault_subject(hive_path);
 	j->opts = *opts;
 	if (opts->user_dir_is_hive_folder && !opts->user_dir) {
 		const char *slash = strrchr(hive_path, '/');
@@ -1336,6 +1337,7 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		upd_run *r = &jobs[i].run;
 		int jrc = CPUU_OK;
+		cpuu_fault_subject(hive_paths[i]);
 		if (r->unsynced_backup && !(jrc = cpuu_sync_path(r->unsynced_backup)))
 			jrc = cpuu_sync_path(r->state_dir);
 		if (!jrc && r->prepared)
@@ -1353,13 +1355,22 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 				rc = jrc;
 		}
 	}
+	/* Every rename first, then every folder: the first folder sync commits
+	 * the journal transaction that holds all the renames, and the others
+	 * find it done (renaming and syncing hive by hive paid one journal
+	 * commit per hive). */
 	for (size_t i = 0; i < n; i++) {
 		upd_run *r = &jobs[i].run;
 		if (!r->prepared)
 			continue;
+		cpuu_fault_subject(hive_paths[i]);
 		run_finish_commit(r, out[i]);
-		if (r->failed)
+		r->renamed = !r->failed;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!jobs[i].run.renamed)
 			continue;
+		cpuu_fault_subject(hive_paths[i]);
 		const char *slash = strrchr(hive_paths[i], '/');
 		char *dir = slash ? cpuu_strndup(hive_paths[i], (size_t)(slash - hive_paths[i])) : cpuu_strdup(".");
 		int drc = !dir ? cpuu_error_oom()
@@ -1369,8 +1380,11 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 		if (drc && !rc)
 			rc = drc; /* renamed, but the rename may not survive a crash yet */
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		cpuu_fault_subject(hive_paths[i]);
 		job_end(&jobs[i], out[i]);
+	}
+	cpuu_fault_subject(NULL);
 	free(jobs);
 	return rc;
 }
