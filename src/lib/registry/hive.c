@@ -43,28 +43,20 @@ static int hive_root(cpuu_reg_node *node, char **name, void *impl)
 	return CPUU_OK;
 }
 
-static int is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
 static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_reg_node parent, const char *name)
 {
 	hive_impl *hi = impl;
 	hive_node_h found = 0;
 	uint64_t cached_node;
 	const char *cached_name;
-	if (is_ascii(name) &&
+	if (cpuu_reg_is_ascii(name) &&
 	    hive_cache_get(&hi->cache, hi->generation, (uint64_t)parent, name, &cached_node, &cached_name)) {
 		if (stored_name && !(*stored_name = cpuu_strdup(cached_name)))
 			return cpuu_error_oom();
 		*out = (cpuu_reg_node)cached_node;
 		return CPUU_OK;
 	}
-	if (is_ascii(name)) {
+	if (cpuu_reg_is_ascii(name)) {
 		errno = 0;
 		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
 		if (!found && errno)
@@ -89,7 +81,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	if (!stored)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
 				      err_text(errno));
-	if (is_ascii(name))
+	if (cpuu_reg_is_ascii(name))
 		hive_cache_put(&hi->cache, hi->generation, (uint64_t)parent, name, (uint64_t)found, stored);
 	if (stored_name)
 		*stored_name = stored;
@@ -104,7 +96,7 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 	hive_impl *hi = impl;
 	/* hivex hashes the UTF-8 bytes for lh lists where Windows hashes UTF-16
 	 * upcased characters, so only ASCII names get a hash Windows agrees with. */
-	if (!is_ascii(name))
+	if (!cpuu_reg_is_ascii(name))
 		return cpuu_error_set(CPUU_EUNSUPPORTED,
 				      "cannot create key '%s': non-ASCII key names are not written correctly by hivex",
 				      name);
@@ -407,7 +399,7 @@ static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, c
 			return CPUU_ENOTFOUND;
 		return value_copy(out, p->vals[i].name, p->vals[i].type, p->vals[i].data, p->vals[i].len);
 	}
-	if (is_ascii(name)) {
+	if (cpuu_reg_is_ascii(name)) {
 		errno = 0;
 		hive_value_h v = hivex_node_get_value(hi->h, (hive_node_h)node, name);
 		if (!v) {

@@ -10,12 +10,7 @@
 
 static uint64_t hash(uint64_t parent, const char *name)
 {
-	uint64_t h = 1469598103934665603ull ^ parent;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		unsigned c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
-		h = (h ^ c) * 1099511628211ull;
-	}
-	return h;
+	return cpuu_reg_fold_hash(parent, name);
 }
 
 void hive_cache_clear(hive_cache *c)

@@ -100,6 +100,11 @@ int cpuu_reg_wrap(cpuu_reg **out, const cpuu_reg_backend *ops, void *impl, unsig
 int cpuu_reg_name_cmp(const char *a, const char *b);
 /* Own strict UTF-8 check (no dependency on the unicode module here). */
 int cpuu_reg_utf8_ok(const char *s);
+/* Nonzero if s is plain ASCII (the names the lookup caches take). */
+int cpuu_reg_is_ascii(const char *s);
+/* FNV-1a of s with ASCII letters folded, started from seed: equal for names
+ * that compare equal without case (the lookup caches' hash). */
+uint64_t cpuu_reg_fold_hash(uint64_t seed, const char *s);
 
 /* --- hive backend (hive*.c) --- */
 

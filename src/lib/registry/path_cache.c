@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fold_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		unsigned c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
-		h = (h ^ c) * 1099511628211ull;
-	}
-	return h;
-}
-
 void cpuu_reg_path_cache_clear(cpuu_reg_path_cache *c)
 {
 	for (size_t i = 0; i < c->cap; i++) {
@@ -39,22 +29,14 @@ static cpuu_reg_path_slot *find(cpuu_reg_path_cache *c, const char *path, uint64
 	}
 }
 
-static int ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
 const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path)
 {
 	if (c->generation != generation)
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
-	if (!c->cap || !ascii(path))
+	if (!c->cap || !cpuu_reg_is_ascii(path))
 		return NULL;
-	cpuu_reg_path_slot *s = find(c, path, fold_hash(path));
+	cpuu_reg_path_slot *s = find(c, path, cpuu_reg_fold_hash(0, path));
 	return s->path ? s : NULL;
 }
 
@@ -64,7 +46,7 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 	if (c->generation != generation)
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
-	if (!*path || !ascii(path))
+	if (!*path || !cpuu_reg_is_ascii(path))
 		return;
 	if ((c->count + 1) * 2 > c->cap) {
 		/* Grow (or start) and re-insert; without memory there is just no caching. */
@@ -80,7 +62,7 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 				*find(c, old.slots[i].path, old.slots[i].hash) = old.slots[i];
 		free(old.slots);
 	}
-	uint64_t h = fold_hash(path);
+	uint64_t h = cpuu_reg_fold_hash(0, path);
 	cpuu_reg_path_slot *s = find(c, path, h);
 	if (s->path)
 		return;
