@@ -93,7 +93,7 @@ for batch in 1 8; do
 	# no temp file of the killed commits is left.
 	"$CPUU" update --mapping "$map" --users-dir "$d" --workers 2 --batch "$batch" --json >"$d.2.jsonl" 2>/dev/null
 	grep -q '/u10crash/NTUSER.DAT",.*"outcome":"switched"' "$d.2.jsonl" || fail "batch $batch: the crashed user was not switched on the next run"
-	left=$(find "$d" -name '.NTUSER.DAT.cpuu-tmp-*' | wc -l)
+	left=$(find "$d" -name '.NTUSER.DAT.cpuu-tmp*' | wc -l)
 	[ "$left" -eq 0 ] || fail "batch $batch: $left temp files of killed commits are left"
 	# And once more: nothing changes.
 	before=$(sums "$d")

@@ -480,9 +480,9 @@ static void test_symlink_commit_replaces_target(void **state)
 static void test_stale_temps_removed(void **state)
 {
 	fx *f = *state;
-	const char *ours[] = { ".NTUSER.DAT.cpuu-tmp-a1B2c3", ".NTUSER.DAT.cpuu-tmp-zzzzzz" };
-	const char *not_ours[] = { ".NTUSER.DAT.cpuu-tmp-abc", ".OTHER.DAT.cpuu-tmp-abcdef", "NTUSER.DAT.cpuu-tmp-abcdef",
-				   ".NTUSER.DAT.cpuu-tmp-abcdefg" };
+	const char *ours[] = { ".NTUSER.DAT.cpuu-tmp" };
+	const char *not_ours[] = { ".NTUSER.DAT.cpuu-tmp-abc", ".OTHER.DAT.cpuu-tmp", "NTUSER.DAT.cpuu-tmp",
+				   ".NTUSER.DAT.cpuu-tmp.bak" };
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
 		char *p = test_path(f->dir, ours[i]);
 		assert_int_equal(test_write_file(p, "half a hive", 11), 0);

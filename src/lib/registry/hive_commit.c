@@ -91,16 +91,19 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 	if ((rc = cpuu_hive_flush(hi)))
 		return rc;
 
+	/* One temp name per hive: a temp left by a commit that never finished
+	 * (killed between writing and renaming) is found without listing the
+	 * folder, and goes. A commit of the same hive running in another process
+	 * would find its temp gone and fail with the hive untouched. */
 	char *dir = cpuu_fs_dirname(hi->path), *base = cpuu_fs_basename(hi->path);
-	if (dir && base)
-		cpuu_fs_remove_stale_temps(dir, base);
-	char *tmp = dir && base ? cpuu_aprintf("%s/.%s.cpuu-tmp-XXXXXX", dir, base) : NULL;
+	char *tmp = dir && base ? cpuu_aprintf("%s/.%s.cpuu-tmp", dir, base) : NULL;
 	int fd = -1;
 	free(dir);
 	free(base);
 	if (!tmp)
 		return cpuu_error_oom();
-	fd = mkstemp(tmp);
+	unlink(tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = io_error(errno, hi->path, "cannot create a temp file in its folder");
 		free(tmp);

@@ -4,7 +4,6 @@
  * commit sequence in hive_commit.c. */
 #include "registry/internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -202,32 +201,4 @@ int cpuu_fs_backup(char **made, const char *src, const char *base)
 		return rc;
 	}
 	return cpuu_error_set(CPUU_EIO, "%s: too many backups named '%s.N' already", src, base);
-}
-
-/* Temp files of commits that never finished (the process was killed or the
- * machine went down between writing and renaming) are ours by their name:
- * ".<hive>.cpuu-tmp-XXXXXX" (mkstemp). The next commit of that hive takes
- * them away; a commit that is still running in another process would find
- * its temp gone and fail safely (the hive untouched). */
-int cpuu_fs_remove_stale_temps(const char *dir, const char *base)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
-	size_t bl = strlen(base);
-	int removed = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		const char *n = e->d_name;
-		if (n[0] != '.' || strncmp(n + 1, base, bl) != 0 || strncmp(n + 1 + bl, ".cpuu-tmp-", 10) != 0 ||
-		    strlen(n + 1 + bl + 10) != 6)
-			continue;
-		char *full = cpuu_aprintf("%s/%s", dir, n);
-		struct stat st;
-		if (full && lstat(full, &st) == 0 && S_ISREG(st.st_mode) && unlink(full) == 0)
-			removed++;
-		free(full);
-	}
-	closedir(d);
-	return removed;
 }

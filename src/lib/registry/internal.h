@@ -140,9 +140,6 @@ char *cpuu_fs_dirname(const char *path);
 char *cpuu_fs_realpath(const char *path);
 char *cpuu_fs_basename(const char *path);
 int cpuu_fs_fsync_dir(const char *dir);
-/* Removes ".<base>.cpuu-tmp-XXXXXX" left in dir by unfinished commits;
- * returns how many. */
-int cpuu_fs_remove_stale_temps(const char *dir, const char *base);
 /* Keeps a copy of src at base (or base.1, base.2, ... never overwriting);
  * *made receives the path used. */
 int cpuu_fs_backup(char **made, const char *src, const char *base);
