@@ -8,7 +8,10 @@ pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
 for g in "${groups[@]}"; do
   case "$g" in
     build) ;;
-    test) pkgs+=(slapd ldap-utils postgresql chromium python3) ;;
+    # Every command the tests, the demo and the benchmarks run comes from a package
+    # named here (tests/integration/install_deps.sh checks it with dpkg -S).
+    test) pkgs+=(slapd ldap-utils postgresql chromium python3 libwin-hivex-perl chntpw sqlite3 openssl
+                 bsdutils coreutils) ;;
     # make windows (mingw-w64 cross compiler) and its tests under Wine.
     windows) pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64) ;;
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;

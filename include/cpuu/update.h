@@ -10,19 +10,12 @@
 #define CPUU_UPDATE_H
 
 #include "cpuu/directory.h"
+#include "cpuu/outcome.h"
 #include "cpuu/plan.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum cpuu_mode {
-	CPUU_MODE_UPDATE,
-	CPUU_MODE_ROLLBACK,
-	CPUU_MODE_CLEANUP
-} cpuu_mode;
-
-const char *cpuu_mode_name(cpuu_mode mode); /* "update", "rollback", "cleanup" */
 
 /* The established tool's exit status bit mask (kept so logon scripts work). */
 enum cpuu_exit_bits {
@@ -46,22 +39,6 @@ typedef struct cpuu_match_source {
 	int (*lookup)(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key);
 	void *ctx;
 } cpuu_match_source;
-
-typedef enum cpuu_outcome {
-	CPUU_OUTCOME_SWITCHED,         /* changed now */
-	CPUU_OUTCOME_PLANNED,          /* dry run: would change */
-	CPUU_OUTCOME_ALREADY_SWITCHED, /* switched earlier; nothing to change */
-	CPUU_OUTCOME_NOT_SWITCHED,     /* target known, mailbox not switched yet */
-	CPUU_OUTCOME_NO_MATCH,         /* no source object or no target */
-	CPUU_OUTCOME_AMBIGUOUS,        /* several candidates: never switched */
-	CPUU_OUTCOME_SKIPPED,          /* not selected (profile list, cached-mode rule) */
-	CPUU_OUTCOME_ERROR,            /* failed; nothing changed in that hive */
-	CPUU_OUTCOME_ROLLED_BACK,
-	CPUU_OUTCOME_NOTHING_TO_UNDO,
-	CPUU_OUTCOME_CLEANED
-} cpuu_outcome;
-
-const char *cpuu_outcome_name(cpuu_outcome o); /* "switched", "planned", ... */
 
 typedef struct cpuu_result {
 	char *user;

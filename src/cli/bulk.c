@@ -279,10 +279,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 		progress(sh->done, hives.count);
 		fputc('\n', stderr);
 	}
-	static const char *const names[] = { "switched", "planned", "already_switched", "not_switched", "no_match",
-					     "ambiguous", "skipped", "error", "rolled_back", "nothing_to_undo",
-					     "cleaned" };
-	size_t counts[sizeof names / sizeof names[0]] = { 0 };
+	const char *names[CPUU_OUTCOME_COUNT];
+	for (int k = 0; k < CPUU_OUTCOME_COUNT; k++)
+		names[k] = cpuu_outcome_name((cpuu_outcome)k);
+	size_t counts[CPUU_OUTCOME_COUNT] = { 0 };
 	for (int k = 0; w && k < nworkers; k++) {
 		if (json) {
 			FILE *f = fopen(w[k].out_path, "r");

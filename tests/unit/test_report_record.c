@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpuu/outcome.h"
 #include "cpuu/report.h"
 #include "testutil.h"
 
@@ -217,6 +218,32 @@ static void test_fuzz_harness_and_regressions(void **state)
 	closedir(d);
 }
 
+/* Every mode and outcome the engine can write is one the ingest accepts: the
+ * names come from one table (cpuu/outcome.h), so adding an outcome can never
+ * make report ingest reject records. */
+static void test_every_mode_and_outcome_ingests(void **state)
+{
+	(void)state;
+	for (int m = 0; m < CPUU_MODE_COUNT; m++)
+		for (int o = 0; o < CPUU_OUTCOME_COUNT; o++) {
+			char line[512];
+			snprintf(line, sizeof line,
+				 "{\"user\":\"u\",\"hive\":\"h\",\"mode\":\"%s\",\"outcome\":\"%s\","
+				 "\"changes\":0,\"duration_ms\":0}",
+				 cpuu_mode_name((cpuu_mode)m), cpuu_outcome_name((cpuu_outcome)o));
+			assert_string_not_equal(cpuu_outcome_name((cpuu_outcome)o), "unknown");
+			cpuu_report_record r;
+			assert_int_equal(parse(&r, line), CPUU_OK);
+			assert_string_equal(r.outcome, cpuu_outcome_name((cpuu_outcome)o));
+			cpuu_report_record_clear(&r);
+		}
+	cpuu_report_record r;
+	assert_int_equal(parse(&r, "{\"user\":\"u\",\"hive\":\"h\",\"mode\":\"update\",\"outcome\":"
+				   "\"done_somehow\",\"changes\":0,\"duration_ms\":0}"),
+			 CPUU_EINVALID);
+	assert_string_equal(cpuu_outcome_name((cpuu_outcome)CPUU_OUTCOME_COUNT), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_nul_and_long_line),
 		cmocka_unit_test(test_prefixes_and_corruptions),
 		cmocka_unit_test(test_fuzz_harness_and_regressions),
+		cmocka_unit_test(test_every_mode_and_outcome_ingests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

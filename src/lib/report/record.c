@@ -6,15 +6,13 @@
  * workstations; a bad line must never crash the ingest. */
 #include "report/internal.h"
 
+#include "cpuu/outcome.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const modes[] = { "update", "rollback", "cleanup" };
-static const char *const outcomes[] = { "switched", "planned", "already_switched", "not_switched",
-					"no_match", "ambiguous", "skipped", "error",
-					"rolled_back", "nothing_to_undo", "cleaned" };
 
 typedef struct parser {
 	const unsigned char *p, *start, *end;
@@ -242,14 +240,6 @@ enum field { F_USER, F_HIVE, F_PROFILE, F_ACCOUNT, F_MODE, F_OUTCOME, F_CHANGES,
 static const char *const field_names[F_COUNT] = { "user", "hive", "profile", "account", "mode",
 						  "outcome", "changes", "message", "duration_ms" };
 
-static int known(const char *s, const char *const *set, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, set[i]))
-			return 1;
-	return 0;
-}
-
 void cpuu_report_record_clear(cpuu_report_record *rec)
 {
 	if (!rec)
@@ -396,9 +386,11 @@ static int parse_members(parser *ps, cpuu_report_record *r)
 		if (!(seen & 1u << i) && i != F_PROFILE && i != F_ACCOUNT && i != F_MESSAGE)
 			return cpuu_error_set(CPUU_EINVALID, "missing field \"%s\"", field_names[i]);
 	/* profile, account and message may be absent or null: both mean "none". */
-	if (!known(r->mode, modes, sizeof modes / sizeof *modes))
+	cpuu_mode mode;
+	cpuu_outcome outcome;
+	if (cpuu_mode_from_name(&mode, r->mode) < 0)
 		return cpuu_error_set(CPUU_EINVALID, "unknown mode \"%.40s\"", r->mode);
-	if (!known(r->outcome, outcomes, sizeof outcomes / sizeof *outcomes))
+	if (cpuu_outcome_from_name(&outcome, r->outcome) < 0)
 		return cpuu_error_set(CPUU_EINVALID, "unknown outcome \"%.40s\"", r->outcome);
 	if (!r->user[0])
 		return cpuu_error_set(CPUU_EINVALID, "empty user");

@@ -4,22 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const mode_names[] = { "update", "rollback", "cleanup" };
-static const char *const outcome_names[] = {
-	"switched", "planned", "already_switched", "not_switched", "no_match", "ambiguous",
-	"skipped", "error", "rolled_back", "nothing_to_undo", "cleaned"
-};
-
-const char *cpuu_mode_name(cpuu_mode mode)
-{
-	return (unsigned)mode < sizeof mode_names / sizeof mode_names[0] ? mode_names[mode] : "unknown";
-}
-
-const char *cpuu_outcome_name(cpuu_outcome o)
-{
-	return (unsigned)o < sizeof outcome_names / sizeof outcome_names[0] ? outcome_names[o] : "unknown";
-}
-
 unsigned upd_outcome_bits(cpuu_outcome o)
 {
 	switch (o) {
