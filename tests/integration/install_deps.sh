@@ -22,8 +22,8 @@ for must in libhivex-bin slapd postgresql wine; do
 done
 # ... and what they depend on, two levels down (postgresql -> postgresql-15 ->
 # postgresql-client-15 ...), as apt would install it.
-depends_of() { for p in "$@"; do apt-cache depends --important "$p" 2>/dev/null |
-	sed -n 's/^ *\(Depends\|PreDepends\): *<\{0,1\}\([^>: ]*\).*/\2/p'; done | sort -u; }
+depends_of() { [ $# -gt 0 ] && apt-cache depends --important "$@" 2>/dev/null |
+	sed -n 's/^ *\(Depends\|PreDepends\): *<\{0,1\}\([^>: ]*\).*/\2/p' | sort -u; }
 deps1=$(depends_of $named)
 deps=$(printf '%s\n' "$deps1" $(depends_of $deps1) | sort -u)
 
@@ -51,16 +51,30 @@ done | sort -u)
 cwords=$(grep -hoE '"(hivexregedit|hivexsh|reged|sqlite3|openssl|wine|chromium|slapd|ldapsearch|psql|initdb|pg_ctl)[ "]' \
 	"$src"/bench/*.c "$src"/tests/unit/*.c 2>/dev/null | tr -d '" ' | sort -u)
 
-checked=0
+# Each command resolved as on a fresh machine (no /usr/local, no pyenv shims);
+# merged /usr means dpkg may know /bin/x rather than /usr/bin/x. One dpkg -S
+# for all of them: it reads every package's file list per call.
+declare -A owner=()
+cands=()
 for w in $words $cwords; do
-	t=$(type -t "$w" 2>/dev/null || true)
-	[ "$t" = file ] || continue
-	# Resolved as on a fresh machine (no /usr/local, no pyenv shims); merged /usr
-	# means dpkg may know /bin/x rather than /usr/bin/x.
+	[ "$(type -t "$w" 2>/dev/null)" = file ] || continue
+	path=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$w" || true)
+	owner[$w]=
+	for c in "$path" "$(readlink -f "$path" 2>/dev/null)" "/bin/$w" "/sbin/$w" "/usr/sbin/$w" "/usr/bin/$w"; do
+		[ -n "$c" ] && [ -e "$c" ] && cands+=("$c")
+	done
+done
+declare -A pkg_of=()
+while IFS= read -r line; do
+	p=${line%%: *}; f=${line#*: }
+	pkg_of[$f]=${p%%:*}
+done < <(dpkg -S "${cands[@]}" 2>/dev/null | grep -v '^diversion ')
+checked=0
+for w in "${!owner[@]}"; do
 	path=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$w" || true)
 	pkg=
-	for c in "$path" "$(readlink -f "$path" 2>/dev/null)" "/bin/$w" "/sbin/$w" "/usr/sbin/$w"; do
-		[ -n "$c" ] && [ -z "$pkg" ] && pkg=$(dpkg -S "$c" 2>/dev/null | head -n1 | cut -d: -f1)
+	for c in "$path" "$(readlink -f "$path" 2>/dev/null)" "/bin/$w" "/sbin/$w" "/usr/sbin/$w" "/usr/bin/$w"; do
+		[ -z "$pkg" ] && [ -n "$c" ] && pkg=${pkg_of[$c]:-}
 	done
 	[ -n "$pkg" ] || { echo "note: '$w' (${path:-not in /usr/bin or /bin}) belongs to no package: not checked"; continue; }
 	checked=$((checked + 1))
