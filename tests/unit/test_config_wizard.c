@@ -277,6 +277,36 @@ static void test_ini_values_round_trip(void **state)
 	}
 }
 
+/* The README's `cpuu wizard --out logon/ ...` in an empty folder: the output
+ * folder and its parents are created; a file in the way is refused and
+ * nothing is written. */
+static void test_creates_its_output_folder(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir("wizard-new");
+	char *deep = test_path(dir, "netlogon/cpuu/");
+	cpuu_wizard w = { .mapping = "\\\\srv\\cpuu\\mapping.csv" };
+	assert_int_equal(cpuu_wizard_write(deep, &w), CPUU_OK);
+	char *ini = read_text(deep, "cpuu.ini");
+	assert_non_null(strstr(ini, "mapping.csv"));
+	free(ini);
+	/* Again into the same folder: it exists, nothing to create. */
+	assert_int_equal(cpuu_wizard_write(deep, &w), CPUU_OK);
+	char *blocker = test_path(dir, "afile");
+	assert_int_equal(test_write_file(blocker, "x", 1), 0);
+	char *under = test_path(blocker, "sub");
+	assert_int_not_equal(cpuu_wizard_write(under, &w), CPUU_OK);
+	assert_non_null(strstr(cpuu_error_last()->message, "cannot create the folder"));
+	size_t n = 0;
+	uint8_t *b = test_read_file(blocker, &n);
+	assert_int_equal(n, 1);
+	free(b);
+	free(under);
+	free(blocker);
+	free(deep);
+	test_tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_beside_the_batch_files),
 		cmocka_unit_test(test_refusals_write_nothing),
 		cmocka_unit_test(test_ini_values_round_trip),
+		cmocka_unit_test(test_creates_its_output_folder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifndef _WIN32
+#include <sys/stat.h>
+#ifdef _WIN32
+#include <direct.h>
+#else
 #include <fcntl.h>
 #include <unistd.h>
 #endif
@@ -234,6 +237,41 @@ static int write_file(const char *dir, const char *name, const char *text)
 	return rc;
 }
 
+static int make_one_folder(const char *path)
+{
+#ifdef _WIN32
+	int r = _mkdir(path);
+#else
+	int r = mkdir(path, 0755);
+#endif
+	struct stat st;
+	if (r && (errno != EEXIST || stat(path, &st) || !S_ISDIR(st.st_mode)))
+		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: cannot create the folder: %s",
+				      path, strerror(errno == EEXIST ? ENOTDIR : errno));
+	return CPUU_OK;
+}
+
+/* The output folder and its missing parents, as `mkdir -p` (an admin names
+ * a new folder for the deployment; nothing is written outside it). */
+static int make_folder(const char *dir)
+{
+	char *p = cpuu_strdup(dir);
+	if (!p)
+		return cpuu_error_oom();
+	int rc = CPUU_OK;
+	for (char *c = p + 1; !rc && *c; c++)
+		if ((*c == '/' || *c == '\\') && c[-1] != '/' && c[-1] != '\\' && c[-1] != ':') {
+			char keep = *c;
+			*c = '\0';
+			rc = make_one_folder(p);
+			*c = keep;
+		}
+	if (!rc)
+		rc = make_one_folder(p);
+	free(p);
+	return rc;
+}
+
 int cpuu_wizard_write(const char *dir, const cpuu_wizard *w)
 {
 	if (!w || (w->exe && !*w->exe))
@@ -253,6 +291,8 @@ int cpuu_wizard_write(const char *dir, const cpuu_wizard *w)
 	/* Everything is built (and checked) before anything is written. */
 	for (int i = 0; !rc && i < 3; i++)
 		rc = build_bat(&bats[i], w, ini_path, modes[i]);
+	if (!rc)
+		rc = make_folder(dir);
 	if (!rc)
 		rc = write_file(dir, "cpuu.ini", ini);
 	for (int i = 0; !rc && i < 3; i++)
