@@ -50,6 +50,8 @@ typedef struct cpuu_report_ingest_stats {
 	size_t duplicates; /* records already stored (same file, line and content) */
 	size_t malformed;  /* lines refused (each reported to warn as "file:line: why") */
 	size_t unreadable; /* files that could not be read (reported to warn) */
+	size_t unchanged;  /* files not opened: read to their end by an earlier ingest */
+	size_t bytes_read; /* bytes read from files (only what is new since the last ingest) */
 } cpuu_report_ingest_stats;
 
 /* Called for each malformed line or unreadable file; message is one line. */
@@ -58,7 +60,10 @@ typedef void (*cpuu_report_warn_fn)(void *ctx, const char *message);
 /* Ingests a file (any name) or every *.jsonl file under a folder
  * (recursively, in name order). Idempotent: a record is identified by its
  * file's absolute path, its line number and its content, so ingesting a file
- * twice adds nothing and a file that grew adds only its new lines. Files are
+ * twice adds nothing and a file that grew adds only its new lines.
+ * Incremental: the store keeps how far each file was read, so an unchanged
+ * file is not opened and a grown one is read from where the last ingest
+ * stopped (docs/report.md). Files are
  * committed in batches (one transaction per batch of files). Adds to *stats
  * (may be NULL). Malformed lines do not fail the call; store errors do (the
  * batch under way is rolled back). */

@@ -42,6 +42,8 @@ static int cmd_ingest(cpuu_report *rep, const cpuu_strlist *from, int quiet)
 		st.files, st.records, st.added, st.duplicates, st.malformed);
 	if (st.unreadable)
 		fprintf(stderr, ", %zu unreadable file(s)", st.unreadable);
+	if (st.unchanged)
+		fprintf(stderr, ", %zu file(s) unchanged since the last ingest", st.unchanged);
 	fprintf(stderr, "\n");
 	if (rc)
 		return cli_fail();

@@ -24,6 +24,10 @@
 #include "cpuu/report.h"
 #include "testutil.h"
 
+#ifndef REPORT_TEST_PG
+#include <sqlite3.h>
+#endif
+
 #ifdef REPORT_TEST_PG
 #include <libpq-fe.h>
 #endif
@@ -270,12 +274,25 @@ static void test_idempotent(void **state)
 	/* A second process, the folder again, then one file by another path. */
 	rep = open_store();
 	cpuu_report_ingest_stats st = ingest(rep, "logs", NULL);
-	assert_int_equal(st.records, 5);
+	/* Incremental: nothing new, so no file is even opened. */
+	assert_int_equal(st.unchanged, 2);
+	assert_int_equal(st.files, 0);
+	assert_int_equal(st.bytes_read, 0);
+	assert_int_equal(st.records, 0);
 	assert_int_equal(st.added, 0);
-	assert_int_equal(st.duplicates, 5);
 	st = ingest(rep, "logs/site2/../ws1.jsonl", NULL);
+	assert_int_equal(st.unchanged, 1);
 	assert_int_equal(st.added, 0);
-	assert_int_equal(st.duplicates, 3);
+	/* A file touched but not grown is read from where the last ingest
+	 * stopped: no byte again, nothing added twice. */
+	char *p = test_path(g_dir, "logs/ws1.jsonl");
+	append(p, "", 1800000000);
+	free(p);
+	st = ingest(rep, "logs", NULL);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.unchanged, 1);
+	assert_int_equal(st.bytes_read, 0);
+	assert_int_equal(st.added, 0);
 	cpuu_report_summary *s = summary(rep);
 	assert_int_equal(s->records, 5);
 	assert_int_equal(s->files, 2);
@@ -291,10 +308,14 @@ static void test_grown_and_rewritten_file(void **state)
 	cpuu_report *rep = open_store();
 	assert_int_equal(ingest(rep, "share", NULL).added, 1);
 	/* The next logon appends its result. */
-	append(p, line("erin", "Outlook", "erin@source.example", "update", "switched", 12, ""), 1700003600);
+	const char *grown = line("erin", "Outlook", "erin@source.example", "update", "switched", 12, "");
+	size_t grown_len = strlen(grown);
+	append(p, grown, 1700003600);
 	cpuu_report_ingest_stats st = ingest(rep, "share", NULL);
+	/* Only the new line is read: the first is not read (nor counted) again. */
 	assert_int_equal(st.added, 1);
-	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(st.duplicates, 0);
+	assert_int_equal(st.bytes_read, grown_len);
 	/* Rewritten from scratch: line 1 now holds another record: new history. */
 	free(put("share/ws9.jsonl", line("erin", "Outlook", "erin@source.example", "update", "already_switched", 0, ""),
 		 1700007200));
@@ -312,6 +333,20 @@ static void test_grown_and_rewritten_file(void **state)
 	assert_int_equal(pr->items[0].t, 1700003600);
 	assert_int_equal(pr->items[0].done, 1);
 	cpuu_report_progress_free(pr);
+	/* Replaced by a longer file with other first bytes: read from its start,
+	 * not from the old offset (line 2 is the same record at the same line as
+	 * before: stored once). */
+	char big[4096];
+	snprintf(big, sizeof big, "%s", line("erin", "Outlook", "erin@source.example", "update", "rolled_back", 0, "undo"));
+	snprintf(big + strlen(big), sizeof big - strlen(big), "%s%s",
+		 line("erin", "Outlook", "erin@source.example", "update", "switched", 12, ""),
+		 line("erin", "Outlook", "erin@source.example", "update", "switched", 12, ""));
+	free(put("share/ws9.jsonl", big, 1700010800));
+	st = ingest(rep, "share", NULL);
+	assert_int_equal(st.bytes_read, strlen(big));
+	assert_int_equal(st.records, 3);
+	assert_int_equal(st.added, 2);
+	assert_int_equal(st.duplicates, 1);
 	cpuu_report_free(rep);
 	free(p);
 }
@@ -364,7 +399,9 @@ static void test_malformed_lines(void **state)
 	free(p);
 	st = ingest(rep, "bad", &w);
 	assert_int_equal(st.added, 1);
-	assert_int_equal(st.malformed, 1);
+	/* Read from the end of line 3: line 2 is not read, nor reported, again. */
+	assert_int_equal(st.malformed, 0);
+	assert_int_equal(w.n, 0);
 	warnings_free(&w);
 	/* Missing paths and unknown stores are errors with a message. */
 	cpuu_report_ingest_stats none = { 0 };
@@ -566,7 +603,8 @@ static void test_many_files_span_batches(void **state)
 	assert_int_equal(st.duplicates, 0);
 	st = ingest(rep, "storm", NULL);
 	assert_int_equal(st.added, 0);
-	assert_int_equal(st.duplicates, 1400);
+	assert_int_equal(st.unchanged, 700);
+	assert_int_equal(st.bytes_read, 0);
 	cpuu_report_summary *s = summary(rep);
 	assert_int_equal(s->records, 1400);
 	assert_int_equal(s->files, 700);
@@ -611,6 +649,9 @@ static void test_pg_read_only_reader(void **state)
 	cpuu_report_summary_free(s);
 	/* Writing is refused with the server's reason, and nothing crashes. */
 	cpuu_report_ingest_stats st = { 0 };
+	char *a = test_path(g_dir, "r/a.jsonl");
+	append(a, line("ivan", "Outlook", "ivan@source.example", "update", "switched", 1, ""), 1700000100);
+	free(a);
 	char *p = test_path(g_dir, "r");
 	assert_int_equal(cpuu_report_ingest(ro, p, &st, NULL, NULL), CPUU_EIO);
 	assert_non_null(strstr(cpuu_error_last()->message, "permission denied"));
@@ -632,6 +673,66 @@ static void test_pg_unreachable(void **state)
 }
 #endif
 
+/* A store made before ingest became incremental (no consumed/lines/head
+ * columns) is upgraded when opened: its files are read whole once more, which
+ * adds nothing twice, and from then on incrementally. */
+static void run_sql(const char *sql)
+{
+#ifdef REPORT_TEST_PG
+	PGconn *c = PQconnectdb(g_pgurl);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	int st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+#else
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(g_url + 7, &db), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s", err);
+	sqlite3_close(db);
+#endif
+}
+
+static void test_store_of_an_older_version_upgrades(void **state)
+{
+	(void)state;
+	char *p = put("old/ws1.jsonl", line("olga", "Outlook", "olga@source.example", "update", "switched", 4, ""),
+		      1700000000);
+	cpuu_report *rep = open_store();
+	assert_int_equal(ingest(rep, "old", NULL).added, 1);
+	cpuu_report_free(rep);
+	/* Back to the old layout, as an earlier cpuu left it. */
+#ifdef REPORT_TEST_PG
+	run_sql("ALTER TABLE report_files DROP COLUMN consumed, DROP COLUMN lines, DROP COLUMN head");
+#else
+	run_sql("CREATE TABLE f2 (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, mtime INTEGER NOT NULL,"
+		" size INTEGER NOT NULL, ingested_at INTEGER NOT NULL);"
+		"INSERT INTO f2 SELECT id, path, mtime, size, ingested_at FROM report_files;"
+		"PRAGMA foreign_keys=OFF; DROP VIEW report_latest; DROP TABLE report_files;"
+		"ALTER TABLE f2 RENAME TO report_files;");
+#endif
+	rep = open_store();
+	cpuu_report_ingest_stats st = ingest(rep, "old", NULL);
+	assert_int_equal(st.files, 1); /* read whole once more */
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.duplicates, 1);
+	st = ingest(rep, "old", NULL);
+	assert_int_equal(st.unchanged, 1);
+	append(p, line("olga", "Outlook", "olga@source.example", "update", "already_switched", 0, ""), 1700000100);
+	st = ingest(rep, "old", NULL);
+	assert_int_equal(st.added, 1);
+	assert_int_equal(st.duplicates, 0);
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->records, 2);
+	cpuu_report_summary_free(s);
+	cpuu_report_free(rep);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +745,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_strings_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_and_html_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files_span_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_of_an_older_version_upgrades, setup, teardown),
 #ifdef REPORT_TEST_PG
 		cmocka_unit_test_setup_teardown(test_pg_read_only_reader, setup, teardown),
 		cmocka_unit_test(test_pg_unreachable),

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,11 +31,12 @@ int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size)
 	return CPUU_OK;
 }
 
-int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path)
+int report_read_from(char **data, size_t *len, int64_t *mtime, int64_t *size, unsigned char *head,
+		     size_t *head_len, const char *path, int64_t from)
 {
 	*data = NULL;
-	*len = 0;
-	int fd = open(path, O_RDONLY);
+	*len = *head_len = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s", strerror(errno));
 	struct stat st;
@@ -42,17 +44,28 @@ int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path)
 		close(fd);
 		return cpuu_error_set(CPUU_EIO, "not a regular file");
 	}
-	/* The size may change under us (a writer appending): read to EOF. */
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *buf = malloc(cap);
 	int rc = CPUU_OK;
-	for (;;) {
+	ssize_t h;
+	while ((h = pread(fd, head, REPORT_HEAD_BYTES, 0)) < 0 && errno == EINTR)
+		;
+	if (h < 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s", strerror(errno));
+	else
+		*head_len = (size_t)h;
+	if (from < 0 || from > (int64_t)st.st_size)
+		from = 0;
+	/* The size may change under us (a writer appending): read to EOF. */
+	size_t cap = (size_t)(st.st_size - from) + 1, n = 0;
+	char *buf = rc ? NULL : malloc(cap);
+	if (!rc && lseek(fd, (off_t)from, SEEK_SET) < 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s", strerror(errno));
+	while (!rc) {
 		if (!buf) {
 			rc = cpuu_error_oom();
 			break;
 		}
 		if (n == cap) {
-			char *g = realloc(buf, cap *= 2);
+			char *g = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap *= 2);
 			if (!g) {
 				free(buf);
 				buf = NULL;
@@ -79,6 +92,7 @@ int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path)
 	*data = buf;
 	*len = n;
 	*mtime = (int64_t)st.st_mtime;
+	*size = (int64_t)st.st_size;
 	return CPUU_OK;
 }
 

@@ -14,6 +14,20 @@
  * that code. */
 typedef int (*report_row_fn)(void *ctx, int ncol, const char *const *values);
 
+/* What the store remembers of a result file, so the next ingest reads only
+ * what is new: its size and mtime when last read, the bytes and lines up to
+ * the end of the last complete line, and a hash of its first bytes (a file
+ * replaced by another is read again from its start). */
+#define REPORT_HEAD_BYTES 512
+typedef struct report_file_seen {
+	int64_t mtime, size;
+	int64_t consumed; /* bytes up to the end of the last complete line */
+	int64_t lines;    /* lines in those bytes */
+	int64_t head;     /* report_head_hash of the first min(consumed, REPORT_HEAD_BYTES) bytes */
+} report_file_seen;
+
+int64_t report_head_hash(const unsigned char *data, size_t len);
+
 /* One store backend. Every query text is written in the SQL both stores
  * understand; parameters are $1.. in PostgreSQL and ?NNN in SQLite, so the
  * backends own the statements with parameters (file upsert, record insert). */
@@ -25,8 +39,7 @@ typedef struct report_backend {
 	/* Creates or updates the file row (path unique); *id is its id, or 0
 	 * when the backend defers the statement (insert then finds the file by
 	 * path). */
-	int (*file)(cpuu_report *rep, int64_t *id, const char *path, int64_t mtime, int64_t size,
-		    int64_t now);
+	int (*file)(cpuu_report *rep, int64_t *id, const char *path, const report_file_seen *seen, int64_t now);
 	/* Inserts unless (file, line, hash) exists. May be deferred (PostgreSQL
 	 * pipelines them): errors may surface at flush. */
 	int (*insert)(cpuu_report *rep, int64_t file_id, const char *path, int64_t line, int64_t hash,
@@ -72,8 +85,10 @@ void report_format_time(char out[32], int64_t t);
 /* File system (POSIX): absolute path, stat, folder walk, atomic write. */
 char *report_abspath(const char *path);
 int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size);
-/* Whole file, its mtime at open. */
-int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path);
+/* The file from byte `from` to its end (*data, *len), its mtime and size at
+ * open, and its first REPORT_HEAD_BYTES bytes (head, *head_len). */
+int report_read_from(char **data, size_t *len, int64_t *mtime, int64_t *size, unsigned char *head,
+		     size_t *head_len, const char *path, int64_t from);
 int report_list_jsonl(cpuu_strlist *out, const char *dir);
 int report_write_atomic(const char *dir, const char *name, const char *data, size_t len);
 

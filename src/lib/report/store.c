@@ -73,6 +73,69 @@ static void warnf(cpuu_report_warn_fn warn, void *ctx, const char *fmt, ...)
 	warn(ctx, msg);
 }
 
+int64_t report_head_hash(const unsigned char *data, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	return (int64_t)(h & 0x7FFFFFFFFFFFFFFFull); /* a signed 64-bit column in both stores */
+}
+
+/* What the store knows of every file, sorted by path: one query per ingest,
+ * then a binary search per file instead of a round trip. */
+typedef struct known_file {
+	char *path;
+	report_file_seen seen;
+} known_file;
+
+typedef struct known_files {
+	known_file *items;
+	size_t count, cap;
+	int oom;
+} known_files;
+
+static int64_t num(const char *v)
+{
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static int known_row(void *ctx, int ncol, const char *const *v)
+{
+	known_files *k = ctx;
+	if (ncol < 6 || !v[0])
+		return 0;
+	known_file *p = cpuu_array_reserve(k->items, &k->cap, k->count + 1, sizeof *p);
+	char *path = p ? cpuu_strdup(v[0]) : NULL;
+	if (!path) {
+		if (p)
+			k->items = p;
+		k->oom = 1;
+		return CPUU_ENOMEM;
+	}
+	k->items = p;
+	k->items[k->count++] = (known_file){ path, { num(v[1]), num(v[2]), num(v[3]), num(v[4]), num(v[5]) } };
+	return 0;
+}
+
+static int cmp_known(const void *a, const void *b)
+{
+	return strcmp(((const known_file *)a)->path, ((const known_file *)b)->path);
+}
+
+static void known_free(known_files *k)
+{
+	for (size_t i = 0; i < k->count; i++)
+		free(k->items[i].path);
+	free(k->items);
+}
+
+static const report_file_seen *known_find(const known_files *k, const char *path)
+{
+	known_file key = { (char *)path, { 0 } };
+	const known_file *f = k->count ? bsearch(&key, k->items, k->count, sizeof *k->items, cmp_known) : NULL;
+	return f ? &f->seen : NULL;
+}
+
 typedef struct ingest {
 	cpuu_report *rep;
 	cpuu_report_ingest_stats *st;
@@ -81,6 +144,7 @@ typedef struct ingest {
 	int64_t now;
 	int in_tx;
 	size_t batch_files, batch_records;
+	known_files known;
 } ingest;
 
 /* Completes and commits the batch under way; counts what it added. */
@@ -100,18 +164,59 @@ static int commit_batch(ingest *in)
 }
 
 /* path is absolute and canonical (the folder walk starts from a resolved
- * root and does not follow links), so it identifies the file. */
+ * root and does not follow links), so it identifies the file. Only what is
+ * new since the last ingest is read: a file whose size and mtime are as
+ * stored, read to its end, is not opened; a file that grew is read from the
+ * end of its last complete line, provided its first bytes are unchanged (a
+ * file rewritten in place is read again from its start; inserts are
+ * idempotent either way). */
 static int ingest_file(ingest *in, const char *path)
 {
-	int64_t mtime;
-	size_t len = 0;
+	const report_file_seen *old = known_find(&in->known, path);
+	int is_dir;
+	int64_t mtime, size;
+	if (old && !report_stat(path, &is_dir, &mtime, &size) && !is_dir && size == old->size &&
+	    mtime == old->mtime && old->consumed == size) {
+		in->st->unchanged++;
+		return CPUU_OK;
+	}
+	size_t len = 0, head_len = 0;
 	char *data = NULL;
-	if (report_read_file(&data, &len, &mtime, path)) {
+	unsigned char head[REPORT_HEAD_BYTES];
+	int64_t from = old ? old->consumed : 0;
+	if (report_read_from(&data, &len, &mtime, &size, head, &head_len, path, from)) {
 		warnf(in->warn, in->ctx, "%s: cannot read: %s", path, cpuu_error_last()->message);
 		in->st->unreadable++;
 		return CPUU_OK;
 	}
-	int64_t size = (int64_t)len;
+	int64_t lineno = 0;
+	if (from > 0) {
+		size_t hn = from < REPORT_HEAD_BYTES ? (size_t)from : REPORT_HEAD_BYTES;
+		if (size < from || head_len < hn || report_head_hash(head, hn) != old->head) {
+			/* Replaced or truncated: read it again from the start. */
+			free(data);
+			data = NULL;
+			from = 0;
+			if (report_read_from(&data, &len, &mtime, &size, head, &head_len, path, 0)) {
+				warnf(in->warn, in->ctx, "%s: cannot read: %s", path, cpuu_error_last()->message);
+				in->st->unreadable++;
+				return CPUU_OK;
+			}
+		} else
+			lineno = old->lines;
+	}
+	in->st->bytes_read += len;
+	/* How far complete lines reach: the next ingest starts after the last
+	 * newline, so an unterminated last line (a writer still appending) is
+	 * read again then (taken now if it parses; stored once either way). */
+	size_t complete = len;
+	while (complete && data[complete - 1] != '\n')
+		complete--;
+	report_file_seen seen = { mtime, size, from + (int64_t)complete, lineno, 0 };
+	for (size_t i = 0; i < complete; i++)
+		seen.lines += data[i] == '\n';
+	size_t hn = seen.consumed < REPORT_HEAD_BYTES ? (size_t)seen.consumed : REPORT_HEAD_BYTES;
+	seen.head = report_head_hash(head, hn < head_len ? hn : head_len);
 	int rc = CPUU_OK;
 	if (!in->in_tx) {
 		if ((rc = in->rep->be->begin(in->rep)))
@@ -119,11 +224,10 @@ static int ingest_file(ingest *in, const char *path)
 		in->in_tx = 1;
 	}
 	int64_t file_id;
-	if ((rc = in->rep->be->file(in->rep, &file_id, path, mtime, size, in->now)))
+	if ((rc = in->rep->be->file(in->rep, &file_id, path, &seen, in->now)))
 		goto out;
 	in->st->files++;
 	in->batch_files++;
-	int64_t lineno = 0;
 	for (size_t pos = 0; pos < len;) {
 		const char *line = data + pos;
 		const char *nl = memchr(line, '\n', len - pos);
@@ -187,7 +291,13 @@ int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_st
 		cpuu_strlist_free(&files);
 		return rc;
 	}
-	ingest in = { rep, stats, warn, ctx, (int64_t)time(NULL), 0, 0, 0 };
+	ingest in = { rep, stats, warn, ctx, (int64_t)time(NULL), 0, 0, 0, { 0 } };
+	rc = rep->be->query(rep, "SELECT path, mtime, size, consumed, lines, head FROM report_files", known_row,
+			    &in.known);
+	if (rc && in.known.oom)
+		rc = cpuu_error_oom();
+	if (!rc && in.known.count)
+		qsort(in.known.items, in.known.count, sizeof *in.known.items, cmp_known);
 	for (size_t i = 0; !rc && i < files.count; i++)
 		rc = ingest_file(&in, files.items[i]);
 	if (!rc && in.in_tx)
@@ -200,6 +310,7 @@ int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_st
 		cpuu_error_set(rc, "%s", msg);
 		/* stats->added counts committed batches only: nothing to undo. */
 	}
+	known_free(&in.known);
 	cpuu_strlist_free(&files);
 	return rc;
 }

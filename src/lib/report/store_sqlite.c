@@ -19,7 +19,8 @@ typedef struct sq {
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS report_files ("
 	" id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, mtime INTEGER NOT NULL,"
-	" size INTEGER NOT NULL, ingested_at INTEGER NOT NULL);"
+	" size INTEGER NOT NULL, ingested_at INTEGER NOT NULL, consumed INTEGER NOT NULL DEFAULT 0,"
+	" lines INTEGER NOT NULL DEFAULT 0, head INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS report_records ("
 	" id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES report_files(id),"
 	" line INTEGER NOT NULL, hash INTEGER NOT NULL, user_name TEXT NOT NULL, hive TEXT NOT NULL,"
@@ -66,15 +67,18 @@ static int sq_rollback(cpuu_report *rep)
 	return sq_exec(rep, "ROLLBACK");
 }
 
-static int sq_file(cpuu_report *rep, int64_t *id, const char *path, int64_t mtime, int64_t size, int64_t now)
+static int sq_file(cpuu_report *rep, int64_t *id, const char *path, const report_file_seen *seen, int64_t now)
 {
 	sq *s = rep->impl;
 	sqlite3_stmt *st = s->file_stmt;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, mtime);
-	sqlite3_bind_int64(st, 3, size);
+	sqlite3_bind_int64(st, 2, seen->mtime);
+	sqlite3_bind_int64(st, 3, seen->size);
 	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, seen->consumed);
+	sqlite3_bind_int64(st, 6, seen->lines);
+	sqlite3_bind_int64(st, 7, seen->head);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -169,6 +173,27 @@ static const report_backend sqlite_backend = {
 	"sqlite", sq_begin, sq_commit, sq_rollback, sq_file, sq_insert, sq_flush, sq_query, sq_close,
 };
 
+/* A store made before ingest became incremental lacks the columns that say
+ * how far each file was read: add them (0 = read it whole once more, which
+ * adds nothing twice). */
+static int has_consumed(void *ctx, int ncol, const char *const *v)
+{
+	if (ncol > 1 && v[1] && !strcmp(v[1], "consumed"))
+		*(int *)ctx = 1;
+	return 0;
+}
+
+static int sq_upgrade(cpuu_report *rep)
+{
+	int found = 0;
+	int rc = sq_query(rep, "PRAGMA table_info(report_files)", has_consumed, &found);
+	if (!rc && !found)
+		rc = sq_exec(rep, "ALTER TABLE report_files ADD COLUMN consumed INTEGER NOT NULL DEFAULT 0;"
+				  "ALTER TABLE report_files ADD COLUMN lines INTEGER NOT NULL DEFAULT 0;"
+				  "ALTER TABLE report_files ADD COLUMN head INTEGER NOT NULL DEFAULT 0;");
+	return rc;
+}
+
 int report_sqlite_open(cpuu_report *rep, const char *path)
 {
 	sq *s = calloc(1, sizeof *s);
@@ -187,10 +212,14 @@ int report_sqlite_open(cpuu_report *rep, const char *path)
 	int rc = sq_exec(rep, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
 	if (!rc)
 		rc = sq_exec(rep, schema);
+	if (!rc)
+		rc = sq_upgrade(rep);
 	if (!rc && (sqlite3_prepare_v2(s->db,
-				       "INSERT INTO report_files (path, mtime, size, ingested_at) VALUES (?1, ?2, ?3, ?4)"
-				       " ON CONFLICT (path) DO UPDATE SET mtime = excluded.mtime, size = excluded.size,"
-				       " ingested_at = excluded.ingested_at RETURNING id",
+				       "INSERT INTO report_files (path, mtime, size, ingested_at, consumed, lines, head)"
+				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (path) DO UPDATE SET"
+				       " mtime = excluded.mtime, size = excluded.size, ingested_at = excluded.ingested_at,"
+				       " consumed = excluded.consumed, lines = excluded.lines, head = excluded.head"
+				       " RETURNING id",
 				       -1, &s->file_stmt, NULL) != SQLITE_OK ||
 		    sqlite3_prepare_v2(s->db,
 				       "INSERT INTO report_records (file_id, line, hash, user_name, hive, profile, account,"
