@@ -1,5 +1,6 @@
 #include "common/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,13 @@ int cpuu_error_prefix(const char *fmt, ...)
 int cpuu_error_oom(void)
 {
 	return cpuu_error_set(CPUU_ENOMEM, "out of memory");
+}
+
+int cpuu_error_of_errno(int e, int op)
+{
+	if (op == CPUU_ERRNO_WRITE)
+		return e == EACCES || e == EPERM || e == EROFS ? CPUU_EREADONLY : CPUU_EIO;
+	return e == ENOENT || e == ENOTDIR ? CPUU_ENOTFOUND : CPUU_EIO;
 }
 
 const cpuu_error *cpuu_error_last(void)

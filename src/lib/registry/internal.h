@@ -102,9 +102,6 @@ int cpuu_reg_name_cmp(const char *a, const char *b);
 int cpuu_reg_utf8_ok(const char *s);
 /* Nonzero if s is plain ASCII (the names the lookup caches take). */
 int cpuu_reg_is_ascii(const char *s);
-/* FNV-1a of s with ASCII letters folded, started from seed: equal for names
- * that compare equal without case (the lookup caches' hash). */
-uint64_t cpuu_reg_fold_hash(uint64_t seed, const char *s);
 
 /* --- hive backend (hive*.c) --- */
 

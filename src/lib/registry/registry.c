@@ -106,16 +106,6 @@ int cpuu_reg_is_ascii(const char *s)
 	return 1;
 }
 
-uint64_t cpuu_reg_fold_hash(uint64_t seed, const char *s)
-{
-	uint64_t h = 1469598103934665603ull ^ seed;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		unsigned c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
-		h = (h ^ c) * 1099511628211ull;
-	}
-	return h;
-}
-
 /* --- paths --- */
 
 typedef struct path_parts {

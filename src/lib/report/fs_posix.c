@@ -23,7 +23,7 @@ int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: %s", path, strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: %s", path, strerror(errno));
 	*is_dir = S_ISDIR(st.st_mode);
 	*mtime = (int64_t)st.st_mtime;
 	*size = (int64_t)st.st_size;
@@ -36,7 +36,7 @@ int report_read_file(char **data, size_t *len, int64_t *mtime, const char *path)
 	*len = 0;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s", strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s", strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -99,7 +99,7 @@ static int walk(cpuu_strlist *out, const char *dir, int depth)
 		return cpuu_error_set(CPUU_EINVALID, "%s: folders nested too deep", dir);
 	DIR *d = opendir(dir);
 	if (!d)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: %s", dir, strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: %s", dir, strerror(errno));
 	cpuu_strlist names = { 0 };
 	struct dirent *e;
 	int rc = CPUU_OK;
