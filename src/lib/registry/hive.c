@@ -577,5 +577,5 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.dirty = cpuu_hive_is_dirty,
 	.last_backup = hive_last_backup,
 	.generation = hive_generation,
-	.stable_nodes = 1,
+	.caps = CPUU_REG_CAP_STABLE_NODES,
 };

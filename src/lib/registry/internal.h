@@ -48,9 +48,10 @@ typedef struct cpuu_reg_backend {
 	/* Bumped whenever keys are deleted: node ids resolved under an older
 	 * generation may be stale and are re-resolved by path. */
 	uint64_t (*generation)(const void *impl);
-	/* Nonzero: node ids stay valid until the generation moves or a commit,
-	 * so whole paths may be cached (path_cache.c). */
-	int stable_nodes;
+	/* CPUU_REG_CAP_*. With CPUU_REG_CAP_STABLE_NODES, node ids stay valid
+	 * until the generation moves or a commit, so whole paths may be cached
+	 * (path_cache.c). */
+	unsigned caps;
 } cpuu_reg_backend;
 
 /* path_cache.c: key paths from the root -> node, names as stored. */

@@ -38,6 +38,11 @@ const char *cpuu_reg_backend_name(const cpuu_reg *reg)
 	return reg ? reg->ops->name : "";
 }
 
+unsigned cpuu_reg_capabilities(const cpuu_reg *reg)
+{
+	return reg ? reg->ops->caps : 0;
+}
+
 int cpuu_reg_utf8_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -288,7 +293,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	if (rc)
 		return rc;
 	/* Whole paths of existing keys are remembered (path_cache.c). */
-	if (reg->ops->stable_nodes && subpath && *subpath) {
+	if ((reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && subpath && *subpath) {
 		char *full = parent && *parent->path ? path_join(parent->path, subpath) : cpuu_strdup(subpath);
 		if (!full)
 			return cpuu_error_oom();
@@ -339,7 +344,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	}
 	if (rc == CPUU_OK)
 		rc = key_new(out, reg, node, name, path);
-	if (rc == CPUU_OK && reg->ops->stable_nodes && parts.count)
+	if (rc == CPUU_OK && (reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && parts.count)
 		cpuu_reg_path_cache_put(&reg->paths, reg->ops->generation(reg->impl), path, name, node);
 	free(path);
 	free(name);
