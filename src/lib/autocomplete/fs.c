@@ -19,7 +19,7 @@ void ac_fs_list_free(ac_dirent_list *l)
 
 static int list_add(ac_dirent_list *l, const char *name)
 {
-	char **n = realloc(l->names, (l->count + 1) * sizeof *n);
+	char **n = cpuu_array_reserve(l->names, NULL, l->count + 1, sizeof *n);
 	if (!n)
 		return cpuu_error_oom();
 	l->names = n;

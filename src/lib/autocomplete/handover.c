@@ -127,7 +127,7 @@ static int load_source(sources *s, const char *user_dir, const char *rel)
 	free(data);
 	if (rc < 0)
 		return rc;
-	source *n = realloc(s->items, (s->count + 1) * sizeof *n);
+	source *n = cpuu_array_reserve(s->items, NULL, s->count + 1, sizeof *n);
 	char *r = cpuu_strdup(rel);
 	if (!n || !r) {
 		if (n)
@@ -187,7 +187,7 @@ void cpuu_ac_changes_clear(cpuu_ac_changes *changes)
 
 static int changes_add(cpuu_ac_changes *c, cpuu_ac_file_action action, const char *path, const char *old_path)
 {
-	cpuu_ac_file_change *n = realloc(c->items, (c->count + 1) * sizeof *n);
+	cpuu_ac_file_change *n = cpuu_array_reserve(c->items, NULL, c->count + 1, sizeof *n);
 	if (!n)
 		return cpuu_error_oom();
 	c->items = n;

@@ -116,7 +116,7 @@ int cpuu_strlist_push(cpuu_strlist *list, const char *s)
 	char *copy = cpuu_strdup(s);
 	if (!copy)
 		return cpuu_error_oom();
-	char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+	char **grown = cpuu_array_reserve(list->items, NULL, list->count + 1, sizeof *grown);
 	if (!grown) {
 		free(copy);
 		return cpuu_error_oom();

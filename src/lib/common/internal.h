@@ -43,9 +43,13 @@ char *cpuu_strndup(const char *s, size_t n);
 char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_strcasecmp_ascii(const char *a, const char *b);
 int cpuu_strlist_push(cpuu_strlist *list, const char *s);
-/* Room for need elements of size elem in a doubling array: returns items
- * (reallocated if *cap was short, *cap updated), or NULL with items and *cap
- * untouched when memory or size_t runs out. */
+/* The library's one way to grow an array. Room for need elements of size
+ * elem in a doubling array: returns items (reallocated if *cap was short,
+ * *cap updated), or NULL with items and *cap untouched when memory or size_t
+ * runs out. With items NULL, a nonzero *cap is the first capacity (else 16).
+ * cap NULL: an array that keeps no capacity (a public struct with
+ * only a count, filled by other modules too): the block is resized to exactly
+ * need elements (need 0 counts as 1), with the same overflow checks. */
 void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem);
 
 /* Atomic file replacement (file_posix.c, file_win32.c): a temp file in the

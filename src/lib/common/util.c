@@ -179,6 +179,11 @@ bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n)
 
 void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem)
 {
+	if (!cap) {
+		if (!need)
+			need = 1;
+		return elem && need > SIZE_MAX / elem ? NULL : realloc(items, need * elem);
+	}
 	if (need <= *cap && items)
 		return items;
 	size_t n = *cap ? *cap : 16;

@@ -73,7 +73,7 @@ static int htab_add(htab *t, char *key, size_t idx) /* takes key */
 	} else {
 		free(key);
 	}
-	size_t *grown = realloc(n->idx, (n->n + 1) * sizeof *grown);
+	size_t *grown = cpuu_array_reserve(n->idx, NULL, n->n + 1, sizeof *grown);
 	if (!grown)
 		return cpuu_error_oom();
 	n->idx = grown;

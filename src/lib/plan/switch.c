@@ -494,7 +494,7 @@ static int plan_ost(cpuu_plan *plan, const section *s, const cpuu_account *a,
 	int rc = rewrite_string(plan, s, CPUU_PID_PROFILE_OFFLINE_STORE_PATH, path, 0,
 				"PR_PROFILE_OFFLINE_STORE_PATH: a new OST for the target mailbox");
 	if (!rc) {
-		plan_ost_entry *grown = realloc(plan->ost, (plan->nost + 1) * sizeof *grown);
+		plan_ost_entry *grown = cpuu_array_reserve(plan->ost, &plan->cap_ost, plan->nost + 1, sizeof *grown);
 		if (!grown) {
 			free(path);
 			return cpuu_error_oom();

@@ -60,7 +60,7 @@ static cpuu_account_kind kind_from_service_name(const char *name)
 
 static int push_account(cpuu_profile *p, cpuu_account *a)
 {
-	cpuu_account *grown = realloc(p->accounts, (p->naccounts + 1) * sizeof *grown);
+	cpuu_account *grown = cpuu_array_reserve(p->accounts, NULL, p->naccounts + 1, sizeof *grown);
 	if (!grown) {
 		prof_account_clear(a);
 		return cpuu_error_oom();

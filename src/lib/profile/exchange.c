@@ -81,7 +81,7 @@ static int add_additional(cpuu_account *a, const prof_ctx *ctx, const prof_secti
 		return rc;
 	}
 	strip_smtp_prefix(m.smtp);
-	cpuu_additional_mailbox *grown = realloc(a->additional, (a->nadditional + 1) * sizeof *grown);
+	cpuu_additional_mailbox *grown = cpuu_array_reserve(a->additional, NULL, a->nadditional + 1, sizeof *grown);
 	if (!grown) {
 		additional_clear(&m);
 		return cpuu_error_oom();
