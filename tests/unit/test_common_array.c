@@ -76,6 +76,23 @@ static void test_first_capacity_asked(void **state)
 	free(items);
 }
 
+/* The byte buffer grows through the same helper: a length that would wrap
+ * the size is refused (the buffer marked failed) instead of overrunning. */
+static void test_buffer_refuses_wrapping_length(void **state)
+{
+	(void)state;
+	cpuu_buf b = { 0 };
+	cpuu_buf_puts(&b, "abc");
+	for (int i = 0; i < 200; i++)
+		cpuu_buf_puts(&b, "0123456789");
+	assert_false(b.failed);
+	assert_int_equal(b.len, 2003);
+	cpuu_buf_append(&b, "x", SIZE_MAX - 1);
+	assert_true(b.failed);
+	assert_int_equal(b.len, 2003);
+	assert_null(cpuu_buf_detach(&b, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -83,6 +100,7 @@ int main(void)
 		cmocka_unit_test(test_overflow_refused_untouched),
 		cmocka_unit_test(test_exact_size_without_capacity),
 		cmocka_unit_test(test_first_capacity_asked),
+		cmocka_unit_test(test_buffer_refuses_wrapping_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,18 +53,16 @@ static bool buf_reserve(cpuu_buf *b, size_t extra)
 {
 	if (b->failed)
 		return false;
-	if (b->len + extra + 1 <= b->cap)
+	if (extra < SIZE_MAX - b->len && b->data && b->len + extra + 1 <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 64;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *p = realloc(b->data, cap);
+	if (!b->data && !b->cap)
+		b->cap = 64; /* most buffers are a line or two */
+	char *p = extra < SIZE_MAX - b->len ? cpuu_array_reserve(b->data, &b->cap, b->len + extra + 1, 1) : NULL;
 	if (!p) {
 		b->failed = true;
 		return false;
 	}
 	b->data = p;
-	b->cap = cap;
 	return true;
 }
 
