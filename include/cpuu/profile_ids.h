@@ -85,8 +85,10 @@ enum cpuu_profile_prop_id {
 	CPUU_PID_PST_PATH = 0x6700
 };
 
-/* PR_PROFILE_CONFIG_FLAGS bits of cached Exchange mode. */
-#define CPUU_PROFILE_CONFIG_OST_CACHE_PRIVATE 0x180u
+/* PR_PROFILE_CONFIG_FLAGS bits (edkmdb.h). */
+#define CPUU_PROFILE_CONFIG_SHOW_CONNECT_UI 0x4u
+#define CPUU_PROFILE_CONFIG_OST_CACHE_PRIVATE 0x180u   /* cached Exchange mode */
+#define CPUU_PROFILE_CONFIG_OST_CACHE_DELEGATE_PIM 0x800u /* "download shared folders" */
 /* PR_PROFILE_TYPE of an Exchange store provider section. */
 #define CPUU_PROFILE_TYPE_PRIMARY 1
 #define CPUU_PROFILE_TYPE_DELEGATE 2
