@@ -30,7 +30,8 @@ typedef enum cpuu_error_code {
 	CPUU_EEXISTS = -11,     /* already exists */
 	CPUU_ENETWORK = -12,    /* server unreachable, timeout */
 	CPUU_EAUTH = -13,       /* bind / credentials refused */
-	CPUU_ETLS = -14         /* TLS negotiation or certificate check failed */
+	CPUU_ETLS = -14,        /* TLS negotiation or certificate check failed */
+	CPUU_EABORTED = -15     /* the user refused to go on (a question answered no): USER_ABORT */
 } cpuu_error_code;
 
 typedef struct cpuu_error {

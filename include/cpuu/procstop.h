@@ -30,8 +30,6 @@ typedef struct cpuu_procstop_result {
 
 void cpuu_procstop_result_clear(cpuu_procstop_result *r);
 
-#define CPUU_EABORTED (-15) /* the user refused: USER_ABORT */
-
 /* Stops every running process named in names (NULL: the default list).
  * grace_ms: how long the polite request may take. confirm may be NULL.
  * CPUU_EABORTED when the user refused; CPUU_ERROR when some survived. */

@@ -60,8 +60,17 @@ int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags);
  * See docs/windows.md. */
 int cpuu_reg_open_live(cpuu_reg **out, unsigned flags);
 void cpuu_reg_free(cpuu_reg *reg);
-/* "hive" or "win32". */
+/* "hive" or "win32" (for messages: callers decide by the capabilities). */
 const char *cpuu_reg_backend_name(const cpuu_reg *reg);
+/* What a backend does differently, so callers ask for the behaviour rather
+ * than compare backend names. */
+#define CPUU_REG_CAP_LIVE 1u           /* each change reaches the registry at once; the commit
+					* only flushes and cpuu_reg_free cannot drop changes */
+#define CPUU_REG_CAP_STABLE_NODES 2u   /* key ids stay valid between calls (paths may be cached) */
+#define CPUU_REG_CAP_NEEDS_STATE_DIR 4u /* no file of its own: state (backups, journal) needs a
+					 * folder given by the caller */
+/* The CPUU_REG_CAP_* bits of reg's backend (0 for NULL). */
+unsigned cpuu_reg_capabilities(const cpuu_reg *reg);
 
 /* Opens the root key. */
 int cpuu_reg_root(cpuu_reg_key **out, cpuu_reg *reg);

@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include "cpuu/mapi.h"
+#include "cpuu/profile_ids.h"
 #include "cpuu/registry.h"
 
 #include <stdio.h>
@@ -333,7 +334,7 @@ static void expect_acct_sz(cpuu_reg *reg, const cpuu_reg_key *k, const char *nam
 
 static void check_accounts(cpuu_reg *reg, const cpuu_reg_key *prof, const cpuu_fixture_profile *p)
 {
-	cpuu_reg_key *mgr = open_key(reg, prof, CPUU_FIXTURE_SECTION_ACCOUNTS);
+	cpuu_reg_key *mgr = open_key(reg, prof, CPUU_SECTION_ACCOUNT_MANAGER);
 	uint8_t ids[4 * 64];
 	size_t n = 0;
 	uint32_t max = 0;
@@ -399,7 +400,7 @@ static void check_profile(cpuu_reg *reg, const cpuu_fixture_profile *p)
 			memcpy(services + n, p->accounts[i].service_uid, 16);
 			n += 16;
 		}
-	cpuu_reg_key *hdr = open_key(reg, prof, CPUU_FIXTURE_SECTION_HEADER);
+	cpuu_reg_key *hdr = open_key(reg, prof, CPUU_SECTION_HEADER);
 	expect_bin(reg, hdr, 0x3d0e, services, n);
 	cpuu_reg_key_free(hdr);
 	for (size_t off = 0; off < n; off += 16) {
@@ -410,10 +411,10 @@ static void check_profile(cpuu_reg *reg, const cpuu_fixture_profile *p)
 
 	const cpuu_fixture_account *primary = cpuu_fixture_primary_exchange(p);
 	if (primary) {
-		cpuu_reg_key *cl = open_key(reg, prof, CPUU_FIXTURE_SECTION_CLIENT);
+		cpuu_reg_key *cl = open_key(reg, prof, CPUU_SECTION_CLIENT);
 		expect_bin(reg, cl, 0x3d15, primary->emsmdb_uid, 16);
 		cpuu_reg_key_free(cl);
-		cpuu_reg_key *gl = open_key(reg, prof, CPUU_FIXTURE_SECTION_GLOBAL);
+		cpuu_reg_key *gl = open_key(reg, prof, CPUU_SECTION_GLOBAL);
 		check_identity(reg, gl, p->strings, primary);
 		cpuu_reg_key_free(gl);
 	}

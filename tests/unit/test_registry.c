@@ -46,6 +46,8 @@ static void test_blank_opens_both_modes(void **state)
 
 	cpuu_reg *reg = open_ro(f->hive);
 	assert_string_equal(cpuu_reg_backend_name(reg), "hive");
+	/* A hive file: changes wait for the commit, node ids are hivex offsets. */
+	assert_int_equal(cpuu_reg_capabilities(reg), CPUU_REG_CAP_STABLE_NODES);
 	cpuu_reg_key *root = NULL;
 	assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
 	assert_string_equal(cpuu_reg_key_name(root), "ROOT");

@@ -242,6 +242,7 @@ int main(void)
 	if (!reg)
 		return 1;
 	CHECK(!strcmp(cpuu_reg_backend_name(reg), "win32"));
+	CHECK(cpuu_reg_capabilities(reg) == (CPUU_REG_CAP_LIVE | CPUU_REG_CAP_NEEDS_STATE_DIR));
 	CHECK(!cpuu_reg_dirty(reg));
 	CHECK_RC(cpuu_reg_value_set(reg, NULL, "bad\xC3", CPUU_REG_SZ, NULL, 0), CPUU_EINVALID);
 	test_keys(reg);

@@ -19,7 +19,7 @@ void ac_fs_list_free(ac_dirent_list *l)
 
 static int list_add(ac_dirent_list *l, const char *name)
 {
-	char **n = realloc(l->names, (l->count + 1) * sizeof *n);
+	char **n = cpuu_array_reserve(l->names, NULL, l->count + 1, sizeof *n);
 	if (!n)
 		return cpuu_error_oom();
 	l->names = n;
@@ -88,7 +88,7 @@ int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
 	*len = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW);
 	if (fd < 0)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: cannot open: %s", path,
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: cannot open: %s", path,
 				      strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {

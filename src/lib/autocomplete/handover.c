@@ -127,7 +127,7 @@ static int load_source(sources *s, const char *user_dir, const char *rel)
 	free(data);
 	if (rc < 0)
 		return rc;
-	source *n = realloc(s->items, (s->count + 1) * sizeof *n);
+	source *n = cpuu_array_reserve(s->items, NULL, s->count + 1, sizeof *n);
 	char *r = cpuu_strdup(rel);
 	if (!n || !r) {
 		if (n)
@@ -187,7 +187,7 @@ void cpuu_ac_changes_clear(cpuu_ac_changes *changes)
 
 static int changes_add(cpuu_ac_changes *c, cpuu_ac_file_action action, const char *path, const char *old_path)
 {
-	cpuu_ac_file_change *n = realloc(c->items, (c->count + 1) * sizeof *n);
+	cpuu_ac_file_change *n = cpuu_array_reserve(c->items, NULL, c->count + 1, sizeof *n);
 	if (!n)
 		return cpuu_error_oom();
 	c->items = n;
@@ -213,27 +213,17 @@ typedef struct mrow {
 	uint64_t hash;
 } mrow;
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint64_t row_hash(const cpuu_ac_row *r)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = CPUU_HASH_INIT;
 	for (size_t i = 0; i < r->count; i++) {
 		const cpuu_ac_prop *p = &r->props[i];
 		uint8_t hd[8];
 		cpuu_put_le32(hd, p->tag);
 		cpuu_put_le32(hd + 4, p->reserved);
-		h = fnv(h, hd, 8);
-		h = fnv(h, p->value, 8);
-		h = fnv(h, p->data, p->data_len);
+		h = cpuu_hash_bytes(h, hd, 8);
+		h = cpuu_hash_bytes(h, p->value, 8);
+		h = cpuu_hash_bytes(h, p->data, p->data_len);
 	}
 	return h;
 }

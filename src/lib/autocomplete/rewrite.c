@@ -499,7 +499,7 @@ int cpuu_autocomplete_rewrite(cpuu_ac_stats *stats, cpuu_autocomplete *ac, const
 		}
 		if (!props)
 			continue;
-		pending *n = realloc(todo, (ntodo + 1) * sizeof *n);
+		pending *n = cpuu_array_reserve(todo, NULL, ntodo + 1, sizeof *n);
 		if (!n) {
 			free(props);
 			rc = cpuu_error_oom();

@@ -321,7 +321,7 @@ void cpuu_autocomplete_free(cpuu_autocomplete *ac)
 int ac_keep_blob(cpuu_autocomplete *ac, uint8_t *p)
 {
 	ac_impl *im = ac_impl_of(ac);
-	uint8_t **n = realloc(im->blobs, (im->nblobs + 1) * sizeof *n);
+	uint8_t **n = cpuu_array_reserve(im->blobs, NULL, im->nblobs + 1, sizeof *n);
 	if (!n) {
 		free(p);
 		return cpuu_error_oom();

@@ -1,5 +1,6 @@
 #include "common/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,13 @@ int cpuu_error_oom(void)
 	return cpuu_error_set(CPUU_ENOMEM, "out of memory");
 }
 
+int cpuu_error_of_errno(int e, int op)
+{
+	if (op == CPUU_ERRNO_WRITE)
+		return e == EACCES || e == EPERM || e == EROFS ? CPUU_EREADONLY : CPUU_EIO;
+	return e == ENOENT || e == ENOTDIR ? CPUU_ENOTFOUND : CPUU_EIO;
+}
+
 const cpuu_error *cpuu_error_last(void)
 {
 	if (last_error.message == NULL)
@@ -82,6 +90,7 @@ const char *cpuu_error_name(int code)
 	case CPUU_ENETWORK: return "ENETWORK";
 	case CPUU_EAUTH: return "EAUTH";
 	case CPUU_ETLS: return "ETLS";
+	case CPUU_EABORTED: return "EABORTED";
 	default: return "UNKNOWN";
 	}
 }
@@ -107,7 +116,7 @@ int cpuu_strlist_push(cpuu_strlist *list, const char *s)
 	char *copy = cpuu_strdup(s);
 	if (!copy)
 		return cpuu_error_oom();
-	char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+	char **grown = cpuu_array_reserve(list->items, NULL, list->count + 1, sizeof *grown);
 	if (!grown) {
 		free(copy);
 		return cpuu_error_oom();

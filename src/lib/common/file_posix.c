@@ -29,11 +29,6 @@ void cpuu_file_start_writeback(int fd)
 #endif
 }
 
-static int code_of(int e)
-{
-	return e == EACCES || e == EROFS || e == EPERM ? CPUU_EREADONLY : CPUU_EIO;
-}
-
 int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t len, unsigned flags)
 {
 	*tmp = cpuu_aprintf("%s.tmp.XXXXXX", path);
@@ -44,7 +39,7 @@ int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t 
 		int e = errno;
 		free(*tmp);
 		*tmp = NULL;
-		return cpuu_error_set(code_of(e), "%s: cannot create a temporary file next to it: %s", path, strerror(e));
+		return cpuu_error_set(cpuu_error_of_errno(e, CPUU_ERRNO_WRITE), "%s: cannot create a temporary file next to it: %s", path, strerror(e));
 	}
 	const char *p = data;
 	size_t done = 0;
@@ -72,7 +67,7 @@ int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t 
 		unlink(*tmp);
 		free(*tmp);
 		*tmp = NULL;
-		return cpuu_error_set(code_of(e), "%s: write failed: %s", path, strerror(e));
+		return cpuu_error_set(cpuu_error_of_errno(e, CPUU_ERRNO_WRITE), "%s: write failed: %s", path, strerror(e));
 	}
 	return CPUU_OK;
 }
@@ -104,7 +99,7 @@ int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsig
 		int e = errno;
 		unlink(tmp);
 		free(tmp);
-		return cpuu_error_set(code_of(e), "%s: cannot replace it: %s", path, strerror(e));
+		return cpuu_error_set(cpuu_error_of_errno(e, CPUU_ERRNO_WRITE), "%s: cannot replace it: %s", path, strerror(e));
 	}
 	free(tmp);
 	/* Make the rename itself durable; a failure here loses nothing renamed. */

@@ -23,6 +23,13 @@ int cpuu_error_set(int code, const char *fmt, ...) CPUU_PRINTF(2, 3);
  * returns the current code. */
 int cpuu_error_prefix(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_error_oom(void);
+/* The code for a failed system call's errno, one mapping for the library:
+ * reading, a missing file or folder (ENOENT, ENOTDIR) is CPUU_ENOTFOUND;
+ * writing, a refusal (EACCES, EPERM, EROFS) is CPUU_EREADONLY; anything
+ * else CPUU_EIO. */
+#define CPUU_ERRNO_READ 0
+#define CPUU_ERRNO_WRITE 1
+int cpuu_error_of_errno(int e, int op);
 
 /* Test hook at a named write step (src/lib/common/fault.c): nonzero means
  * "fail this step"; may also end the process. Points: docs/update.md. */
@@ -36,9 +43,13 @@ char *cpuu_strndup(const char *s, size_t n);
 char *cpuu_aprintf(const char *fmt, ...) CPUU_PRINTF(1, 2);
 int cpuu_strcasecmp_ascii(const char *a, const char *b);
 int cpuu_strlist_push(cpuu_strlist *list, const char *s);
-/* Room for need elements of size elem in a doubling array: returns items
- * (reallocated if *cap was short, *cap updated), or NULL with items and *cap
- * untouched when memory or size_t runs out. */
+/* The library's one way to grow an array. Room for need elements of size
+ * elem in a doubling array: returns items (reallocated if *cap was short,
+ * *cap updated), or NULL with items and *cap untouched when memory or size_t
+ * runs out. With items NULL, a nonzero *cap is the first capacity (else 16).
+ * cap NULL: an array that keeps no capacity (a public struct with
+ * only a count, filled by other modules too): the block is resized to exactly
+ * need elements (need 0 counts as 1), with the same overflow checks. */
 void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem);
 
 /* Atomic file replacement (file_posix.c, file_win32.c): a temp file in the
@@ -96,6 +107,38 @@ static inline void cpuu_put_le32(uint8_t *p, uint32_t v)
 static inline void cpuu_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+}
+
+/* FNV-1a (64-bit), the library's one hash for tables, record fingerprints
+ * and derived UIDs: the same value on every run and platform, so what was
+ * stored with it (report records, fixture UIDs) stays valid. Start from
+ * CPUU_HASH_INIT (or a value derived from it); chain calls to hash several
+ * fields. */
+#define CPUU_HASH_INIT 0xcbf29ce484222325ull
+static inline uint64_t cpuu_hash_byte(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 0x100000001b3ull;
+}
+static inline uint64_t cpuu_hash_bytes(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = cpuu_hash_byte(h, p[i]);
+	return h;
+}
+static inline uint64_t cpuu_hash_str(uint64_t h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = cpuu_hash_byte(h, *p);
+	return h;
+}
+/* The same over s with ASCII A-Z folded to a-z (registry names compare
+ * case-insensitively). */
+static inline uint64_t cpuu_hash_str_fold(uint64_t h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = cpuu_hash_byte(h, *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p);
+	return h;
 }
 
 /* Hex of bytes, lowercase, NUL-terminated (out must hold 2*n+1). */

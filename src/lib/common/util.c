@@ -53,18 +53,16 @@ static bool buf_reserve(cpuu_buf *b, size_t extra)
 {
 	if (b->failed)
 		return false;
-	if (b->len + extra + 1 <= b->cap)
+	if (extra < SIZE_MAX - b->len && b->data && b->len + extra + 1 <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 64;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *p = realloc(b->data, cap);
+	if (!b->data && !b->cap)
+		b->cap = 64; /* most buffers are a line or two */
+	char *p = extra < SIZE_MAX - b->len ? cpuu_array_reserve(b->data, &b->cap, b->len + extra + 1, 1) : NULL;
 	if (!p) {
 		b->failed = true;
 		return false;
 	}
 	b->data = p;
-	b->cap = cap;
 	return true;
 }
 
@@ -179,6 +177,11 @@ bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n)
 
 void *cpuu_array_reserve(void *items, size_t *cap, size_t need, size_t elem)
 {
+	if (!cap) {
+		if (!need)
+			need = 1;
+		return elem && need > SIZE_MAX / elem ? NULL : realloc(items, need * elem);
+	}
 	if (need <= *cap && items)
 		return items;
 	size_t n = *cap ? *cap : 16;

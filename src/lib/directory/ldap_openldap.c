@@ -353,7 +353,7 @@ static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
 	BerElement *ber = NULL;
 	for (char *a = ldap_first_attribute(ld, msg, &ber); a; a = ldap_next_attribute(ld, msg, ber)) {
 		struct berval **vals = ldap_get_values_len(ld, msg, a);
-		dir_attr *grown = realloc(e->attrs, (e->count + 1) * sizeof *grown);
+		dir_attr *grown = cpuu_array_reserve(e->attrs, NULL, e->count + 1, sizeof *grown);
 		if (!grown) {
 			ldap_memfree(a);
 			ldap_value_free_len(vals);

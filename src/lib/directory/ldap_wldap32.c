@@ -240,7 +240,7 @@ static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
 	int rc = CPUU_OK;
 	for (PWCHAR a = ldap_first_attributeW(ld, msg, &ber); a && !rc; a = ldap_next_attributeW(ld, msg, ber)) {
 		struct berval **vals = ldap_get_values_lenW(ld, msg, a);
-		dir_attr *grown = realloc(e->attrs, (e->count + 1) * sizeof *grown);
+		dir_attr *grown = cpuu_array_reserve(e->attrs, NULL, e->count + 1, sizeof *grown);
 		if (grown) {
 			e->attrs = grown;
 			dir_attr *at = &e->attrs[e->count++];

@@ -28,7 +28,7 @@ static int collect(void *user, const dir_entry *e)
 	obj_list *l = user;
 	if (l->count >= 64) /* ambiguity is known long before; bound the memory */
 		return CPUU_OK;
-	dir_object *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+	dir_object *grown = cpuu_array_reserve(l->items, NULL, l->count + 1, sizeof *grown);
 	if (!grown)
 		return cpuu_error_oom();
 	l->items = grown;

@@ -52,12 +52,7 @@ typedef struct htab {
 
 static size_t hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 1099511628211ull;
-	}
-	return (size_t)h;
+	return (size_t)cpuu_hash_str(CPUU_HASH_INIT, s);
 }
 
 static int htab_add(htab *t, char *key, size_t idx) /* takes key */
@@ -78,7 +73,7 @@ static int htab_add(htab *t, char *key, size_t idx) /* takes key */
 	} else {
 		free(key);
 	}
-	size_t *grown = realloc(n->idx, (n->n + 1) * sizeof *grown);
+	size_t *grown = cpuu_array_reserve(n->idx, NULL, n->n + 1, sizeof *grown);
 	if (!grown)
 		return cpuu_error_oom();
 	n->idx = grown;

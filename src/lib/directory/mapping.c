@@ -729,16 +729,12 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 					m->nx500 = first;
 					return "source_x500 holds an address that does not start with '/'";
 				}
-				if (m->nx500 == m->capx500) {
-					size_t nc = m->capx500 ? m->capx500 * 2 : 1024;
-					char **g = realloc(m->x500, nc * sizeof *g);
-					if (!g) {
-						*rc = cpuu_error_oom();
-						return NULL;
-					}
-					m->x500 = g;
-					m->capx500 = nc;
+				char **g = cpuu_array_reserve(m->x500, &m->capx500, m->nx500 + 1, sizeof *g);
+				if (!g) {
+					*rc = cpuu_error_oom();
+					return NULL;
 				}
+				m->x500 = g;
 				m->x500[m->nx500++] = s;
 			}
 			if (!semi)
@@ -748,19 +744,18 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 	}
 	if (!r.source_legacy_dn && !r.source_smtp && !r.source_mailbox_guid && m->nx500 == first)
 		return "no source key (source_legacy_dn, source_smtp, source_mailbox_guid, source_x500 all empty)";
-	if (m->nrows == m->caprows) {
-		size_t nc = m->caprows ? m->caprows * 2 : 1024;
-		cpuu_match *g = realloc(m->rows, nc * sizeof *g);
-		size_t *gs = g ? realloc(m->x500_start, nc * sizeof *gs) : NULL;
-		if (g)
-			m->rows = g;
-		if (!g || !gs) {
-			*rc = cpuu_error_oom();
-			return NULL;
-		}
-		m->x500_start = gs;
-		m->caprows = nc;
+	/* Two arrays, one capacity: both grow from the same figure alike. */
+	size_t cap_rows = m->caprows, cap_start = m->caprows;
+	cpuu_match *g = cpuu_array_reserve(m->rows, &cap_rows, m->nrows + 1, sizeof *g);
+	size_t *gs = g ? cpuu_array_reserve(m->x500_start, &cap_start, m->nrows + 1, sizeof *gs) : NULL;
+	if (g)
+		m->rows = g;
+	if (!g || !gs) {
+		*rc = cpuu_error_oom();
+		return NULL;
 	}
+	m->x500_start = gs;
+	m->caprows = cap_rows;
 	if (m->nrows >= REF_IDX - 1) {
 		*rc = cpuu_error_set(CPUU_EUNSUPPORTED, "mapping file has more than %u rows", (unsigned)(REF_IDX - 1));
 		return NULL;

@@ -104,7 +104,7 @@ int cpuu_x500_plan_build(cpuu_x500_plan **out, cpuu_directory *d)
 		cpuu_strlist addrs;
 		if ((rc = source_addresses(&addrs, &j.sources[i])) != CPUU_OK)
 			break;
-		char **grown = realloc(oc.keys, (oc.n + addrs.count + 1) * sizeof *grown);
+		char **grown = cpuu_array_reserve(oc.keys, NULL, oc.n + addrs.count + 1, sizeof *grown);
 		if (!grown) {
 			cpuu_strlist_free(&addrs);
 			rc = cpuu_error_oom();
@@ -149,7 +149,7 @@ int cpuu_x500_plan_build(cpuu_x500_plan **out, cpuu_directory *d)
 				p->skipped++;
 			} else if (!has_ci(&t->proxies, value) && !(item && has_ci(&item->values, value))) {
 				if (!item) {
-					x500_item *grown = realloc(p->items, (p->count + 1) * sizeof *grown);
+					x500_item *grown = cpuu_array_reserve(p->items, NULL, p->count + 1, sizeof *grown);
 					if (!grown) {
 						free(value);
 						rc = cpuu_error_oom();

@@ -11,9 +11,9 @@ typedef struct plan_ost_entry {
 
 struct cpuu_plan {
 	cpuu_edit *edits;
-	size_t count;
+	size_t count, cap;
 	plan_ost_entry *ost;   /* new OST path per switched account */
-	size_t nost;
+	size_t nost, cap_ost;
 };
 
 /* Records an edit when the caller already holds the current value (cur NULL:

@@ -99,7 +99,7 @@ static int record(cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_
 		e->data = NULL;
 		e->len = 0;
 	} else {
-		cpuu_edit *grown = realloc(plan->edits, (plan->count + 1) * sizeof *grown);
+		cpuu_edit *grown = cpuu_array_reserve(plan->edits, &plan->cap, plan->count + 1, sizeof *grown);
 		if (!grown)
 			return cpuu_error_oom();
 		plan->edits = grown;

@@ -4,62 +4,29 @@
 #include "plan/internal.h"
 
 #include "cpuu/mapi.h"
+#include "cpuu/profile_ids.h"
 #include "cpuu/unicode.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define ACCOUNT_MANAGER "9375CFF0413111d3B88A00104B2A6676"
-
-/* Property ids (MAPI PROP_ID) this module touches. */
-enum {
-	ID_DISPLAY_NAME = 0x3001,
-	ID_ENTRYID = 0x0FFF,
-	ID_HOME_SERVER = 0x6602,
-	ID_USER = 0x6603,
-	ID_UNRESOLVED_NAME = 0x6607,
-	ID_UNRESOLVED_SERVER = 0x6608,
-	ID_MAILBOX = 0x660B,
-	ID_SERVER = 0x660C,
-	ID_OFFLINE_STORE_PATH = 0x6610,
-	ID_HOME_SERVER_DN = 0x6612,
-	ID_HOME_SERVER_ADDRS = 0x6613,
-	ID_SERVER_DN = 0x6614,
-	ID_SERVER_VERSION = 0x661B,
-	ID_ACCT_NAME = 0x6620,
-	ID_ROH_PROXY_SERVER = 0x6622,
-	ID_ROH_FLAGS = 0x6623,
-	ID_ROH_PRINCIPAL = 0x6625,
-	ID_ROH_AUTH_SCHEME = 0x6627,
-	ID_HOME_SERVER_FQDN = 0x662A,
-	ID_SERVER_FQDN = 0x662B,
-	ID_SERVER_FULL_VERSION = 0x663B,
-	ID_USER_EMAIL = 0x663D,
-	ID_USER_SMTP = 0x6641,
-	ID_LKG_AUTODISCOVER_URL = 0x664A,
-	ID_MAPIHTTP_MAILSTORE_INTERNAL = 0x6652,
-	ID_MAPIHTTP_MAILSTORE_EXTERNAL = 0x6653,
-	ID_MAPIHTTP_AB_INTERNAL = 0x6654,
-	ID_MAPIHTTP_AB_EXTERNAL = 0x6655
-};
-
 /* Values that only cache what Autodiscover or a connection told Outlook about
  * the source organization: removed so Outlook learns them from the target. */
 static const struct { uint16_t id; const char *why; } emsmdb_caches[] = {
-	{ ID_HOME_SERVER_ADDRS, "PR_PROFILE_HOME_SERVER_ADDRS: source server addresses, re-learned" },
-	{ ID_HOME_SERVER_FQDN, "PR_PROFILE_HOME_SERVER_FQDN: source server, re-learned" },
-	{ ID_SERVER_VERSION, "PR_PROFILE_SERVER_VERSION: written after a connection, re-learned" },
-	{ ID_SERVER_FULL_VERSION, "PR_PROFILE_SERVER_FULL_VERSION: written after a connection, re-learned" },
-	{ ID_LKG_AUTODISCOVER_URL, "PR_PROFILE_LKG_AUTODISCOVER_URL: cached source Autodiscover URL" },
-	{ ID_ROH_PROXY_SERVER, "PR_ROH_PROXY_SERVER: source Outlook Anywhere endpoint, re-learned" },
-	{ ID_ROH_FLAGS, "PR_ROH_FLAGS: source Outlook Anywhere settings, re-learned" },
-	{ ID_ROH_PRINCIPAL, "PR_ROH_PROXY_PRINCIPAL_NAME: source certificate name, re-learned" },
-	{ ID_ROH_AUTH_SCHEME, "PR_ROH_PROXY_AUTH_SCHEME: source Outlook Anywhere settings, re-learned" },
-	{ ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source, re-learned" },
-	{ ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source, re-learned" },
-	{ ID_MAPIHTTP_AB_INTERNAL, "MAPI/HTTP address book URL of the source, re-learned" },
-	{ ID_MAPIHTTP_AB_EXTERNAL, "MAPI/HTTP address book URL of the source, re-learned" },
+	{ CPUU_PID_PROFILE_HOME_SERVER_ADDRS, "PR_PROFILE_HOME_SERVER_ADDRS: source server addresses, re-learned" },
+	{ CPUU_PID_PROFILE_HOME_SERVER_FQDN, "PR_PROFILE_HOME_SERVER_FQDN: source server, re-learned" },
+	{ CPUU_PID_PROFILE_SERVER_VERSION, "PR_PROFILE_SERVER_VERSION: written after a connection, re-learned" },
+	{ CPUU_PID_PROFILE_SERVER_FULL_VERSION, "PR_PROFILE_SERVER_FULL_VERSION: written after a connection, re-learned" },
+	{ CPUU_PID_PROFILE_LKG_AUTODISCOVER_URL, "PR_PROFILE_LKG_AUTODISCOVER_URL: cached source Autodiscover URL" },
+	{ CPUU_PID_ROH_PROXY_SERVER, "PR_ROH_PROXY_SERVER: source Outlook Anywhere endpoint, re-learned" },
+	{ CPUU_PID_ROH_FLAGS, "PR_ROH_FLAGS: source Outlook Anywhere settings, re-learned" },
+	{ CPUU_PID_ROH_PROXY_PRINCIPAL_NAME, "PR_ROH_PROXY_PRINCIPAL_NAME: source certificate name, re-learned" },
+	{ CPUU_PID_ROH_PROXY_AUTH_SCHEME, "PR_ROH_PROXY_AUTH_SCHEME: source Outlook Anywhere settings, re-learned" },
+	{ CPUU_PID_PROFILE_MAPIHTTP_MAILSTORE_INTERNAL_URL, "MAPI/HTTP mailstore URL of the source, re-learned" },
+	{ CPUU_PID_PROFILE_MAPIHTTP_MAILSTORE_EXTERNAL_URL, "MAPI/HTTP mailstore URL of the source, re-learned" },
+	{ CPUU_PID_PROFILE_MAPIHTTP_ADDRESSBOOK_INTERNAL_URL, "MAPI/HTTP address book URL of the source, re-learned" },
+	{ CPUU_PID_PROFILE_MAPIHTTP_ADDRESSBOOK_EXTERNAL_URL, "MAPI/HTTP address book URL of the source, re-learned" },
 };
 
 void cpuu_switch_opts_init(cpuu_switch_opts *opts)
@@ -233,12 +200,12 @@ static int rewrite_smtp_props(cpuu_plan *plan, const section *s,
 			      const cpuu_account *a, const cpuu_match *m, int always_6641)
 {
 	char *old = NULL;
-	int rc = section_string(&old, s, ID_USER_SMTP);
+	int rc = section_string(&old, s, CPUU_PID_PROFILE_USER_SMTP_EMAIL_ADDRESS);
 	if (rc)
 		return rc;
 	if (old || always_6641) {
 		char *text = smtp_like(old, m->target_smtp);
-		rc = text ? rewrite_string(plan, s, ID_USER_SMTP, text, always_6641,
+		rc = text ? rewrite_string(plan, s, CPUU_PID_PROFILE_USER_SMTP_EMAIL_ADDRESS, text, always_6641,
 					   "PR_PROFILE_USER_SMTP_EMAIL_ADDRESS -> target primary SMTP")
 			  : cpuu_error_oom();
 		free(text);
@@ -248,10 +215,10 @@ static int rewrite_smtp_props(cpuu_plan *plan, const section *s,
 		return rc;
 
 	static const struct { uint16_t id; const char *why; } named[] = {
-		{ ID_DISPLAY_NAME, "PR_DISPLAY_NAME named the source address -> target SMTP" },
-		{ ID_ACCT_NAME, "PR_PROFILE_ACCT_NAME named the source address -> target SMTP" },
-		{ ID_USER_EMAIL, "PR_PROFILE_USER_EMAIL named the source address -> target SMTP" },
-		{ ID_UNRESOLVED_NAME, "PR_PROFILE_UNRESOLVED_NAME -> target SMTP (what Autodiscover resolves)" },
+		{ CPUU_PID_DISPLAY_NAME, "PR_DISPLAY_NAME named the source address -> target SMTP" },
+		{ CPUU_PID_PROFILE_ACCT_NAME, "PR_PROFILE_ACCT_NAME named the source address -> target SMTP" },
+		{ CPUU_PID_PROFILE_USER_EMAIL, "PR_PROFILE_USER_EMAIL named the source address -> target SMTP" },
+		{ CPUU_PID_PROFILE_UNRESOLVED_NAME, "PR_PROFILE_UNRESOLVED_NAME -> target SMTP (what Autodiscover resolves)" },
 	};
 	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
 		rc = section_string(&old, s, named[i].id);
@@ -259,7 +226,7 @@ static int rewrite_smtp_props(cpuu_plan *plan, const section *s,
 			return rc;
 		/* The unresolved name is always re-pointed when present; the others
 		 * only when they were the source address (a custom account name stays). */
-		int hit = old && (named[i].id == ID_UNRESOLVED_NAME || eq_ci(old, a->smtp) ||
+		int hit = old && (named[i].id == CPUU_PID_PROFILE_UNRESOLVED_NAME || eq_ci(old, a->smtp) ||
 				  eq_ci(old, m->source_smtp));
 		if (hit)
 			rc = rewrite_string(plan, s, named[i].id, m->target_smtp, 0, named[i].why);
@@ -300,15 +267,15 @@ static int plan_emsmdb_onprem(cpuu_plan *plan, const section *s,
 	char *server_dn = server_dn_for(m);
 	/* Only values the profile already has are rewritten: an Autodiscover-only
 	 * profile keeps being one. */
-	if ((rc = rewrite_string(plan, s, ID_USER, m->target_legacy_dn, 0,
+	if ((rc = rewrite_string(plan, s, CPUU_PID_PROFILE_USER, m->target_legacy_dn, 0,
 				 "PR_PROFILE_USER -> target legacyExchangeDN")) ||
-	    (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, m->target_server,
+	    (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_HOME_SERVER, m->target_server,
 				    "PR_PROFILE_HOME_SERVER -> target personality server",
 				    "PR_PROFILE_HOME_SERVER: target server unknown, re-learned by Autodiscover")) ||
-	    (rc = rewrite_or_delete(plan, s, ID_UNRESOLVED_SERVER, m->target_server,
+	    (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_UNRESOLVED_SERVER, m->target_server,
 				    "PR_PROFILE_UNRESOLVED_SERVER -> target personality server",
 				    "PR_PROFILE_UNRESOLVED_SERVER: target server unknown, re-learned")) ||
-	    (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER_DN, server_dn,
+	    (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_HOME_SERVER_DN, server_dn,
 				    "PR_PROFILE_HOME_SERVER_DN -> target server DN",
 				    "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")) ||
 	    (rc = rewrite_smtp_props(plan, s, a, m, 1)))
@@ -328,14 +295,14 @@ static int plan_emsmdb_online(cpuu_plan *plan, const section *s,
 	 * (the property set of a "modern" profile: config flags, 6641, 3001,
 	 * 6620, 6607, 663D); every on-premises identity value goes. */
 	static const struct { uint16_t id; const char *why; } gone[] = {
-		{ ID_USER, "PR_PROFILE_USER: Exchange Online target, Autodiscover sets it" },
-		{ ID_HOME_SERVER, "PR_PROFILE_HOME_SERVER: Exchange Online target, Autodiscover sets it" },
-		{ ID_UNRESOLVED_SERVER, "PR_PROFILE_UNRESOLVED_SERVER: Exchange Online target" },
-		{ ID_HOME_SERVER_DN, "PR_PROFILE_HOME_SERVER_DN: Exchange Online target, Autodiscover sets it" },
+		{ CPUU_PID_PROFILE_USER, "PR_PROFILE_USER: Exchange Online target, Autodiscover sets it" },
+		{ CPUU_PID_PROFILE_HOME_SERVER, "PR_PROFILE_HOME_SERVER: Exchange Online target, Autodiscover sets it" },
+		{ CPUU_PID_PROFILE_UNRESOLVED_SERVER, "PR_PROFILE_UNRESOLVED_SERVER: Exchange Online target" },
+		{ CPUU_PID_PROFILE_HOME_SERVER_DN, "PR_PROFILE_HOME_SERVER_DN: Exchange Online target, Autodiscover sets it" },
 	};
 	int rc = rewrite_smtp_props(plan, s, a, m, 1);
 	if (!rc)
-		rc = rewrite_string(plan, s, ID_UNRESOLVED_NAME, m->target_smtp, 1,
+		rc = rewrite_string(plan, s, CPUU_PID_PROFILE_UNRESOLVED_NAME, m->target_smtp, 1,
 				    "PR_PROFILE_UNRESOLVED_NAME -> target SMTP for Autodiscover");
 	for (size_t i = 0; !rc && i < sizeof gone / sizeof gone[0]; i++)
 		rc = delete_prop(plan, s, gone[i].id, gone[i].why);
@@ -388,7 +355,7 @@ static int plan_store_entryid(cpuu_plan *plan, const section *s, const cpuu_matc
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
-		if (!value_has_id(&s->values[i], ID_ENTRYID, &tag))
+		if (!value_has_id(&s->values[i], CPUU_PID_ENTRYID, &tag))
 			continue;
 		uint8_t *data = NULL;
 		size_t len = 0;
@@ -411,31 +378,31 @@ static int plan_store(cpuu_plan *plan, const section *s, const cpuu_account *a,
 	int rc;
 	char *server_dn = online ? NULL : server_dn_for(m);
 	if (online) {
-		if ((rc = delete_prop(plan, s, ID_MAILBOX, "PR_PROFILE_MAILBOX: Exchange Online target")) ||
-		    (rc = delete_prop(plan, s, ID_SERVER, "PR_PROFILE_SERVER: Exchange Online target")) ||
-		    (rc = delete_prop(plan, s, ID_SERVER_DN, "PR_PROFILE_SERVER_DN: Exchange Online target")) ||
-		    (rc = delete_prop(plan, s, ID_USER, "PR_PROFILE_USER: Exchange Online target")))
+		if ((rc = delete_prop(plan, s, CPUU_PID_PROFILE_MAILBOX, "PR_PROFILE_MAILBOX: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, CPUU_PID_PROFILE_SERVER, "PR_PROFILE_SERVER: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, CPUU_PID_PROFILE_SERVER_DN, "PR_PROFILE_SERVER_DN: Exchange Online target")) ||
+		    (rc = delete_prop(plan, s, CPUU_PID_PROFILE_USER, "PR_PROFILE_USER: Exchange Online target")))
 			goto out;
-	} else if ((rc = rewrite_string(plan, s, ID_MAILBOX, m->target_legacy_dn, 0,
+	} else if ((rc = rewrite_string(plan, s, CPUU_PID_PROFILE_MAILBOX, m->target_legacy_dn, 0,
 					"PR_PROFILE_MAILBOX -> target legacyExchangeDN")) ||
-		   (rc = rewrite_string(plan, s, ID_USER, m->target_legacy_dn, 0,
+		   (rc = rewrite_string(plan, s, CPUU_PID_PROFILE_USER, m->target_legacy_dn, 0,
 					"PR_PROFILE_USER -> target legacyExchangeDN")) ||
-		   (rc = rewrite_or_delete(plan, s, ID_SERVER, m->target_server,
+		   (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_SERVER, m->target_server,
 					   "PR_PROFILE_SERVER -> target personality server",
 					   "PR_PROFILE_SERVER: target server unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, s, ID_SERVER_DN, server_dn,
+		   (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_SERVER_DN, server_dn,
 					   "PR_PROFILE_SERVER_DN -> target server DN",
 					   "PR_PROFILE_SERVER_DN: target server DN unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, m->target_server,
+		   (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_HOME_SERVER, m->target_server,
 					   "PR_PROFILE_HOME_SERVER -> target personality server",
 					   "PR_PROFILE_HOME_SERVER: target server unknown, re-learned")) ||
-		   (rc = rewrite_or_delete(plan, s, ID_HOME_SERVER_DN, server_dn,
+		   (rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_HOME_SERVER_DN, server_dn,
 					   "PR_PROFILE_HOME_SERVER_DN -> target server DN",
 					   "PR_PROFILE_HOME_SERVER_DN: target server DN unknown, re-learned")))
 		goto out;
-	if ((rc = delete_prop(plan, s, ID_SERVER_FQDN, "PR_PROFILE_SERVER_FQDN: source server, re-learned")) ||
-	    (rc = delete_prop(plan, s, ID_MAPIHTTP_MAILSTORE_INTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
-	    (rc = delete_prop(plan, s, ID_MAPIHTTP_MAILSTORE_EXTERNAL, "MAPI/HTTP mailstore URL of the source")) ||
+	if ((rc = delete_prop(plan, s, CPUU_PID_PROFILE_SERVER_FQDN, "PR_PROFILE_SERVER_FQDN: source server, re-learned")) ||
+	    (rc = delete_prop(plan, s, CPUU_PID_PROFILE_MAPIHTTP_MAILSTORE_INTERNAL_URL, "MAPI/HTTP mailstore URL of the source")) ||
+	    (rc = delete_prop(plan, s, CPUU_PID_PROFILE_MAPIHTTP_MAILSTORE_EXTERNAL_URL, "MAPI/HTTP mailstore URL of the source")) ||
 	    (rc = rewrite_smtp_props(plan, s, a, m, 0)) ||
 	    (rc = plan_store_entryid(plan, s, m, online)))
 		goto out;
@@ -452,7 +419,7 @@ static int plan_account_name(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 {
 	if (!a->account_key)
 		return CPUU_OK;
-	char *path = cpuu_aprintf("%s\\" ACCOUNT_MANAGER "\\%s", p->path, a->account_key);
+	char *path = cpuu_aprintf("%s\\" CPUU_SECTION_ACCOUNT_MANAGER "\\%s", p->path, a->account_key);
 	if (!path)
 		return cpuu_error_oom();
 	cpuu_reg_key *k = NULL;
@@ -524,10 +491,10 @@ static int plan_ost(cpuu_plan *plan, const section *s, const cpuu_account *a,
 	char *path = new_ost_path(a->ost_path, m->target_smtp);
 	if (!path)
 		return cpuu_error_oom();
-	int rc = rewrite_string(plan, s, ID_OFFLINE_STORE_PATH, path, 0,
+	int rc = rewrite_string(plan, s, CPUU_PID_PROFILE_OFFLINE_STORE_PATH, path, 0,
 				"PR_PROFILE_OFFLINE_STORE_PATH: a new OST for the target mailbox");
 	if (!rc) {
-		plan_ost_entry *grown = realloc(plan->ost, (plan->nost + 1) * sizeof *grown);
+		plan_ost_entry *grown = cpuu_array_reserve(plan->ost, &plan->cap_ost, plan->nost + 1, sizeof *grown);
 		if (!grown) {
 			free(path);
 			return cpuu_error_oom();
@@ -699,15 +666,15 @@ static int plan_contab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, co
  * well-known MUIDEMSAB section when it names this account's source server
  * (outlook-profile.md §3: "001f662a / 001e6602, if present"). */
 #define SECTION_MUIDEMSAB "dca740c8c042101ab4b908002b2fe182"
-#define ID_AB_PROVIDERS 0x3D01
+#define CPUU_PID_AB_PROVIDERS 0x3D01
 
 static int plan_ab_section(cpuu_plan *plan, const section *s, const cpuu_match *m)
 {
 	const char *server = m->target_kind == CPUU_TARGET_ONLINE ? NULL : m->target_server;
-	int rc = rewrite_or_delete(plan, s, ID_HOME_SERVER, server, "address book: home server -> target personality server",
+	int rc = rewrite_or_delete(plan, s, CPUU_PID_PROFILE_HOME_SERVER, server, "address book: home server -> target personality server",
 				   "address book: cached source home server, re-learned");
 	if (!rc)
-		rc = delete_prop(plan, s, ID_HOME_SERVER_FQDN, "address book: cached source server FQDN, re-learned");
+		rc = delete_prop(plan, s, CPUU_PID_PROFILE_HOME_SERVER_FQDN, "address book: cached source server FQDN, re-learned");
 	return rc;
 }
 
@@ -719,7 +686,7 @@ static int plan_ab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const 
 	if (a->service_uid && (rc = section_load(&svc, reg, p->path, a->service_uid)) == CPUU_OK) {
 		for (size_t i = 0; !rc && i < svc.count; i++) {
 			uint32_t tag;
-			if (!value_has_id(&svc.values[i], ID_AB_PROVIDERS, &tag) || CPUU_PROP_TYPE(tag) != CPUU_PT_BINARY ||
+			if (!value_has_id(&svc.values[i], CPUU_PID_AB_PROVIDERS, &tag) || CPUU_PROP_TYPE(tag) != CPUU_PT_BINARY ||
 			    svc.values[i].len % 16)
 				continue;
 			for (size_t off = 0; !rc && off < svc.values[i].len; off += 16) {
@@ -747,7 +714,7 @@ static int plan_ab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const 
 		return CPUU_OK;
 	if ((rc = section_load(&ab, reg, p->path, SECTION_MUIDEMSAB)) == CPUU_OK) {
 		char *cached = NULL;
-		rc = section_string(&cached, &ab, ID_HOME_SERVER);
+		rc = section_string(&cached, &ab, CPUU_PID_PROFILE_HOME_SERVER);
 		if (!rc && eq_ci(cached, a->home_server))
 			rc = plan_ab_section(plan, &ab, m);
 		free(cached);

@@ -151,7 +151,7 @@ static void write_mapping(prf_ctx *c, int client, int exchange_egs, int ost, int
 	if (exchange_egs) {
 		line(c, "");
 		line(c, "[Exchange Global Section]");
-		line(c, "SectionGUID=13dbb0c8aa05101a9bb000aa002fc45a");
+		line(c, "SectionGUID=" CPUU_SECTION_GLOBAL);
 		line(c, "MailboxName=PT_STRING8,0x6607");
 		line(c, "HomeServer=PT_STRING8,0x6608");
 		line(c, "AccountName=PT_UNICODE,0x6620");
@@ -159,7 +159,7 @@ static void write_mapping(prf_ctx *c, int client, int exchange_egs, int ost, int
 	if (client) {
 		line(c, "");
 		line(c, "[Microsoft Outlook Client]");
-		line(c, "SectionGUID=0a0d020000000000c000000000000046");
+		line(c, "SectionGUID=" CPUU_SECTION_CLIENT);
 		line(c, "CachedExchangeMode=PT_LONG,0x041f");
 	}
 	if (unicode_pst) {

@@ -3,9 +3,8 @@
 
 #include "common/internal.h"
 #include "cpuu/prf.h"
+#include "cpuu/profile_ids.h"
 
-/* The account manager, where per-account preferences live. */
-#define PRF_ACCOUNT_MANAGER "9375CFF0413111d3B88A00104B2A6676"
 #define PRF_NEW_SIGNATURE "New Signature"
 #define PRF_REPLY_SIGNATURE "Reply-Forward Signature"
 

@@ -27,7 +27,7 @@ void cpuu_signatures_clear(cpuu_signatures *s)
 
 static char *account_key_path(const cpuu_profile *p, const char *account_key)
 {
-	return cpuu_aprintf("%s\\" PRF_ACCOUNT_MANAGER "\\%s", p->path, account_key);
+	return cpuu_aprintf("%s\\" CPUU_SECTION_ACCOUNT_MANAGER "\\%s", p->path, account_key);
 }
 
 static int read_one(cpuu_signature *out, cpuu_reg *reg, const cpuu_reg_key *k, const char *name)

@@ -60,7 +60,7 @@ static cpuu_account_kind kind_from_service_name(const char *name)
 
 static int push_account(cpuu_profile *p, cpuu_account *a)
 {
-	cpuu_account *grown = realloc(p->accounts, (p->naccounts + 1) * sizeof *grown);
+	cpuu_account *grown = cpuu_array_reserve(p->accounts, NULL, p->naccounts + 1, sizeof *grown);
 	if (!grown) {
 		prof_account_clear(a);
 		return cpuu_error_oom();
@@ -83,7 +83,7 @@ static int fill_from_service(cpuu_account *a, int kind_known, const prof_ctx *ct
 	if (!(a->service_uid = cpuu_strdup(svc.uid)))
 		rc = cpuu_error_oom();
 	if (rc == CPUU_OK)
-		rc = prof_get_string(&a->service_name, ctx, &svc, PROP_SERVICE_NAME);
+		rc = prof_get_string(&a->service_name, ctx, &svc, CPUU_PID_SERVICE_NAME);
 	if (rc == CPUU_OK && !kind_known)
 		a->kind = kind_from_service_name(a->service_name);
 	if (rc == CPUU_OK && a->kind == CPUU_ACCOUNT_EXCHANGE)
@@ -91,7 +91,7 @@ static int fill_from_service(cpuu_account *a, int kind_known, const prof_ctx *ct
 	else if (rc == CPUU_OK && a->kind == CPUU_ACCOUNT_PST)
 		rc = prof_pst_fill(a, ctx, &svc);
 	if (rc == CPUU_OK && !a->display_name)
-		rc = prof_get_string(&a->display_name, ctx, &svc, PROP_DISPLAY_NAME);
+		rc = prof_get_string(&a->display_name, ctx, &svc, CPUU_PID_DISPLAY_NAME);
 	prof_section_close(&svc);
 	return rc;
 }
@@ -115,7 +115,7 @@ static int load_one_account(cpuu_profile *p, const prof_ctx *ctx, const cpuu_reg
 	cpuu_reg_key *key = NULL;
 	char *clsid = NULL;
 	cpuu_reg_value uidv = { 0 };
-	char *where = cpuu_aprintf("%s\\%s", PROF_SECTION_ACCTMGR, subkey);
+	char *where = cpuu_aprintf("%s\\%s", CPUU_SECTION_ACCOUNT_MANAGER, subkey);
 	int rc = where ? CPUU_OK : cpuu_error_oom();
 	a.cached = -1;
 	a.kind = CPUU_ACCOUNT_OTHER;
@@ -129,9 +129,9 @@ static int load_one_account(cpuu_profile *p, const prof_ctx *ctx, const cpuu_reg
 		rc = acct_string(&clsid, ctx, where, key, "clsid");
 	int kind_known = 0;
 	if (rc == CPUU_OK && clsid) {
-		if (!cpuu_strcasecmp_ascii(clsid, PROF_CLSID_IMAP4))
+		if (!cpuu_strcasecmp_ascii(clsid, CPUU_ACCT_CLSID_IMAP4))
 			a.kind = CPUU_ACCOUNT_IMAP, kind_known = 1;
-		else if (!cpuu_strcasecmp_ascii(clsid, PROF_CLSID_POP3))
+		else if (!cpuu_strcasecmp_ascii(clsid, CPUU_ACCT_CLSID_POP3))
 			a.kind = CPUU_ACCOUNT_POP, kind_known = 1;
 	}
 	if (rc == CPUU_OK && kind_known)
@@ -191,15 +191,15 @@ static int read_order(uint32_t **ids, size_t *n, const prof_ctx *ctx, const cpuu
 	cpuu_reg_value v = { 0 };
 	*ids = NULL;
 	*n = 0;
-	int rc = cpuu_reg_value_get(&v, ctx->reg, mgr, PROF_ACCT_LIST_MAIL);
+	int rc = cpuu_reg_value_get(&v, ctx->reg, mgr, CPUU_ACCT_LIST_MAIL);
 	if (rc == CPUU_ENOTFOUND) {
 		cpuu_error_clear();
 		return CPUU_OK;
 	}
 	if (rc < 0)
-		return prof_wrap(ctx, PROF_SECTION_ACCTMGR, PROF_ACCT_LIST_MAIL);
+		return prof_wrap(ctx, CPUU_SECTION_ACCOUNT_MANAGER, CPUU_ACCT_LIST_MAIL);
 	if (v.type != CPUU_REG_BINARY || v.len % 4 != 0) {
-		rc = prof_fail(CPUU_EINVALID, ctx, PROF_SECTION_ACCTMGR, PROF_ACCT_LIST_MAIL,
+		rc = prof_fail(CPUU_EINVALID, ctx, CPUU_SECTION_ACCOUNT_MANAGER, CPUU_ACCT_LIST_MAIL,
 			       "expected REG_BINARY of DWORD account IDs, found type %u, %zu bytes",
 			       (unsigned)v.type, v.len);
 		cpuu_reg_value_clear(&v);
@@ -227,7 +227,7 @@ static int load_account_manager(cpuu_profile *p, const prof_ctx *ctx, const prof
 	char *done = NULL;
 	int rc = cpuu_reg_key_subkeys(&subs, ctx->reg, mgr->key);
 	if (rc < 0)
-		return prof_wrap(ctx, PROF_SECTION_ACCTMGR, NULL);
+		return prof_wrap(ctx, CPUU_SECTION_ACCOUNT_MANAGER, NULL);
 	if ((rc = read_order(&ids, &nids, ctx, mgr->key)) < 0)
 		goto out;
 	done = calloc(subs.count + 1, 1);
@@ -242,7 +242,7 @@ static int load_account_manager(cpuu_profile *p, const prof_ctx *ctx, const prof
 			if (parse_account_id(&id, subs.items[j]) && id == ids[i])
 				break;
 		if (j == subs.count) {
-			rc = prof_fail(CPUU_EINVALID, ctx, PROF_SECTION_ACCTMGR, PROF_ACCT_LIST_MAIL,
+			rc = prof_fail(CPUU_EINVALID, ctx, CPUU_SECTION_ACCOUNT_MANAGER, CPUU_ACCT_LIST_MAIL,
 				       "dangling link: account %08x has no subkey", (unsigned)ids[i]);
 			break;
 		}
@@ -276,11 +276,11 @@ static int load_unlisted_services(cpuu_profile *p, const prof_ctx *ctx)
 	uint8_t *uids = NULL;
 	size_t n = 0;
 	char from[10];
-	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, PROP_SERVICES), 0);
-	int rc = prof_section_open_named(&hdr, &found, ctx, PROF_SECTION_HEADER);
+	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, CPUU_PID_SERVICES), 0);
+	int rc = prof_section_open_named(&hdr, &found, ctx, CPUU_SECTION_HEADER);
 	if (rc < 0 || !found)
 		return rc;
-	rc = prof_get_uid_list(&uids, &n, ctx, &hdr, PROP_SERVICES);
+	rc = prof_get_uid_list(&uids, &n, ctx, &hdr, CPUU_PID_SERVICES);
 	for (size_t i = 0; i < n && rc == CPUU_OK; i++) {
 		char hex[33];
 		cpuu_hex_encode(hex, uids + 16 * i, 16);
@@ -288,7 +288,7 @@ static int load_unlisted_services(cpuu_profile *p, const prof_ctx *ctx)
 			continue;
 		cpuu_account a = { 0 };
 		a.cached = -1;
-		rc = fill_from_service(&a, 0, ctx, uids + 16 * i, PROF_SECTION_HEADER, from);
+		rc = fill_from_service(&a, 0, ctx, uids + 16 * i, CPUU_SECTION_HEADER, from);
 		if (rc < 0)
 			prof_account_clear(&a);
 		else
@@ -303,7 +303,7 @@ int prof_load_accounts(cpuu_profile *p, const prof_ctx *ctx)
 {
 	prof_section mgr;
 	int found;
-	int rc = prof_section_open_named(&mgr, &found, ctx, PROF_SECTION_ACCTMGR);
+	int rc = prof_section_open_named(&mgr, &found, ctx, CPUU_SECTION_ACCOUNT_MANAGER);
 	if (rc < 0)
 		return rc;
 	if (found) {

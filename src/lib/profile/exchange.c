@@ -73,15 +73,15 @@ static int add_additional(cpuu_account *a, const prof_ctx *ctx, const prof_secti
 	int rc;
 	if (!(m.section_uid = cpuu_strdup(store->uid)))
 		return cpuu_error_oom();
-	if ((rc = prof_get_string(&m.display_name, ctx, store, PROP_DISPLAY_NAME)) < 0 ||
-	    (rc = prof_get_string(&m.mailbox_dn, ctx, store, PROP_PROFILE_MAILBOX)) < 0 ||
-	    (rc = prof_get_string(&m.server, ctx, store, PROP_PROFILE_SERVER)) < 0 ||
-	    (rc = prof_get_string(&m.smtp, ctx, store, PROP_PROFILE_USER_SMTP)) < 0) {
+	if ((rc = prof_get_string(&m.display_name, ctx, store, CPUU_PID_DISPLAY_NAME)) < 0 ||
+	    (rc = prof_get_string(&m.mailbox_dn, ctx, store, CPUU_PID_PROFILE_MAILBOX)) < 0 ||
+	    (rc = prof_get_string(&m.server, ctx, store, CPUU_PID_PROFILE_SERVER)) < 0 ||
+	    (rc = prof_get_string(&m.smtp, ctx, store, CPUU_PID_PROFILE_USER_SMTP_EMAIL_ADDRESS)) < 0) {
 		additional_clear(&m);
 		return rc;
 	}
 	strip_smtp_prefix(m.smtp);
-	cpuu_additional_mailbox *grown = realloc(a->additional, (a->nadditional + 1) * sizeof *grown);
+	cpuu_additional_mailbox *grown = cpuu_array_reserve(a->additional, NULL, a->nadditional + 1, sizeof *grown);
 	if (!grown) {
 		additional_clear(&m);
 		return cpuu_error_oom();
@@ -98,8 +98,8 @@ static int walk_stores(cpuu_account *a, prof_section *primary, const prof_ctx *c
 	uint8_t *uids;
 	size_t n;
 	char from[10];
-	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, PROP_STORE_PROVIDERS), 0);
-	int rc = prof_get_uid_list(&uids, &n, ctx, service, PROP_STORE_PROVIDERS);
+	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, CPUU_PID_STORE_PROVIDERS), 0);
+	int rc = prof_get_uid_list(&uids, &n, ctx, service, CPUU_PID_STORE_PROVIDERS);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < n && rc == CPUU_OK; i++) {
@@ -108,12 +108,12 @@ static int walk_stores(cpuu_account *a, prof_section *primary, const prof_ctx *c
 		int found;
 		if ((rc = prof_section_open_uid(&s, ctx, uids + 16 * i, service->uid, from)) < 0)
 			break;
-		rc = prof_get_long(&type, &found, ctx, &s, PROP_PROFILE_TYPE);
-		if (rc == CPUU_OK && found && type == PROF_TYPE_PRIMARY && !primary->key) {
+		rc = prof_get_long(&type, &found, ctx, &s, CPUU_PID_PROFILE_TYPE);
+		if (rc == CPUU_OK && found && type == CPUU_PROFILE_TYPE_PRIMARY && !primary->key) {
 			*primary = s;
 			continue;
 		}
-		if (rc == CPUU_OK && found && type == PROF_TYPE_DELEGATE)
+		if (rc == CPUU_OK && found && type == CPUU_PROFILE_TYPE_DELEGATE)
 			rc = add_additional(a, ctx, &s);
 		prof_section_close(&s);
 	}
@@ -128,9 +128,9 @@ static int open_emsmdb(prof_section *out, const prof_ctx *ctx, const prof_sectio
 	uint8_t *uids;
 	size_t n;
 	char name[10];
-	cpuu_mapi_tag_format(name, CPUU_PROP_TAG(CPUU_PT_BINARY, PROP_EMSMDB_SECTION_UID), 0);
+	cpuu_mapi_tag_format(name, CPUU_PROP_TAG(CPUU_PT_BINARY, CPUU_PID_EMSMDB_SECTION_UID), 0);
 	memset(out, 0, sizeof *out);
-	int rc = prof_get_uid_list(&uids, &n, ctx, service, PROP_EMSMDB_SECTION_UID);
+	int rc = prof_get_uid_list(&uids, &n, ctx, service, CPUU_PID_EMSMDB_SECTION_UID);
 	if (rc < 0)
 		return rc;
 	if (n > 1) {
@@ -143,7 +143,7 @@ static int open_emsmdb(prof_section *out, const prof_ctx *ctx, const prof_sectio
 		return rc;
 	}
 	int found;
-	return prof_section_open_named(out, &found, ctx, PROF_SECTION_GLOBAL);
+	return prof_section_open_named(out, &found, ctx, CPUU_SECTION_GLOBAL);
 }
 
 int prof_exchange_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section *service)
@@ -166,22 +166,22 @@ int prof_exchange_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section 
 	 * it in the primary store section, which is the fallback. */
 	const prof_section *es[] = { &emsmdb, &store };
 	const prof_section *esv[] = { &emsmdb, &store, service };
-	if (!a->display_name && (rc = first_string(&a->display_name, ctx, esv, 3, PROP_DISPLAY_NAME)) < 0)
+	if (!a->display_name && (rc = first_string(&a->display_name, ctx, esv, 3, CPUU_PID_DISPLAY_NAME)) < 0)
 		goto out;
-	if ((rc = first_string(&a->smtp, ctx, es, 2, PROP_PROFILE_USER_SMTP)) < 0)
+	if ((rc = first_string(&a->smtp, ctx, es, 2, CPUU_PID_PROFILE_USER_SMTP_EMAIL_ADDRESS)) < 0)
 		goto out;
 	strip_smtp_prefix(a->smtp);
-	if ((rc = first_string(&a->legacy_dn, ctx, es, 2, PROP_PROFILE_USER)) < 0)
+	if ((rc = first_string(&a->legacy_dn, ctx, es, 2, CPUU_PID_PROFILE_USER)) < 0)
 		goto out;
-	if (!a->legacy_dn && store.key && (rc = prof_get_string(&a->legacy_dn, ctx, &store, PROP_PROFILE_MAILBOX)) < 0)
+	if (!a->legacy_dn && store.key && (rc = prof_get_string(&a->legacy_dn, ctx, &store, CPUU_PID_PROFILE_MAILBOX)) < 0)
 		goto out;
-	if ((rc = first_string(&a->home_server, ctx, es, 2, PROP_PROFILE_HOME_SERVER)) < 0)
+	if ((rc = first_string(&a->home_server, ctx, es, 2, CPUU_PID_PROFILE_HOME_SERVER)) < 0)
 		goto out;
-	if ((rc = first_string(&a->server_dn, ctx, es, 2, PROP_PROFILE_HOME_SERVER_DN)) < 0)
+	if ((rc = first_string(&a->server_dn, ctx, es, 2, CPUU_PID_PROFILE_HOME_SERVER_DN)) < 0)
 		goto out;
-	if (!a->server_dn && store.key && (rc = prof_get_string(&a->server_dn, ctx, &store, PROP_PROFILE_SERVER_DN)) < 0)
+	if (!a->server_dn && store.key && (rc = prof_get_string(&a->server_dn, ctx, &store, CPUU_PID_PROFILE_SERVER_DN)) < 0)
 		goto out;
-	if ((rc = first_string(&a->ost_path, ctx, es, 2, PROP_PROFILE_OFFLINE_STORE_PATH)) < 0)
+	if ((rc = first_string(&a->ost_path, ctx, es, 2, CPUU_PID_PROFILE_OFFLINE_STORE_PATH)) < 0)
 		goto out;
 	/* Only the personality form carries the GUID; a NetBIOS name gives NULL. */
 	if (a->home_server && (rc = mailbox_guid_from_home_server(&a->mailbox_guid, a->home_server)) < 0)
@@ -192,11 +192,11 @@ int prof_exchange_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section 
 		int found;
 		if (!es[i]->key)
 			continue;
-		if ((rc = prof_get_long(&flags, &found, ctx, es[i], PROP_PROFILE_CONFIG_FLAGS)) < 0)
+		if ((rc = prof_get_long(&flags, &found, ctx, es[i], CPUU_PID_PROFILE_CONFIG_FLAGS)) < 0)
 			goto out;
 		if (found) {
 			/* MFCMAPI (MainDlg.cpp) tests (flags & CONFIG_OST_CACHE_PRIVATE) != 0. */
-			a->cached = ((uint32_t)flags & PROF_CONFIG_OST_CACHE_PRIVATE) != 0;
+			a->cached = ((uint32_t)flags & CPUU_PROFILE_CONFIG_OST_CACHE_PRIVATE) != 0;
 			break;
 		}
 	}
@@ -211,8 +211,8 @@ int prof_pst_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section *serv
 	uint8_t *uids;
 	size_t n;
 	char from[10];
-	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, PROP_STORE_PROVIDERS), 0);
-	int rc = prof_get_uid_list(&uids, &n, ctx, service, PROP_STORE_PROVIDERS);
+	cpuu_mapi_tag_format(from, CPUU_PROP_TAG(CPUU_PT_BINARY, CPUU_PID_STORE_PROVIDERS), 0);
+	int rc = prof_get_uid_list(&uids, &n, ctx, service, CPUU_PID_STORE_PROVIDERS);
 	if (rc < 0 || n == 0)
 		return rc;
 	/* The first store provider is the PST; the others are only checked. */
@@ -224,9 +224,9 @@ int prof_pst_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section *serv
 			if (!(a->store_section = cpuu_strdup(s.uid)))
 				rc = cpuu_error_oom();
 			if (rc == CPUU_OK)
-				rc = prof_get_string(&a->ost_path, ctx, &s, PROP_PST_PATH);
+				rc = prof_get_string(&a->ost_path, ctx, &s, CPUU_PID_PST_PATH);
 			if (rc == CPUU_OK && !a->display_name)
-				rc = prof_get_string(&a->display_name, ctx, &s, PROP_DISPLAY_NAME);
+				rc = prof_get_string(&a->display_name, ctx, &s, CPUU_PID_DISPLAY_NAME);
 		}
 		prof_section_close(&s);
 	}

@@ -96,7 +96,7 @@ static int load_root(cpuu_profile_set *set, cpuu_reg *reg, const struct root *r)
 		goto out;
 	}
 	for (size_t i = 0; i < names.count && rc == CPUU_OK; i++) {
-		cpuu_profile *grown = realloc(set->profiles, (set->nprofiles + 1) * sizeof *grown);
+		cpuu_profile *grown = cpuu_array_reserve(set->profiles, NULL, set->nprofiles + 1, sizeof *grown);
 		if (!grown) {
 			rc = cpuu_error_oom();
 			break;

@@ -4,42 +4,7 @@
 
 #include "common/internal.h"
 #include "cpuu/profile.h"
-
-/* Well-known section keys (docs/profile-format.md, "Profile model"). */
-#define PROF_SECTION_HEADER "9207f3e0a3b11019908b08002b2a56c2"
-#define PROF_SECTION_GLOBAL "13dbb0c8aa05101a9bb000aa002fc45a"
-#define PROF_SECTION_ACCTMGR "9375CFF0413111d3B88A00104B2A6676"
-/* Account-manager ordered lists (CLSID_OlkMail, CLSID_OlkStore, CLSID_OlkAddressBook). */
-#define PROF_ACCT_LIST_MAIL "{ED475418-B0D6-11D2-8C3B-00104B2A6676}"
-#define PROF_ACCT_LIST_STORE "{ED475420-B0D6-11D2-8C3B-00104B2A6676}"
-#define PROF_ACCT_LIST_AB "{ED475419-B0D6-11D2-8C3B-00104B2A6676}"
-/* Account classes (MS "Constants (Account management API)"). */
-#define PROF_CLSID_POP3 "{ED475411-B0D6-11D2-8C3B-00104B2A6676}"
-#define PROF_CLSID_IMAP4 "{ED475412-B0D6-11D2-8C3B-00104B2A6676}"
-
-/* Property ids used by the model. */
-enum {
-	PROP_DISPLAY_NAME = 0x3001,
-	PROP_STORE_PROVIDERS = 0x3D00,
-	PROP_SERVICE_NAME = 0x3D09,
-	PROP_SERVICES = 0x3D0E,
-	PROP_EMSMDB_SECTION_UID = 0x3D15,
-	PROP_PROFILE_CONFIG_FLAGS = 0x6601,
-	PROP_PROFILE_HOME_SERVER = 0x6602,
-	PROP_PROFILE_USER = 0x6603,
-	PROP_PROFILE_TYPE = 0x660A,
-	PROP_PROFILE_MAILBOX = 0x660B,
-	PROP_PROFILE_SERVER = 0x660C,
-	PROP_PROFILE_OFFLINE_STORE_PATH = 0x6610,
-	PROP_PROFILE_HOME_SERVER_DN = 0x6612,
-	PROP_PROFILE_SERVER_DN = 0x6614,
-	PROP_PST_PATH = 0x6700,
-	PROP_PROFILE_USER_SMTP = 0x6641
-};
-
-#define PROF_CONFIG_OST_CACHE_PRIVATE 0x180u
-#define PROF_TYPE_PRIMARY 1
-#define PROF_TYPE_DELEGATE 2
+#include "cpuu/profile_ids.h"
 
 /* What every reader needs to name the place of an error. */
 typedef struct prof_ctx {

@@ -335,16 +335,12 @@ static int pending_load(hive_pending **out, hive_impl *hi, hive_node_h node)
 	int rc = read_all_values(&vals, &n, hi, node);
 	if (rc)
 		return rc;
-	if (hi->npend == hi->cappend) {
-		size_t cap = hi->cappend ? hi->cappend * 2 : 8;
-		hive_pending *np = realloc(hi->pend, cap * sizeof *np);
-		if (!np) {
-			cpuu_reg_values_free(vals, n);
-			return cpuu_error_oom();
-		}
-		hi->pend = np;
-		hi->cappend = cap;
+	hive_pending *np = cpuu_array_reserve(hi->pend, &hi->cappend, hi->npend + 1, sizeof *np);
+	if (!np) {
+		cpuu_reg_values_free(vals, n);
+		return cpuu_error_oom();
 	}
+	hi->pend = np;
 	p = &hi->pend[hi->npend++];
 	p->node = node;
 	p->vals = vals;
@@ -459,14 +455,10 @@ static int hive_value_set(void *impl, cpuu_reg_node node, const char *name, uint
 		p->changed = 1;
 		return CPUU_OK;
 	}
-	if (p->count == p->cap || !p->vals) {
-		size_t cap = p->cap ? p->cap * 2 : 4;
-		cpuu_reg_value *nv = realloc(p->vals, cap * sizeof *nv);
-		if (!nv)
-			return cpuu_error_oom();
-		p->vals = nv;
-		p->cap = cap;
-	}
+	cpuu_reg_value *nv = cpuu_array_reserve(p->vals, &p->cap, p->count + 1, sizeof *nv);
+	if (!nv)
+		return cpuu_error_oom();
+	p->vals = nv;
 	if ((rc = value_copy(&p->vals[p->count], name, type, data, len)))
 		return rc;
 	p->count++;
@@ -577,5 +569,5 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.dirty = cpuu_hive_is_dirty,
 	.last_backup = hive_last_backup,
 	.generation = hive_generation,
-	.stable_nodes = 1,
+	.caps = CPUU_REG_CAP_STABLE_NODES,
 };

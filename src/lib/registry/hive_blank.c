@@ -209,7 +209,7 @@ int cpuu_hive_create_blank(const char *path, const char *root_name)
 		free(img);
 		if (e == EEXIST)
 			return cpuu_error_set(CPUU_EEXISTS, "%s: already exists, not overwriting it", path);
-		return cpuu_error_set((e == EACCES || e == EROFS || e == EPERM) ? CPUU_EREADONLY : CPUU_EIO,
+		return cpuu_error_set(cpuu_error_of_errno(e, CPUU_ERRNO_WRITE),
 				      "%s: cannot create: %s", path, strerror(e));
 	}
 	size_t total = HBIN_AT + HBIN_SIZE, done = 0;

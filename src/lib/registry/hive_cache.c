@@ -10,7 +10,7 @@
 
 static uint64_t hash(uint64_t parent, const char *name)
 {
-	return cpuu_reg_fold_hash(parent, name);
+	return cpuu_hash_str_fold(CPUU_HASH_INIT ^ parent, name);
 }
 
 void hive_cache_clear(hive_cache *c)

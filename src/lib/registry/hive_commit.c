@@ -15,7 +15,7 @@
 
 static int io_error(int e, const char *fmt_path, const char *what)
 {
-	int code = (e == EACCES || e == EPERM || e == EROFS) ? CPUU_EREADONLY : CPUU_EIO;
+	int code = cpuu_error_of_errno(e, CPUU_ERRNO_WRITE);
 	return cpuu_error_set(code, "%s: %s: %s", fmt_path, what, e ? strerror(e) : "unknown error");
 }
 

@@ -195,7 +195,7 @@ int cpuu_fs_backup(char **made, const char *src, const char *base)
 				continue;
 			}
 		}
-		int code = (e == EACCES || e == EROFS || e == EPERM) ? CPUU_EREADONLY : CPUU_EIO;
+		int code = cpuu_error_of_errno(e, CPUU_ERRNO_WRITE);
 		int rc = cpuu_error_set(code, "%s: cannot make backup '%s': %s", src, cand, strerror(e));
 		free(cand);
 		return rc;

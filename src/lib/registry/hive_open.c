@@ -33,7 +33,7 @@ int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path)
 	cpuu_file_id id;
 	if (cpuu_fs_stat(&id, path) != 0) {
 		int e = errno;
-		if (e == ENOENT || e == ENOTDIR)
+		if (cpuu_error_of_errno(e, CPUU_ERRNO_READ) == CPUU_ENOTFOUND)
 			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", path);
 		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(e));
 	}

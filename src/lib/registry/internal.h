@@ -48,9 +48,10 @@ typedef struct cpuu_reg_backend {
 	/* Bumped whenever keys are deleted: node ids resolved under an older
 	 * generation may be stale and are re-resolved by path. */
 	uint64_t (*generation)(const void *impl);
-	/* Nonzero: node ids stay valid until the generation moves or a commit,
-	 * so whole paths may be cached (path_cache.c). */
-	int stable_nodes;
+	/* CPUU_REG_CAP_*. With CPUU_REG_CAP_STABLE_NODES, node ids stay valid
+	 * until the generation moves or a commit, so whole paths may be cached
+	 * (path_cache.c). */
+	unsigned caps;
 } cpuu_reg_backend;
 
 /* path_cache.c: key paths from the root -> node, names as stored. */
@@ -102,9 +103,6 @@ int cpuu_reg_name_cmp(const char *a, const char *b);
 int cpuu_reg_utf8_ok(const char *s);
 /* Nonzero if s is plain ASCII (the names the lookup caches take). */
 int cpuu_reg_is_ascii(const char *s);
-/* FNV-1a of s with ASCII letters folded, started from seed: equal for names
- * that compare equal without case (the lookup caches' hash). */
-uint64_t cpuu_reg_fold_hash(uint64_t seed, const char *s);
 
 /* --- hive backend (hive*.c) --- */
 

@@ -36,7 +36,7 @@ const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64
 	c->generation = generation;
 	if (!c->cap || !cpuu_reg_is_ascii(path))
 		return NULL;
-	cpuu_reg_path_slot *s = find(c, path, cpuu_reg_fold_hash(0, path));
+	cpuu_reg_path_slot *s = find(c, path, cpuu_hash_str_fold(CPUU_HASH_INIT, path));
 	return s->path ? s : NULL;
 }
 
@@ -62,7 +62,7 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 				*find(c, old.slots[i].path, old.slots[i].hash) = old.slots[i];
 		free(old.slots);
 	}
-	uint64_t h = cpuu_reg_fold_hash(0, path);
+	uint64_t h = cpuu_hash_str_fold(CPUU_HASH_INIT, path);
 	cpuu_reg_path_slot *s = find(c, path, h);
 	if (s->path)
 		return;

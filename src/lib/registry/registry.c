@@ -38,6 +38,11 @@ const char *cpuu_reg_backend_name(const cpuu_reg *reg)
 	return reg ? reg->ops->name : "";
 }
 
+unsigned cpuu_reg_capabilities(const cpuu_reg *reg)
+{
+	return reg ? reg->ops->caps : 0;
+}
+
 int cpuu_reg_utf8_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -104,16 +109,6 @@ int cpuu_reg_is_ascii(const char *s)
 		if ((unsigned char)*s >= 0x80)
 			return 0;
 	return 1;
-}
-
-uint64_t cpuu_reg_fold_hash(uint64_t seed, const char *s)
-{
-	uint64_t h = 1469598103934665603ull ^ seed;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		unsigned c = *p >= 'A' && *p <= 'Z' ? *p + 32u : *p;
-		h = (h ^ c) * 1099511628211ull;
-	}
-	return h;
 }
 
 /* --- paths --- */
@@ -298,7 +293,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	if (rc)
 		return rc;
 	/* Whole paths of existing keys are remembered (path_cache.c). */
-	if (reg->ops->stable_nodes && subpath && *subpath) {
+	if ((reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && subpath && *subpath) {
 		char *full = parent && *parent->path ? path_join(parent->path, subpath) : cpuu_strdup(subpath);
 		if (!full)
 			return cpuu_error_oom();
@@ -349,7 +344,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	}
 	if (rc == CPUU_OK)
 		rc = key_new(out, reg, node, name, path);
-	if (rc == CPUU_OK && reg->ops->stable_nodes && parts.count)
+	if (rc == CPUU_OK && (reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && parts.count)
 		cpuu_reg_path_cache_put(&reg->paths, reg->ops->generation(reg->impl), path, name, node);
 	free(path);
 	free(name);

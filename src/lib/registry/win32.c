@@ -387,6 +387,7 @@ static uint64_t w32_generation(const void *impl)
 
 static const cpuu_reg_backend w32_backend = {
 	.name = "win32",
+	.caps = CPUU_REG_CAP_LIVE | CPUU_REG_CAP_NEEDS_STATE_DIR,
 	.close = w32_close,
 	.root = w32_root,
 	.child = w32_child,

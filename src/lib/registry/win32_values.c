@@ -64,7 +64,8 @@ int cpuu_w32_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_no
 	DWORD nvalues = 0, max_name = 0, max_data = 0;
 	if ((rc = key_info(&nvalues, &max_name, &max_data, h, label)))
 		return rc;
-	cpuu_reg_value *vals = calloc(nvalues ? nvalues : 1, sizeof *vals);
+	size_t cap = nvalues ? nvalues : 1;
+	cpuu_reg_value *vals = calloc(cap, sizeof *vals);
 	wchar_t *name = malloc((max_name + 1) * sizeof *name);
 	uint8_t *data = malloc((size_t)max_data + W32_SLACK);
 	size_t n = 0;
@@ -93,15 +94,12 @@ int cpuu_w32_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_no
 			rc = cpuu_w32_fail(e, "key '%s': listing values", label);
 			break;
 		}
-		if (n == nvalues) {
-			cpuu_reg_value *grown = realloc(vals, (n + 8) * sizeof *grown);
-			if (!grown) {
-				rc = cpuu_error_oom();
-				break;
-			}
-			vals = grown;
-			nvalues = (DWORD)(n + 8);
+		cpuu_reg_value *grown = cpuu_array_reserve(vals, &cap, n + 1, sizeof *grown);
+		if (!grown) {
+			rc = cpuu_error_oom();
+			break;
 		}
+		vals = grown;
 		cpuu_reg_value *v = &vals[n];
 		memset(v, 0, sizeof *v);
 		rc = cpuu_w32_utf8(&v->name, name, nl);

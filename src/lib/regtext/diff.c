@@ -16,7 +16,7 @@ typedef struct kref {
 typedef struct dkey {
 	const cpuu_regtext_key *k; /* first occurrence: path, deletion flag */
 	const cpuu_regtext_value **vals;
-	size_t nvals;
+	size_t nvals, cap;
 	size_t order;              /* position of the first occurrence */
 	long match;                /* index of the same key in the other view, -1 */
 } dkey;
@@ -66,7 +66,7 @@ static int add_val(dkey *d, const cpuu_regtext_value *val)
 			return CPUU_OK;
 		}
 	}
-	const cpuu_regtext_value **p = realloc(d->vals, (d->nvals + 1) * sizeof *p);
+	const cpuu_regtext_value **p = cpuu_array_reserve(d->vals, &d->cap, d->nvals + 1, sizeof *p);
 	if (!p)
 		return cpuu_error_oom();
 	p[d->nvals++] = val;

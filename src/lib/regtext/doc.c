@@ -4,16 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Arrays carry no capacity field: they grow to the next power of two when the
- * count reaches one, so the capacity is implied by the count. */
+/* Arrays carry no capacity field: they are reallocated when the count is a
+ * power of two (from 4 when empty), so the capacity is implied by the count
+ * (an array of one made elsewhere is safe too). */
 static int grow(void **arr, size_t count, size_t elem)
 {
-	if (count && (count & (count - 1)))
-		return CPUU_OK;
-	size_t cap = count ? count * 2 : 4;
-	if (cap > SIZE_MAX / elem)
-		return cpuu_error_oom();
-	void *p = realloc(*arr, cap * elem);
+	size_t cap = count ? 1 : 4;
+	while (cap < count)
+		cap *= 2;
+	void *p = cpuu_array_reserve(*arr, &cap, count + 1, elem);
 	if (!p)
 		return cpuu_error_oom();
 	*arr = p;

@@ -56,7 +56,7 @@ int cpuu_regtext_read_file(cpuu_regtext **out, const char *path)
 		return cpuu_error_set(CPUU_EINVALID, "no file name");
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: %s", path, strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: %s", path, strerror(errno));
 	cpuu_buf b = { 0 };
 	char chunk[65536];
 	size_t n;

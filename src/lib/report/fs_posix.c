@@ -24,7 +24,7 @@ int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: %s", path, strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: %s", path, strerror(errno));
 	*is_dir = S_ISDIR(st.st_mode);
 	*mtime = (int64_t)st.st_mtime;
 	*size = (int64_t)st.st_size;
@@ -38,7 +38,7 @@ int report_read_from(char **data, size_t *len, int64_t *mtime, int64_t *size, un
 	*len = *head_len = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s", strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s", strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -113,7 +113,7 @@ static int walk(cpuu_strlist *out, const char *dir, int depth)
 		return cpuu_error_set(CPUU_EINVALID, "%s: folders nested too deep", dir);
 	DIR *d = opendir(dir);
 	if (!d)
-		return cpuu_error_set(errno == ENOENT ? CPUU_ENOTFOUND : CPUU_EIO, "%s: %s", dir, strerror(errno));
+		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: %s", dir, strerror(errno));
 	cpuu_strlist names = { 0 };
 	struct dirent *e;
 	int rc = CPUU_OK;

@@ -414,16 +414,14 @@ int cpuu_report_record_parse(cpuu_report_record *out, const char *line, size_t l
 static uint64_t fnv(uint64_t h, const char *s)
 {
 	if (!s)
-		return (h ^ 0xFF) * 0x100000001b3ull;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ull;
-	return (h ^ 0xFE) * 0x100000001b3ull;
+		return cpuu_hash_byte(h, 0xFF);
+	return cpuu_hash_byte(cpuu_hash_str(h, s), 0xFE);
 }
 
 int64_t report_record_hash(const cpuu_report_record *r)
 {
 	char num[64];
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = CPUU_HASH_INIT;
 	h = fnv(h, r->user);
 	h = fnv(h, r->hive);
 	h = fnv(h, r->profile);

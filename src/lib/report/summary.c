@@ -203,14 +203,10 @@ static int point_row(void *ctx, int ncol, const char *const *v)
 	point_list *l = ctx;
 	if (ncol < 2 || !v[0] || !v[1])
 		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	if (l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		cpuu_report_point *p = realloc(l->items, cap * sizeof *p);
-		if (!p)
-			return cpuu_error_oom();
-		l->items = p;
-		l->cap = cap;
-	}
+	cpuu_report_point *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
+	if (!p)
+		return cpuu_error_oom();
+	l->items = p;
 	l->total += (size_t)strtoull(v[1], NULL, 10);
 	l->items[l->count].t = strtoll(v[0], NULL, 10);
 	l->items[l->count++].done = l->total;
