@@ -75,9 +75,7 @@ static void warnf(cpuu_report_warn_fn warn, void *ctx, const char *fmt, ...)
 
 int64_t report_head_hash(const unsigned char *data, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
+	uint64_t h = cpuu_hash_bytes(CPUU_HASH_INIT, data, len);
 	return (int64_t)(h & 0x7FFFFFFFFFFFFFFFull); /* a signed 64-bit column in both stores */
 }
 
