@@ -85,6 +85,7 @@ typedef struct env {
 	cpuu_match_source resolver;
 	char *user_dir; /* NULL: files are left alone */
 	int prf;        /* the PRF route instead of rewriting in place */
+	int no_signatures; /* [Features] Signatures = false */
 } env;
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
@@ -155,6 +156,7 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.state_dir = e->state;
 	o.user_dir = e->user_dir;
 	o.prf_route = e->prf;
+	o.signatures = !e->no_signatures;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -1191,6 +1193,43 @@ static void test_prf_route(void **state)
 	env_teardown(&e);
 }
 
+/* [Features] Signatures off: the PRF route arms the import but records no
+ * signature choice to carry. */
+static void test_prf_route_without_signatures(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	assert_int_equal(mkdir(e.user_dir, 0700), 0);
+	e.prf = 1;
+	e.no_signatures = 1;
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL,
+					   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
+					   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, k, "New Signature", "Corporate"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_free(reg);
+	cpuu_results *r = NULL;
+	run(&e, CPUU_MODE_UPDATE, 0, &r);
+	const cpuu_result *carol = find(r, "Old", "carol@source.example");
+	assert_int_equal(carol->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_null(strstr(carol->message, "signature"));
+	cpuu_results_free(r);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Office\\15.0\\Outlook\\Setup"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CPUU_PRF_PENDING_KEY), CPUU_ENOTFOUND);
+	cpuu_reg_free(reg);
+	env_teardown(&e);
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -1294,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
+		cmocka_unit_test(test_prf_route_without_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
