@@ -181,6 +181,16 @@ static const cpuu_result *find(const cpuu_results *r, const char *profile, const
 	return NULL;
 }
 
+/* A hive-wide record (profile null) by its account label. */
+static const cpuu_result *find_wide(const cpuu_results *r, const char *account)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].profile && r->items[i].account && !strcmp(r->items[i].account, account))
+			return &r->items[i];
+	fail_msg("no hive-wide result for %s", account);
+	return NULL;
+}
+
 /* A subtree (NULL: the whole hive) as .reg text: what "byte-identical" is
  * checked against. */
 static char *dump_at(const char *hive, const char *subkey)
@@ -297,6 +307,8 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "sales")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "board")->outcome, CPUU_OUTCOME_SKIPPED);
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_int_equal(find_wide(r, "autodiscover:15.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
 
 	cpuu_profile_set *after = load(e.hive);
@@ -384,6 +396,10 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	assert_int_equal(find(r, "Old", "carol@target.onmicrosoft.com")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" TRG_AG "sales")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	/* A feature with nothing of the source left says so: no switch of the
+	 * user is claimed (issue 14; it was already_switched). */
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->changes, 0);
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, e.hive));
 	free(copy);
@@ -429,6 +445,11 @@ static void check_rollback_exact(const char *real_base)
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
 	assert_int_equal(find(r, "Outlook", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
 	assert_int_equal(find(r, "Old", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	/* Named as Update names them, with the Office version. */
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	assert_int_equal(find_wide(r, "autodiscover:15.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	for (size_t i = 0; i < r->count; i++)
+		assert_true(!r->items[i].account || strcmp(r->items[i].account, "autodiscover:"));
 	cpuu_results_free(r);
 	char *restored = dump(e.hive);
 	assert_string_equal(original, restored);
@@ -893,20 +914,22 @@ static void ac_long(uint8_t **p, uint32_t tag, uint32_t v)
 	ac_u32(p, 0);
 }
 
-static size_t make_stream(uint8_t *buf)
+static size_t make_stream_rows(uint8_t *buf, int with_alice)
 {
 	uint8_t *p = buf;
 	ac_u32(&p, 0xBAADF00Du);
 	ac_u32(&p, 12);
 	ac_u32(&p, 0);
-	ac_u32(&p, 2);
+	ac_u32(&p, with_alice ? 2 : 1);
 	/* alice, by her source legacyExchangeDN */
-	ac_u32(&p, 5);
-	ac_text(&p, 0x6001001F, "Alice Example");
-	ac_text(&p, 0x3002001F, "EX");
-	ac_text(&p, 0x3003001F, SRC_AG "alice");
-	ac_text(&p, 0x39FE001F, "alice@source.example");
-	ac_long(&p, 0x60040003, 0x4000);
+	if (with_alice) {
+		ac_u32(&p, 5);
+		ac_text(&p, 0x6001001F, "Alice Example");
+		ac_text(&p, 0x3002001F, "EX");
+		ac_text(&p, 0x3003001F, SRC_AG "alice");
+		ac_text(&p, 0x39FE001F, "alice@source.example");
+		ac_long(&p, 0x60040003, 0x4000);
+	}
 	/* someone outside the migration, by SMTP only */
 	ac_u32(&p, 3);
 	ac_text(&p, 0x6001001F, "Zed Outside");
@@ -916,6 +939,11 @@ static size_t make_stream(uint8_t *buf)
 	memset(p, 0x11, 8);       /* FILETIME */
 	p += 8;
 	return (size_t)(p - buf);
+}
+
+static size_t make_stream(uint8_t *buf)
+{
+	return make_stream_rows(buf, 1);
 }
 
 /* A CONTAB section whose arrays disagree is refused for that account, with
@@ -1033,14 +1061,56 @@ static void test_autocomplete_handed_over(void **state)
 	assert_true(test_files_equal(copy, e.hive));
 	assert_int_not_equal(access(pending, F_OK), 0);
 
-	/* Rollback: the file goes, the registry is as before. */
-	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	/* Rollback: the file goes, the registry is as before; the RunOnce key's
+	 * record is named after the step that made it. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "autocomplete")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	cpuu_results_free(r);
 	assert_int_not_equal(access(nk2, F_OK), 0);
 	char *back = dump(e.hive);
 	assert_string_equal(back, original);
 	free(back);
 	free(copy);
 	free(original);
+	env_teardown(&e);
+}
+
+/* An autocomplete cache with no entry of a switched mailbox: the step has
+ * nothing to do and says so (nothing_to_do, no exit bit), hands nothing
+ * over and arms no import (issue 14; it said already_switched). */
+static void test_autocomplete_nothing_to_do(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	char cmd[4400], stream[4400], nk2[4400];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
+		 e.user_dir, e.user_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
+		 e.user_dir);
+	snprintf(nk2, sizeof nk2, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e.user_dir);
+	uint8_t buf[4096];
+	size_t n = make_stream_rows(buf, 0);
+	assert_int_equal(test_write_file(stream, buf, n), 0);
+
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	const cpuu_result *ac = find(r, "Outlook", "autocomplete");
+	assert_int_equal(ac->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_string_equal(cpuu_outcome_name(ac->outcome), "nothing_to_do");
+	assert_int_equal(ac->changes, 0);
+	cpuu_results_free(r);
+	assert_int_equal(upd_outcome_bits(CPUU_OUTCOME_NOTHING_TO_DO), 0);
+	assert_int_not_equal(access(nk2, F_OK), 0);
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"),
+			 CPUU_ENOTFOUND);
+	cpuu_reg_free(reg);
 	env_teardown(&e);
 }
 
@@ -1181,8 +1251,11 @@ static void test_prf_route(void **state)
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, e.hive));
 
-	/* Rollback: the .prf goes, the registry is as before. */
-	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	/* Rollback: the .prf goes, the registry is as before; the Setup key's
+	 * record is the PRF step's, with its Office version. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "prf:15.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	cpuu_results_free(r);
 	assert_int_not_equal(access(prf, F_OK), 0);
 	char *back = dump(e.hive);
 	assert_string_equal(back, original);
@@ -1331,6 +1404,7 @@ int main(void)
 		cmocka_unit_test(test_contab_follows_the_mailbox),
 		cmocka_unit_test(test_contab_inconsistent_refused),
 		cmocka_unit_test(test_autocomplete_handed_over),
+		cmocka_unit_test(test_autocomplete_nothing_to_do),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
 		cmocka_unit_test(test_prf_route_without_signatures),

@@ -69,8 +69,9 @@ static void one_version(upd_run *run, cpuu_results *res, const char *ver)
 	changes = rc ? 0 : cpuu_plan_count(plan);
 	if (!rc && changes)
 		rc = run->opts->dry_run ? upd_plan_text_add(res, label, plan) : upd_txn_apply(&run->txn, entry, path, plan);
+	/* Nothing of the source left to change here is no switch of the user. */
 	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
-		       : !changes ? CPUU_OUTCOME_ALREADY_SWITCHED
+		       : !changes ? CPUU_OUTCOME_NOTHING_TO_DO
 		       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED : CPUU_OUTCOME_SWITCHED;
 	cpuu_result *r = upd_result_add(res, run, NULL, label, o, changes, rc ? cpuu_error_last()->message : NULL);
 	if (r)

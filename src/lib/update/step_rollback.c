@@ -79,13 +79,21 @@ static int drop_records(upd_run *run, const char *profile, const char *key, int 
 	return rc;
 }
 
-/* Entries that are no profile ("\\AutoDiscover 16.0") are named as update names them. */
+/* Backup entries that are no profile ("\\AutoDiscover 16.0") are named in
+ * results as Update names the step that made them. */
 static char *entry_label(const char *entry)
 {
+	static const struct {
+		const char *entry, *label;
+	} names[] = { { "\\AutoDiscover ", "autodiscover:" }, { "\\Setup ", "prf:" }, { "\\RunOnce", "autocomplete" } };
 	if (entry[0] != '\\')
 		return NULL;
-	const char *sp = strchr(entry, ' ');
-	return cpuu_aprintf("autodiscover:%s", sp ? sp + 1 : "");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i].entry);
+		if (!strncmp(entry, names[i].entry, n))
+			return cpuu_aprintf("%s%s", names[i].label, entry + n);
+	}
+	return cpuu_strdup(entry + 1);
 }
 
 /* One backup entry: restored (rollback) or dropped (cleanup). */
