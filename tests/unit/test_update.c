@@ -941,11 +941,6 @@ static size_t make_stream_rows(uint8_t *buf, int with_alice)
 	return (size_t)(p - buf);
 }
 
-static size_t make_stream(uint8_t *buf)
-{
-	return make_stream_rows(buf, 1);
-}
-
 /* A CONTAB section whose arrays disagree is refused for that account, with
  * the value named, and nothing of the account changes. */
 static void test_contab_inconsistent_refused(void **state)
@@ -988,25 +983,33 @@ static void test_contab_inconsistent_refused(void **state)
 	env_teardown(&e);
 }
 
+/* A user folder with one autocomplete stream (alice's row or not);
+ * nk2[4400]: where the hand-over of profile "Outlook" goes. */
+static void ac_env_setup(env *e, char *nk2, int with_alice)
+{
+	env_setup(e, NULL, NULL);
+	e->user_dir = test_path(e->dir, "alice");
+	char cmd[4400], stream[4400];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
+		 e->user_dir, e->user_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
+		 e->user_dir);
+	snprintf(nk2, 4400, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e->user_dir);
+	uint8_t buf[4096];
+	size_t n = make_stream_rows(buf, with_alice);
+	assert_int_equal(test_write_file(stream, buf, n), 0);
+}
+
 /* The autocomplete cache follows: rewritten, handed to Outlook as
  * <profile>.nk2 with a RunOnce import, once; Rollback takes it all back. */
 static void test_autocomplete_handed_over(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	char cmd[4400], stream[4400], nk2[4400], pending[4500];
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
-		 e.user_dir, e.user_dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
-		 e.user_dir);
-	snprintf(nk2, sizeof nk2, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e.user_dir);
+	char nk2[4400], pending[4500];
+	ac_env_setup(&e, nk2, 1);
 	snprintf(pending, sizeof pending, "%s.cpuu-old", nk2);
-	uint8_t buf[4096];
-	size_t n = make_stream(buf);
-	assert_int_equal(test_write_file(stream, buf, n), 0);
 	char *original = dump(e.hive);
 
 	cpuu_results *r = NULL;
@@ -1082,18 +1085,8 @@ static void test_autocomplete_nothing_to_do(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	char cmd[4400], stream[4400], nk2[4400];
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
-		 e.user_dir, e.user_dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
-		 e.user_dir);
-	snprintf(nk2, sizeof nk2, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e.user_dir);
-	uint8_t buf[4096];
-	size_t n = make_stream_rows(buf, 0);
-	assert_int_equal(test_write_file(stream, buf, n), 0);
+	char nk2[4400];
+	ac_env_setup(&e, nk2, 0);
 
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
@@ -1174,31 +1167,36 @@ static void test_non_ascii_profile_name(void **state)
 	env_teardown(&e);
 }
 
+/* The PRF route with a user folder; carol's account (profile "Old") has a
+ * default new-mail signature that must reach the recreated account. */
+static void prf_env_setup(env *e)
+{
+	env_setup(e, NULL, NULL);
+	e->user_dir = test_path(e->dir, "alice");
+	assert_int_equal(mkdir(e->user_dir, 0700), 0);
+	e->prf = 1;
+	const char *hive = e->hive;
+	cpuu_reg *sreg = NULL;
+	cpuu_reg_key *sk = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&sreg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&sk, sreg, NULL,
+					   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
+					   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(sreg, sk, "New Signature", "Corporate"), CPUU_OK);
+	cpuu_reg_key_free(sk);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(sreg, &nb), CPUU_OK);
+	cpuu_reg_free(sreg);
+}
+
 /* The PRF route: the profile is left as it is, Outlook recreates it from a
  * .prf at its next start; refused where the file would lose an account. */
 static void test_prf_route(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	assert_int_equal(mkdir(e.user_dir, 0700), 0);
-	e.prf = 1;
-	/* carol's default signature must reach the recreated account. */
-	{
-		cpuu_reg *sreg = NULL;
-		cpuu_reg_key *sk = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&sreg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-		assert_int_equal(cpuu_reg_key_open(&sk, sreg, NULL,
-						   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
-						   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
-				 CPUU_OK);
-		assert_int_equal(cpuu_reg_set_string(sreg, sk, "New Signature", "Corporate"), CPUU_OK);
-		cpuu_reg_key_free(sk);
-		cpuu_reg_commit_opts nb = { .no_backup = 1 };
-		assert_int_equal(cpuu_reg_commit(sreg, &nb), CPUU_OK);
-		cpuu_reg_free(sreg);
-	}
+	prf_env_setup(&e);
 	char *original = dump(e.hive);
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
@@ -1272,23 +1270,10 @@ static void test_prf_route_without_signatures(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	assert_int_equal(mkdir(e.user_dir, 0700), 0);
-	e.prf = 1;
+	prf_env_setup(&e);
 	e.no_signatures = 1;
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *k = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL,
-					   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
-					   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
-			 CPUU_OK);
-	assert_int_equal(cpuu_reg_set_string(reg, k, "New Signature", "Corporate"), CPUU_OK);
-	cpuu_reg_key_free(k);
-	cpuu_reg_commit_opts nb = { .no_backup = 1 };
-	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
-	cpuu_reg_free(reg);
 	cpuu_results *r = NULL;
 	run(&e, CPUU_MODE_UPDATE, 0, &r);
 	const cpuu_result *carol = find(r, "Old", "carol@source.example");

@@ -131,6 +131,9 @@ const char *upd_account_label(const cpuu_account *a);
 unsigned upd_outcome_bits(cpuu_outcome o);
 cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *profile, const char *account,
 			    cpuu_outcome outcome, size_t changes, const char *message);
+/* The same, with the time spent since t0 (upd_now_ms). */
+cpuu_result *upd_result_add_since(double t0, cpuu_results *r, const upd_run *run, const char *profile,
+				  const char *account, cpuu_outcome outcome, size_t changes, const char *message);
 
 /* state.c */
 /* Reads a REG_SZ state value; *out NULL when absent. */

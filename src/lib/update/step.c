@@ -131,9 +131,7 @@ void upd_account_end(upd_account_step *s, upd_run *run, cpuu_results *res)
 	if (s->outcome == CPUU_OUTCOME_SWITCHED || s->outcome == CPUU_OUTCOME_ALREADY_SWITCHED ||
 	    s->outcome == CPUU_OUTCOME_PLANNED)
 		upd_autodiscover_note(run, s->p, s->m, s->a);
-	cpuu_result *r = upd_result_add(res, run, s->p->name, upd_account_label(s->a), s->outcome, s->changes, s->why);
-	if (r)
-		r->duration_ms = upd_now_ms() - s->t0;
+	upd_result_add_since(s->t0, res, run, s->p->name, upd_account_label(s->a), s->outcome, s->changes, s->why);
 	free(s->msg);
 	free(s->marker_src);
 	free(s->mname);

@@ -48,10 +48,8 @@ fail:
 	changes = 0;
 	msg = cpuu_strdup(cpuu_error_last()->message);
 	why = msg;
-done:;
-	cpuu_result *r = upd_result_add(res, run, p->name, label, outcome, changes, why);
-	if (r)
-		r->duration_ms = upd_now_ms() - t0;
+done:
+	upd_result_add_since(t0, res, run, p->name, label, outcome, changes, why);
 	free(msg);
 	free(marker_src);
 	free(label);

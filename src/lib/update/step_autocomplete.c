@@ -81,8 +81,6 @@ void upd_step_autocomplete(upd_run *run, cpuu_results *res, const upd_where *w)
 				       st.unchanged + st.not_switched + st.unmatched + st.ambiguous, p->name);
 	/* A cache with nothing of a switched mailbox is no switch of the user. */
 	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR : st.rewritten ? CPUU_OUTCOME_SWITCHED : CPUU_OUTCOME_NOTHING_TO_DO;
-	cpuu_result *r = upd_result_add(res, run, p->name, "autocomplete", o, rc ? 0 : st.rewritten, msg);
-	if (r)
-		r->duration_ms = upd_now_ms() - t0;
+	upd_result_add_since(t0, res, run, p->name, "autocomplete", o, rc ? 0 : st.rewritten, msg);
 	free(msg);
 }

@@ -73,9 +73,7 @@ static void one_version(upd_run *run, cpuu_results *res, const char *ver)
 	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
 		       : !changes ? CPUU_OUTCOME_NOTHING_TO_DO
 		       : run->opts->dry_run ? CPUU_OUTCOME_PLANNED : CPUU_OUTCOME_SWITCHED;
-	cpuu_result *r = upd_result_add(res, run, NULL, label, o, changes, rc ? cpuu_error_last()->message : NULL);
-	if (r)
-		r->duration_ms = upd_now_ms() - t0;
+	upd_result_add_since(t0, res, run, NULL, label, o, changes, rc ? cpuu_error_last()->message : NULL);
 	cpuu_plan_free(plan);
 	free(label);
 	free(entry);

@@ -134,12 +134,9 @@ static void one_entry(upd_run *run, cpuu_results *res, doc_cache *cache, const c
 	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
 		       : dry ? CPUU_OUTCOME_PLANNED : cleanup ? CPUU_OUTCOME_CLEANED : CPUU_OUTCOME_ROLLED_BACK;
 	char *label = entry_label(profile);
-	cpuu_result *r = upd_result_add(res, run, profile[0] == '\\' ? NULL : profile, label, o, changes,
-					rc ? cpuu_error_last()->message
-					   : cleanup ? "backup dropped; no rollback from now on" : NULL);
+	upd_result_add_since(t0, res, run, profile[0] == '\\' ? NULL : profile, label, o, changes,
+			     rc ? cpuu_error_last()->message : cleanup ? "backup dropped; no rollback from now on" : NULL);
 	free(label);
-	if (r)
-		r->duration_ms = upd_now_ms() - t0;
 	free(entry);
 }
 
