@@ -1288,6 +1288,73 @@ static void test_prf_route_without_signatures(void **state)
 	env_teardown(&e);
 }
 
+/* One update in a child process with CPUU_FAULT set (NULL: none). */
+static void run_with_fault(env *e, const char *fault)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (fault)
+			setenv("CPUU_FAULT", fault, 1);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e->state;
+		o.user_dir = e->user_dir;
+		o.prf_route = e->prf;
+		cpuu_results *r = NULL;
+		int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		cpuu_results_free(r);
+		_exit(rc == CPUU_OK ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), fault ? 1 : 0);
+}
+
+/* The journal: file effects done before the commit (autocomplete hand-over,
+ * the PRF route's .prf) are undone when the commit fails, and those meant
+ * for after it (old OST, OAB moved aside) never happen; with a commit, they
+ * all do. */
+static void test_failed_commit_undoes_file_effects(void **state)
+{
+	(void)state;
+	for (int fail = 0; fail < 2; fail++) {
+		env e;
+		char nk2[4400];
+		ac_env_setup(&e, nk2, 1);
+		char *ost = test_path(e.user_dir, "AppData/Local/Microsoft/Outlook/alice@source.example.ost");
+		char *oab = test_path(e.user_dir, "AppData/Local/Microsoft/Outlook/Offline Address Books");
+		char ost_aside[4500], oab_aside[4500];
+		snprintf(ost_aside, sizeof ost_aside, "%s.cpuu-old", ost);
+		snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
+		assert_int_equal(test_write_file(ost, (const uint8_t *)"ost", 3), 0);
+		assert_int_equal(mkdir(oab, 0700), 0);
+		char *before = dump(e.hive);
+		run_with_fault(&e, fail ? "commit:write:fail" : NULL);
+		char *after = dump(e.hive);
+		assert_int_equal(access(nk2, F_OK) == 0, !fail);
+		assert_int_equal(access(ost, F_OK) == 0, fail);
+		assert_int_equal(access(ost_aside, F_OK) == 0, !fail);
+		assert_int_equal(access(oab, F_OK) == 0, fail);
+		assert_int_equal(access(oab_aside, F_OK) == 0, !fail);
+		assert_int_equal(strcmp(before, after) == 0, fail);
+		free(before);
+		free(after);
+		free(ost);
+		free(oab);
+		env_teardown(&e);
+
+		prf_env_setup(&e);
+		char *prf = test_path(e.user_dir, "AppData/Local/cpuu/Old.prf");
+		run_with_fault(&e, fail ? "commit:write:fail" : NULL);
+		assert_int_equal(access(prf, F_OK) == 0, !fail);
+		free(prf);
+		env_teardown(&e);
+	}
+}
+
 /* Each write step fails in turn, or the process is killed there: afterwards
  * the hive is either fully old or fully new, opens cleanly, and Rollback
  * brings back the original. */
@@ -1383,6 +1450,7 @@ int main(void)
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
 		cmocka_unit_test(test_faults_leave_old_or_new),
+		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 		cmocka_unit_test(test_batch_equals_single_runs),

@@ -94,6 +94,9 @@ void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res);
  * profiles. */
 void upd_autodiscover_note(upd_run *run, const cpuu_profile *p, const cpuu_match *m, const cpuu_account *a);
 
+/* select.c: why the run leaves a profile out ([Profiles] rules), or NULL. */
+const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p);
+
 /* step.c: what the steps share. */
 double upd_now_ms(void);
 /* Looks a mailbox up by each key in turn; ambiguity anywhere wins. */

@@ -73,52 +73,11 @@ static char *user_from_hive(const char *hive)
 	return cpuu_strndup(start, (size_t)(end - start));
 }
 
-static int profile_selected(const cpuu_run_opts *o, const cpuu_profile *p)
-{
-	if (!o->profiles || o->profiles->count == 0)
-		return 1;
-	for (size_t i = 0; i < o->profiles->count; i++)
-		if (!cpuu_strcasecmp_ascii(o->profiles->items[i], p->name))
-			return 1;
-	return 0;
-}
-
-static int user_listed(const cpuu_strlist *list, const char *user)
-{
-	for (size_t i = 0; list && i < list->count; i++) {
-		const char *e = list->items[i];
-		const char *bs = strrchr(e, '\\');
-		if (!cpuu_strcasecmp_ascii(e, user) || (bs && !cpuu_strcasecmp_ascii(bs + 1, user)))
-			return 1;
-	}
-	return 0;
-}
-
-static int profile_cached(const cpuu_profile *p)
-{
-	for (size_t i = 0; i < p->naccounts; i++)
-		if (p->accounts[i].kind == CPUU_ACCOUNT_EXCHANGE && p->accounts[i].cached == 1)
-			return 1;
-	return 0;
-}
-
-/* Why a profile is left out, or NULL. */
-static const char *profile_skipped(const upd_run *run, const cpuu_profile *p)
-{
-	const cpuu_run_opts *o = run->opts;
-	if (!profile_selected(o, p))
-		return "profile not selected";
-	if (profile_cached(p) && (o->cached_rule == CPUU_CACHED_NONE ||
-				  (o->cached_rule == CPUU_CACHED_LISTED && !user_listed(o->remote_users, run->user))))
-		return "cached-mode profile not selected by the configuration";
-	return NULL;
-}
-
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles; i++) {
 		const cpuu_profile *p = &set->profiles[i];
-		const char *skip = profile_skipped(run, p);
+		const char *skip = upd_profile_skipped(run, p);
 		if (skip) {
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, skip);
 			continue;

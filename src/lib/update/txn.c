@@ -432,9 +432,10 @@ static void undo(const upd_txn *t, const upd_action *a)
 
 void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ctx)
 {
+	/* Forward after a commit; undone newest first, as a stack. */
 	for (size_t i = 0; i < t->nactions; i++)
 		if (committed)
 			after_commit(&t->actions[i], report, ctx);
 		else
-			undo(t, &t->actions[i]);
+			undo(t, &t->actions[t->nactions - 1 - i]);
 }
