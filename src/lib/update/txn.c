@@ -403,39 +403,65 @@ int upd_txn_finish(upd_txn *t)
 	return rc;
 }
 
-/* What a record becomes once the registry is durable. */
-static void after_commit(const upd_action *a, upd_txn_report report, void *ctx)
+/* --- what each kind of record does: after a durable commit, and instead
+ * of it (nothing committed). NULL: nothing. --- */
+typedef void (*after_fn)(const upd_action *a, upd_txn_report report, void *ctx);
+typedef void (*undo_fn)(const upd_txn *t, const upd_action *a);
+
+/* Old files go aside only once the committed profile points elsewhere. */
+static void move_aside(const upd_action *a, upd_txn_report report, void *ctx)
 {
-	if (a->kind == UPD_ACT_MOVE_ASIDE) {
-		/* Old files go aside only once the committed profile points elsewhere. */
-		char *to = cpuu_aprintf("%s.cpuu-old", a->path);
-		if (!to || upd_rename_if(a->path, to) < 0)
-			report(ctx, to ? cpuu_error_last()->message : "out of memory");
-		free(to);
-	} else if (a->kind == UPD_ACT_UNLINK) {
-		/* Backups go only once the registry no longer points at them. */
-		if (unlink(a->path) != 0 && errno != ENOENT)
-			report(ctx, "could not remove a backup file");
-	} else if (a->kind == UPD_ACT_RMDIR) {
-		rmdir(a->path); /* only succeeds when empty, which is what we want */
-	}
+	char *to = cpuu_aprintf("%s.cpuu-old", a->path);
+	if (!to || upd_rename_if(a->path, to) < 0)
+		report(ctx, to ? cpuu_error_last()->message : "out of memory");
+	free(to);
 }
 
-/* What undoes a record when nothing was committed. */
-static void undo(const upd_txn *t, const upd_action *a)
+/* Backups go only once the registry no longer points at them. */
+static void remove_file(const upd_action *a, upd_txn_report report, void *ctx)
 {
-	if (a->kind == UPD_ACT_HANDOVER)
-		cpuu_autocomplete_undo(t->user_dir, &a->handed);
-	else if (a->kind == UPD_ACT_WRITTEN)
-		unlink(a->path);
+	if (unlink(a->path) != 0 && errno != ENOENT)
+		report(ctx, "could not remove a backup file");
 }
+
+static void remove_empty_dir(const upd_action *a, upd_txn_report report, void *ctx)
+{
+	(void)report;
+	(void)ctx;
+	rmdir(a->path); /* only succeeds when empty, which is what we want */
+}
+
+static void unwrite(const upd_txn *t, const upd_action *a)
+{
+	(void)t;
+	unlink(a->path);
+}
+
+static void take_back(const upd_txn *t, const upd_action *a)
+{
+	cpuu_autocomplete_undo(t->user_dir, &a->handed);
+}
+
+static const struct {
+	after_fn after;
+	undo_fn undo;
+} kinds[] = {
+	[UPD_ACT_MOVE_ASIDE] = { move_aside, NULL },
+	[UPD_ACT_WRITTEN] = { NULL, unwrite },
+	[UPD_ACT_HANDOVER] = { NULL, take_back },
+	[UPD_ACT_UNLINK] = { remove_file, NULL },
+	[UPD_ACT_RMDIR] = { remove_empty_dir, NULL },
+	[UPD_ACT_UNSYNCED] = { NULL, NULL }, /* synced by upd_txn_flush */
+};
 
 void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ctx)
 {
 	/* Forward after a commit; undone newest first, as a stack. */
-	for (size_t i = 0; i < t->nactions; i++)
-		if (committed)
-			after_commit(&t->actions[i], report, ctx);
-		else
-			undo(t, &t->actions[t->nactions - 1 - i]);
+	for (size_t i = 0; i < t->nactions; i++) {
+		const upd_action *a = &t->actions[committed ? i : t->nactions - 1 - i];
+		if (committed && kinds[a->kind].after)
+			kinds[a->kind].after(a, report, ctx);
+		else if (!committed && kinds[a->kind].undo)
+			kinds[a->kind].undo(t, a);
+	}
 }
