@@ -86,7 +86,10 @@ typedef struct env {
 	char *user_dir; /* NULL: files are left alone */
 	int prf;        /* the PRF route instead of rewriting in place */
 	int no_signatures; /* [Features] Signatures = false */
+	unsigned off;      /* OFF_*: [Features] switches turned off */
 } env;
+
+enum { OFF_ADDBOXES = 1, OFF_AUTOCOMPLETE = 2, OFF_SCP = 4, OFF_ADRESET = 8 };
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
 {
@@ -157,6 +160,10 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.user_dir = e->user_dir;
 	o.prf_route = e->prf;
 	o.signatures = !e->no_signatures;
+	o.add_boxes = !(e->off & OFF_ADDBOXES);
+	o.autocomplete = !(e->off & OFF_AUTOCOMPLETE);
+	o.exclude_scp_lookup = !(e->off & OFF_SCP);
+	o.autodiscover_reset = !(e->off & OFF_ADRESET);
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -1107,6 +1114,56 @@ static void test_autocomplete_nothing_to_do(void **state)
 	env_teardown(&e);
 }
 
+/* Records whose account label starts with prefix. */
+static size_t count_labels(const cpuu_results *r, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++)
+		n += r->items[i].account && !strncmp(r->items[i].account, prefix, strlen(prefix));
+	return n;
+}
+
+/* Each [Features] switch of the step table turns its step off, and only it. */
+static void test_feature_switches_turn_steps_off(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned off;
+		size_t additional, autocomplete, autodiscover;
+	} cases[] = {
+		{ 0, 2, 2, 2 },
+		{ OFF_ADDBOXES, 0, 2, 2 },
+		{ OFF_AUTOCOMPLETE, 2, 0, 2 },
+		{ OFF_SCP, 2, 2, 2 },
+		{ OFF_SCP | OFF_ADRESET, 2, 2, 0 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		env e;
+		char nk2[4400];
+		ac_env_setup(&e, nk2, 1);
+		e.off = cases[c].off;
+		cpuu_results *r = NULL;
+		run(&e, CPUU_MODE_UPDATE, 0, &r);
+		assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+		assert_int_equal(count_labels(r, "additional:"), cases[c].additional);
+		assert_int_equal(count_labels(r, "autocomplete"), cases[c].autocomplete);
+		assert_int_equal(count_labels(r, "autodiscover:"), cases[c].autodiscover);
+		assert_int_equal(access(nk2, F_OK) == 0, cases[c].autocomplete > 0);
+		cpuu_results_free(r);
+		/* ExcludeScpLookup only where that switch is on. */
+		cpuu_reg *reg = NULL;
+		cpuu_reg_key *k = NULL;
+		uint32_t dw = 0;
+		assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+		int have_key = cpuu_reg_key_open(&k, reg, NULL, AD16) == CPUU_OK;
+		assert_true(have_key);
+		assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup") == CPUU_OK, !(cases[c].off & OFF_SCP));
+		cpuu_reg_key_free(k);
+		cpuu_reg_free(reg);
+		env_teardown(&e);
+	}
+}
+
 /* A profile named outside ASCII ("Büro", as Windows creates it): switched
  * and rolled back exactly, although cpuu itself never creates such a key
  * (hivex hashes non-ASCII names unlike Windows). The key is made here with
@@ -1458,6 +1515,7 @@ int main(void)
 		cmocka_unit_test(test_contab_inconsistent_refused),
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_autocomplete_nothing_to_do),
+		cmocka_unit_test(test_feature_switches_turn_steps_off),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
 		cmocka_unit_test(test_prf_route_without_signatures),
