@@ -108,6 +108,11 @@ typedef struct cpuu_run_opts {
 	 * carrying PST files and signature choices (docs/prf.md). Needs the user
 	 * folder. Default 0: Microsoft advises against PRF for Outlook 2016+. */
 	int prf_route;
+	/* [Features] Signatures: the PRF route carries the account's default
+	 * new/reply signature choices into the recreated account (recorded when
+	 * armed, written once Outlook made the account; docs/prf.md). An
+	 * in-place switch never touches them. Default 1. */
+	int signatures;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

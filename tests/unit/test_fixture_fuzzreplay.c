@@ -38,6 +38,10 @@
 #define CPUU_FUZZ_ENTRY fuzz_entry_entryid
 #include "../../fuzz/fuzz_entryid.c"
 #undef CPUU_FUZZ_ENTRY
+#define CPUU_FUZZ_ENTRY fuzz_entry_hive_plan
+#define CPUU_FUZZ_HIVE_SEEDS /* its seed hives, built from fixtures */
+#include "../../fuzz/fuzz_hive_plan.c"
+#undef CPUU_FUZZ_ENTRY
 
 typedef int (*fuzz_entry)(const uint8_t *data, size_t size);
 
@@ -48,7 +52,7 @@ static const struct {
 	{ "fuzz_regtext", fuzz_entry_regtext },       { "fuzz_ini", fuzz_entry_ini },
 	{ "fuzz_mapping", fuzz_entry_mapping },       { "fuzz_results", fuzz_entry_results },
 	{ "fuzz_autocomplete", fuzz_entry_autocomplete }, { "fuzz_mapi_value", fuzz_entry_mapi_value },
-	{ "fuzz_entryid", fuzz_entry_entryid },
+	{ "fuzz_entryid", fuzz_entry_entryid },       { "fuzz_hive_plan", fuzz_entry_hive_plan },
 };
 
 static void test_regressions_replay(void **state)
@@ -143,12 +147,51 @@ static void test_mutated_valid_inputs(void **state)
 	}
 }
 
+/* The hive harness on its seed corpus (hives built from fixtures, as
+ * seed_hive_plan writes them) and on corruptions of it: flipped bytes in
+ * the header, the first bins and anywhere, and truncations. */
+static void test_hive_plan_corpus(void **state)
+{
+	(void)state;
+	size_t runs = 0;
+	for (size_t i = 0; i < FHP_NSEEDS; i++) {
+		uint8_t *hive = NULL;
+		size_t n = 0;
+		assert_int_equal(fhp_seed_hive(&hive, &n, i), 0);
+		assert_true(n >= 8192);
+		uint8_t *buf = malloc(n);
+		assert_non_null(buf);
+		size_t plans = fhp_plans;
+		fuzz_entry_hive_plan(hive, n);
+		/* The seeds reach the planner: seed 0 an account and its additional
+		 * mailbox, seed 1 two accounts, each planned twice; seed 2 none. */
+		assert_int_equal(fhp_plans - plans, i == 2 ? 0 : 4);
+		for (int k = 0; k < 400; k++, runs++) {
+			memcpy(buf, hive, n);
+			size_t len = n;
+			int edits = 1 + (int)(rng() % 4);
+			for (int e = 0; e < edits; e++) {
+				/* Half the edits inside the header and first bins. */
+				size_t at = (size_t)(rng() % (k % 2 ? n : 8192));
+				buf[at] = (uint8_t)rng();
+			}
+			if (k % 8 == 0)
+				len = (size_t)(rng() % (n + 1));
+			fuzz_entry_hive_plan(buf, len);
+		}
+		free(buf);
+		free(hive);
+	}
+	printf("hive_plan: %zu seed(s), %zu corrupted input(s)\n", FHP_NSEEDS, runs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regressions_replay),
 		cmocka_unit_test(test_random_inputs),
 		cmocka_unit_test(test_mutated_valid_inputs),
+		cmocka_unit_test(test_hive_plan_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

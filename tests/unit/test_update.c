@@ -85,7 +85,11 @@ typedef struct env {
 	cpuu_match_source resolver;
 	char *user_dir; /* NULL: files are left alone */
 	int prf;        /* the PRF route instead of rewriting in place */
+	int no_signatures; /* [Features] Signatures = false */
+	unsigned off;      /* OFF_*: [Features] switches turned off */
 } env;
+
+enum { OFF_ADDBOXES = 1, OFF_AUTOCOMPLETE = 2, OFF_SCP = 4, OFF_ADRESET = 8 };
 
 static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
 {
@@ -155,6 +159,11 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.state_dir = e->state;
 	o.user_dir = e->user_dir;
 	o.prf_route = e->prf;
+	o.signatures = !e->no_signatures;
+	o.add_boxes = !(e->off & OFF_ADDBOXES);
+	o.autocomplete = !(e->off & OFF_AUTOCOMPLETE);
+	o.exclude_scp_lookup = !(e->off & OFF_SCP);
+	o.autodiscover_reset = !(e->off & OFF_ADRESET);
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -176,6 +185,16 @@ static const cpuu_result *find(const cpuu_results *r, const char *profile, const
 		     (account && r->items[i].account && !strcmp(r->items[i].account, account))))
 			return &r->items[i];
 	fail_msg("no result for %s / %s", profile, account ? account : "-");
+	return NULL;
+}
+
+/* A hive-wide record (profile null) by its account label. */
+static const cpuu_result *find_wide(const cpuu_results *r, const char *account)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].profile && r->items[i].account && !strcmp(r->items[i].account, account))
+			return &r->items[i];
+	fail_msg("no hive-wide result for %s", account);
 	return NULL;
 }
 
@@ -295,6 +314,8 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "sales")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" SRC_AG "board")->outcome, CPUU_OUTCOME_SKIPPED);
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_int_equal(find_wide(r, "autodiscover:15.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
 
 	cpuu_profile_set *after = load(e.hive);
@@ -382,6 +403,10 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	assert_int_equal(find(r, "Old", "carol@target.onmicrosoft.com")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	assert_int_equal(find(r, "Outlook", "additional:" TRG_AG "sales")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
+	/* A feature with nothing of the source left says so: no switch of the
+	 * user is claimed (issue 14; it was already_switched). */
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->changes, 0);
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, e.hive));
 	free(copy);
@@ -427,6 +452,11 @@ static void check_rollback_exact(const char *real_base)
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
 	assert_int_equal(find(r, "Outlook", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
 	assert_int_equal(find(r, "Old", NULL)->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	/* Named as Update names them, with the Office version. */
+	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	assert_int_equal(find_wide(r, "autodiscover:15.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	for (size_t i = 0; i < r->count; i++)
+		assert_true(!r->items[i].account || strcmp(r->items[i].account, "autodiscover:"));
 	cpuu_results_free(r);
 	char *restored = dump(e.hive);
 	assert_string_equal(original, restored);
@@ -891,20 +921,22 @@ static void ac_long(uint8_t **p, uint32_t tag, uint32_t v)
 	ac_u32(p, 0);
 }
 
-static size_t make_stream(uint8_t *buf)
+static size_t make_stream_rows(uint8_t *buf, int with_alice)
 {
 	uint8_t *p = buf;
 	ac_u32(&p, 0xBAADF00Du);
 	ac_u32(&p, 12);
 	ac_u32(&p, 0);
-	ac_u32(&p, 2);
+	ac_u32(&p, with_alice ? 2 : 1);
 	/* alice, by her source legacyExchangeDN */
-	ac_u32(&p, 5);
-	ac_text(&p, 0x6001001F, "Alice Example");
-	ac_text(&p, 0x3002001F, "EX");
-	ac_text(&p, 0x3003001F, SRC_AG "alice");
-	ac_text(&p, 0x39FE001F, "alice@source.example");
-	ac_long(&p, 0x60040003, 0x4000);
+	if (with_alice) {
+		ac_u32(&p, 5);
+		ac_text(&p, 0x6001001F, "Alice Example");
+		ac_text(&p, 0x3002001F, "EX");
+		ac_text(&p, 0x3003001F, SRC_AG "alice");
+		ac_text(&p, 0x39FE001F, "alice@source.example");
+		ac_long(&p, 0x60040003, 0x4000);
+	}
 	/* someone outside the migration, by SMTP only */
 	ac_u32(&p, 3);
 	ac_text(&p, 0x6001001F, "Zed Outside");
@@ -958,25 +990,33 @@ static void test_contab_inconsistent_refused(void **state)
 	env_teardown(&e);
 }
 
+/* A user folder with one autocomplete stream (alice's row or not);
+ * nk2[4400]: where the hand-over of profile "Outlook" goes. */
+static void ac_env_setup(env *e, char *nk2, int with_alice)
+{
+	env_setup(e, NULL, NULL);
+	e->user_dir = test_path(e->dir, "alice");
+	char cmd[4400], stream[4400];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
+		 e->user_dir, e->user_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
+		 e->user_dir);
+	snprintf(nk2, 4400, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e->user_dir);
+	uint8_t buf[4096];
+	size_t n = make_stream_rows(buf, with_alice);
+	assert_int_equal(test_write_file(stream, buf, n), 0);
+}
+
 /* The autocomplete cache follows: rewritten, handed to Outlook as
  * <profile>.nk2 with a RunOnce import, once; Rollback takes it all back. */
 static void test_autocomplete_handed_over(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	char cmd[4400], stream[4400], nk2[4400], pending[4500];
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
-		 e.user_dir, e.user_dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(stream, sizeof stream, "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
-		 e.user_dir);
-	snprintf(nk2, sizeof nk2, "%s/AppData/Roaming/Microsoft/Outlook/Outlook.nk2", e.user_dir);
+	char nk2[4400], pending[4500];
+	ac_env_setup(&e, nk2, 1);
 	snprintf(pending, sizeof pending, "%s.cpuu-old", nk2);
-	uint8_t buf[4096];
-	size_t n = make_stream(buf);
-	assert_int_equal(test_write_file(stream, buf, n), 0);
 	char *original = dump(e.hive);
 
 	cpuu_results *r = NULL;
@@ -1031,8 +1071,11 @@ static void test_autocomplete_handed_over(void **state)
 	assert_true(test_files_equal(copy, e.hive));
 	assert_int_not_equal(access(pending, F_OK), 0);
 
-	/* Rollback: the file goes, the registry is as before. */
-	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	/* Rollback: the file goes, the registry is as before; the RunOnce key's
+	 * record is named after the step that made it. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "autocomplete")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	cpuu_results_free(r);
 	assert_int_not_equal(access(nk2, F_OK), 0);
 	char *back = dump(e.hive);
 	assert_string_equal(back, original);
@@ -1040,6 +1083,85 @@ static void test_autocomplete_handed_over(void **state)
 	free(copy);
 	free(original);
 	env_teardown(&e);
+}
+
+/* An autocomplete cache with no entry of a switched mailbox: the step has
+ * nothing to do and says so (nothing_to_do, no exit bit), hands nothing
+ * over and arms no import (issue 14; it said already_switched). */
+static void test_autocomplete_nothing_to_do(void **state)
+{
+	(void)state;
+	env e;
+	char nk2[4400];
+	ac_env_setup(&e, nk2, 0);
+
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
+	const cpuu_result *ac = find(r, "Outlook", "autocomplete");
+	assert_int_equal(ac->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_string_equal(cpuu_outcome_name(ac->outcome), "nothing_to_do");
+	assert_int_equal(ac->changes, 0);
+	cpuu_results_free(r);
+	assert_int_equal(upd_outcome_bits(CPUU_OUTCOME_NOTHING_TO_DO), 0);
+	assert_int_not_equal(access(nk2, F_OK), 0);
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"),
+			 CPUU_ENOTFOUND);
+	cpuu_reg_free(reg);
+	env_teardown(&e);
+}
+
+/* Records whose account label starts with prefix. */
+static size_t count_labels(const cpuu_results *r, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++)
+		n += r->items[i].account && !strncmp(r->items[i].account, prefix, strlen(prefix));
+	return n;
+}
+
+/* Each [Features] switch of the step table turns its step off, and only it. */
+static void test_feature_switches_turn_steps_off(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned off;
+		size_t additional, autocomplete, autodiscover;
+	} cases[] = {
+		{ 0, 2, 2, 2 },
+		{ OFF_ADDBOXES, 0, 2, 2 },
+		{ OFF_AUTOCOMPLETE, 2, 0, 2 },
+		{ OFF_SCP, 2, 2, 2 },
+		{ OFF_SCP | OFF_ADRESET, 2, 2, 0 },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		env e;
+		char nk2[4400];
+		ac_env_setup(&e, nk2, 1);
+		e.off = cases[c].off;
+		cpuu_results *r = NULL;
+		run(&e, CPUU_MODE_UPDATE, 0, &r);
+		assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+		assert_int_equal(count_labels(r, "additional:"), cases[c].additional);
+		assert_int_equal(count_labels(r, "autocomplete"), cases[c].autocomplete);
+		assert_int_equal(count_labels(r, "autodiscover:"), cases[c].autodiscover);
+		assert_int_equal(access(nk2, F_OK) == 0, cases[c].autocomplete > 0);
+		cpuu_results_free(r);
+		/* ExcludeScpLookup only where that switch is on. */
+		cpuu_reg *reg = NULL;
+		cpuu_reg_key *k = NULL;
+		uint32_t dw = 0;
+		assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+		int have_key = cpuu_reg_key_open(&k, reg, NULL, AD16) == CPUU_OK;
+		assert_true(have_key);
+		assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup") == CPUU_OK, !(cases[c].off & OFF_SCP));
+		cpuu_reg_key_free(k);
+		cpuu_reg_free(reg);
+		env_teardown(&e);
+	}
 }
 
 /* A profile named outside ASCII ("Büro", as Windows creates it): switched
@@ -1102,31 +1224,36 @@ static void test_non_ascii_profile_name(void **state)
 	env_teardown(&e);
 }
 
+/* The PRF route with a user folder; carol's account (profile "Old") has a
+ * default new-mail signature that must reach the recreated account. */
+static void prf_env_setup(env *e)
+{
+	env_setup(e, NULL, NULL);
+	e->user_dir = test_path(e->dir, "alice");
+	assert_int_equal(mkdir(e->user_dir, 0700), 0);
+	e->prf = 1;
+	const char *hive = e->hive;
+	cpuu_reg *sreg = NULL;
+	cpuu_reg_key *sk = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&sreg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&sk, sreg, NULL,
+					   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
+					   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(sreg, sk, "New Signature", "Corporate"), CPUU_OK);
+	cpuu_reg_key_free(sk);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(sreg, &nb), CPUU_OK);
+	cpuu_reg_free(sreg);
+}
+
 /* The PRF route: the profile is left as it is, Outlook recreates it from a
  * .prf at its next start; refused where the file would lose an account. */
 static void test_prf_route(void **state)
 {
 	(void)state;
 	env e;
-	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
-	assert_int_equal(mkdir(e.user_dir, 0700), 0);
-	e.prf = 1;
-	/* carol's default signature must reach the recreated account. */
-	{
-		cpuu_reg *sreg = NULL;
-		cpuu_reg_key *sk = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&sreg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-		assert_int_equal(cpuu_reg_key_open(&sk, sreg, NULL,
-						   "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles\\Old\\"
-						   "9375CFF0413111d3B88A00104B2A6676\\00000001"),
-				 CPUU_OK);
-		assert_int_equal(cpuu_reg_set_string(sreg, sk, "New Signature", "Corporate"), CPUU_OK);
-		cpuu_reg_key_free(sk);
-		cpuu_reg_commit_opts nb = { .no_backup = 1 };
-		assert_int_equal(cpuu_reg_commit(sreg, &nb), CPUU_OK);
-		cpuu_reg_free(sreg);
-	}
+	prf_env_setup(&e);
 	char *original = dump(e.hive);
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
@@ -1179,8 +1306,11 @@ static void test_prf_route(void **state)
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, e.hive));
 
-	/* Rollback: the .prf goes, the registry is as before. */
-	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	/* Rollback: the .prf goes, the registry is as before; the Setup key's
+	 * record is the PRF step's, with its Office version. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "prf:15.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
+	cpuu_results_free(r);
 	assert_int_not_equal(access(prf, F_OK), 0);
 	char *back = dump(e.hive);
 	assert_string_equal(back, original);
@@ -1189,6 +1319,97 @@ static void test_prf_route(void **state)
 	free(prf);
 	free(original);
 	env_teardown(&e);
+}
+
+/* [Features] Signatures off: the PRF route arms the import but records no
+ * signature choice to carry. */
+static void test_prf_route_without_signatures(void **state)
+{
+	(void)state;
+	env e;
+	prf_env_setup(&e);
+	e.no_signatures = 1;
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_results *r = NULL;
+	run(&e, CPUU_MODE_UPDATE, 0, &r);
+	const cpuu_result *carol = find(r, "Old", "carol@source.example");
+	assert_int_equal(carol->outcome, CPUU_OUTCOME_SWITCHED);
+	assert_null(strstr(carol->message, "signature"));
+	cpuu_results_free(r);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Office\\15.0\\Outlook\\Setup"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CPUU_PRF_PENDING_KEY), CPUU_ENOTFOUND);
+	cpuu_reg_free(reg);
+	env_teardown(&e);
+}
+
+/* One update in a child process with CPUU_FAULT set (NULL: none). */
+static void run_with_fault(env *e, const char *fault)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (fault)
+			setenv("CPUU_FAULT", fault, 1);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e->state;
+		o.user_dir = e->user_dir;
+		o.prf_route = e->prf;
+		cpuu_results *r = NULL;
+		int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		cpuu_results_free(r);
+		_exit(rc == CPUU_OK ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), fault ? 1 : 0);
+}
+
+/* The journal: file effects done before the commit (autocomplete hand-over,
+ * the PRF route's .prf) are undone when the commit fails, and those meant
+ * for after it (old OST, OAB moved aside) never happen; with a commit, they
+ * all do. */
+static void test_failed_commit_undoes_file_effects(void **state)
+{
+	(void)state;
+	for (int fail = 0; fail < 2; fail++) {
+		env e;
+		char nk2[4400];
+		ac_env_setup(&e, nk2, 1);
+		char *ost = test_path(e.user_dir, "AppData/Local/Microsoft/Outlook/alice@source.example.ost");
+		char *oab = test_path(e.user_dir, "AppData/Local/Microsoft/Outlook/Offline Address Books");
+		char ost_aside[4500], oab_aside[4500];
+		snprintf(ost_aside, sizeof ost_aside, "%s.cpuu-old", ost);
+		snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
+		assert_int_equal(test_write_file(ost, (const uint8_t *)"ost", 3), 0);
+		assert_int_equal(mkdir(oab, 0700), 0);
+		char *before = dump(e.hive);
+		run_with_fault(&e, fail ? "commit:write:fail" : NULL);
+		char *after = dump(e.hive);
+		assert_int_equal(access(nk2, F_OK) == 0, !fail);
+		assert_int_equal(access(ost, F_OK) == 0, fail);
+		assert_int_equal(access(ost_aside, F_OK) == 0, !fail);
+		assert_int_equal(access(oab, F_OK) == 0, fail);
+		assert_int_equal(access(oab_aside, F_OK) == 0, !fail);
+		assert_int_equal(strcmp(before, after) == 0, fail);
+		free(before);
+		free(after);
+		free(ost);
+		free(oab);
+		env_teardown(&e);
+
+		prf_env_setup(&e);
+		char *prf = test_path(e.user_dir, "AppData/Local/cpuu/Old.prf");
+		run_with_fault(&e, fail ? "commit:write:fail" : NULL);
+		assert_int_equal(access(prf, F_OK) == 0, !fail);
+		free(prf);
+		env_teardown(&e);
+	}
 }
 
 /* Each write step fails in turn, or the process is killed there: afterwards
@@ -1286,14 +1507,18 @@ int main(void)
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
 		cmocka_unit_test(test_faults_leave_old_or_new),
+		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),
 		cmocka_unit_test(test_batch_equals_single_runs),
 		cmocka_unit_test(test_contab_follows_the_mailbox),
 		cmocka_unit_test(test_contab_inconsistent_refused),
 		cmocka_unit_test(test_autocomplete_handed_over),
+		cmocka_unit_test(test_autocomplete_nothing_to_do),
+		cmocka_unit_test(test_feature_switches_turn_steps_off),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
+		cmocka_unit_test(test_prf_route_without_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include "common/internal.h"
 #include "cpuu/autocomplete.h"
+#include "cpuu/profile.h"
 #include "cpuu/prf.h"
 #include "cpuu/regtext.h"
 #include "cpuu/update.h"
@@ -32,6 +33,8 @@
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
 
+#include "update/txn.h"
+
 typedef struct upd_run {
 	const cpuu_run_opts *opts;
 	const cpuu_match_source *resolver;
@@ -39,26 +42,101 @@ typedef struct upd_run {
 	char *user;
 	char *state_dir;
 	cpuu_reg *reg;
-	cpuu_regtext *backup;     /* profiles first changed in this run */
-	char *backup_file;        /* its file name in state_dir */
-	cpuu_strlist backed_up;   /* profile names in backup */
-	cpuu_strlist aside;       /* local OST paths to rename aside after the commit */
-	cpuu_strlist to_unlink;   /* backup files to delete after the commit (cleanup) */
+	upd_txn txn;              /* backup, journal of file actions, commit */
 	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
 	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
-	int prepared;             /* a commit is prepared and awaits finish (batch) */
-	int renamed;              /* the batch put this hive in place; its folder awaits sync */
-	char *unsynced_backup;    /* backup written without sync (batch), to be synced */
-	cpuu_strlist prf_written; /* .prf files written in this run (removed if not committed) */
-	cpuu_ac_changes *handed;  /* autocomplete hand-overs of this run (undone if not committed) */
-	size_t nhanded;
 } upd_run;
+
+/* --- feature steps (docs/update.md, "Adding a step") ---
+ * A step plans its registry edits (cpuu_plan) and hands them, with its file
+ * actions, to the transaction (txn.h); it writes result records and never
+ * touches a file or commits itself. The driver (run.c) calls the steps of
+ * its table in order, per account, per profile, then once per run. */
+typedef enum upd_scope {
+	UPD_SCOPE_ACCOUNT, /* each Exchange account of each selected profile */
+	UPD_SCOPE_PROFILE, /* each selected profile with an account switched (or planned) in this run */
+	UPD_SCOPE_RUN      /* once, after every profile */
+} upd_scope;
+
+typedef struct upd_where {
+	const cpuu_profile_set *set;
+	const cpuu_profile *profile;   /* ACCOUNT and PROFILE scopes */
+	const cpuu_account *account;   /* ACCOUNT scope */
+	cpuu_outcome account_outcome;  /* ACCOUNT scope: the account's own record (steps after "account") */
+} upd_where;
+
+/* A step table line. feature is the offset of its [Features] switch (an int
+ * field of cpuu_run_opts) or UPD_ALWAYS; the step runs when that switch is
+ * nonzero (on = 1) or zero (on = 0: a route the switch replaces). */
+#define UPD_ALWAYS ((size_t)-1)
+typedef struct upd_step {
+	const char *name;
+	upd_scope scope;
+	size_t feature;
+	int on;
+	void (*run)(upd_run *run, cpuu_results *res, const upd_where *where);
+} upd_step;
+
+/* The steps (one file each). */
+void upd_step_account(upd_run *run, cpuu_results *res, const upd_where *w);      /* step_account.c */
+void upd_step_prf(upd_run *run, cpuu_results *res, const upd_where *w);          /* step_prf.c */
+void upd_step_addboxes(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_addboxes.c */
+void upd_step_autocomplete(upd_run *run, cpuu_results *res, const upd_where *w); /* step_autocomplete.c */
+void upd_step_autodiscover(upd_run *run, cpuu_results *res, const upd_where *w); /* step_autodiscover.c */
+void upd_step_signatures(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_signatures.c */
+void upd_step_caches(upd_run *run, cpuu_results *res, const upd_where *w);       /* step_caches.c */
+/* step_rollback.c: Rollback and Cleanup (the other two modes). */
+void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res);
+
+/* step_autodiscover.c: an account of this Office version now lives in the
+ * target; the version's Autodiscover settings get their turn after the
+ * profiles. */
+void upd_autodiscover_note(upd_run *run, const cpuu_profile *p, const cpuu_match *m, const cpuu_account *a);
+
+/* select.c: why the run leaves a profile out ([Profiles] rules), or NULL. */
+const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p);
+
+/* step.c: what the steps share. */
+double upd_now_ms(void);
+/* Looks a mailbox up by each key in turn; ambiguity anywhere wins. */
+cpuu_outcome upd_resolve_keys(const upd_run *run, const char *const *keys, size_t nkeys, const cpuu_match **out,
+			      const char **why);
+/* Dry run: the plan joins the printed diff under "; header". */
+int upd_plan_text_add(cpuu_results *res, const char *header, const cpuu_plan *plan);
+/* Backup + apply + marker for a profile's plan (nothing planned: already
+ * switched; dry run: planned and shown). */
+int upd_carry_out(upd_run *run, cpuu_results *res, const cpuu_profile *p, const char *label, const cpuu_plan *plan,
+		  const char *marker, const char *source_dn, cpuu_outcome *outcome);
+
+/* The account steps' common frame: the switched marker, the lookup, and the
+ * account's one record. */
+typedef struct upd_account_step {
+	const cpuu_profile *p;
+	const cpuu_account *a;
+	double t0;
+	char *mname;          /* "<profile>|<service uid>": the account's marker name */
+	char *marker_src;     /* the source DN of an earlier switch, or NULL */
+	const cpuu_match *m;  /* the correspondence (borrowed) */
+	cpuu_outcome outcome;
+	size_t changes;
+	const char *why;
+	char *msg;            /* owned message behind why */
+} upd_account_step;
+/* 1: the mailbox is switched and the step goes on; 0: the outcome is set. */
+int upd_account_begin(upd_account_step *s, upd_run *run, const cpuu_profile *p, const cpuu_account *a);
+/* The step failed: the error message is the record's. */
+void upd_account_fail(upd_account_step *s);
+void upd_account_end(upd_account_step *s, upd_run *run, cpuu_results *res);
+const char *upd_account_label(const cpuu_account *a);
 
 /* results.c */
 unsigned upd_outcome_bits(cpuu_outcome o);
 cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *profile, const char *account,
 			    cpuu_outcome outcome, size_t changes, const char *message);
+/* The same, with the time spent since t0 (upd_now_ms). */
+cpuu_result *upd_result_add_since(double t0, cpuu_results *r, const upd_run *run, const char *profile,
+				  const char *account, cpuu_outcome outcome, size_t changes, const char *message);
 
 /* state.c */
 /* Reads a REG_SZ state value; *out NULL when absent. */

@@ -45,6 +45,15 @@ cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *pro
 	return res;
 }
 
+cpuu_result *upd_result_add_since(double t0, cpuu_results *r, const upd_run *run, const char *profile,
+				  const char *account, cpuu_outcome outcome, size_t changes, const char *message)
+{
+	cpuu_result *res = upd_result_add(r, run, profile, account, outcome, changes, message);
+	if (res)
+		res->duration_ms = upd_now_ms() - t0;
+	return res;
+}
+
 void cpuu_results_free(cpuu_results *r)
 {
 	if (!r)

@@ -1,0 +1,45 @@
+/* Which profiles a run takes ([Profiles] Profiles, CachedProfiles,
+ * RemoteUsers; docs/update.md). */
+#include "update/internal.h"
+
+#include <string.h>
+
+static int profile_selected(const cpuu_run_opts *o, const cpuu_profile *p)
+{
+	if (!o->profiles || o->profiles->count == 0)
+		return 1;
+	for (size_t i = 0; i < o->profiles->count; i++)
+		if (!cpuu_strcasecmp_ascii(o->profiles->items[i], p->name))
+			return 1;
+	return 0;
+}
+
+static int user_listed(const cpuu_strlist *list, const char *user)
+{
+	for (size_t i = 0; list && i < list->count; i++) {
+		const char *e = list->items[i];
+		const char *bs = strrchr(e, '\\');
+		if (!cpuu_strcasecmp_ascii(e, user) || (bs && !cpuu_strcasecmp_ascii(bs + 1, user)))
+			return 1;
+	}
+	return 0;
+}
+
+static int profile_cached(const cpuu_profile *p)
+{
+	for (size_t i = 0; i < p->naccounts; i++)
+		if (p->accounts[i].kind == CPUU_ACCOUNT_EXCHANGE && p->accounts[i].cached == 1)
+			return 1;
+	return 0;
+}
+
+const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p)
+{
+	const cpuu_run_opts *o = run->opts;
+	if (!profile_selected(o, p))
+		return "profile not selected";
+	if (profile_cached(p) && (o->cached_rule == CPUU_CACHED_NONE ||
+				  (o->cached_rule == CPUU_CACHED_LISTED && !user_listed(o->remote_users, run->user))))
+		return "cached-mode profile not selected by the configuration";
+	return NULL;
+}

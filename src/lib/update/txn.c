@@ -1,0 +1,467 @@
+/* The run's transaction: backup document, journal of file actions, commit
+ * phases (txn.h). The journal is the one place that knows what a file
+ * effect becomes after a durable commit, after a failed one, and at
+ * Rollback; steps only add records. */
+#include "update/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *user_dir)
+{
+	memset(t, 0, sizeof *t);
+	t->reg = reg;
+	t->state_dir = state_dir;
+	t->user_dir = user_dir;
+}
+
+static void action_free(upd_action *a)
+{
+	free(a->path);
+	cpuu_ac_changes_clear(&a->handed);
+}
+
+void upd_txn_clear(upd_txn *t)
+{
+	if (t->prepared && t->reg)
+		cpuu_reg_commit_abort(t->reg);
+	for (size_t i = 0; i < t->nactions; i++)
+		action_free(&t->actions[i]);
+	free(t->actions);
+	cpuu_strlist_free(&t->backed_up);
+	cpuu_regtext_free(t->backup);
+	free(t->backup_file);
+	memset(t, 0, sizeof *t);
+}
+
+/* Appends a record; path copied, ch (if any) taken over. */
+static int journal_add(upd_txn *t, upd_act kind, const char *path, cpuu_ac_changes *ch)
+{
+	upd_action *grown = cpuu_array_reserve(t->actions, &t->cap, t->nactions + 1, sizeof *grown);
+	char *copy = path ? cpuu_strdup(path) : NULL;
+	if (!grown || (path && !copy)) {
+		free(copy);
+		return cpuu_error_oom();
+	}
+	t->actions = grown;
+	upd_action *a = &grown[t->nactions++];
+	memset(a, 0, sizeof *a);
+	a->kind = kind;
+	a->path = copy;
+	if (ch) {
+		a->handed = *ch;
+		memset(ch, 0, sizeof *ch);
+	}
+	return CPUU_OK;
+}
+
+/* --- the backup document --- */
+
+static char *backup_path(const upd_txn *t)
+{
+	return cpuu_aprintf("%s/%s", t->state_dir, t->backup_file);
+}
+
+static int write_backup(const upd_txn *t, unsigned flags)
+{
+	char *full = backup_path(t);
+	int rc = !full ? cpuu_error_oom()
+		 : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
+					       : cpuu_regtext_write_file_ex(full, t->backup, flags);
+	free(full);
+	return rc;
+}
+
+/* The live registry (win32 backend, docs/windows.md) changes with every
+ * call rather than at the commit: there the backup goes to disk each time it
+ * grows, before the first change to what it covers. Hives get it once,
+ * before their commit. */
+static int backup_now_if_live(const upd_txn *t)
+{
+	return strcmp(cpuu_reg_backend_name(t->reg), "win32") ? CPUU_OK : write_backup(t, 0);
+}
+
+/* "a\\b\\c" -> the topmost key on the way that does not exist ("a\\b" when
+ * only "a" exists), or path itself when it exists: creating the key creates
+ * its missing ancestors too, and Rollback must remove them all. */
+static char *topmost_missing(cpuu_reg *reg, const char *path)
+{
+	char *top = cpuu_strdup(path);
+	cpuu_reg_key *probe = NULL;
+	for (char *sep = top ? strchr(top, '\\') : NULL; sep; sep = strchr(sep + 1, '\\')) {
+		*sep = '\0';
+		int found = cpuu_reg_key_open(&probe, reg, NULL, top) == CPUU_OK;
+		cpuu_reg_key_free(probe);
+		probe = NULL;
+		if (!found)
+			break;
+		*sep = '\\';
+	}
+	cpuu_error_clear();
+	return top;
+}
+
+/* The subtree at top as .reg keys under UPD_ROOT_NAME; an absent key is one
+ * [-key] (Rollback deletes it). Secure values masked. */
+static int export_subtree(cpuu_regtext **out, cpuu_reg *reg, const char *top)
+{
+	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", top);
+	cpuu_reg_key *k = NULL;
+	int rc = prefix ? cpuu_reg_key_open(&k, reg, NULL, top) : cpuu_error_oom();
+	*out = NULL;
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		cpuu_regtext *doc = calloc(1, sizeof *doc);
+		if (!doc || !(doc->keys = calloc(1, sizeof *doc->keys))) {
+			free(doc);
+			rc = cpuu_error_oom();
+		} else {
+			doc->nkeys = 1;
+			doc->keys[0].path = prefix;
+			doc->keys[0].delete_key = 1;
+			prefix = NULL;
+			*out = doc;
+			rc = CPUU_OK;
+		}
+	} else if (!rc && !(rc = cpuu_regtext_export(out, reg, k, prefix))) {
+		upd_mask_secure(*out);
+	}
+	cpuu_reg_key_free(k);
+	free(prefix);
+	return rc;
+}
+
+/* Moves doc's keys to the end of the run's document. */
+static int backup_take(upd_txn *t, cpuu_regtext *doc)
+{
+	cpuu_regtext_key *grown = realloc(t->backup->keys, (t->backup->nkeys + doc->nkeys) * sizeof *grown);
+	if (!grown)
+		return cpuu_error_oom();
+	memcpy(grown + t->backup->nkeys, doc->keys, doc->nkeys * sizeof *grown);
+	t->backup->keys = grown;
+	t->backup->nkeys += doc->nkeys;
+	doc->nkeys = 0;
+	return CPUU_OK;
+}
+
+int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
+{
+	char *existing = NULL;
+	int rc = upd_state_get(&existing, t->reg, UPD_BACKUPS_KEY, entry_name);
+	if (rc || existing) {
+		free(existing);
+		return rc;
+	}
+	for (size_t i = 0; i < t->backed_up.count; i++)
+		if (!strcmp(t->backed_up.items[i], entry_name))
+			return CPUU_OK;
+	if (!t->backup) {
+		if (!(t->backup = calloc(1, sizeof *t->backup)))
+			return cpuu_error_oom();
+		t->backup->version = 5;
+		if ((rc = upd_mkdir(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->state_dir)))
+			return rc ? rc : cpuu_error_last()->code;
+	}
+	char *top = topmost_missing(t->reg, path);
+	char *entry = top ? cpuu_aprintf("%s|%s", t->backup_file, top) : NULL;
+	cpuu_regtext *doc = NULL;
+	rc = entry ? export_subtree(&doc, t->reg, top) : cpuu_error_oom();
+	if (!rc)
+		rc = backup_take(t, doc);
+	if (!rc)
+		rc = backup_now_if_live(t);
+	if (!rc)
+		rc = upd_state_set(t->reg, UPD_BACKUPS_KEY, entry_name, entry);
+	if (!rc)
+		rc = cpuu_strlist_add(&t->backed_up, entry_name);
+	if (rc)
+		cpuu_error_prefix("backing up %s", path);
+	cpuu_regtext_free(doc);
+	free(entry);
+	free(top);
+	return rc;
+}
+
+int upd_txn_apply(upd_txn *t, const char *entry_name, const char *path, const cpuu_plan *plan)
+{
+	int rc = entry_name ? upd_txn_backup_key(t, entry_name, path) : CPUU_OK;
+	return rc ? rc : cpuu_plan_apply(t->reg, plan);
+}
+
+/* --- the journal --- */
+
+int upd_txn_move_aside(upd_txn *t, const char *record, const char *windows_path, const char *local)
+{
+	int rc = upd_state_set(t->reg, UPD_FILES_KEY, record, windows_path);
+	return rc ? rc : journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
+}
+
+/* Makes the folders of local below the user folder (never above it). */
+static int mkdirs_in_user_dir(const upd_txn *t, const char *local)
+{
+	size_t base = strlen(t->user_dir);
+	char *dir = cpuu_strdup(local);
+	int rc = dir ? CPUU_OK : cpuu_error_oom();
+	for (char *c = dir ? dir + base + 1 : NULL; !rc && c && (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		rc = upd_mkdir(dir);
+		*c = '/';
+	}
+	free(dir);
+	return rc;
+}
+
+int upd_txn_write_file(upd_txn *t, const char *record_key, const char *record_name, const char *windows_path,
+		       const char *local, const uint8_t *bytes, size_t len)
+{
+	if (!t->user_dir || strncmp(local, t->user_dir, strlen(t->user_dir)))
+		return cpuu_error_set(CPUU_EINVALID, "%s: not inside the user folder", local);
+	int rc = mkdirs_in_user_dir(t, local);
+	FILE *f = rc ? NULL : fopen(local, "wb");
+	if (f)
+		rc = journal_add(t, UPD_ACT_WRITTEN, local, NULL); /* a partial file goes too */
+	if (!rc && (!f || fwrite(bytes, 1, len, f) != len))
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
+	if (f && fclose(f) != 0 && !rc)
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
+	if (!rc)
+		rc = upd_state_set(t->reg, record_key, record_name, windows_path);
+	return rc;
+}
+
+/* "C|path" / "R|path|old" lines: a hand-over's change list as kept in the
+ * hive for Rollback (paths never hold '|' or line breaks: Windows refuses
+ * them in file names, and cpuu_autocomplete_undo checks every path). */
+static char *changes_to_text(const cpuu_ac_changes *c)
+{
+	cpuu_buf b = { 0 };
+	for (size_t i = 0; i < c->count; i++)
+		if (c->items[i].action == CPUU_AC_FILE_CREATED)
+			cpuu_buf_printf(&b, "C|%s\n", c->items[i].path);
+		else
+			cpuu_buf_printf(&b, "R|%s|%s\n", c->items[i].path, c->items[i].old_path);
+	return cpuu_buf_detach(&b, NULL);
+}
+
+/* One "C|path" or "R|path|old" line into ch (line is cut in place). */
+static int change_from_line(cpuu_ac_file_change *ch, char *line)
+{
+	memset(ch, 0, sizeof *ch);
+	char *f1 = line[0] && line[1] == '|' ? line + 2 : NULL, *f2 = f1 ? strchr(f1, '|') : NULL;
+	if (f2)
+		*f2++ = '\0';
+	if (f1 && line[0] == 'C' && !f2) {
+		ch->action = CPUU_AC_FILE_CREATED;
+		ch->path = cpuu_strdup(f1);
+	} else if (f1 && line[0] == 'R' && f2) {
+		ch->action = CPUU_AC_FILE_RENAMED;
+		ch->path = cpuu_strdup(f1);
+		ch->old_path = cpuu_strdup(f2);
+	} else {
+		return cpuu_error_set(CPUU_EINVALID, "autocomplete record: malformed line");
+	}
+	return CPUU_OK;
+}
+
+static int changes_from_text(cpuu_ac_changes *c, const char *text)
+{
+	size_t cap = 0;
+	int rc = CPUU_OK;
+	memset(c, 0, sizeof *c);
+	for (const char *p = text; !rc && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = cpuu_strndup(p, n);
+		cpuu_ac_file_change *g = line ? cpuu_array_reserve(c->items, &cap, c->count + 1, sizeof *g) : NULL;
+		if (!g)
+			rc = cpuu_error_oom();
+		else if (!(rc = change_from_line(&(c->items = g)[c->count], line)))
+			c->count++;
+		free(line);
+		p += n + (nl ? 1 : 0);
+	}
+	if (rc)
+		cpuu_ac_changes_clear(c);
+	return rc;
+}
+
+int upd_txn_hand_over(upd_txn *t, const char *record, cpuu_ac_changes *ch)
+{
+	char *text = changes_to_text(ch);
+	/* Journaled first: whatever fails next, an uncommitted run undoes it. */
+	int rc = journal_add(t, UPD_ACT_HANDOVER, NULL, ch);
+	if (!rc && !text)
+		rc = cpuu_error_oom();
+	if (!rc)
+		rc = upd_state_set(t->reg, UPD_FILES_KEY, record, text);
+	free(text);
+	return rc;
+}
+
+int upd_txn_unlink_after(upd_txn *t, const char *path)
+{
+	for (size_t i = 0; i < t->nactions; i++)
+		if (t->actions[i].kind == UPD_ACT_UNLINK && !strcmp(t->actions[i].path, path))
+			return CPUU_OK;
+	return journal_add(t, UPD_ACT_UNLINK, path, NULL);
+}
+
+int upd_txn_rmdir_after(upd_txn *t, const char *dir)
+{
+	return journal_add(t, UPD_ACT_RMDIR, dir, NULL);
+}
+
+int upd_txn_undo_record(upd_txn *t, const char *key, const char *name, int keep_files)
+{
+	/* Only Files and Prf records name a file; the other keys are markers. */
+	int names_file = !strcmp(key, UPD_FILES_KEY) || !strcmp(key, UPD_PRF_KEY);
+	char *text = NULL;
+	int rc = names_file && !keep_files && t->user_dir ? upd_state_get(&text, t->reg, key, name) : CPUU_OK;
+	if (!rc && text) {
+		if (!strcmp(key, UPD_FILES_KEY) && !strncmp(name, "\\autocomplete|", 14)) {
+			cpuu_ac_changes ch = { 0 };
+			if (!(rc = changes_from_text(&ch, text)))
+				rc = cpuu_autocomplete_undo(t->user_dir, &ch);
+			cpuu_ac_changes_clear(&ch);
+		} else {
+			/* A Windows path the record names: a file written (the PRF
+			 * route's .prf) goes, a file moved aside comes back. */
+			char *local = upd_local_path(t->user_dir, text);
+			char *aside = local ? cpuu_aprintf("%s.cpuu-old", local) : NULL;
+			if (local && !strcmp(key, UPD_PRF_KEY)) {
+				if (unlink(local) != 0 && errno != ENOENT)
+					rc = cpuu_error_set(CPUU_EIO, "%s: cannot remove: %s", local, strerror(errno));
+			} else if (aside && upd_rename_if(aside, local) < 0) {
+				rc = cpuu_error_last()->code;
+			}
+			free(aside);
+			free(local);
+		}
+	}
+	if (!rc)
+		rc = upd_state_delete(t->reg, key, name);
+	free(text);
+	return rc;
+}
+
+/* --- the commit phases --- */
+
+int upd_txn_commit(upd_txn *t, int dry_run, int batch, const char **stage)
+{
+	int rc = CPUU_OK;
+	*stage = NULL;
+	if (dry_run)
+		return CPUU_OK;
+	/* The backup must be on disk before the registry that points at it. */
+	if (t->backup && t->backup->nkeys) {
+		rc = write_backup(t, batch ? CPUU_REGTEXT_NO_SYNC : 0);
+		if (!rc && batch) {
+			char *full = backup_path(t);
+			rc = full ? journal_add(t, UPD_ACT_UNSYNCED, full, NULL) : cpuu_error_oom();
+			free(full);
+		}
+		if (rc) {
+			*stage = "backup failed";
+			return rc;
+		}
+	}
+	if (cpuu_reg_dirty(t->reg)) {
+		cpuu_reg_commit_opts copts = { .no_backup = 1 };
+		cpuu_fault("update:before-commit"); /* a kill point between backup and commit */
+		rc = batch ? cpuu_reg_commit_prepare(t->reg, &copts) : cpuu_reg_commit(t->reg, &copts);
+		if (!rc)
+			t->prepared = batch;
+	}
+	return rc;
+}
+
+int upd_txn_flush(upd_txn *t)
+{
+	int rc = CPUU_OK;
+	for (size_t i = 0; !rc && i < t->nactions; i++)
+		if (t->actions[i].kind == UPD_ACT_UNSYNCED && !(rc = cpuu_sync_path(t->actions[i].path)))
+			rc = cpuu_sync_path(t->state_dir);
+	if (!rc && t->prepared)
+		rc = cpuu_reg_commit_flush(t->reg);
+	if (rc && t->prepared) {
+		cpuu_reg_commit_abort(t->reg);
+		t->prepared = 0;
+	}
+	return rc;
+}
+
+int upd_txn_finish(upd_txn *t)
+{
+	if (!t->prepared)
+		return CPUU_OK;
+	t->prepared = 0;
+	int rc = cpuu_reg_commit_finish(t->reg);
+	t->renamed = !rc;
+	return rc;
+}
+
+/* --- what each kind of record does: after a durable commit, and instead
+ * of it (nothing committed). NULL: nothing. --- */
+typedef void (*after_fn)(const upd_action *a, upd_txn_report report, void *ctx);
+typedef void (*undo_fn)(const upd_txn *t, const upd_action *a);
+
+/* Old files go aside only once the committed profile points elsewhere. */
+static void move_aside(const upd_action *a, upd_txn_report report, void *ctx)
+{
+	char *to = cpuu_aprintf("%s.cpuu-old", a->path);
+	if (!to || upd_rename_if(a->path, to) < 0)
+		report(ctx, to ? cpuu_error_last()->message : "out of memory");
+	free(to);
+}
+
+/* Backups go only once the registry no longer points at them. */
+static void remove_file(const upd_action *a, upd_txn_report report, void *ctx)
+{
+	if (unlink(a->path) != 0 && errno != ENOENT)
+		report(ctx, "could not remove a backup file");
+}
+
+static void remove_empty_dir(const upd_action *a, upd_txn_report report, void *ctx)
+{
+	(void)report;
+	(void)ctx;
+	rmdir(a->path); /* only succeeds when empty, which is what we want */
+}
+
+static void unwrite(const upd_txn *t, const upd_action *a)
+{
+	(void)t;
+	unlink(a->path);
+}
+
+static void take_back(const upd_txn *t, const upd_action *a)
+{
+	cpuu_autocomplete_undo(t->user_dir, &a->handed);
+}
+
+static const struct {
+	after_fn after;
+	undo_fn undo;
+} kinds[] = {
+	[UPD_ACT_MOVE_ASIDE] = { move_aside, NULL },
+	[UPD_ACT_WRITTEN] = { NULL, unwrite },
+	[UPD_ACT_HANDOVER] = { NULL, take_back },
+	[UPD_ACT_UNLINK] = { remove_file, NULL },
+	[UPD_ACT_RMDIR] = { remove_empty_dir, NULL },
+	[UPD_ACT_UNSYNCED] = { NULL, NULL }, /* synced by upd_txn_flush */
+};
+
+void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ctx)
+{
+	/* Forward after a commit; undone newest first, as a stack. */
+	for (size_t i = 0; i < t->nactions; i++) {
+		const upd_action *a = &t->actions[committed ? i : t->nactions - 1 - i];
+		if (committed && kinds[a->kind].after)
+			kinds[a->kind].after(a, report, ctx);
+		else if (!committed && kinds[a->kind].undo)
+			kinds[a->kind].undo(t, a);
+	}
+}
