@@ -81,7 +81,7 @@ static int write_backup(const upd_txn *t, unsigned flags)
  * before their commit. */
 static int backup_now_if_live(const upd_txn *t)
 {
-	return strcmp(cpuu_reg_backend_name(t->reg), "win32") ? CPUU_OK : write_backup(t, 0);
+	return cpuu_reg_capabilities(t->reg) & CPUU_REG_CAP_LIVE ? write_backup(t, 0) : CPUU_OK;
 }
 
 /* "a\\b\\c" -> the topmost key on the way that does not exist ("a\\b" when
