@@ -22,6 +22,7 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->exclude_scp_lookup = 1;
 	opts->autodiscover_reset = 1;
 	opts->autocomplete = 1;
+	opts->signatures = 1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
