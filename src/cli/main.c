@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{ "update", "switch the profiles of switched mailboxes to the target", cli_cmd_update },
 	{ "rollback", "restore the profiles that update changed", cli_cmd_rollback },
 	{ "cleanup", "drop what update kept for rollback", cli_cmd_cleanup },
+	{ "run", "the mode [General] Mode names (update, rollback or cleanup)", cli_cmd_run },
 	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
 	{ "wizard", "write cpuu.ini and the logon-script batch files", cli_cmd_wizard },
 	{ "report", "central report of result records: ingest, summary, html", cli_cmd_report },
