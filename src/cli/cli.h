@@ -49,8 +49,13 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
+/* Platform parts (posix/platform.c, win32/platform.c). */
+/* Standard streams as the platform needs them before any output. */
+void cli_platform_init(void);
 /* This machine's name (for log file names); "" when unknown. */
 void cli_host_name(char *buf, size_t size);
+/* 1 when standard input is a terminal someone can answer on. */
+int cli_stdin_is_terminal(void);
 int cli_exit_code(int cpuu_code);
 
 #endif

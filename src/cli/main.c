@@ -4,10 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#ifdef _WIN32
-#include <fcntl.h>
-#include <io.h>
-#endif
 
 static const struct cli_command commands[] = {
 	{ "inspect", "list the Outlook profiles in a hive", cli_cmd_inspect },
@@ -30,11 +26,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-#ifdef _WIN32
-	/* The same bytes as on Linux (JSON lines, .reg diffs): no CR added. */
-	_setmode(_fileno(stdout), _O_BINARY);
-	_setmode(_fileno(stderr), _O_BINARY);
-#endif
+	cli_platform_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -1,6 +1,7 @@
 /* cpuu map export|lookup|x500: the source -> target correspondence from the
  * command line (docs/directory.md). Public API only. */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/config.h"
 #include "cpuu/ldapdir.h"
@@ -32,28 +33,27 @@ struct map_args {
 	int apply;
 };
 
+/* Options by subcommand: a table each, so a new one is a new table. */
 static int parse(struct map_args *a, int argc, char **argv, const char *sub)
 {
 	memset(a, 0, sizeof *a);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-			a->config = argv[++i];
-		} else if (!strncmp(argv[i], "--config=", 9)) {
-			a->config = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			a->out = argv[++i];
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			a->out = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--json")) {
-			a->json = 1;
-		} else if (!strcmp(argv[i], "--apply")) {
-			a->apply = 1;
-		} else if (argv[i][0] != '-' && !a->key && !strcmp(sub, "lookup")) {
-			a->key = argv[i];
-		} else {
-			fprintf(stderr, "cpuu: map %s: unexpected argument '%s' (see 'cpuu map --help')\n", sub, argv[i]);
-			return CLI_EXIT_USAGE;
-		}
+#define CONFIG_OPT { "--config", CLI_OPT_STRING, &a->config, "FILE", "configuration (docs/config.md)", 0, 0 }
+	const cli_opt export_opts[] = {
+		CONFIG_OPT, { "--out", CLI_OPT_STRING, &a->out, "FILE", "the mapping CSV", 0, 0 }, { 0 }
+	};
+	const cli_opt lookup_opts[] = {
+		CONFIG_OPT, { "--json", CLI_OPT_FLAG, &a->json, NULL, "JSON output", 0, 0 },
+		{ "KEY", CLI_OPT_ARG, &a->key, NULL, "legacyExchangeDN or X500, SMTP address or mailbox GUID", 0, 0 }, { 0 }
+	};
+	const cli_opt x500_opts[] = {
+		CONFIG_OPT, { "--out", CLI_OPT_STRING, &a->out, "FILE", "the LDIF", 0, 0 },
+		{ "--apply", CLI_OPT_FLAG, &a->apply, NULL, "add the values over LDAP", 0, 0 }, { 0 }
+	};
+#undef CONFIG_OPT
+	const cli_opt *table = !strcmp(sub, "lookup") ? lookup_opts : !strcmp(sub, "x500") ? x500_opts : export_opts;
+	if (cli_opt_parse(table, argc, argv) != CLI_OPT_OK) {
+		fprintf(stderr, "cpuu: map %s: see 'cpuu map --help'\n", sub);
+		return CLI_EXIT_USAGE;
 	}
 	if (!a->config) {
 		fprintf(stderr, "cpuu: map %s: --config is required\n", sub);

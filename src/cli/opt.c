@@ -23,14 +23,26 @@ static int parse_long(long *out, const char *s, long min, long max)
 /* "--name" or "--name=value" (for options taking one value). */
 static const cli_opt *find(const cli_opt *t, const char *arg, const char **inline_value)
 {
-	for (; t->name; t++) {
+	for (; t->kind != CLI_OPT_END; t++) {
+		if (t->kind == CLI_OPT_ARG || strncmp(arg, "--", 2))
+			continue;
 		size_t n = strlen(t->name);
 		if (!strncmp(arg, t->name, n) && (!arg[n] || (arg[n] == '=' && (t->kind == CLI_OPT_STRING ||
-										   t->kind == CLI_OPT_INT)))) {
+										   t->kind == CLI_OPT_INT ||
+										   t->kind == CLI_OPT_APPEND)))) {
 			*inline_value = arg[n] ? arg + n + 1 : NULL;
 			return t;
 		}
 	}
+	return NULL;
+}
+
+/* The next positional row not filled yet. */
+static const cli_opt *next_arg(const cli_opt *t)
+{
+	for (; t->kind != CLI_OPT_END; t++)
+		if (t->kind == CLI_OPT_ARG && !*(const char **)t->value)
+			return t;
 	return NULL;
 }
 
@@ -42,8 +54,12 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 			return CLI_OPT_HELP;
 		const char *inline_value = NULL;
 		const cli_opt *o = find(table, a, &inline_value);
+		if (!o && a[0] != '-' && (o = next_arg(table))) {
+			*(const char **)o->value = a;
+			continue;
+		}
 		if (!o) {
-			fprintf(stderr, "cpuu %s: unknown option '%s'\n", argv[0], a);
+			fprintf(stderr, "cpuu %s: %s '%s'\n", argv[0], a[0] == '-' ? "unknown option" : "unexpected argument", a);
 			return CLI_OPT_BAD;
 		}
 		if (o->kind == CLI_OPT_FLAG) {
@@ -65,6 +81,11 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 		const char *v = inline_value ? inline_value : argv[++i];
 		if (o->kind == CLI_OPT_STRING) {
 			*(const char **)o->value = v;
+		} else if (o->kind == CLI_OPT_APPEND) {
+			if (cpuu_strlist_add(o->value, v)) {
+				fprintf(stderr, "cpuu %s: out of memory\n", argv[0]);
+				return CLI_OPT_BAD;
+			}
 		} else if (parse_long(o->value, v, o->min, o->max)) {
 			fprintf(stderr, "cpuu %s: %s: '%s' is not a whole number from %ld to %ld\n", argv[0], o->name, v,
 				o->min, o->max);
@@ -76,7 +97,7 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 
 void cli_opt_help(FILE *out, const cli_opt *t)
 {
-	for (; t->name; t++) {
+	for (; t->kind != CLI_OPT_END; t++) {
 		char head[64];
 		snprintf(head, sizeof head, "%s%s%s%s", t->name, t->value_name ? " " : "",
 			 t->value_name ? t->value_name : "", t->kind == CLI_OPT_LIST ? "..." : "");

@@ -9,14 +9,17 @@
 #include <stdio.h>
 
 typedef enum cli_opt_kind {
-	CLI_OPT_FLAG,   /* --x: *(int *)value = 1 */
-	CLI_OPT_STRING, /* --x VALUE: *(const char **)value */
-	CLI_OPT_INT,    /* --x N: *(long *)value, a decimal within [min, max], nothing else */
-	CLI_OPT_LIST    /* --x A B ...: every following argument not starting with "--" (cpuu_strlist *) */
+	CLI_OPT_END = 0, /* ends the table: { 0 } */
+	CLI_OPT_FLAG,    /* --x: *(int *)value = 1 */
+	CLI_OPT_STRING,  /* --x VALUE or --x=VALUE: *(const char **)value */
+	CLI_OPT_INT,     /* --x N: *(long *)value, a decimal within [min, max], nothing else */
+	CLI_OPT_LIST,    /* --x A B ...: every following argument not starting with "--" (cpuu_strlist *) */
+	CLI_OPT_APPEND,  /* --x VALUE, repeatable: each added to a cpuu_strlist */
+	CLI_OPT_ARG      /* a positional argument (name: its label), in table order: *(const char **)value */
 } cli_opt_kind;
 
 typedef struct cli_opt {
-	const char *name;       /* "--workers"; NULL ends the table */
+	const char *name;       /* "--workers" (CLI_OPT_ARG: "KEY") */
 	cli_opt_kind kind;
 	void *value;
 	const char *value_name; /* "N", "FILE", ... in the help */
@@ -28,8 +31,10 @@ enum { CLI_OPT_OK = 0, CLI_OPT_HELP = 1, CLI_OPT_BAD = -1 };
 
 /* Parses argv[1..argc) (argv[0] is the command name) against the table.
  * CLI_OPT_HELP for --help/-h; CLI_OPT_BAD after printing "cpuu CMD: reason"
- * on stderr for an unknown option, a missing value, or a number that is not
- * a plain decimal within range ("3x", "-1", "99999999999999999999"). */
+ * on stderr for an unknown option, a missing value, a number that is not a
+ * plain decimal within range ("3x", "-1", "99999999999999999999"), or an
+ * argument no CLI_OPT_ARG row takes. Positional arguments left out stay NULL
+ * (the command says which it needs). */
 int cli_opt_parse(const cli_opt *table, int argc, char **argv);
 /* "  --name VALUE   help" lines for the table. */
 void cli_opt_help(FILE *out, const cli_opt *table);

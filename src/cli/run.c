@@ -252,7 +252,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		{ "--profiles", CLI_OPT_LIST, &a.profiles, "NAME", "only these profiles (default: [Profiles] Profiles)", 0, 0 },
 		{ "--dry-run", CLI_OPT_FLAG, &a.dry_run, NULL, "plan and show the changes, write nothing", 0, 0 },
 		{ "--json", CLI_OPT_FLAG, &a.json, NULL, "result records as JSON lines on stdout ([Logging] JsonResults)", 0, 0 },
-		{ NULL, CLI_OPT_FLAG, NULL, NULL, NULL, 0, 0 }
+		{ 0 }
 	};
 	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
 	cpuu_config *cfg = NULL;

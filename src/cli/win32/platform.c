@@ -1,9 +1,32 @@
-/* What the Windows build leaves out of the CLI: the central report store
- * (SQLite, PostgreSQL; posix/report.c) and bulk runs (fork; posix/bulk.c).
- * A workstation runs cpuu for its own user. */
+/* The Windows side of the CLI: binary standard streams, the computer name,
+ * and what the Windows build leaves out: the central report store (SQLite,
+ * PostgreSQL; posix/report.c) and bulk runs (fork; posix/bulk.c). A
+ * workstation runs cpuu for its own user. */
 #include "cli.h"
 
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
+#include <windows.h>
+
+void cli_platform_init(void)
+{
+	/* The same bytes as on Linux (JSON lines, .reg diffs): no CR added. */
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
+}
+
+void cli_host_name(char *buf, size_t size)
+{
+	DWORD n = (DWORD)size;
+	if (!GetComputerNameA(buf, &n))
+		buf[0] = '\0';
+}
+
+int cli_stdin_is_terminal(void)
+{
+	return _isatty(_fileno(stdin));
+}
 
 int cli_cmd_report(int argc, char **argv)
 {
