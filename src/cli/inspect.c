@@ -77,13 +77,13 @@ int cli_cmd_inspect(int argc, char **argv)
 		fprintf(stderr, "cpuu: inspect: give --hive FILE or --live (see 'cpuu inspect --help')\n");
 		goto done;
 	}
-	if (parsed != CLI_OPT_OK) {
-		FILE *out = parsed == CLI_OPT_HELP ? stdout : stderr;
-		fprintf(out, "usage: cpuu inspect --hive FILE | --live [--json]\n");
-		cli_opt_help(out, table);
-		code = parsed == CLI_OPT_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-		goto done;
+	if (parsed == CLI_OPT_HELP) {
+		printf("usage: cpuu inspect --hive FILE | --live [--json]\n");
+		cli_opt_help(stdout, table);
+		code = CLI_EXIT_OK;
 	}
+	if (parsed != CLI_OPT_OK)
+		goto done;
 	int rc = live ? cpuu_reg_open_live(&reg, 0) : cpuu_reg_open_hive(&reg, hive, 0);
 	if (rc == CPUU_OK)
 		rc = cpuu_profiles_load(&set, reg);

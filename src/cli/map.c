@@ -51,10 +51,14 @@ static int parse(struct map_args *a, int argc, char **argv, const char *sub)
 	};
 #undef CONFIG_OPT
 	const cli_opt *table = !strcmp(sub, "lookup") ? lookup_opts : !strcmp(sub, "x500") ? x500_opts : export_opts;
-	if (cli_opt_parse(table, argc, argv) != CLI_OPT_OK) {
-		fprintf(stderr, "cpuu: map %s: see 'cpuu map --help'\n", sub);
-		return CLI_EXIT_USAGE;
-	}
+	/* Messages name the whole command: "cpuu: map lookup: ...". */
+	char name[32], *sub_arg = argv[0];
+	snprintf(name, sizeof name, "map %s", sub);
+	argv[0] = name;
+	int parsed = cli_opt_parse(table, argc, argv);
+	argv[0] = sub_arg;
+	if (parsed != CLI_OPT_OK)
+		return CLI_EXIT_USAGE; /* --help was answered by cli_cmd_map */
 	if (!a->config) {
 		fprintf(stderr, "cpuu: map %s: --config is required\n", sub);
 		return CLI_EXIT_USAGE;

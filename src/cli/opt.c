@@ -59,7 +59,8 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 			continue;
 		}
 		if (!o) {
-			fprintf(stderr, "cpuu %s: %s '%s'\n", argv[0], a[0] == '-' ? "unknown option" : "unexpected argument", a);
+			fprintf(stderr, "cpuu: %s: %s '%s' (see 'cpuu %s --help')\n", argv[0],
+				a[0] == '-' ? "unknown option" : "unexpected argument", a, argv[0]);
 			return CLI_OPT_BAD;
 		}
 		if (o->kind == CLI_OPT_FLAG) {
@@ -69,13 +70,13 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 		if (o->kind == CLI_OPT_LIST) {
 			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
 				if (cpuu_strlist_add(o->value, argv[++i])) {
-					fprintf(stderr, "cpuu %s: out of memory\n", argv[0]);
+					fprintf(stderr, "cpuu: %s: out of memory\n", argv[0]);
 					return CLI_OPT_BAD;
 				}
 			continue;
 		}
 		if (!inline_value && i + 1 >= argc) {
-			fprintf(stderr, "cpuu %s: %s needs a value (%s)\n", argv[0], a, o->value_name);
+			fprintf(stderr, "cpuu: %s: %s needs a value (%s)\n", argv[0], a, o->value_name);
 			return CLI_OPT_BAD;
 		}
 		const char *v = inline_value ? inline_value : argv[++i];
@@ -83,11 +84,11 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 			*(const char **)o->value = v;
 		} else if (o->kind == CLI_OPT_APPEND) {
 			if (cpuu_strlist_add(o->value, v)) {
-				fprintf(stderr, "cpuu %s: out of memory\n", argv[0]);
+				fprintf(stderr, "cpuu: %s: out of memory\n", argv[0]);
 				return CLI_OPT_BAD;
 			}
 		} else if (parse_long(o->value, v, o->min, o->max)) {
-			fprintf(stderr, "cpuu %s: %s: '%s' is not a whole number from %ld to %ld\n", argv[0], o->name, v,
+			fprintf(stderr, "cpuu: %s: %s: '%s' is not a whole number from %ld to %ld\n", argv[0], o->name, v,
 				o->min, o->max);
 			return CLI_OPT_BAD;
 		}

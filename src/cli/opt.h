@@ -30,8 +30,8 @@ typedef struct cli_opt {
 enum { CLI_OPT_OK = 0, CLI_OPT_HELP = 1, CLI_OPT_BAD = -1 };
 
 /* Parses argv[1..argc) (argv[0] is the command name) against the table.
- * CLI_OPT_HELP for --help/-h; CLI_OPT_BAD after printing "cpuu CMD: reason"
- * on stderr for an unknown option, a missing value, a number that is not a
+ * CLI_OPT_HELP for --help/-h; CLI_OPT_BAD after printing one line
+ * "cpuu: CMD: reason" on stderr (docs/exit-codes.md) for an unknown option, a missing value, a number that is not a
  * plain decimal within range ("3x", "-1", "99999999999999999999"), or an
  * argument no CLI_OPT_ARG row takes. Positional arguments left out stay NULL
  * (the command says which it needs). */

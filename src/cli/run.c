@@ -262,10 +262,11 @@ static int cli_run_mode(int argc, char **argv, int mode)
 	const cpuu_match_source *src = NULL;
 
 	int parsed = cli_opt_parse(table, argc, argv);
+	if (parsed == CLI_OPT_HELP)
+		usage(stdout, argv[0], table);
 	if (parsed != CLI_OPT_OK) {
 		/* A usage error is GLOBAL_ERR: exit 2 would read as NO_SWITCH_MSG in
 		 * a logon script's bit mask. */
-		usage(parsed == CLI_OPT_HELP ? stdout : stderr, argv[0], table);
 		mask = parsed == CLI_OPT_HELP ? 0 : CPUU_EXIT_GLOBAL_ERR;
 		goto done;
 	}

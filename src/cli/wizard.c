@@ -45,11 +45,12 @@ int cli_cmd_wizard(int argc, char **argv)
 	};
 	int rc = CLI_EXIT_OK;
 	int parsed = cli_opt_parse(table, argc, argv);
+	if (parsed == CLI_OPT_HELP) {
+		printf("usage: cpuu wizard --out DIR [--exe PATH] [options]\n"
+		       "writes DIR/cpuu.ini, CPUU_Update.bat, CPUU_Rollback.bat, CPUU_Cleanup.bat\n");
+		cli_opt_help(stdout, table);
+	}
 	if (parsed != CLI_OPT_OK) {
-		FILE *f = parsed == CLI_OPT_HELP ? stdout : stderr;
-		fprintf(f, "usage: cpuu wizard --out DIR [--exe PATH] [options]\n"
-			   "writes DIR/cpuu.ini, CPUU_Update.bat, CPUU_Rollback.bat, CPUU_Cleanup.bat\n");
-		cli_opt_help(f, table);
 		rc = parsed == CLI_OPT_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto done;
 	}
