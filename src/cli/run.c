@@ -5,7 +5,6 @@
 
 #include "cpuu/config.h"
 #include "cpuu/ldapdir.h"
-#include "cpuu/mapping.h"
 #include "cpuu/procstop.h"
 #include "cpuu/runconfig.h"
 #include "cpuu/runlog.h"
