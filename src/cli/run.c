@@ -59,37 +59,29 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 			 cpuu_runlog *log)
 {
 	cpuu_reg *reg = NULL;
-	if (cpuu_reg_open_live(&reg, rc->opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
-		cli_fail();
-		return CPUU_EXIT_GLOBAL_ERR;
-	}
-	cpuu_run_opts opts = rc->opts;
+	cpuu_results *res = NULL;
 	char *state_dir = NULL, *user = NULL;
-	if (!opts.state_dir || !opts.user) {
-		if (live_defaults(&state_dir, &user)) {
-			fprintf(stderr, "cpuu %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n",
-				cmd);
-			free(state_dir);
-			free(user);
-			cpuu_reg_free(reg);
-			return CPUU_EXIT_GLOBAL_ERR;
-		}
-		if (!opts.state_dir)
-			opts.state_dir = state_dir;
-		if (!opts.user)
-			opts.user = user;
+	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
+	cpuu_run_opts opts = rc->opts;
+	if (cpuu_reg_open_live(&reg, opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
+		cli_fail();
+		goto done;
 	}
+	if ((!opts.state_dir || !opts.user) && live_defaults(&state_dir, &user)) {
+		fprintf(stderr, "cpuu: %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n", cmd);
+		goto done;
+	}
+	if (!opts.state_dir)
+		opts.state_dir = state_dir;
+	if (!opts.user)
+		opts.user = user;
 	/* Nothing may change under a running Outlook. */
 	unsigned stop = opts.dry_run ? 0 : stop_mapi_clients(rc);
 	if (stop) {
-		cpuu_reg_free(reg);
-		free(state_dir);
-		free(user);
-		return stop;
+		mask = stop;
+		goto done;
 	}
-	cpuu_results *res = NULL;
 	int err = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
-	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
 	if (res) {
 		print_results(res, json);
 		cpuu_runlog_results(log, res);
@@ -97,6 +89,7 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 	}
 	if (err)
 		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+done:
 	cpuu_results_free(res);
 	cpuu_reg_free(reg);
 	free(state_dir);
