@@ -86,22 +86,18 @@ static int cmd_export(const struct map_args *a)
 	cpuu_config *cfg = NULL;
 	cpuu_directory *dir = NULL;
 	cpuu_export_stats st;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	int rc = cpuu_directory_open(&dir, cfg);
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_directory_open(&dir, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_directory_export_file(dir, a->out, &st);
-	if (rc != CPUU_OK) {
-		int code = cli_fail();
-		cpuu_directory_free(dir);
-		cpuu_config_free(cfg);
-		return code;
-	}
-	printf("%s: %zu source mailbox(es), %zu target(s) read: %zu found, %zu without target, %zu ambiguous\n",
-	       a->out, st.sources, st.targets, st.found, st.no_target, st.ambiguous);
+	if (rc == CPUU_OK)
+		printf("%s: %zu source mailbox(es), %zu target(s) read: %zu found, %zu without target, %zu ambiguous\n",
+		       a->out, st.sources, st.targets, st.found, st.no_target, st.ambiguous);
+	int code = rc == CPUU_OK ? CLI_EXIT_OK : cli_fail();
 	cpuu_directory_free(dir);
 	cpuu_config_free(cfg);
-	return CLI_EXIT_OK;
+	return code;
 }
 
 static void json_str(const char *s)
@@ -182,6 +178,15 @@ static void print_text(const char *key, cpuu_lookup_status st, const cpuu_match 
 	line("switched:", m->switched ? "yes" : "no");
 }
 
+static int lookup_exit(cpuu_lookup_status st)
+{
+	switch (st) {
+	case CPUU_LOOKUP_FOUND: return CLI_EXIT_OK;
+	case CPUU_LOOKUP_AMBIGUOUS: return CLI_EXIT_AMBIGUOUS;
+	default: return CLI_EXIT_NOTFOUND;
+	}
+}
+
 static int cmd_lookup(const struct map_args *a)
 {
 	if (!a->key) {
@@ -190,31 +195,20 @@ static int cmd_lookup(const struct map_args *a)
 	}
 	cpuu_config *cfg = NULL;
 	cpuu_resolver *r = NULL;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	cpuu_match m;
-	cpuu_lookup_status st;
-	int rc = cpuu_resolver_open(&r, cfg);
+	cpuu_match m = { 0 };
+	cpuu_lookup_status st = CPUU_LOOKUP_NO_SOURCE;
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_resolver_open(&r, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_resolver_lookup(&m, &st, r, a->key);
-	if (rc != CPUU_OK) {
-		int code = cli_fail();
-		cpuu_resolver_free(r);
-		cpuu_config_free(cfg);
-		return code;
-	}
-	if (a->json)
-		print_json(a->key, st, &m, cpuu_resolver_uses_file(r));
-	else
-		print_text(a->key, st, &m, cpuu_resolver_uses_file(r));
+	if (rc == CPUU_OK)
+		(a->json ? print_json : print_text)(a->key, st, &m, cpuu_resolver_uses_file(r));
+	int code = rc == CPUU_OK ? lookup_exit(st) : cli_fail();
 	cpuu_match_clear(&m);
 	cpuu_resolver_free(r);
 	cpuu_config_free(cfg);
-	switch (st) {
-	case CPUU_LOOKUP_FOUND: return CLI_EXIT_OK;
-	case CPUU_LOOKUP_AMBIGUOUS: return CLI_EXIT_AMBIGUOUS;
-	default: return CLI_EXIT_NOTFOUND;
-	}
+	return code;
 }
 
 static int cmd_x500(const struct map_args *a)
@@ -226,9 +220,9 @@ static int cmd_x500(const struct map_args *a)
 	cpuu_config *cfg = NULL;
 	cpuu_directory *dir = NULL;
 	cpuu_x500_plan *p = NULL;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	int rc = cpuu_directory_open(&dir, cfg);
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_directory_open(&dir, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_x500_plan_build(&p, dir);
 	if (rc == CPUU_OK && a->out)
