@@ -11,7 +11,7 @@
 #define CPUU_AUTOCOMPLETE_H
 
 #include "cpuu/common.h"
-#include "cpuu/update.h" /* cpuu_match_source */
+#include "cpuu/directory.h" /* cpuu_match_source */
 
 #ifdef __cplusplus
 extern "C" {

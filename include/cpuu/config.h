@@ -60,7 +60,14 @@ typedef struct cpuu_config_key_info {
 	const char *choices;       /* CPUU_CFG_ENUM: "update|rollback|cleanup"; else NULL */
 	long min, max;             /* CPUU_CFG_INT range (inclusive) */
 	const char *help;          /* one line, for docs and `cpuu config --help` */
+	/* Who reads the key ("configuration is code"): CPUU_CONFIG_BY_RUN for the
+	 * run's settings (cpuu_run_opts_from_config, cpuu/runconfig.h), else the
+	 * source file that reads it, e.g. "src/lib/directory/ldap_conn.c". A unit
+	 * test (test_update_opts) fails for a key its consumer ignores. */
+	const char *consumer;
 } cpuu_config_key_info;
+
+#define CPUU_CONFIG_BY_RUN "run"
 
 /* The schema table (static, never freed). */
 const cpuu_config_key_info *cpuu_config_schema(size_t *count);

@@ -44,6 +44,16 @@ typedef enum cpuu_lookup_status {
 
 const char *cpuu_lookup_status_name(cpuu_lookup_status s); /* "found", "no_source", ... */
 
+/* The one lookup interface the engine and the feature steps use, whatever
+ * answers (mapping file or live directories: cpuu_resolver_source in
+ * cpuu/ldapdir.h provides it from the configuration). lookup follows
+ * cpuu_mapping_lookup's contract: *status set; *match borrowed, owned by the
+ * source and valid at least until the next lookup call. */
+typedef struct cpuu_match_source {
+	int (*lookup)(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key);
+	void *ctx;
+} cpuu_match_source;
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,8 +84,18 @@ void cpuu_matches_free(cpuu_match *rows, size_t count);
 
 typedef struct cpuu_resolver cpuu_resolver;
 
-/* The mapping file when [Mapping] File is set, else the live directories. */
+/* The mapping file when [Mapping] File is set, else the live directories of
+ * [Source]/[Target]. CPUU_EINVALID when neither is configured. */
 int cpuu_resolver_open(cpuu_resolver **out, const cpuu_config *cfg);
+/* The same with mapping_file (a path as given, e.g. on the command line) in
+ * place of [Mapping] File; NULL: as cpuu_resolver_open. */
+int cpuu_resolver_open_with(cpuu_resolver **out, const cpuu_config *cfg, const char *mapping_file);
+/* The resolver as the engine's lookup interface (cpuu_match_source): owned
+ * by r, valid while r lives. Mapping rows are lent as they are; a live
+ * answer lives in one slot of r until the next lookup. */
+const cpuu_match_source *cpuu_resolver_source(cpuu_resolver *r);
+/* The mapping file's warnings ("line N: reason"), NULL for live directories. */
+const cpuu_strlist *cpuu_resolver_warnings(const cpuu_resolver *r);
 /* 1 when answering from the mapping file. */
 int cpuu_resolver_uses_file(const cpuu_resolver *r);
 /* As cpuu_directory_lookup; *out is an owned copy (cpuu_match_clear). */

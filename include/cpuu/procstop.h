@@ -36,6 +36,12 @@ void cpuu_procstop_result_clear(cpuu_procstop_result *r);
 int cpuu_procstop_run(cpuu_procstop_result *out, const cpuu_strlist *names, unsigned grace_ms,
 		      cpuu_procstop_confirm confirm, void *ctx);
 
+/* A cpuu_procstop_confirm that asks the logged-on user ([Processes] Ask): a
+ * Yes/No message box on Windows (user32 loaded only then), a [Y/n] question
+ * on a terminal elsewhere. 1 to go on; 0 when refused or when nobody can be
+ * asked (no terminal, no user32). ctx is unused. */
+int cpuu_procstop_ask_user(void *ctx, const cpuu_strlist *running);
+
 #ifdef __cplusplus
 }
 #endif

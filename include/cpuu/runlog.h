@@ -7,6 +7,7 @@
 #ifndef CPUU_RUNLOG_H
 #define CPUU_RUNLOG_H
 
+#include "cpuu/runconfig.h"
 #include "cpuu/update.h"
 
 #ifdef __cplusplus
@@ -25,6 +26,8 @@ typedef struct cpuu_runlog_opts {
 	const char *log_share;
 	const char *user;
 	const char *host;
+	/* [Logging] Level: lines less severe are left out (0: info). */
+	cpuu_log_level level;
 } cpuu_runlog_opts;
 
 /* Expands the placeholders of a file name. User and host names are data:
@@ -43,7 +46,18 @@ void cpuu_runlog_line(cpuu_runlog *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
-/* The records of a run: one line each in the log, JSON lines in the results. */
+/* The same at a level: written only when at least as severe as the log's
+ * [Logging] Level (cpuu_runlog_line is CPUU_LOG_INFO). */
+void cpuu_runlog_msg(cpuu_runlog *log, cpuu_log_level level, const char *fmt, ...)
+#if defined(__MINGW32__)
+	__attribute__((format(gnu_printf, 3, 4)))
+#elif defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* The records of a run: one line each in the log (an error record at level
+ * error, no match or ambiguous at warning, the others at info), and every
+ * record as JSON lines in the result file whatever the level. */
 void cpuu_runlog_results(cpuu_runlog *log, const cpuu_results *results);
 /* Closes the files, copies them to the share; returns the exit bits for
  * what failed (0 when all went well). Frees log. */

@@ -32,14 +32,6 @@ enum cpuu_exit_bits {
 	CPUU_EXIT_INVALID_SWITCH_MSG = 512
 };
 
-/* Where correspondences come from (mapping file or live directory). lookup
- * follows cpuu_mapping_lookup's contract: *status set; *match borrowed and
- * valid at least until the next lookup call (the engine uses it at once). */
-typedef struct cpuu_match_source {
-	int (*lookup)(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key);
-	void *ctx;
-} cpuu_match_source;
-
 typedef struct cpuu_result {
 	char *user;
 	char *hive;

@@ -2,6 +2,7 @@
 #define CPUU_CLI_H
 
 #include "cpuu/common.h"
+#include "cpuu/runconfig.h"
 #include "cpuu/update.h"
 
 #define CPUU_VERSION_STRING "0.1.0"
@@ -37,16 +38,24 @@ int cli_cmd_wizard(int argc, char **argv);
 int cli_cmd_rollback(int argc, char **argv);
 int cli_cmd_cleanup(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
 
-/* Runs a mode over many hives with parallel workers; returns the OR of every
- * hive's exit bits. */
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, int batch,
-		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json);
+/* Runs a mode over many hives with parallel workers (0: one per core); the
+ * workers' scratch files go in a new folder inside rc->temp_dir (else the
+ * system's). A hive named twice (same device and inode) is run once.
+ * Returns the OR of every hive's exit bits. Windows: refused (posix/ only). */
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch,
+		      const cpuu_run_config *rc, const cpuu_match_source *resolver);
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
+/* Platform parts (posix/platform.c, win32/platform.c). */
+/* Standard streams as the platform needs them before any output. */
+void cli_platform_init(void);
 /* This machine's name (for log file names); "" when unknown. */
 void cli_host_name(char *buf, size_t size);
+/* 1 when standard input is a terminal someone can answer on. */
+int cli_stdin_is_terminal(void);
 int cli_exit_code(int cpuu_code);
 
 #endif

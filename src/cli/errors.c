@@ -1,11 +1,6 @@
 #include "cli.h"
 
 #include <stdio.h>
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <unistd.h>
-#endif
 
 int cli_exit_code(int code)
 {
@@ -31,18 +26,4 @@ int cli_fail(void)
 	const cpuu_error *e = cpuu_error_last();
 	fprintf(stderr, "cpuu: %s\n", e->message[0] ? e->message : "unknown error");
 	return cli_exit_code(e->code);
-}
-
-void cli_host_name(char *buf, size_t size)
-{
-	buf[0] = '\0';
-#ifdef _WIN32
-	DWORD n = (DWORD)size;
-	if (!GetComputerNameA(buf, &n))
-		buf[0] = '\0';
-#else
-	if (gethostname(buf, size) != 0)
-		buf[0] = '\0';
-	buf[size - 1] = '\0';
-#endif
 }

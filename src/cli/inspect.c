@@ -1,20 +1,13 @@
 /* cpuu inspect --hive FILE [--json]: the Outlook profiles in a hive, read
  * only (the file is opened without write access and never changed). */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/profile.h"
 #include "cpuu/registry.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static void inspect_usage(FILE *out)
-{
-	fprintf(out, "usage: cpuu inspect --hive FILE | --live [--json]\n"
-		     "  --hive FILE  an offline NTUSER.DAT (opened read-only)\n"
-		     "  --live       the logged-on user's HKEY_CURRENT_USER (Windows build; read-only)\n"
-		     "  --json       the stable JSON form (docs/inspect-json.md)\n");
-}
 
 static void field(const char *label, const char *value)
 {
@@ -69,52 +62,49 @@ int cli_cmd_inspect(int argc, char **argv)
 {
 	const char *hive = NULL;
 	int json = 0, live = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--hive") && i + 1 < argc) {
-			hive = argv[++i];
-		} else if (!strncmp(argv[i], "--hive=", 7)) {
-			hive = argv[i] + 7;
-		} else if (!strcmp(argv[i], "--live")) {
-			live = 1;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			inspect_usage(stdout);
-			return CLI_EXIT_OK;
-		} else {
-			fprintf(stderr, "cpuu: inspect: unexpected argument '%s' (see 'cpuu inspect --help')\n", argv[i]);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	if ((!hive || !*hive) == !live) {
-		fprintf(stderr, "cpuu: inspect: give --hive FILE or --live (see 'cpuu inspect --help')\n");
-		return CLI_EXIT_USAGE;
-	}
-
+	const cli_opt table[] = {
+		{ "--hive", CLI_OPT_STRING, &hive, "FILE", "an offline NTUSER.DAT (opened read-only)", 0, 0 },
+		{ "--live", CLI_OPT_FLAG, &live, NULL, "the logged-on user's HKEY_CURRENT_USER (Windows build; read-only)", 0, 0 },
+		{ "--json", CLI_OPT_FLAG, &json, NULL, "the stable JSON form (docs/inspect-json.md)", 0, 0 },
+		{ 0 }
+	};
+	int code = CLI_EXIT_USAGE;
 	cpuu_reg *reg = NULL;
 	cpuu_profile_set *set = NULL;
 	char *text = NULL;
-	if ((live ? cpuu_reg_open_live(&reg, 0) : cpuu_reg_open_hive(&reg, hive, 0)) < 0)
-		return cli_fail();
-	int rc = cpuu_profiles_load(&set, reg);
+	int parsed = cli_opt_parse(table, argc, argv);
+	if (parsed == CLI_OPT_OK && (!hive || !*hive) == !live) {
+		fprintf(stderr, "cpuu: inspect: give --hive FILE or --live (see 'cpuu inspect --help')\n");
+		goto done;
+	}
+	if (parsed == CLI_OPT_HELP) {
+		printf("usage: cpuu inspect --hive FILE | --live [--json]\n");
+		cli_opt_help(stdout, table);
+		code = CLI_EXIT_OK;
+	}
+	if (parsed != CLI_OPT_OK)
+		goto done;
+	int rc = live ? cpuu_reg_open_live(&reg, 0) : cpuu_reg_open_hive(&reg, hive, 0);
+	if (rc == CPUU_OK)
+		rc = cpuu_profiles_load(&set, reg);
 	if (rc == CPUU_OK && json)
 		rc = cpuu_profiles_to_json(&text, set);
 	if (rc < 0) {
-		int code = cli_fail();
-		cpuu_profile_set_free(set);
-		cpuu_reg_free(reg);
-		return code;
+		code = cli_fail();
+		goto done;
 	}
 	if (json)
 		fputs(text, stdout);
 	else
 		print_text(set);
+	code = CLI_EXIT_OK;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "cpuu: inspect: cannot write the output\n");
+		code = CLI_EXIT_IO;
+	}
+done:
 	cpuu_free(text);
 	cpuu_profile_set_free(set);
 	cpuu_reg_free(reg);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "cpuu: inspect: cannot write the output\n");
-		return CLI_EXIT_IO;
-	}
-	return CLI_EXIT_OK;
+	return code;
 }

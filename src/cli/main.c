@@ -4,16 +4,13 @@
 
 #include <stdio.h>
 #include <string.h>
-#ifdef _WIN32
-#include <fcntl.h>
-#include <io.h>
-#endif
 
 static const struct cli_command commands[] = {
 	{ "inspect", "list the Outlook profiles in a hive", cli_cmd_inspect },
 	{ "update", "switch the profiles of switched mailboxes to the target", cli_cmd_update },
 	{ "rollback", "restore the profiles that update changed", cli_cmd_rollback },
 	{ "cleanup", "drop what update kept for rollback", cli_cmd_cleanup },
+	{ "run", "the mode [General] Mode names (update, rollback or cleanup)", cli_cmd_run },
 	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
 	{ "wizard", "write cpuu.ini and the logon-script batch files", cli_cmd_wizard },
 	{ "report", "central report of result records: ingest, summary, html", cli_cmd_report },
@@ -29,11 +26,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-#ifdef _WIN32
-	/* The same bytes as on Linux (JSON lines, .reg diffs): no CR added. */
-	_setmode(_fileno(stdout), _O_BINARY);
-	_setmode(_fileno(stderr), _O_BINARY);
-#endif
+	cli_platform_init();
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -1,6 +1,7 @@
 /* cpuu map export|lookup|x500: the source -> target correspondence from the
  * command line (docs/directory.md). Public API only. */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/config.h"
 #include "cpuu/ldapdir.h"
@@ -32,29 +33,32 @@ struct map_args {
 	int apply;
 };
 
+/* Options by subcommand: a table each, so a new one is a new table. */
 static int parse(struct map_args *a, int argc, char **argv, const char *sub)
 {
 	memset(a, 0, sizeof *a);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-			a->config = argv[++i];
-		} else if (!strncmp(argv[i], "--config=", 9)) {
-			a->config = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			a->out = argv[++i];
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			a->out = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--json")) {
-			a->json = 1;
-		} else if (!strcmp(argv[i], "--apply")) {
-			a->apply = 1;
-		} else if (argv[i][0] != '-' && !a->key && !strcmp(sub, "lookup")) {
-			a->key = argv[i];
-		} else {
-			fprintf(stderr, "cpuu: map %s: unexpected argument '%s' (see 'cpuu map --help')\n", sub, argv[i]);
-			return CLI_EXIT_USAGE;
-		}
-	}
+#define CONFIG_OPT { "--config", CLI_OPT_STRING, &a->config, "FILE", "configuration (docs/config.md)", 0, 0 }
+	const cli_opt export_opts[] = {
+		CONFIG_OPT, { "--out", CLI_OPT_STRING, &a->out, "FILE", "the mapping CSV", 0, 0 }, { 0 }
+	};
+	const cli_opt lookup_opts[] = {
+		CONFIG_OPT, { "--json", CLI_OPT_FLAG, &a->json, NULL, "JSON output", 0, 0 },
+		{ "KEY", CLI_OPT_ARG, &a->key, NULL, "legacyExchangeDN or X500, SMTP address or mailbox GUID", 0, 0 }, { 0 }
+	};
+	const cli_opt x500_opts[] = {
+		CONFIG_OPT, { "--out", CLI_OPT_STRING, &a->out, "FILE", "the LDIF", 0, 0 },
+		{ "--apply", CLI_OPT_FLAG, &a->apply, NULL, "add the values over LDAP", 0, 0 }, { 0 }
+	};
+#undef CONFIG_OPT
+	const cli_opt *table = !strcmp(sub, "lookup") ? lookup_opts : !strcmp(sub, "x500") ? x500_opts : export_opts;
+	/* Messages name the whole command: "cpuu: map lookup: ...". */
+	char name[32], *sub_arg = argv[0];
+	snprintf(name, sizeof name, "map %s", sub);
+	argv[0] = name;
+	int parsed = cli_opt_parse(table, argc, argv);
+	argv[0] = sub_arg;
+	if (parsed != CLI_OPT_OK)
+		return CLI_EXIT_USAGE; /* --help was answered by cli_cmd_map */
 	if (!a->config) {
 		fprintf(stderr, "cpuu: map %s: --config is required\n", sub);
 		return CLI_EXIT_USAGE;
@@ -82,22 +86,18 @@ static int cmd_export(const struct map_args *a)
 	cpuu_config *cfg = NULL;
 	cpuu_directory *dir = NULL;
 	cpuu_export_stats st;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	int rc = cpuu_directory_open(&dir, cfg);
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_directory_open(&dir, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_directory_export_file(dir, a->out, &st);
-	if (rc != CPUU_OK) {
-		int code = cli_fail();
-		cpuu_directory_free(dir);
-		cpuu_config_free(cfg);
-		return code;
-	}
-	printf("%s: %zu source mailbox(es), %zu target(s) read: %zu found, %zu without target, %zu ambiguous\n",
-	       a->out, st.sources, st.targets, st.found, st.no_target, st.ambiguous);
+	if (rc == CPUU_OK)
+		printf("%s: %zu source mailbox(es), %zu target(s) read: %zu found, %zu without target, %zu ambiguous\n",
+		       a->out, st.sources, st.targets, st.found, st.no_target, st.ambiguous);
+	int code = rc == CPUU_OK ? CLI_EXIT_OK : cli_fail();
 	cpuu_directory_free(dir);
 	cpuu_config_free(cfg);
-	return CLI_EXIT_OK;
+	return code;
 }
 
 static void json_str(const char *s)
@@ -178,6 +178,15 @@ static void print_text(const char *key, cpuu_lookup_status st, const cpuu_match 
 	line("switched:", m->switched ? "yes" : "no");
 }
 
+static int lookup_exit(cpuu_lookup_status st)
+{
+	switch (st) {
+	case CPUU_LOOKUP_FOUND: return CLI_EXIT_OK;
+	case CPUU_LOOKUP_AMBIGUOUS: return CLI_EXIT_AMBIGUOUS;
+	default: return CLI_EXIT_NOTFOUND;
+	}
+}
+
 static int cmd_lookup(const struct map_args *a)
 {
 	if (!a->key) {
@@ -186,31 +195,20 @@ static int cmd_lookup(const struct map_args *a)
 	}
 	cpuu_config *cfg = NULL;
 	cpuu_resolver *r = NULL;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	cpuu_match m;
-	cpuu_lookup_status st;
-	int rc = cpuu_resolver_open(&r, cfg);
+	cpuu_match m = { 0 };
+	cpuu_lookup_status st = CPUU_LOOKUP_NO_SOURCE;
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_resolver_open(&r, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_resolver_lookup(&m, &st, r, a->key);
-	if (rc != CPUU_OK) {
-		int code = cli_fail();
-		cpuu_resolver_free(r);
-		cpuu_config_free(cfg);
-		return code;
-	}
-	if (a->json)
-		print_json(a->key, st, &m, cpuu_resolver_uses_file(r));
-	else
-		print_text(a->key, st, &m, cpuu_resolver_uses_file(r));
+	if (rc == CPUU_OK)
+		(a->json ? print_json : print_text)(a->key, st, &m, cpuu_resolver_uses_file(r));
+	int code = rc == CPUU_OK ? lookup_exit(st) : cli_fail();
 	cpuu_match_clear(&m);
 	cpuu_resolver_free(r);
 	cpuu_config_free(cfg);
-	switch (st) {
-	case CPUU_LOOKUP_FOUND: return CLI_EXIT_OK;
-	case CPUU_LOOKUP_AMBIGUOUS: return CLI_EXIT_AMBIGUOUS;
-	default: return CLI_EXIT_NOTFOUND;
-	}
+	return code;
 }
 
 static int cmd_x500(const struct map_args *a)
@@ -222,9 +220,9 @@ static int cmd_x500(const struct map_args *a)
 	cpuu_config *cfg = NULL;
 	cpuu_directory *dir = NULL;
 	cpuu_x500_plan *p = NULL;
-	if (load_config(&cfg, a->config) != CPUU_OK)
-		return cli_fail();
-	int rc = cpuu_directory_open(&dir, cfg);
+	int rc = load_config(&cfg, a->config);
+	if (rc == CPUU_OK)
+		rc = cpuu_directory_open(&dir, cfg);
 	if (rc == CPUU_OK)
 		rc = cpuu_x500_plan_build(&p, dir);
 	if (rc == CPUU_OK && a->out)

@@ -1,71 +1,22 @@
-/* cpuu update | rollback | cleanup: the three modes over one hive or many. */
+/* cpuu update | rollback | cleanup, and cpuu run ([General] Mode): the three
+ * modes over one hive or many. The configuration becomes the run's settings
+ * in one place (cpuu_run_opts_from_config); the command line goes on top. */
 #include "cli.h"
 
 #include "cpuu/config.h"
 #include "cpuu/ldapdir.h"
-#include "cpuu/mapping.h"
 #include "cpuu/procstop.h"
+#include "cpuu/runconfig.h"
 #include "cpuu/runlog.h"
 #include "cpuu/update.h"
+#include "opt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <unistd.h>
-#endif
 
-static void usage(FILE *out, const char *mode)
-{
-	fprintf(out,
-		"usage: cpuu %s [--config cpuu.ini] [--mapping mapping.csv] --hive NTUSER.DAT\n"
-		"       cpuu %s ... --hives LIST | --users-dir DIR   (bulk: see 'Bulk runs' in the README)\n"
-		"       cpuu %s ... --live   (Windows: the logged-on user's registry; docs/windows.md)\n"
-		"options:\n"
-		"  --config FILE      configuration (docs/config.md)\n"
-		"  --mapping FILE     mapping CSV (overrides [Mapping] File)\n"
-		"  --hive FILE        one user's NTUSER.DAT\n"
-		"  --live             the live HKEY_CURRENT_USER (Windows build only; state folder\n"
-		"                     default %%LOCALAPPDATA%%\\cpuu, user default %%USERNAME%%)\n"
-		"  --hives FILE       a file listing hive paths, one a line (bulk)\n"
-		"  --users-dir DIR    every DIR/<user>/NTUSER.DAT (bulk)\n"
-		"  --workers N        parallel workers in bulk runs (default: one per core)\n"
-		"  --batch N          bulk: hives whose fsyncs are grouped (default 1: each hive on its own)\n"
-		"  --user NAME        user name in the results (default: the hive's folder)\n"
-		"  --user-dir DIR     the user's profile folder (C:\\Users\\<name>): old OSTs go aside there\n"
-		"  --state-dir DIR    where backups are kept (default: <hive>.cpuu)\n"
-		"  --profiles NAME... only these profiles (default: [Profiles] Profiles)\n"
-		"  --dry-run          plan and show the changes, write nothing\n"
-		"  --json             result records as JSON lines on stdout\n"
-		"exit status: the bit mask in docs/exit-codes.md\n",
-		mode, mode, mode);
-}
-
-static int mapping_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
-{
-	return cpuu_mapping_lookup(match, status, ctx, key);
-}
-
-/* Live directory lookups hand out owned copies; the engine wants a borrowed
- * match that lives until the next lookup: one slot does. */
-typedef struct live_source {
-	cpuu_resolver *resolver;
-	cpuu_match slot;
-} live_source;
-
-static int live_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
-{
-	live_source *ls = ctx;
-	cpuu_match_clear(&ls->slot);
-	int rc = cpuu_resolver_lookup(&ls->slot, status, ls->resolver, key);
-	*match = rc == CPUU_OK && (*status == CPUU_LOOKUP_FOUND || *status == CPUU_LOOKUP_NO_TARGET) ? &ls->slot : NULL;
-	return rc;
-}
-
-#ifdef _WIN32
-/* %LOCALAPPDATA%\cpuu and %USERNAME%: the logon script's user. */
+/* %LOCALAPPDATA%\cpuu and %USERNAME%: the logon script's user (Windows;
+ * the live registry opens nowhere else). */
 static int live_defaults(char **state_dir, char **user)
 {
 	const char *local = getenv("LOCALAPPDATA"), *name = getenv("USERNAME");
@@ -81,63 +32,22 @@ static int live_defaults(char **state_dir, char **user)
 	}
 	return *state_dir && *user ? CPUU_OK : CPUU_EINVALID;
 }
-#else
-static int live_defaults(char **state_dir, char **user)
-{
-	(void)state_dir;
-	(void)user;
-	return CPUU_EINVALID; /* unreachable: the live registry does not open here */
-}
-#endif
 
 static void print_results(const cpuu_results *r, int json);
-
-/* [Processes] Ask: the user decides before their programs are closed. */
-static int confirm_close(void *ctx, const cpuu_strlist *running)
-{
-	(void)ctx;
-	char text[1024];
-	snprintf(text, sizeof text,
-		 "Your mailbox has moved. %s%s must be closed to update your Outlook profile.\n\nClose %s now?",
-		 running->items[0], running->count > 1 ? " and other mail programs" : "",
-		 running->count > 1 ? "them" : "it");
-#ifdef _WIN32
-	/* user32 only now: a logon run that asks nothing never loads it. */
-	typedef int(WINAPI * message_box_fn)(HWND, LPCWSTR, LPCWSTR, UINT);
-	HMODULE u32 = LoadLibraryW(L"user32.dll");
-	message_box_fn box = u32 ? (message_box_fn)(void (*)(void))GetProcAddress(u32, "MessageBoxW") : NULL;
-	wchar_t wtext[1024];
-	if (!box || !MultiByteToWideChar(CP_UTF8, 0, text, -1, wtext, 1024))
-		return 0;
-	return box(NULL, wtext, L"cpuu", MB_YESNO | MB_ICONQUESTION | MB_SETFOREGROUND) == IDYES;
-#else
-	if (!isatty(fileno(stdin)))
-		return 0; /* nobody to ask: do not close anything */
-	fprintf(stderr, "%s [Y/n] ", text);
-	char answer[16];
-	if (!fgets(answer, sizeof answer, stdin))
-		return 0;
-	return answer[0] != 'n' && answer[0] != 'N';
-#endif
-}
 
 /* Outlook and other MAPI clients hold the profile open: they go first
  * ([Processes], docs/procstop.md). Returns the exit bits when the run must
  * not go on. */
-static unsigned stop_mapi_clients(const cpuu_config *cfg)
+static unsigned stop_mapi_clients(const cpuu_run_config *rc)
 {
-	const cpuu_strlist *names = cpuu_config_get_list(cfg, "Processes", "Names");
-	long grace = cpuu_config_get_int(cfg, "Processes", "GraceSeconds");
-	int ask = cpuu_config_get_bool(cfg, "Processes", "Ask");
 	cpuu_procstop_result r;
-	int rc = cpuu_procstop_run(&r, names && names->count ? names : NULL, (unsigned)grace * 1000u,
-				   ask ? confirm_close : NULL, NULL);
+	int err = cpuu_procstop_run(&r, rc->process_names, rc->grace_ms, rc->ask ? cpuu_procstop_ask_user : NULL, NULL);
 	cpuu_procstop_result_clear(&r);
-	if (rc == CPUU_EABORTED) {
+	if (err == CPUU_EABORTED) {
 		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
 		return CPUU_EXIT_USER_ABORT;
 	}
-	if (rc) {
+	if (err) {
 		fprintf(stderr, "cpuu: %s: the profile was not changed\n", cpuu_error_last()->message);
 		return CPUU_EXIT_GLOBAL_ERR;
 	}
@@ -145,48 +55,41 @@ static unsigned stop_mapi_clients(const cpuu_config *cfg)
 }
 
 /* One run over the logged-on user's registry (cpuu_run_registry). */
-static unsigned run_live(const char *cmd, const cpuu_run_opts *base, const cpuu_match_source *resolver, int json,
-			 const cpuu_config *cfg, cpuu_runlog *log)
+static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_match_source *resolver, int json,
+			 cpuu_runlog *log)
 {
 	cpuu_reg *reg = NULL;
-	if (cpuu_reg_open_live(&reg, base->dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
-		cli_fail();
-		return CPUU_EXIT_GLOBAL_ERR;
-	}
-	cpuu_run_opts opts = *base;
-	char *state_dir = NULL, *user = NULL;
-	if (!opts.state_dir || !opts.user) {
-		if (live_defaults(&state_dir, &user)) {
-			fprintf(stderr, "cpuu %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n",
-				cmd);
-			free(state_dir);
-			free(user);
-			cpuu_reg_free(reg);
-			return CPUU_EXIT_GLOBAL_ERR;
-		}
-		if (!opts.state_dir)
-			opts.state_dir = state_dir;
-		if (!opts.user)
-			opts.user = user;
-	}
-	/* Nothing may change under a running Outlook. */
-	unsigned stop = opts.dry_run ? 0 : stop_mapi_clients(cfg);
-	if (stop) {
-		cpuu_reg_free(reg);
-		free(state_dir);
-		free(user);
-		return stop;
-	}
 	cpuu_results *res = NULL;
-	int rc = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
+	char *state_dir = NULL, *user = NULL;
 	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
+	cpuu_run_opts opts = rc->opts;
+	if (cpuu_reg_open_live(&reg, opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
+		cli_fail();
+		goto done;
+	}
+	if ((!opts.state_dir || !opts.user) && live_defaults(&state_dir, &user)) {
+		fprintf(stderr, "cpuu: %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n", cmd);
+		goto done;
+	}
+	if (!opts.state_dir)
+		opts.state_dir = state_dir;
+	if (!opts.user)
+		opts.user = user;
+	/* Nothing may change under a running Outlook. */
+	unsigned stop = opts.dry_run ? 0 : stop_mapi_clients(rc);
+	if (stop) {
+		mask = stop;
+		goto done;
+	}
+	int err = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
 	if (res) {
 		print_results(res, json);
 		cpuu_runlog_results(log, res);
 		mask = res->exit_mask;
 	}
-	if (rc)
+	if (err)
 		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+done:
 	cpuu_results_free(res);
 	cpuu_reg_free(reg);
 	free(state_dir);
@@ -221,204 +124,207 @@ static void print_results(const cpuu_results *r, int json)
 	}
 }
 
-static int cli_run_mode(int argc, char **argv, cpuu_mode mode)
+
+/* What the command line gives; absent numbers are -1. */
+typedef struct run_args {
+	const char *config, *mapping, *hive, *hives, *users_dir, *user, *state_dir, *user_dir;
+	int json, dry_run, live;
+	long workers, batch;
+	cpuu_strlist profiles;
+} run_args;
+
+static void usage(FILE *out, const char *cmd, const cli_opt *table)
 {
-	const char *config_path = NULL, *mapping_path = NULL, *hive = NULL, *hives = NULL, *users_dir = NULL;
-	const char *user = NULL, *state_dir = NULL, *user_dir = NULL;
-	int json = 0, dry_run = 0, workers = 0, live_reg = 0, batch = 1;
-	cpuu_strlist profiles = { 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int has = i + 1 < argc;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout, argv[0]);
-			return 0;
-		} else if (!strcmp(a, "--config") && has) {
-			config_path = argv[++i];
-		} else if (!strcmp(a, "--mapping") && has) {
-			mapping_path = argv[++i];
-		} else if (!strcmp(a, "--hive") && has) {
-			hive = argv[++i];
-		} else if (!strcmp(a, "--live")) {
-			live_reg = 1;
-		} else if (!strcmp(a, "--hives") && has) {
-			hives = argv[++i];
-		} else if (!strcmp(a, "--users-dir") && has) {
-			users_dir = argv[++i];
-		} else if (!strcmp(a, "--workers") && has) {
-			workers = atoi(argv[++i]);
-		} else if (!strcmp(a, "--batch") && has) {
-			batch = atoi(argv[++i]);
-		} else if (!strcmp(a, "--user") && has) {
-			user = argv[++i];
-		} else if (!strcmp(a, "--state-dir") && has) {
-			state_dir = argv[++i];
-		} else if (!strcmp(a, "--user-dir") && has) {
-			user_dir = argv[++i];
-		} else if (!strcmp(a, "--profiles")) {
-			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-				if (cpuu_strlist_add(&profiles, argv[++i]))
-					return CLI_EXIT_ERROR;
-		} else if (!strcmp(a, "--dry-run")) {
-			dry_run = 1;
-		} else if (!strcmp(a, "--json")) {
-			json = 1;
-		} else {
-			fprintf(stderr, "cpuu %s: unknown or incomplete option '%s'\n", argv[0], a);
-			usage(stderr, argv[0]);
-			cpuu_strlist_free(&profiles);
-			return CPUU_EXIT_GLOBAL_ERR;
+	fprintf(out,
+		"usage: cpuu %s [--config cpuu.ini] [--mapping mapping.csv] --hive NTUSER.DAT\n"
+		"       cpuu %s ... --hives LIST | --users-dir DIR   (bulk: see 'Bulk runs' in the README)\n"
+		"       cpuu %s ... --live   (Windows: the logged-on user's registry; docs/windows.md)\n"
+		"%s"
+		"options:\n",
+		cmd, cmd, cmd, strcmp(cmd, "run") ? "" : "the mode is [General] Mode (update, rollback or cleanup)\n");
+	cli_opt_help(out, table);
+	fprintf(out, "exit status: the bit mask in docs/exit-codes.md\n");
+}
+
+/* The run's user for the log: --user, else an offline hive's folder
+ * (DIR/<user>/NTUSER.DAT, as in the result records), else the logged-on user. */
+static const char *log_user(char *buf, size_t size, const run_args *a)
+{
+	if (a->user)
+		return a->user;
+	if (a->hive) {
+		const char *end = strrchr(a->hive, '/'), *start = end;
+		while (start && start > a->hive && start[-1] != '/')
+			start--;
+		if (end && start < end && (size_t)(end - start) < size) {
+			memcpy(buf, start, (size_t)(end - start));
+			buf[end - start] = '\0';
+			return buf;
 		}
 	}
-	if (!!hive + !!hives + !!users_dir + live_reg != 1) {
-		fprintf(stderr, "cpuu %s: give exactly one of --hive, --live, --hives, --users-dir\n", argv[0]);
-		cpuu_strlist_free(&profiles);
-		return CPUU_EXIT_GLOBAL_ERR;
-	}
+	return getenv("USERNAME") ? getenv("USERNAME") : getenv("USER");
+}
 
+/* The command line over the configuration's settings. */
+static void apply_args(cpuu_run_config *rc, const run_args *a, int mode)
+{
+	if (mode >= 0)
+		rc->opts.mode = (cpuu_mode)mode;
+	rc->opts.dry_run |= a->dry_run;
+	rc->json_results |= a->json;
+	if (a->user)
+		rc->opts.user = a->user;
+	if (a->state_dir)
+		rc->opts.state_dir = a->state_dir;
+	rc->opts.user_dir = a->user_dir;
+	/* Bulk over a folder of user profiles: each user's files sit beside the hive. */
+	rc->opts.user_dir_is_hive_folder = a->users_dir != NULL;
+	if (a->profiles.count)
+		rc->opts.profiles = &a->profiles;
+	if (a->workers >= 0)
+		rc->workers = (unsigned)a->workers;
+}
+
+static void log_settings(cpuu_runlog *log, const cpuu_run_config *rc)
+{
+	char *text = NULL;
+	if (cpuu_run_config_describe(&text, rc) != CPUU_OK)
+		return;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		cpuu_runlog_msg(log, CPUU_LOG_DEBUG, "setting %s", line);
+	}
+	cpuu_free(text);
+}
+
+static unsigned run_one_hive(const char *hive, const cpuu_run_config *rc, const cpuu_match_source *src,
+			     cpuu_runlog *log)
+{
+	cpuu_results *res = NULL;
+	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
+	int err = cpuu_run_hive(&res, hive, &rc->opts, src);
+	if (res) {
+		print_results(res, rc->json_results);
+		cpuu_runlog_results(log, res);
+		mask = res->exit_mask;
+	}
+	if (err) {
+		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
+		cpuu_runlog_msg(log, CPUU_LOG_ERROR, "error: %s", cpuu_error_last()->message);
+	}
+	cpuu_results_free(res);
+	return mask;
+}
+
+/* mode < 0: [General] Mode decides (cpuu run). One exit path: done. */
+static int cli_run_mode(int argc, char **argv, int mode)
+{
+	run_args a = { .workers = -1, .batch = 1 };
+	const cli_opt table[] = {
+		{ "--config", CLI_OPT_STRING, &a.config, "FILE", "configuration (docs/config.md)", 0, 0 },
+		{ "--mapping", CLI_OPT_STRING, &a.mapping, "FILE", "mapping CSV (overrides [Mapping] File)", 0, 0 },
+		{ "--hive", CLI_OPT_STRING, &a.hive, "FILE", "one user's NTUSER.DAT", 0, 0 },
+		{ "--live", CLI_OPT_FLAG, &a.live, NULL,
+		  "the live HKEY_CURRENT_USER (Windows build only; state folder\n"
+		  "default %LOCALAPPDATA%\\cpuu, user default %USERNAME%)", 0, 0 },
+		{ "--hives", CLI_OPT_STRING, &a.hives, "FILE", "a file listing hive paths, one a line (bulk)", 0, 0 },
+		{ "--users-dir", CLI_OPT_STRING, &a.users_dir, "DIR", "every DIR/<user>/NTUSER.DAT (bulk)", 0, 0 },
+		{ "--workers", CLI_OPT_INT, &a.workers, "N",
+		  "parallel workers in bulk runs (default: [General] Workers; 0: one per core)", 0, 1024 },
+		{ "--batch", CLI_OPT_INT, &a.batch, "N",
+		  "bulk: hives whose fsyncs are grouped (default 1: each hive on its own)", 1, 64 },
+		{ "--user", CLI_OPT_STRING, &a.user, "NAME", "user name in the results (default: the hive's folder)", 0, 0 },
+		{ "--user-dir", CLI_OPT_STRING, &a.user_dir, "DIR",
+		  "the user's profile folder (C:\\Users\\<name>): old OSTs go aside there", 0, 0 },
+		{ "--state-dir", CLI_OPT_STRING, &a.state_dir, "DIR",
+		  "where backups are kept (default: [General] BackupDir, else <hive>.cpuu)", 0, 0 },
+		{ "--profiles", CLI_OPT_LIST, &a.profiles, "NAME", "only these profiles (default: [Profiles] Profiles)", 0, 0 },
+		{ "--dry-run", CLI_OPT_FLAG, &a.dry_run, NULL, "plan and show the changes, write nothing", 0, 0 },
+		{ "--json", CLI_OPT_FLAG, &a.json, NULL, "result records as JSON lines on stdout ([Logging] JsonResults)", 0, 0 },
+		{ 0 }
+	};
+	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
 	cpuu_config *cfg = NULL;
-	cpuu_mapping *map = NULL;
-	int rc = config_path ? cpuu_config_load(&cfg, config_path) : cpuu_config_new(&cfg);
-	if (rc) {
+	cpuu_run_config rc = { 0 };
+	cpuu_resolver *resolver = NULL;
+	cpuu_runlog *log = NULL;
+	const cpuu_match_source *src = NULL;
+
+	int parsed = cli_opt_parse(table, argc, argv);
+	if (parsed == CLI_OPT_HELP)
+		usage(stdout, argv[0], table);
+	if (parsed != CLI_OPT_OK) {
+		/* A usage error is GLOBAL_ERR: exit 2 would read as NO_SWITCH_MSG in
+		 * a logon script's bit mask. */
+		mask = parsed == CLI_OPT_HELP ? 0 : CPUU_EXIT_GLOBAL_ERR;
+		goto done;
+	}
+	if (!!a.hive + !!a.hives + !!a.users_dir + a.live != 1) {
+		fprintf(stderr, "cpuu %s: give exactly one of --hive, --live, --hives, --users-dir\n", argv[0]);
+		goto done;
+	}
+	if ((a.config ? cpuu_config_load(&cfg, a.config) : cpuu_config_new(&cfg)) != CPUU_OK) {
 		cli_fail();
-		cpuu_strlist_free(&profiles);
-		return CPUU_EXIT_GLOBAL_ERR;
+		goto done;
 	}
 	const cpuu_strlist *warnings = cpuu_config_warnings(cfg);
 	for (size_t i = 0; warnings && i < warnings->count; i++)
 		fprintf(stderr, "cpuu: warning: %s\n", warnings->items[i]);
-
-	cpuu_run_opts opts;
-	cpuu_run_opts_init(&opts);
-	opts.mode = mode;
-	opts.dry_run = dry_run || cpuu_config_get_bool(cfg, "General", "DryRun");
-	opts.user = user;
-	opts.state_dir = state_dir;
-	opts.user_dir = user_dir;
-	/* Bulk over a folder of user profiles: each user's files sit beside the hive. */
-	opts.user_dir_is_hive_folder = users_dir != NULL;
-	const cpuu_strlist *cfg_profiles = cpuu_config_get_list(cfg, "Profiles", "Profiles");
-	if (profiles.count)
-		opts.profiles = &profiles;
-	else if (cfg_profiles && !(cfg_profiles->count == 1 && !strcmp(cfg_profiles->items[0], "all")))
-		opts.profiles = cfg_profiles;
-	const char *cached = cpuu_config_get_string(cfg, "Profiles", "CachedProfiles");
-	opts.cached_rule = cached && !strcmp(cached, "none") ? CPUU_CACHED_NONE
-			   : cached && !strcmp(cached, "listed") ? CPUU_CACHED_LISTED : CPUU_CACHED_ALL;
-	opts.add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
-	opts.switch_opts.contab = cpuu_config_get_bool(cfg, "Features", "CONTAB");
-	opts.autocomplete = cpuu_config_get_bool(cfg, "Features", "Autocomplete");
-	opts.prf_route = cpuu_config_get_bool(cfg, "Features", "PRF");
-	opts.exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
-	opts.autodiscover_reset = cpuu_config_get_bool(cfg, "Features", "AutodiscoverReset");
-
-	/* RemoteUsers plus the lines of RemoteUsersFile. */
-	cpuu_strlist remote = { 0 };
-	if (cpuu_config_remote_users(&remote, cfg)) {
+	if (cpuu_run_opts_from_config(&rc, cfg) != CPUU_OK) {
 		cli_fail();
-		cpuu_config_free(cfg);
-		cpuu_strlist_free(&profiles);
-		return CPUU_EXIT_GLOBAL_ERR;
+		goto done;
 	}
-	opts.remote_users = &remote;
-
-	cpuu_match_source resolver = { mapping_lookup, NULL };
-	live_source live = { 0 };
-	const char *file = mapping_path ? mapping_path : cpuu_config_get_string(cfg, "Mapping", "File");
-	if (mode == CPUU_MODE_UPDATE && !file) {
-		/* No mapping file: the live directories of [Source]/[Target]. One
-		 * connection cannot be shared by bulk workers: export a file first. */
-		if (!(hive || live_reg) || !cpuu_config_get_string(cfg, "Source", "Url")) {
-			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping%s\n",
-				argv[0], hive || live_reg ? ", or configure [Source]/[Target] directories"
-					      : " (bulk runs read an exported mapping: 'cpuu map export')");
-			cpuu_config_free(cfg);
-			cpuu_strlist_free(&profiles);
-			cpuu_strlist_free(&remote);
-			return CPUU_EXIT_GLOBAL_ERR;
+	apply_args(&rc, &a, mode);
+	if (cpuu_run_temp_dir_create(&rc) != CPUU_OK) {
+		cli_fail();
+		mask = CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
+		goto done;
+	}
+	if (rc.opts.mode == CPUU_MODE_UPDATE) {
+		/* One directory connection cannot be shared by bulk workers. */
+		if (!(a.hive || a.live) && !a.mapping && !cpuu_config_get_string(cfg, "Mapping", "File")) {
+			fprintf(stderr, "cpuu %s: no correspondence source: set [Mapping] File or give --mapping "
+					"(bulk runs read an exported mapping: 'cpuu map export')\n", argv[0]);
+			goto done;
 		}
-		if (cpuu_resolver_open(&live.resolver, cfg)) {
+		if (cpuu_resolver_open_with(&resolver, cfg, a.mapping) != CPUU_OK) {
 			cli_fail();
-			cpuu_config_free(cfg);
-			cpuu_strlist_free(&profiles);
-			cpuu_strlist_free(&remote);
-			return CPUU_EXIT_GLOBAL_ERR;
+			goto done;
 		}
-		resolver.lookup = live_lookup;
-		resolver.ctx = &live;
-	} else if (mode == CPUU_MODE_UPDATE) {
-		if (cpuu_mapping_load(&map, file)) {
-			cli_fail();
-			cpuu_config_free(cfg);
-			cpuu_strlist_free(&profiles);
-			cpuu_strlist_free(&remote);
-			return CPUU_EXIT_GLOBAL_ERR;
-		}
-		const cpuu_strlist *mw = cpuu_mapping_warnings(map);
+		const cpuu_strlist *mw = cpuu_resolver_warnings(resolver);
+		const char *file = a.mapping ? a.mapping : cpuu_config_get_string(cfg, "Mapping", "File");
 		for (size_t i = 0; mw && i < mw->count; i++)
 			fprintf(stderr, "cpuu: warning: %s: %s\n", file, mw->items[i]);
-		resolver.ctx = map;
+		src = cpuu_resolver_source(resolver);
 	}
 
-	unsigned mask;
-	/* The run's log ([General] LogFile, ResultFile, LogShare: docs/logging.md).
-	 * Its user: --user, else an offline hive's folder (DIR/<user>/NTUSER.DAT,
-	 * as in the result records), else the logged-on user. */
-	char host[256] = "", hive_user[256] = "";
+	/* The run's log ([General] LogFile, ResultFile, LogShare; [Logging] Level:
+	 * docs/logging.md). */
+	char host[256] = "", user_buf[256] = "";
 	cli_host_name(host, sizeof host);
-	if (!user && hive) {
-		const char *end = strrchr(hive, '/'), *start = end;
-		while (start && start > hive && start[-1] != '/')
-			start--;
-		if (end && start < end && (size_t)(end - start) < sizeof hive_user)
-			memcpy(hive_user, start, (size_t)(end - start));
-	}
-	cpuu_runlog_opts lo = { .log_file = cpuu_config_get_string(cfg, "General", "LogFile"),
-				.result_file = cpuu_config_get_string(cfg, "General", "ResultFile"),
-				.log_share = cpuu_config_get_string(cfg, "General", "LogShare"),
-				.user = user ? user : hive_user[0] ? hive_user : getenv("USERNAME") ? getenv("USERNAME") : getenv("USER"),
-				.host = host };
-	cpuu_runlog *log = NULL;
+	cpuu_runlog_opts lo = { .log_file = rc.log_file, .result_file = rc.result_file, .log_share = rc.log_share,
+				.user = log_user(user_buf, sizeof user_buf, &a), .host = host, .level = rc.log_level };
 	cpuu_runlog_open(&log, &lo);
-	cpuu_runlog_line(log, "cpuu %s started (%s)", argv[0], hive ? hive : live_reg ? "HKCU" : "bulk");
-	if (hive) {
-		cpuu_results *res = NULL;
-		rc = cpuu_run_hive(&res, hive, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL);
-		if (res) {
-			print_results(res, json);
-			cpuu_runlog_results(log, res);
-			mask = res->exit_mask;
-		} else {
-			mask = CPUU_EXIT_GLOBAL_ERR;
-		}
-		if (rc) {
-			fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
-			cpuu_runlog_line(log, "error: %s", cpuu_error_last()->message);
-		}
-		cpuu_results_free(res);
-	} else if (live_reg) {
-		mask = run_live(argv[0], &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL, json, cfg, log);
+	cpuu_runlog_line(log, "cpuu %s started (%s)", cpuu_mode_name(rc.opts.mode),
+			 a.hive ? a.hive : a.live ? "HKCU" : "bulk");
+	log_settings(log, &rc);
+	if (a.hive) {
+		mask = run_one_hive(a.hive, &rc, src, log);
+	} else if (a.live) {
+		mask = run_live(argv[0], &rc, src, rc.json_results, log);
 	} else {
-#ifdef _WIN32
-		/* Worker processes by fork(): the Linux build's job. */
-		(void)workers;
-		(void)batch;
-		fprintf(stderr, "cpuu %s: bulk runs (--hives, --users-dir) need the Linux build; "
-				"on Windows use --live for the logged-on user\n", argv[0]);
-		mask = CPUU_EXIT_GLOBAL_ERR;
-#else
-		mask = cli_run_bulk(hives, users_dir, workers, batch, &opts, mode == CPUU_MODE_UPDATE ? &resolver : NULL,
-				    json);
-#endif
+		mask = cli_run_bulk(a.hives, a.users_dir, rc.workers, (int)a.batch, &rc, src);
 	}
-	cpuu_runlog_line(log, "cpuu %s finished: exit bits %u", argv[0], mask);
+	cpuu_runlog_line(log, "cpuu %s finished: exit bits %u", cpuu_mode_name(rc.opts.mode), mask);
+done:
 	mask |= cpuu_runlog_close(log);
-	cpuu_match_clear(&live.slot);
-	cpuu_resolver_free(live.resolver);
-	cpuu_mapping_free(map);
+	cpuu_resolver_free(resolver);
+	cpuu_run_config_clear(&rc);
 	cpuu_config_free(cfg);
-	cpuu_strlist_free(&profiles);
-	cpuu_strlist_free(&remote);
+	cpuu_strlist_free(&a.profiles);
 	return (int)mask;
 }
 
@@ -435,4 +341,9 @@ int cli_cmd_rollback(int argc, char **argv)
 int cli_cmd_cleanup(int argc, char **argv)
 {
 	return cli_run_mode(argc, argv, CPUU_MODE_CLEANUP);
+}
+
+int cli_cmd_run(int argc, char **argv)
+{
+	return cli_run_mode(argc, argv, -1);
 }

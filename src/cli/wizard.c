@@ -5,32 +5,11 @@
 
 #include "cpuu/wizard.h"
 
+#include "opt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _WIN32
-#include <io.h>
-#define isatty _isatty
-#define fileno _fileno
-#else
-#include <unistd.h>
-#endif
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: cpuu wizard --out DIR [--exe PATH] [options]\n"
-		"writes DIR/cpuu.ini, CPUU_Update.bat, CPUU_Rollback.bat, CPUU_Cleanup.bat\n"
-		"  --exe PATH         cpuu.exe as the logon script reaches it (default: beside the batch files)\n"
-		"  --ini PATH         the INI as the logon script reaches it (default: beside cpuu.exe)\n"
-		"  --mapping PATH     [Mapping] File (default: live directories, set in the INI by hand)\n"
-		"  --log-share PATH   [General] LogShare\n"
-		"  --state-dir PATH   [General] BackupDir\n"
-		"  --profiles NAME... [Profiles] Profiles (default: all)\n"
-		"  --cached all|listed|none, --remote-users USER...\n"
-		"  --feature NAME=yes|no   (repeatable; docs/config.md [Features])\n"
-		"  --yes              ask nothing (also when standard input is not a terminal)\n");
-}
 
 /* One question on the terminal; keeps *value when the answer is empty. */
 static void ask(const char *question, const char **value, char *buf, size_t size)
@@ -50,45 +29,33 @@ int cli_cmd_wizard(int argc, char **argv)
 	int yes = 0;
 	cpuu_wizard w = { 0 };
 	cpuu_strlist profiles = { 0 }, users = { 0 }, features = { 0 };
+	const cli_opt table[] = {
+		{ "--out", CLI_OPT_STRING, &out, "DIR", "where cpuu.ini and the batch files are written", 0, 0 },
+		{ "--exe", CLI_OPT_STRING, &w.exe, "PATH", "cpuu.exe as the logon script reaches it (default: beside the batch files)", 0, 0 },
+		{ "--ini", CLI_OPT_STRING, &w.ini, "PATH", "the INI as the logon script reaches it (default: beside cpuu.exe)", 0, 0 },
+		{ "--mapping", CLI_OPT_STRING, &w.mapping, "PATH", "[Mapping] File (default: live directories, set in the INI by hand)", 0, 0 },
+		{ "--log-share", CLI_OPT_STRING, &w.log_share, "PATH", "[General] LogShare", 0, 0 },
+		{ "--state-dir", CLI_OPT_STRING, &w.state_dir, "PATH", "[General] BackupDir", 0, 0 },
+		{ "--profiles", CLI_OPT_LIST, &profiles, "NAME", "[Profiles] Profiles (default: all)", 0, 0 },
+		{ "--cached", CLI_OPT_STRING, &w.cached, "all|listed|none", "[Profiles] CachedProfiles", 0, 0 },
+		{ "--remote-users", CLI_OPT_LIST, &users, "USER", "[Profiles] RemoteUsers", 0, 0 },
+		{ "--feature", CLI_OPT_APPEND, &features, "NAME=yes|no", "(repeatable; docs/config.md [Features])", 0, 0 },
+		{ "--yes", CLI_OPT_FLAG, &yes, NULL, "ask nothing (also when standard input is not a terminal)", 0, 0 },
+		{ 0 }
+	};
 	int rc = CLI_EXIT_OK;
-	for (int i = 1; i < argc && rc == CLI_EXIT_OK; i++) {
-		const char *a = argv[i];
-		int has = i + 1 < argc;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			goto done;
-		} else if (!strcmp(a, "--out") && has) {
-			out = argv[++i];
-		} else if (!strcmp(a, "--exe") && has) {
-			w.exe = argv[++i];
-		} else if (!strcmp(a, "--ini") && has) {
-			w.ini = argv[++i];
-		} else if (!strcmp(a, "--mapping") && has) {
-			w.mapping = argv[++i];
-		} else if (!strcmp(a, "--log-share") && has) {
-			w.log_share = argv[++i];
-		} else if (!strcmp(a, "--state-dir") && has) {
-			w.state_dir = argv[++i];
-		} else if (!strcmp(a, "--cached") && has) {
-			w.cached = argv[++i];
-		} else if (!strcmp(a, "--feature") && has) {
-			rc = cpuu_strlist_add(&features, argv[++i]) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-		} else if (!strcmp(a, "--profiles") || !strcmp(a, "--remote-users")) {
-			cpuu_strlist *l = a[2] == 'p' ? &profiles : &users;
-			while (rc == CLI_EXIT_OK && i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-				rc = cpuu_strlist_add(l, argv[++i]) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-		} else if (!strcmp(a, "--yes")) {
-			yes = 1;
-		} else {
-			fprintf(stderr, "cpuu wizard: unknown or incomplete option '%s'\n", a);
-			usage(stderr);
-			rc = CLI_EXIT_USAGE;
-		}
+	int parsed = cli_opt_parse(table, argc, argv);
+	if (parsed == CLI_OPT_HELP) {
+		printf("usage: cpuu wizard --out DIR [--exe PATH] [options]\n"
+		       "writes DIR/cpuu.ini, CPUU_Update.bat, CPUU_Rollback.bat, CPUU_Cleanup.bat\n");
+		cli_opt_help(stdout, table);
 	}
-	if (rc != CLI_EXIT_OK)
+	if (parsed != CLI_OPT_OK) {
+		rc = parsed == CLI_OPT_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto done;
+	}
 	char b_exe[1024], b_map[1024], b_log[1024], b_cached[64], b_out[1024];
-	if (!yes && isatty(fileno(stdin))) {
+	if (!yes && cli_stdin_is_terminal()) {
 		ask("Output folder", &out, b_out, sizeof b_out);
 		ask("cpuu.exe as the logon script reaches it (empty: beside the batch files)", &w.exe, b_exe,
 		    sizeof b_exe);

@@ -66,6 +66,9 @@ $(find "$WINEPREFIX/drive_c/users" -name cpuu-update.log -exec tail -n 20 {} + 2
 	local json
 	json=$(wine "$edir/cpuu.exe" inspect --live --json 2>&1)
 	grep -qF "alice@target.example" <<<"$json" || fail "$name: the profile was not switched through the batch file"
+	# The wizard's --state-dir is [General] BackupDir: the logon run keeps its
+	# backups there (issue 11: it used to be ignored).
+	ls "$edir/state/"*.reg >/dev/null 2>&1 || fail "$name: no backup in [General] BackupDir ($edir/state)"
 	(cd "$bdir" && wine cmd /c CPUU_Rollback.bat) >/dev/null 2>&1
 	rc=$?
 	[ "$rc" -eq 1 ] || fail "$name: CPUU_Rollback.bat exit $rc, want 1"

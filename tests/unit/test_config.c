@@ -126,6 +126,18 @@ static void test_ini_syntax_errors(void **state)
 	expect_ini_error(h, sizeof h - 1, "big-endian");
 	const char i[] = "\xFF\xFE[\0A\0]";
 	expect_ini_error(i, sizeof i - 1, "UTF-16LE");
+	/* An opening quote never closed (issue 16): refused with its line, not
+	 * taken literally; a lone quote too. Closed or inner quotes still read. */
+	const char *q = "[General]\nLogFile = \"C:\\logs\\cpuu.log\n";
+	expect_ini_error(q, strlen(q), "line 2: [General] LogFile: unterminated quote");
+	const char *q1 = "[A]\nk = \"\n";
+	expect_ini_error(q1, strlen(q1), "line 2: [A] k: unterminated quote");
+	seen ok = { .text = "" };
+	const char *q2 = "[A]\nk = \"  x  \"\nl = 5\" disk\nm = \"a,b\", c\n";
+	assert_int_equal(cpuu_ini_parse_buffer(q2, strlen(q2), record, &ok), CPUU_OK);
+	assert_non_null(strstr(ok.text, "2[A]k=<  x  >\n"));
+	assert_non_null(strstr(ok.text, "3[A]l=<5\" disk>\n"));
+	assert_non_null(strstr(ok.text, "4[A]m=<\"a,b\", c>\n"));
 }
 
 static void test_ini_encodings(void **state)

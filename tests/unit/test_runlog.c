@@ -103,11 +103,59 @@ static void test_files_and_share(void **state)
 	test_tmpdir_remove(dir);
 }
 
+/* [Logging] Level: each level keeps its own lines and the more severe ones;
+ * the result file keeps every record whatever the level. */
+static void test_levels(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir("runlog-levels");
+	cpuu_result r[3] = {
+		{ .user = (char *)"u", .mode = CPUU_MODE_UPDATE, .outcome = CPUU_OUTCOME_ERROR },
+		{ .user = (char *)"u", .mode = CPUU_MODE_UPDATE, .outcome = CPUU_OUTCOME_AMBIGUOUS },
+		{ .user = (char *)"u", .mode = CPUU_MODE_UPDATE, .outcome = CPUU_OUTCOME_SWITCHED },
+	};
+	cpuu_results res = { .items = r, .count = 3 };
+	static const struct {
+		cpuu_log_level level;
+		int error, ambiguous, switched, debug;
+	} cases[] = {
+		{ CPUU_LOG_ERROR, 1, 0, 0, 0 },   { CPUU_LOG_WARNING, 1, 1, 0, 0 }, { CPUU_LOG_INFO, 1, 1, 1, 0 },
+		{ CPUU_LOG_DEFAULT, 1, 1, 1, 0 }, { CPUU_LOG_DEBUG, 1, 1, 1, 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[32], rname[32];
+		snprintf(name, sizeof name, "l%zu.log", i);
+		snprintf(rname, sizeof rname, "l%zu.jsonl", i);
+		char *log = test_path(dir, name), *rf = test_path(dir, rname);
+		cpuu_runlog_opts o = { .log_file = log, .result_file = rf, .user = "u", .host = "h", .level = cases[i].level };
+		cpuu_runlog *l = NULL;
+		assert_int_equal(cpuu_runlog_open(&l, &o), CPUU_OK);
+		cpuu_runlog_results(l, &res);
+		cpuu_runlog_msg(l, CPUU_LOG_DEBUG, "setting x=1");
+		assert_int_equal(cpuu_runlog_close(l), 0);
+		char *text = slurp(log);
+		assert_non_null(text);
+		assert_int_equal(strstr(text, ": error") != NULL, cases[i].error);
+		assert_int_equal(strstr(text, ": ambiguous") != NULL, cases[i].ambiguous);
+		assert_int_equal(strstr(text, ": switched") != NULL, cases[i].switched);
+		assert_int_equal(strstr(text, "setting x=1") != NULL, cases[i].debug);
+		free(text);
+		text = slurp(rf);
+		assert_non_null(strstr(text, "\"outcome\":\"error\""));
+		assert_non_null(strstr(text, "\"outcome\":\"switched\""));
+		free(text);
+		free(log);
+		free(rf);
+	}
+	test_tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_files_and_share),
+		cmocka_unit_test(test_levels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,6 +127,13 @@ int cpuu_ini_parse_buffer(const void *data, size_t len, cpuu_ini_handler handler
 			rc = cpuu_error_set(CPUU_EINVALID, "line %u: empty key name before '='", lineno);
 			break;
 		}
+		/* An opening quote never closed is a typo that would otherwise become
+		 * part of a path or name: refused, not taken literally. */
+		if (vlen && value[0] == '"' && !memchr(value + 1, '"', vlen - 1)) {
+			rc = cpuu_error_set(CPUU_EINVALID, "line %u: [%s] %.*s: unterminated quote in the value", lineno,
+					    section, (int)(klen > 60 ? 60 : klen), key);
+			break;
+		}
 		/* Quotes keep leading/trailing blanks; nothing is escaped inside. */
 		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
 			value[vlen - 1] = '\0';

@@ -2,79 +2,87 @@
  * paragraph in docs/config.md, which a test checks). */
 #include "config/internal.h"
 
-#define S(sec, key, def, help) { sec, key, CPUU_CFG_STRING, def, NULL, 0, 0, help }
-#define B(sec, key, def, help) { sec, key, CPUU_CFG_BOOL, def, NULL, 0, 0, help }
-#define I(sec, key, def, lo, hi, help) { sec, key, CPUU_CFG_INT, def, NULL, lo, hi, help }
-#define E(sec, key, def, choices, help) { sec, key, CPUU_CFG_ENUM, def, choices, 0, 0, help }
-#define L(sec, key, def, help) { sec, key, CPUU_CFG_LIST, def, NULL, 0, 0, help }
-#define P(sec, key, def, help) { sec, key, CPUU_CFG_PATH, def, NULL, 0, 0, help }
+#define S(sec, key, def, help, by) { sec, key, CPUU_CFG_STRING, def, NULL, 0, 0, help, by }
+#define B(sec, key, def, help, by) { sec, key, CPUU_CFG_BOOL, def, NULL, 0, 0, help, by }
+#define I(sec, key, def, lo, hi, help, by) { sec, key, CPUU_CFG_INT, def, NULL, lo, hi, help, by }
+#define E(sec, key, def, choices, help, by) { sec, key, CPUU_CFG_ENUM, def, choices, 0, 0, help, by }
+#define L(sec, key, def, help, by) { sec, key, CPUU_CFG_LIST, def, NULL, 0, 0, help, by }
+#define P(sec, key, def, help, by) { sec, key, CPUU_CFG_PATH, def, NULL, 0, 0, help, by }
+
+/* Consumers (cpuu_config_key_info.consumer): the run's settings, or the file
+ * that reads the key itself. tests/unit/test_update_opts.c holds each
+ * to it. */
+#define RUN CPUU_CONFIG_BY_RUN
+#define LDAP "src/lib/directory/ldap_conn.c"
+#define PASSWORD "src/lib/config/password.c"
+#define RESOLVER "src/lib/directory/lookup_resolver.c"
 
 static const cpuu_config_key_info schema[] = {
 	E("General", "Mode", "update", "update|rollback|cleanup",
-	  "What a run does when the command line does not say: update, rollback or cleanup."),
-	P("General", "LogFile", NULL, "Local log file (none when unset)."),
-	P("General", "LogShare", NULL, "Folder (e.g. a UNC share) the local log is copied to after the run."),
-	P("General", "ResultFile", NULL, "File receiving one JSON-lines result record per user, profile and account."),
-	P("General", "TempDir", NULL, "Working folder (the system temporary folder when unset)."),
-	P("General", "BackupDir", NULL, "Where Update keeps what Rollback needs (next to the hive when unset)."),
-	I("General", "Workers", "0", 0, 1024, "Parallel workers in bulk runs; 0 = one per core."),
-	B("General", "DryRun", "false", "Plan and show the changes without writing anything."),
+	  "What a run does when the command line does not say: update, rollback or cleanup.", RUN),
+	P("General", "LogFile", NULL, "Local log file (none when unset).", RUN),
+	P("General", "LogShare", NULL, "Folder (e.g. a UNC share) the local log is copied to after the run.", RUN),
+	P("General", "ResultFile", NULL, "File receiving one JSON-lines result record per user, profile and account.", RUN),
+	P("General", "TempDir", NULL, "Working folder (the system temporary folder when unset).", RUN),
+	P("General", "BackupDir", NULL, "Where Update keeps what Rollback needs (next to the hive when unset).", RUN),
+	I("General", "Workers", "0", 0, 1024, "Parallel workers in bulk runs; 0 = one per core.", RUN),
+	B("General", "DryRun", "false", "Plan and show the changes without writing anything.", RUN),
 
-	L("Profiles", "Profiles", "all", "'all' or the names of the profiles to process."),
+	L("Profiles", "Profiles", "all", "'all' or the names of the profiles to process.", RUN),
 	E("Profiles", "CachedProfiles", "all", "all|listed|none",
-	  "Cached-mode profiles: all, only those of users listed in RemoteUsers/RemoteUsersFile, or none."),
-	L("Profiles", "RemoteUsers", NULL, "User names (user or DOMAIN\\user) whose cached profiles are processed when CachedProfiles = listed."),
-	P("Profiles", "RemoteUsersFile", NULL, "File with one user name a line, added to RemoteUsers."),
+	  "Cached-mode profiles: all, only those of users listed in RemoteUsers/RemoteUsersFile, or none.", RUN),
+	L("Profiles", "RemoteUsers", NULL, "User names (user or DOMAIN\\user) whose cached profiles are processed when CachedProfiles = listed.", RUN),
+	P("Profiles", "RemoteUsersFile", NULL, "File with one user name a line, added to RemoteUsers.", RUN),
 
-	B("Features", "AddBoxes", "true", "Relink additional (shared) mailboxes to where their owners now live."),
-	B("Features", "Autocomplete", "true", "Rewrite source legacyExchangeDNs in the autocomplete cache."),
-	B("Features", "Signatures", "true", "Keep the default new/reply signatures of the switched account."),
-	B("Features", "AutodiscoverReset", "true", "Remove cached Autodiscover results so Outlook rediscovers the target."),
-	B("Features", "CONTAB", "true", "Update the Outlook Address Book entries pointing to contacts folders."),
-	B("Features", "PRF", "false", "Also write an Outlook profile file (.prf) describing the switched profile."),
-	B("Features", "ExcludeScpLookup", "true", "Set Outlook's ExcludeScpLookup (2016+) so it does not query the source forest's SCP."),
+	B("Features", "AddBoxes", "true", "Relink additional (shared) mailboxes to where their owners now live.", RUN),
+	B("Features", "Autocomplete", "true", "Rewrite source legacyExchangeDNs in the autocomplete cache.", RUN),
+	B("Features", "Signatures", "true", "Keep the default new/reply signatures of the switched account.", RUN),
+	B("Features", "AutodiscoverReset", "true", "Remove cached Autodiscover results so Outlook rediscovers the target.", RUN),
+	B("Features", "CONTAB", "true", "Update the Outlook Address Book entries pointing to contacts folders.", RUN),
+	B("Features", "PRF", "false", "Also write an Outlook profile file (.prf) describing the switched profile.", RUN),
+	B("Features", "ExcludeScpLookup", "true", "Set Outlook's ExcludeScpLookup (2016+) so it does not query the source forest's SCP.", RUN),
 
-	P("Mapping", "File", NULL, "Mapping CSV (docs/mapping-csv.md); when set it is used instead of the directories."),
+	P("Mapping", "File", NULL, "Mapping CSV (docs/mapping-csv.md); when set it is used instead of the directories.", RESOLVER),
 
-	S("Source", "Url", NULL, "Source directory: ldap://host[:port] or ldaps://host[:port]."),
-	S("Source", "BaseDN", NULL, "Search base of the source directory."),
-	S("Source", "BindDN", NULL, "Bind identity (DN or user@domain); anonymous when unset."),
-	P("Source", "PasswordFile", NULL, "File holding the bind password (the only line)."),
-	S("Source", "PasswordEnv", NULL, "Name of an environment variable holding the bind password."),
-	B("Source", "StartTLS", "false", "Issue StartTLS on an ldap:// connection."),
-	P("Source", "CACertFile", NULL, "PEM file of the CA(s) to trust (the system store when unset)."),
-	B("Source", "VerifyCert", "true", "Check the server certificate (never turn off in production)."),
-	I("Source", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds."),
-	I("Source", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696)."),
+	S("Source", "Url", NULL, "Source directory: ldap://host[:port] or ldaps://host[:port].", LDAP),
+	S("Source", "BaseDN", NULL, "Search base of the source directory.", LDAP),
+	S("Source", "BindDN", NULL, "Bind identity (DN or user@domain); anonymous when unset.", LDAP),
+	P("Source", "PasswordFile", NULL, "File holding the bind password (the only line).", PASSWORD),
+	S("Source", "PasswordEnv", NULL, "Name of an environment variable holding the bind password.", PASSWORD),
+	B("Source", "StartTLS", "false", "Issue StartTLS on an ldap:// connection.", LDAP),
+	P("Source", "CACertFile", NULL, "PEM file of the CA(s) to trust (the system store when unset).", LDAP),
+	B("Source", "VerifyCert", "true", "Check the server certificate (never turn off in production).", LDAP),
+	I("Source", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds.", LDAP),
+	I("Source", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696).", LDAP),
 
-	S("Target", "Url", NULL, "Target directory: ldap://host[:port] or ldaps://host[:port]."),
-	S("Target", "BaseDN", NULL, "Search base of the target directory."),
-	S("Target", "BindDN", NULL, "Bind identity (DN or user@domain); anonymous when unset."),
-	P("Target", "PasswordFile", NULL, "File holding the bind password (the only line)."),
-	S("Target", "PasswordEnv", NULL, "Name of an environment variable holding the bind password."),
-	B("Target", "StartTLS", "false", "Issue StartTLS on an ldap:// connection."),
-	P("Target", "CACertFile", NULL, "PEM file of the CA(s) to trust (the system store when unset)."),
-	B("Target", "VerifyCert", "true", "Check the server certificate (never turn off in production)."),
-	I("Target", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds."),
-	I("Target", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696)."),
+	S("Target", "Url", NULL, "Target directory: ldap://host[:port] or ldaps://host[:port].", LDAP),
+	S("Target", "BaseDN", NULL, "Search base of the target directory.", LDAP),
+	S("Target", "BindDN", NULL, "Bind identity (DN or user@domain); anonymous when unset.", LDAP),
+	P("Target", "PasswordFile", NULL, "File holding the bind password (the only line).", PASSWORD),
+	S("Target", "PasswordEnv", NULL, "Name of an environment variable holding the bind password.", PASSWORD),
+	B("Target", "StartTLS", "false", "Issue StartTLS on an ldap:// connection.", LDAP),
+	P("Target", "CACertFile", NULL, "PEM file of the CA(s) to trust (the system store when unset).", LDAP),
+	B("Target", "VerifyCert", "true", "Check the server certificate (never turn off in production).", LDAP),
+	I("Target", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds.", LDAP),
+	I("Target", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696).", LDAP),
 
-	S("Correspondence", "Attribute", "extensionAttribute1", "Attribute holding the correspondence written by directory synchronization."),
-	E("Correspondence", "Side", "target", "source|target", "Which object carries that attribute: the source or the target one."),
+	S("Correspondence", "Attribute", "extensionAttribute1", "Attribute holding the correspondence written by directory synchronization.", LDAP),
+	E("Correspondence", "Side", "target", "source|target", "Which object carries that attribute: the source or the target one.", LDAP),
 	E("Correspondence", "Holds", "objectGUID", "objectGUID|legacyExchangeDN|smtp",
-	  "What the attribute holds about the other object: its objectGUID, legacyExchangeDN or primary SMTP address."),
+	  "What the attribute holds about the other object: its objectGUID, legacyExchangeDN or primary SMTP address.", LDAP),
 
-	S("Switch", "Attribute", "extensionAttribute2", "Attribute whose state says the mailbox is switched."),
-	S("Switch", "Value", "switched", "Value of Attribute meaning 'switched' (case-insensitive); ignored when Present = yes."),
-	B("Switch", "Present", "false", "yes: the mailbox is switched as soon as Attribute has any value (e.g. targetAddress)."),
-	E("Switch", "Side", "source", "source|target", "Which object carries the switch attribute."),
+	S("Switch", "Attribute", "extensionAttribute2", "Attribute whose state says the mailbox is switched.", LDAP),
+	S("Switch", "Value", "switched", "Value of Attribute meaning 'switched' (case-insensitive); ignored when Present = yes.", LDAP),
+	B("Switch", "Present", "false", "yes: the mailbox is switched as soon as Attribute has any value (e.g. targetAddress).", LDAP),
+	E("Switch", "Side", "source", "source|target", "Which object carries the switch attribute.", LDAP),
 
 	L("Processes", "Names", "OUTLOOK.EXE, lync.exe, communicator.exe, UcMapi.exe, MAPISP32.EXE, fixmapi.exe, scanpst.exe",
-	  "MAPI clients stopped before a profile changes (Windows logon runs; docs/procstop.md)."),
-	I("Processes", "GraceSeconds", "30", 0, 600, "How long they may take to close when asked, before they are ended."),
-	B("Processes", "Ask", "false", "Ask the user first; a refusal ends the run with USER_ABORT (8)."),
+	  "MAPI clients stopped before a profile changes (Windows logon runs; docs/procstop.md).", RUN),
+	I("Processes", "GraceSeconds", "30", 0, 600, "How long they may take to close when asked, before they are ended.", RUN),
+	B("Processes", "Ask", "false", "Ask the user first; a refusal ends the run with USER_ABORT (8).", RUN),
 
-	E("Logging", "Level", "info", "error|warning|info|debug", "Least severe message written to the log."),
-	B("Logging", "JsonResults", "false", "Print the result records as JSON lines on standard output."),
+	E("Logging", "Level", "info", "error|warning|info|debug", "Least severe message written to the log.", RUN),
+	B("Logging", "JsonResults", "false", "Print the result records as JSON lines on standard output.", RUN),
 };
 
 const cpuu_config_key_info *cpuu_config_schema(size_t *count)

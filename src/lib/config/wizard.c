@@ -60,10 +60,10 @@ int cpuu_wizard_ini_value(char **out, const char *s)
 	if (rc)
 		return rc;
 	size_t n = strlen(s);
-	/* The reader trims blanks and strips one pair of outer quotes: add a
-	 * pair whenever either would change the value. */
-	int wrap = n == 0 || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-		   (n >= 2 && s[0] == '"' && s[n - 1] == '"');
+	/* The reader trims blanks, strips one pair of outer quotes and refuses
+	 * an opening quote never closed: add a pair whenever any would change
+	 * the value (a value starting with a quote always gets one). */
+	int wrap = n == 0 || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[0] == '"';
 	*out = wrap ? cpuu_aprintf("\"%s\"", s) : cpuu_strdup(s);
 	return *out ? CPUU_OK : cpuu_error_oom();
 }

@@ -1,5 +1,6 @@
 /* One lookup entry point over the mapping file or the live directories,
- * chosen by the configuration ([Mapping] File wins when set). */
+ * chosen by the configuration ([Mapping] File wins when set), and the one
+ * place that makes it the engine's cpuu_match_source. */
 #include "directory/internal.h"
 #include "cpuu/mapping.h"
 
@@ -9,6 +10,8 @@
 struct cpuu_resolver {
 	cpuu_mapping *mapping;
 	cpuu_directory *dir;
+	cpuu_match_source source;
+	cpuu_match slot;  /* the live answer lent through source */
 };
 
 static int dup_field(char **dst, const char *src)
@@ -45,11 +48,22 @@ fail:
 
 int cpuu_resolver_open(cpuu_resolver **out, const cpuu_config *cfg)
 {
+	return cpuu_resolver_open_with(out, cfg, NULL);
+}
+
+int cpuu_resolver_open_with(cpuu_resolver **out, const cpuu_config *cfg, const char *mapping_file)
+{
 	*out = NULL;
 	cpuu_resolver *r = calloc(1, sizeof *r);
 	if (!r)
 		return cpuu_error_oom();
-	const char *file = cpuu_config_get_string(cfg, "Mapping", "File");
+	const char *file = mapping_file ? mapping_file : cpuu_config_get_string(cfg, "Mapping", "File");
+	const char *url = cpuu_config_get_string(cfg, "Source", "Url");
+	if (!(file && file[0]) && !(url && url[0])) {
+		free(r);
+		return cpuu_error_set(CPUU_EINVALID, "no correspondence source: set [Mapping] File (or give --mapping), "
+						     "or configure the [Source]/[Target] directories");
+	}
 	int rc = file && file[0] ? cpuu_mapping_load(&r->mapping, file) : cpuu_directory_open(&r->dir, cfg);
 	if (rc != CPUU_OK) {
 		free(r);
@@ -57,6 +71,33 @@ int cpuu_resolver_open(cpuu_resolver **out, const cpuu_config *cfg)
 	}
 	*out = r;
 	return CPUU_OK;
+}
+
+/* Mapping rows are read-only and live as long as the mapping: lent as they
+ * are. A live answer is an owned copy: kept in the slot until the next one. */
+static int source_lookup(void *ctx, const cpuu_match **match, cpuu_lookup_status *status, const char *key)
+{
+	cpuu_resolver *r = ctx;
+	*match = NULL;
+	if (r->mapping)
+		return cpuu_mapping_lookup(match, status, r->mapping, key);
+	cpuu_match_clear(&r->slot);
+	int rc = cpuu_directory_lookup(&r->slot, status, r->dir, key);
+	if (rc == CPUU_OK && (*status == CPUU_LOOKUP_FOUND || *status == CPUU_LOOKUP_NO_TARGET))
+		*match = &r->slot;
+	return rc;
+}
+
+const cpuu_match_source *cpuu_resolver_source(cpuu_resolver *r)
+{
+	r->source.lookup = source_lookup;
+	r->source.ctx = r;
+	return &r->source;
+}
+
+const cpuu_strlist *cpuu_resolver_warnings(const cpuu_resolver *r)
+{
+	return r->mapping ? cpuu_mapping_warnings(r->mapping) : NULL;
 }
 
 int cpuu_resolver_uses_file(const cpuu_resolver *r)
@@ -86,6 +127,7 @@ void cpuu_resolver_free(cpuu_resolver *r)
 {
 	if (!r)
 		return;
+	cpuu_match_clear(&r->slot);
 	cpuu_mapping_free(r->mapping);
 	cpuu_directory_free(r->dir);
 	free(r);

@@ -13,12 +13,14 @@ typedef struct ps_proc {
 	unsigned long long start; /* start time, so a reused pid is never touched */
 } ps_proc;
 
-/* Platform backends: procstop_posix.c / procstop_win32.c. */
+/* Platform backends: posix/procstop.c / win32/procstop.c. */
 int ps_list(ps_proc **out, size_t *n);
 void ps_ask(ps_proc *p);   /* the polite request */
 void ps_end(ps_proc *p);   /* the forced end */
 int ps_alive(ps_proc *p);
 void ps_sleep_ms(unsigned ms);
 void ps_free(ps_proc *procs, size_t n);
+/* Shows text to the user with Yes/No (posix/ask.c, win32/ask.c): 1 yes. */
+int ps_confirm_text(const char *text);
 
 #endif

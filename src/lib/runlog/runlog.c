@@ -22,6 +22,7 @@ struct cpuu_runlog {
 	FILE *log, *results;
 	char *log_path, *results_path, *share;
 	unsigned bits;
+	cpuu_log_level level;
 };
 
 static void utc_now(struct tm *tm)
@@ -97,23 +98,44 @@ int cpuu_runlog_open(cpuu_runlog **out, const cpuu_runlog_opts *opts)
 	l->log = open_append(&l->log_path, opts->log_file, opts, &l->bits);
 	l->results = open_append(&l->results_path, opts->result_file, opts, &l->bits);
 	l->share = opts->log_share && *opts->log_share ? cpuu_strdup(opts->log_share) : NULL;
+	l->level = opts->level ? opts->level : CPUU_LOG_INFO;
 	return CPUU_OK;
 }
 
-void cpuu_runlog_line(cpuu_runlog *l, const char *fmt, ...)
+static void vline(cpuu_runlog *l, cpuu_log_level level, const char *fmt, va_list ap)
 {
-	if (!l || !l->log)
+	if (!l || !l->log || level > l->level)
 		return;
 	struct tm tm;
 	utc_now(&tm);
 	char stamp[32];
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-	va_list ap;
-	va_start(ap, fmt);
 	int ok = fprintf(l->log, "%s ", stamp) > 0 && vfprintf(l->log, fmt, ap) >= 0 && fputs("\n", l->log) >= 0;
-	va_end(ap);
 	if (!ok)
 		l->bits |= CPUU_EXIT_FAILED_TO_WRITE_LOG;
+}
+
+void cpuu_runlog_line(cpuu_runlog *l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline(l, CPUU_LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void cpuu_runlog_msg(cpuu_runlog *l, cpuu_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline(l, level, fmt, ap);
+	va_end(ap);
+}
+
+static cpuu_log_level outcome_level(cpuu_outcome o)
+{
+	if (o == CPUU_OUTCOME_ERROR)
+		return CPUU_LOG_ERROR;
+	return o == CPUU_OUTCOME_NO_MATCH || o == CPUU_OUTCOME_AMBIGUOUS ? CPUU_LOG_WARNING : CPUU_LOG_INFO;
 }
 
 void cpuu_runlog_results(cpuu_runlog *l, const cpuu_results *r)
@@ -122,7 +144,7 @@ void cpuu_runlog_results(cpuu_runlog *l, const cpuu_results *r)
 		return;
 	for (size_t i = 0; i < r->count; i++) {
 		const cpuu_result *x = &r->items[i];
-		cpuu_runlog_line(l, "%s %s%s%s%s%s%s: %s (%zu change%s)%s%s", cpuu_mode_name(x->mode),
+		cpuu_runlog_msg(l, outcome_level(x->outcome), "%s %s%s%s%s%s%s: %s (%zu change%s)%s%s", cpuu_mode_name(x->mode),
 				 x->user ? x->user : "-", x->profile ? " profile '" : "", x->profile ? x->profile : "",
 				 x->profile ? "'" : "", x->account ? " " : "", x->account ? x->account : "",
 				 cpuu_outcome_name(x->outcome), x->changes,

@@ -7,16 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef _WIN32
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int workers, int batch,
-		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json)
-{
-	(void)hives_file; (void)users_dir; (void)workers; (void)batch; (void)opts; (void)resolver; (void)json;
-	fprintf(stderr, "cpuu: bulk runs are for the offline (Linux) build\n");
-	return CPUU_EXIT_GLOBAL_ERR;
-}
-#else
 #include <dirent.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -115,6 +105,40 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 	return 0;
 }
 
+/* A hive named twice (/x/NTUSER.DAT and /x/./NTUSER.DAT, a hard link, a
+ * symlink) would be run by two workers at once: the first name of each file
+ * (device and inode) is kept, the others dropped with a warning. A name that
+ * cannot be stat'ed is kept: its run reports why. */
+static int drop_duplicate_hives(cpuu_strlist *hives)
+{
+	struct key { dev_t dev; ino_t ino; } *seen = calloc(hives->count ? hives->count : 1, sizeof *seen);
+	if (!seen)
+		return -1;
+	size_t kept = 0, nseen = 0;
+	for (size_t i = 0; i < hives->count; i++) {
+		struct stat st;
+		int dup = 0;
+		if (stat(hives->items[i], &st) == 0) {
+			for (size_t k = 0; k < nseen && !dup; k++)
+				dup = seen[k].dev == st.st_dev && seen[k].ino == st.st_ino;
+			if (!dup) {
+				seen[nseen].dev = st.st_dev;
+				seen[nseen].ino = st.st_ino;
+				nseen++;
+			}
+		}
+		if (dup) {
+			fprintf(stderr, "cpuu: warning: %s is a hive already in this run: processed once\n", hives->items[i]);
+			free(hives->items[i]);
+			continue;
+		}
+		hives->items[kept++] = hives->items[i];
+	}
+	hives->count = kept;
+	free(seen);
+	return 0;
+}
+
 static void worker_main(shared *sh, const cpuu_strlist *hives, const char *out_path, long *current_slot,
 			const cpuu_run_opts *opts, const cpuu_match_source *resolver, size_t batch)
 {
@@ -176,12 +200,15 @@ static void count_outcomes(const char *path, size_t counts[], const char *const 
 	fclose(f);
 }
 
-unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworkers, int batch_arg,
-		      const cpuu_run_opts *opts, const cpuu_match_source *resolver, int json)
+unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch_arg,
+		      const cpuu_run_config *rc, const cpuu_match_source *resolver)
 {
+	const cpuu_run_opts *opts = &rc->opts;
+	int json = rc->json_results;
 	size_t batch = batch_arg < 1 ? 1 : batch_arg > BATCH_MAX ? BATCH_MAX : (size_t)batch_arg;
 	cpuu_strlist hives = { 0 };
-	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0) {
+	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0 ||
+	    drop_duplicate_hives(&hives) != 0) {
 		cpuu_strlist_free(&hives);
 		return CPUU_EXIT_GLOBAL_ERR;
 	}
@@ -189,8 +216,7 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 		fprintf(stderr, "cpuu: no hive to process\n");
 		return CPUU_EXIT_CANNOT_START;
 	}
-	if (nworkers <= 0)
-		nworkers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int nworkers = workers ? (int)workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nworkers <= 0)
 		nworkers = 1;
 	if ((size_t)nworkers > hives.count)
@@ -205,9 +231,15 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 	}
 	memset(sh, 0, shsize);
 	long *current = (long *)(void *)(((uintptr_t)&sh->masks[hives.count] + 7) & ~(uintptr_t)7);
-	char tmpl[] = "/tmp/cpuu-bulk-XXXXXX";
-	const char *tmpdir = mkdtemp(tmpl);
+	/* [General] TempDir, else TMPDIR, else /tmp. */
+	const char *base = rc->temp_dir && *rc->temp_dir ? rc->temp_dir : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char *tmpl = malloc(strlen(base) + sizeof "/cpuu-bulk-XXXXXX");
+	if (tmpl)
+		sprintf(tmpl, "%s/cpuu-bulk-XXXXXX", base);
+	const char *tmpdir = tmpl ? mkdtemp(tmpl) : NULL;
 	if (!tmpdir) {
+		fprintf(stderr, "cpuu: cannot create a temporary folder in %s\n", base);
+		free(tmpl);
 		munmap(sh, shsize);
 		cpuu_strlist_free(&hives);
 		return CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
@@ -298,6 +330,7 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 		free(w[k].out_path);
 	}
 	rmdir(tmpdir);
+	free(tmpl);
 	for (size_t i = 0; i < hives.count; i++)
 		mask |= sh->masks[i];
 	FILE *summary = json ? stderr : stdout;
@@ -312,4 +345,3 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, int nworker
 	cpuu_strlist_free(&hives);
 	return mask;
 }
-#endif
