@@ -11,6 +11,7 @@
 #define CPUU_AUTOCOMPLETE_H
 
 #include "cpuu/common.h"
+#include "cpuu/mapi.h"   /* cpuu_decode_format */
 #include "cpuu/update.h" /* cpuu_match_source */
 
 #ifdef __cplusplus
@@ -66,6 +67,11 @@ typedef struct cpuu_autocomplete {
 int cpuu_autocomplete_parse(cpuu_autocomplete **out, const uint8_t *data, size_t len);
 int cpuu_autocomplete_write(uint8_t **out, size_t *out_len, const cpuu_autocomplete *ac);
 void cpuu_autocomplete_free(cpuu_autocomplete *ac);
+
+/* The readable view for cpuu decode (docs/decode.md): header, rows and
+ * properties in stored order, entry IDs in rows decoded. Parse errors as
+ * cpuu_autocomplete_parse. */
+int cpuu_autocomplete_decode(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
 
 /* First property of a row with that exact tag, or NULL. */
 const cpuu_ac_prop *cpuu_ac_row_find(const cpuu_ac_row *row, uint32_t tag);

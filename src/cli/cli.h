@@ -37,6 +37,7 @@ int cli_cmd_wizard(int argc, char **argv);
 int cli_cmd_rollback(int argc, char **argv);
 int cli_cmd_cleanup(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
+int cli_cmd_decode(int argc, char **argv);
 
 /* Runs a mode over many hives with parallel workers; returns the OR of every
  * hive's exit bits. */
