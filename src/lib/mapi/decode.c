@@ -125,6 +125,9 @@ static int emit_contab(mapi_emit *e, const uint8_t *d, size_t len)
 
 int mapi_emit_entryid(mapi_emit *e, const char *key, const uint8_t *data, size_t len, int soft)
 {
+	/* abFlags and a provider UID at least (MS-OXCDATA 2.2.4). */
+	if (len < 20)
+		return cpuu_error_set(CPUU_EINVALID, "entry ID of %zu bytes: shorter than flags and provider UID (20)", len);
 	mapi_emit_open(e, key, 0);
 	int rc = CPUU_OK;
 	if (len >= 22 && !memcmp(data + 4, cpuu_mapi_uid_store_wrap, 16)) {
