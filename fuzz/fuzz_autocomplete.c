@@ -52,7 +52,7 @@ static void fac_rewrite(cpuu_autocomplete *ac)
 	if (rc == CPUU_ENOMEM)
 		return;
 	if (rc != CPUU_OK || st.rows != rows ||
-	    st.rewritten + st.unchanged + st.not_switched + st.unmatched + st.ambiguous != rows)
+	    st.rewritten + st.unchanged + st.not_switched + st.unmatched + st.ambiguous + st.kept_whole != rows)
 		abort();
 	uint8_t *out = NULL;
 	size_t n = 0;

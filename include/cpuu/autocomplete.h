@@ -82,7 +82,8 @@ int cpuu_ac_prop_bytes(const uint8_t **bytes, size_t *len, const cpuu_ac_prop *p
 int cpuu_ac_prop_string(char **out, const cpuu_ac_prop *prop);
 
 /* Counts of a rewrite (docs/autocomplete.md "Rewrite"). Every row is in
- * exactly one of rewritten, unchanged, not_switched, unmatched, ambiguous. */
+ * exactly one of rewritten, unchanged, not_switched, unmatched, ambiguous,
+ * kept_whole. */
 typedef struct cpuu_ac_stats {
 	size_t rows;
 	size_t rewritten;    /* pointed at a switched source recipient; now at its target */
@@ -90,6 +91,8 @@ typedef struct cpuu_ac_stats {
 	size_t not_switched; /* source recipient known, not switched yet: kept */
 	size_t unmatched;    /* no source or no target (or no target legacyDN for an EX row): kept */
 	size_t ambiguous;    /* a key matched several sources: kept */
+	size_t kept_whole;   /* a switched source, but a property naming it could not be
+	                      * rebuilt for the target: the row kept whole, never half */
 	/* cpuu_autocomplete_handover only */
 	size_t sources;      /* files read */
 	size_t duplicates;   /* byte-identical rows dropped when merging several files */

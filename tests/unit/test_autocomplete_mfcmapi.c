@@ -11,11 +11,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cpuu/autocomplete.h"
+#include "cpuu/directory.h"
 #include "cpuu/mapi.h"
 #include "cpuu/unicode.h"
 #include "testutil.h"
@@ -484,6 +487,281 @@ static void test_autocomplete_rebuilt_from_mfcmapi_fields(void **state)
 	doc_free(&d);
 }
 
+
+/* --- rewriting whole rows (issue 14 item 3) -------------------------------- */
+
+/* Lookup over a fixed table: janesmith@contoso.org and the DN of
+ * ENTRYID-16 are switched sources; johndoe@contoso.com is not switched. */
+static cpuu_match jane, example, john;
+
+static int rw_lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
+{
+	(void)ctx;
+	const cpuu_match *all[] = { &jane, &example, &john };
+	*m = NULL;
+	*st = CPUU_LOOKUP_NO_SOURCE;
+	for (size_t i = 0; i < 3; i++)
+		if ((all[i]->source_smtp && !strcasecmp(all[i]->source_smtp, key)) ||
+		    (all[i]->source_legacy_dn && !strcasecmp(all[i]->source_legacy_dn, key))) {
+			*m = all[i];
+			*st = CPUU_LOOKUP_FOUND;
+		}
+	return CPUU_OK;
+}
+
+/* Does any byte run of the property name s (ASCII or UTF-16LE, any case)? */
+static int bytes_mention(const uint8_t *b, size_t n, const char *s)
+{
+	size_t L = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < L && i + k < n && tolower(b[i + k]) == tolower((unsigned char)s[k]))
+			k++;
+		if (k == L)
+			return 1;
+		k = 0;
+		while (k < L && i + 2 * k + 1 < n && tolower(b[i + 2 * k]) == tolower((unsigned char)s[k]) &&
+		       b[i + 2 * k + 1] == 0)
+			k++;
+		if (k == L)
+			return 1;
+	}
+	return 0;
+}
+
+static uint8_t *counted(const void *p, size_t n, size_t *len)
+{
+	uint8_t *b = malloc(n + 4);
+	assert_non_null(b);
+	b[0] = (uint8_t)n; b[1] = (uint8_t)(n >> 8); b[2] = (uint8_t)(n >> 16); b[3] = (uint8_t)(n >> 24);
+	memcpy(b + 4, p, n);
+	*len = n + 4;
+	return b;
+}
+
+static uint8_t *counted_utf16(const char *s, size_t *len)
+{
+	uint8_t *u = NULL;
+	size_t ul = 0;
+	assert_int_equal(cpuu_utf8_to_utf16le(&u, &ul, s, 1), CPUU_OK);
+	uint8_t *b = counted(u, ul, len);
+	cpuu_free(u);
+	return b;
+}
+
+static const cpuu_ac_prop *find_prop(const cpuu_ac_row *r, uint32_t tag)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->props[i].tag == tag)
+			return &r->props[i];
+	return NULL;
+}
+
+static char *prop_text(const cpuu_ac_row *r, uint32_t tag)
+{
+	const cpuu_ac_prop *p = find_prop(r, tag);
+	assert_non_null(p);
+	char *s = NULL;
+	assert_int_equal(cpuu_ac_prop_string(&s, p), CPUU_OK);
+	size_t L = strlen(s); /* the stored terminator may decode as a trailing NUL */
+	while (L && !s[L - 1])
+		L--;
+	s[L] = 0;
+	return s;
+}
+
+static void expect_text(const cpuu_ac_row *r, uint32_t tag, const char *want)
+{
+	char *s = prop_text(r, tag);
+	assert_string_equal(s, want);
+	cpuu_free(s);
+}
+
+static void test_rewrite_whole_rows_of_real_stream(void **state)
+{
+	(void)state;
+	const char *ex_dn = "/O=microsoft/OU=fareast/cn=Recipients/cn=example";
+	memset(&jane, 0, sizeof jane);
+	jane.source_smtp = "janesmith@contoso.org";
+	jane.source_legacy_dn = "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=janesmith";
+	jane.target_smtp = "jane.smith@fabrikam.example";
+	jane.target_legacy_dn = "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=jane.smith";
+	jane.switched = 1;
+	example = jane;
+	example.source_smtp = "example@fareast.example";
+	example.source_legacy_dn = (char *)ex_dn;
+	example.target_smtp = "example@fabrikam.example";
+	example.target_legacy_dn = "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=example";
+	john = jane;
+	john.source_smtp = "johndoe@contoso.com";
+	john.source_legacy_dn = "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=johndoe";
+	john.switched = 0;
+
+	/* The real captured stream: row 0 janesmith (SMTP, one-off IDs), row 1
+	 * johndoe. Rows 2 and 3 are built from row 0's real property list:
+	 * row 2 an EX row with the real address-book entry ID of ENTRYID-16 and
+	 * the drop-down text "addr <addr>"; row 3 row 0 again with PR_ACCOUNT
+	 * holding jane's address as text, a property cpuu does not rebuild. */
+	size_t len, ablen;
+	uint8_t *in = read_hex("NICKNAMECACHE-2", &len);
+	uint8_t *ab = read_hex("ENTRYID-16", &ablen);
+	cpuu_autocomplete *cap = NULL;
+	assert_int_equal(cpuu_autocomplete_parse(&cap, in, len), CPUU_OK);
+	assert_int_equal(cap->row_count, 2);
+	cpuu_autocomplete ac = *cap;
+	cpuu_ac_row rows[4];
+	rows[0] = cap->rows[0];
+	rows[1] = cap->rows[1];
+	size_t n0 = cap->rows[0].count;
+	uint8_t *keep[16];
+	size_t nkeep = 0, bl;
+	for (int r = 2; r < 4; r++) {
+		rows[r].count = n0;
+		rows[r].props = malloc(n0 * sizeof(cpuu_ac_prop));
+		assert_non_null(rows[r].props);
+		memcpy(rows[r].props, cap->rows[0].props, n0 * sizeof(cpuu_ac_prop));
+	}
+	for (size_t i = 0; i < n0; i++) {
+		cpuu_ac_prop *p = &rows[2].props[i];
+		switch (p->tag) {
+		case 0x0FFF0102u: case 0x5FF70102u: case 0x0FF90102u:
+			p->data = keep[nkeep++] = counted(ab, ablen, &p->data_len);
+			break;
+		case 0x3002001Fu:
+			p->data = keep[nkeep++] = counted_utf16("EX", &p->data_len);
+			break;
+		case 0x3003001Fu:
+			p->data = keep[nkeep++] = counted_utf16(ex_dn, &p->data_len);
+			break;
+		case 0x300B0102u: {
+			char sk[128];
+			snprintf(sk, sizeof sk, "EX:%s", ex_dn);
+			for (char *c = sk; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+			p->data = keep[nkeep++] = counted(sk, strlen(sk) + 1, &p->data_len);
+			break;
+		}
+		case 0x39FE000Au:
+			p->tag = 0x39FE001Fu;
+			p->data = keep[nkeep++] = counted_utf16("example@fareast.example", &p->data_len);
+			break;
+		case 0x6003001Fu:
+			p->data = keep[nkeep++] = counted_utf16("example@fareast.example <example@fareast.example>", &p->data_len);
+			break;
+		case 0x3001001Fu: case 0x5FF6001Fu: case 0x6001001Fu:
+			p->data = keep[nkeep++] = counted_utf16("Example User", &p->data_len);
+			break;
+		}
+		cpuu_ac_prop *q = &rows[3].props[i];
+		if (q->tag == 0x3A00000Au) {
+			q->tag = 0x3A00001Fu;
+			q->data = keep[nkeep++] = counted_utf16("janesmith@contoso.org", &q->data_len);
+		}
+	}
+	(void)bl;
+	ac.rows = rows;
+	ac.row_count = 4;
+	/* Written and parsed again: a stream like the ones Outlook keeps. */
+	uint8_t *stream = NULL;
+	size_t sl = 0;
+	assert_int_equal(cpuu_autocomplete_write(&stream, &sl, &ac), CPUU_OK);
+	cpuu_autocomplete *st = NULL;
+	assert_int_equal(cpuu_autocomplete_parse(&st, stream, sl), CPUU_OK);
+	assert_int_equal(st->row_count, 4);
+
+	cpuu_match_source src = { rw_lookup, NULL };
+	cpuu_ac_stats stats;
+	assert_int_equal(cpuu_autocomplete_rewrite(&stats, st, &src), CPUU_OK);
+	printf("  rewrite of the real stream: %zu rewritten, %zu not switched, %zu kept whole\n", stats.rewritten,
+	       stats.not_switched, stats.kept_whole);
+	assert_int_equal(stats.rows, 4);
+	assert_int_equal(stats.rewritten, 2);
+	assert_int_equal(stats.not_switched, 1);
+	assert_int_equal(stats.kept_whole, 1);
+
+	/* Row 0 (SMTP): no property names the source any more, in any form. */
+	const cpuu_ac_row *r0 = &st->rows[0];
+	for (size_t i = 0; i < r0->count; i++)
+		if (r0->props[i].data)
+			assert_false(bytes_mention(r0->props[i].data, r0->props[i].data_len, "janesmith@contoso.org"));
+	const uint32_t oneoffs[] = { 0x0FFF0102u, 0x5FF70102u, 0x0FF90102u };
+	for (size_t k = 0; k < 3; k++) {
+		const cpuu_ac_prop *p = find_prop(r0, oneoffs[k]);
+		assert_non_null(p);
+		cpuu_oneoff_eid o;
+		assert_int_equal(cpuu_oneoff_eid_parse(&o, p->data + 4, p->data_len - 4), CPUU_OK);
+		assert_string_equal(o.address, "jane.smith@fabrikam.example");
+		assert_string_equal(o.display_name, "jane.smith@fabrikam.example");
+		assert_string_equal(o.address_type, "SMTP");
+		assert_int_equal(o.bitmask, 0x90010000u); /* flags kept as found */
+		cpuu_oneoff_eid_clear(&o);
+	}
+	expect_text(r0, 0x3003001Fu, "jane.smith@fabrikam.example");
+	expect_text(r0, 0x3001001Fu, "jane.smith@fabrikam.example");
+	expect_text(r0, 0x5FF6001Fu, "jane.smith@fabrikam.example");
+	expect_text(r0, 0x6001001Fu, "jane.smith@fabrikam.example");
+	expect_text(r0, 0x6003001Fu, "jane.smith@fabrikam.example");
+	const cpuu_ac_prop *sk = find_prop(r0, 0x300B0102u);
+	assert_int_equal(sk->data_len, 4 + strlen("SMTP:JANE.SMITH@FABRIKAM.EXAMPLE") + 1);
+	assert_memory_equal(sk->data + 4, "SMTP:JANE.SMITH@FABRIKAM.EXAMPLE", sk->data_len - 4);
+	/* Everything else of the row as captured, byte for byte, in order. */
+	for (size_t i = 0; i < r0->count; i++) {
+		const cpuu_ac_prop *a = &r0->props[i], *b = &cap->rows[0].props[i];
+		assert_int_equal(a->tag, b->tag);
+		assert_int_equal(a->reserved, b->reserved);
+		assert_memory_equal(a->value, b->value, 8);
+		int identity = bytes_mention(b->data ? b->data : (const uint8_t *)"", b->data_len, "janesmith@contoso.org");
+		if (!identity) {
+			assert_int_equal(a->data_len, b->data_len);
+			if (a->data_len)
+				assert_memory_equal(a->data, b->data, a->data_len);
+		}
+	}
+	/* Row 1: not switched, untouched. */
+	for (size_t i = 0; i < st->rows[1].count; i++) {
+		assert_int_equal(st->rows[1].props[i].data_len, cap->rows[1].props[i].data_len);
+		if (cap->rows[1].props[i].data_len)
+			assert_memory_equal(st->rows[1].props[i].data, cap->rows[1].props[i].data, cap->rows[1].props[i].data_len);
+	}
+	/* Row 2 (EX): entry IDs, search key, addresses and the drop-down text
+	 * all at the target; the name part of "addr <addr>" too. */
+	const cpuu_ac_row *r2 = &st->rows[2];
+	for (size_t i = 0; i < r2->count; i++)
+		if (r2->props[i].data) {
+			assert_false(bytes_mention(r2->props[i].data, r2->props[i].data_len, "example@fareast.example"));
+			assert_false(bytes_mention(r2->props[i].data, r2->props[i].data_len, ex_dn));
+		}
+	for (size_t k = 0; k < 3; k++) {
+		const cpuu_ac_prop *p = find_prop(r2, oneoffs[k]);
+		cpuu_ab_eid e;
+		assert_int_equal(cpuu_ab_eid_parse(&e, p->data + 4, p->data_len - 4), CPUU_OK);
+		assert_string_equal(e.x500_dn, example.target_legacy_dn);
+		cpuu_ab_eid_clear(&e);
+	}
+	expect_text(r2, 0x3003001Fu, example.target_legacy_dn);
+	expect_text(r2, 0x39FE001Fu, "example@fabrikam.example");
+	expect_text(r2, 0x6003001Fu, "example@fabrikam.example <example@fabrikam.example>");
+	expect_text(r2, 0x3001001Fu, "Example User");
+	/* Row 3: jane again, but PR_ACCOUNT names her as text cpuu does not
+	 * rebuild: the whole row as it was, not half of it. */
+	for (size_t i = 0; i < st->rows[3].count; i++) {
+		const cpuu_ac_prop *a = &st->rows[3].props[i], *b = &rows[3].props[i];
+		assert_int_equal(a->data_len, b->data_len);
+		if (a->data_len)
+			assert_memory_equal(a->data, b->data, a->data_len);
+	}
+
+	cpuu_autocomplete_free(st);
+	cpuu_free(stream);
+	for (size_t i = 0; i < nkeep; i++)
+		free(keep[i]);
+	free(rows[2].props);
+	free(rows[3].props);
+	cpuu_autocomplete_free(cap);
+	free(in);
+	free(ab);
+}
+
 int main(void)
 {
 	const char *shared = getenv("CPUU_SHARED_DIR");
@@ -500,6 +778,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entryids_rebuilt_from_mfcmapi_fields),
 		cmocka_unit_test(test_autocomplete_rebuilt_from_mfcmapi_fields),
+		cmocka_unit_test(test_rewrite_whole_rows_of_real_stream),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(vec_dir);
