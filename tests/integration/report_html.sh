@@ -29,6 +29,15 @@ for i in $(seq 1 $users); do
 	{
 		printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"%s@source.example","mode":"update","outcome":"%s","changes":%d,"message":%s,"duration_ms":1.5}\n' \
 			"$u" "$u" "$u" "$o" "$((i % 5))" "$msg"
+		# Feature records: never counted as accounts, never making a user done.
+		if [ $((i % 3)) -eq 0 ]; then
+			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"autocomplete","mode":"update","outcome":"%s","changes":0,"message":null,"duration_ms":3}\n' \
+				"$u" "$u" "$([ $((i % 2)) -eq 0 ] && echo nothing_to_do || echo switched)"
+		fi
+		if [ $((i % 50)) -eq 0 ]; then
+			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":null,"account":"autodiscover:16.0","mode":"update","outcome":"switched","changes":2,"message":null,"duration_ms":1}\n' \
+				"$u" "$u"
+		fi
 		if [ $((i % 4)) -eq 0 ]; then
 			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"archive-%s@source.example","mode":"update","outcome":"switched","changes":3,"message":null,"duration_ms":2.25}\n' \
 				"$u" "$u" "$u"
@@ -48,7 +57,7 @@ db="sqlite:$work/store.sqlite"
 rc=$?
 [ $rc -eq 7 ] || fail "ingest with a malformed line: exit $rc, want 7: $(cat "$work/ingest.out")"
 grep -q "broken.jsonl:1: " "$work/ingest.out" || fail "malformed line not reported as file:line: $(cat "$work/ingest.out")"
-want_records=$((users + users / 4 + users / 10))
+want_records=$((users + users / 4 + users / 10 + users / 3 + users / 50))
 grep -q "$want_records added, 0 already stored, 1 malformed" "$work/ingest.out" ||
 	fail "ingest counts (want $want_records): $(cat "$work/ingest.out")"
 
@@ -126,7 +135,24 @@ def check(what, got, want):
 
 d = parse(f"{work}/dom.html")
 check("records", d.ids.get("n-records"), summary["records"])
-check("users", d.ids.get("n-users"), summary["users"])
+users = summary["users"]
+check("users", d.ids.get("n-users"), users["total"])
+for k, i in (("done", "users-done"), ("waiting", "users-waiting"), ("failed", "users-failed"),
+             ("not_seen", "users-not-seen")):
+    check(f"users {k}", d.ids.get(i), users[k])
+if users["done"] + users["waiting"] + users["failed"] + users["not_seen"] != users["total"]:
+    bad.append(f"user statuses do not add up: {users}")
+# The page leads with users: the users' figures come before any other
+# figure or table in the document (and so at the top of the screenshot).
+html = open(f"{work}/dom.html", encoding="utf-8").read()
+first = min(html.find(f'id="{i}"') for i in ("n-records", "n-accounts", "n-done", "outcomes", "features", "progress"))
+if not 0 <= html.find('id="users-done"') < first:
+    bad.append("the page does not lead with the users")
+for f, outs in summary["by_feature"].items():
+    for o, n in outs.items():
+        check(f"feature {f} {o}", d.ids.get(f"feature-{f}-{o}"), n)
+if not summary["by_feature"]:
+    bad.append("test data has no feature records")
 check("accounts", d.ids.get("n-accounts"), summary["accounts"])
 check("done", d.ids.get("n-done"), summary["done"])
 check("failures", d.ids.get("n-failures"), len(summary["failures"]))
@@ -182,6 +208,9 @@ for b in bad:
 print(f"page checked: {summary['accounts']} accounts, {len(d.rows)} rows, search {want} rows")
 sys.exit(1 if bad else 0)
 PY
+
+# The screenshot is kept in the build folder for people to look at.
+[ -n "${CPUU_BINARY_DIR:-}" ] && [ -s "$work/shot.png" ] && cp "$work/shot.png" "$CPUU_BINARY_DIR/report_html-dashboard.png"
 
 if grep -Eq '(src|href)=|url\(|@import' "$work/dash/index.html"; then
 	fail "the page references an external resource"
