@@ -762,6 +762,74 @@ static void test_rewrite_whole_rows_of_real_stream(void **state)
 	free(ab);
 }
 
+/* --- decoders on damaged input ---------------------------------------------- */
+
+typedef int (*decode_fn)(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
+
+static void decode_all_ways(decode_fn fn, const uint8_t *d, size_t n, size_t *ok, size_t *refused)
+{
+	for (int f = 0; f < 2; f++) {
+		char *out = NULL;
+		/* A copy of exactly n bytes, so ASan sees any read past the end. */
+		uint8_t *copy = malloc(n ? n : 1);
+		assert_non_null(copy);
+		if (n)
+			memcpy(copy, d, n);
+		int rc = fn(&out, copy, n, f ? CPUU_DECODE_JSON : CPUU_DECODE_TEXT);
+		free(copy);
+		if (rc == CPUU_OK) {
+			assert_non_null(out);
+			(*ok)++;
+		} else {
+			assert_true(rc == CPUU_EINVALID || rc == CPUU_EUNSUPPORTED);
+			assert_null(out);
+			assert_true(cpuu_error_last()->message[0] != 0);
+			(*refused)++;
+		}
+		cpuu_free(out);
+	}
+}
+
+/* Every prefix and many single-byte changes of every vector, through every
+ * decoder: each either decodes or is refused with a message, never more. */
+static void test_decoders_on_damaged_vectors(void **state)
+{
+	(void)state;
+	static const struct { const char *prefix; decode_fn fn; } kinds[] = {
+		{ "ENTRYID", cpuu_mapi_decode_entryid },
+		{ "FLATENTRYLIST", cpuu_mapi_decode_entrylist },
+		{ "PROPERTIES", cpuu_mapi_decode_props },
+		{ "NICKNAMECACHE", cpuu_autocomplete_decode },
+		{ "RECIPIENTROWSTREAM", cpuu_mapi_decode_props },
+		{ "ADDITIONALRENENTRYIDSEX", cpuu_mapi_decode_entrylist },
+	};
+	size_t ok = 0, refused = 0;
+	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+		char **names;
+		size_t count;
+		vector_names(&names, &count, kinds[k].prefix);
+		for (size_t v = 0; v < count; v++) {
+			size_t len;
+			uint8_t *in = read_hex(names[v], &len);
+			for (size_t n = 0; n <= len; n++)
+				decode_all_ways(kinds[k].fn, in, n, &ok, &refused);
+			for (size_t i = 0; i < len; i += 1 + len / 64) {
+				uint8_t keep = in[i];
+				static const uint8_t vals[] = { 0x00, 0x01, 0x7F, 0x80, 0xFF };
+				for (size_t x = 0; x < sizeof vals; x++) {
+					in[i] = vals[x];
+					decode_all_ways(kinds[k].fn, in, len, &ok, &refused);
+				}
+				in[i] = keep;
+			}
+			free(in);
+		}
+		free_names(names, count);
+	}
+	printf("  damaged vectors: %zu decoded, %zu refused with a message\n", ok, refused);
+	assert_true(ok > 0 && refused > 0);
+}
+
 int main(void)
 {
 	const char *shared = getenv("CPUU_SHARED_DIR");
@@ -779,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_entryids_rebuilt_from_mfcmapi_fields),
 		cmocka_unit_test(test_autocomplete_rebuilt_from_mfcmapi_fields),
 		cmocka_unit_test(test_rewrite_whole_rows_of_real_stream),
+		cmocka_unit_test(test_decoders_on_damaged_vectors),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(vec_dir);
