@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #define DECODE_MAX (64u << 20) /* larger than any profile value or .nk2 file */
 
@@ -28,6 +32,11 @@ static void decode_usage(FILE *out)
 static int read_all(uint8_t **out, size_t *len, const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+#ifdef _WIN32
+	/* The bytes as they are: no CRLF translation, no Ctrl-Z end. */
+	if (f == stdin)
+		_setmode(_fileno(stdin), _O_BINARY);
+#endif
 	*out = NULL;
 	*len = 0;
 	if (!f) {
