@@ -12,15 +12,21 @@ static const uint8_t uid_contab[16] = { 0xFE, 0x42, 0xAA, 0x0A, 0x18, 0xC7, 0x1A
 					0xE8, 0x85, 0x0B, 0x65, 0x1C, 0x24, 0x00, 0x00 };
 #define CONTAB_CONTAINER 3u
 
+/* What every entry ID object starts with: its kind, abFlags and provider UID. */
+static void emit_head(mapi_emit *e, const char *kind, const uint8_t *d)
+{
+	mapi_emit_str(e, "kind", kind);
+	mapi_emit_uint(e, "flags", cpuu_le32(d));
+	mapi_emit_hex(e, "provider_uid", d + 4, 16);
+}
+
 static int emit_store(mapi_emit *e, const uint8_t *d, size_t len)
 {
 	cpuu_store_eid s;
 	int rc = cpuu_store_eid_parse(&s, d, len);
 	if (rc < 0)
 		return rc;
-	mapi_emit_str(e, "kind", "store");
-	mapi_emit_uint(e, "flags", s.flags);
-	mapi_emit_hex(e, "provider_uid", d + 4, 16);
+	emit_head(e, "store", d);
 	mapi_emit_str(e, "dll", "EMSMDB.DLL");
 	mapi_emit_hex(e, "wrapped_provider_uid", s.wrapped_provider, 16);
 	mapi_emit_str(e, "wrapped_store",
@@ -51,9 +57,7 @@ static int emit_ab(mapi_emit *e, const uint8_t *d, size_t len)
 	int rc = cpuu_ab_eid_parse(&a, d, len);
 	if (rc < 0)
 		return rc;
-	mapi_emit_str(e, "kind", "ab");
-	mapi_emit_uint(e, "flags", a.flags);
-	mapi_emit_hex(e, "provider_uid", d + 4, 16);
+	emit_head(e, "ab", d);
 	mapi_emit_uint(e, "version", a.version);
 	mapi_emit_uint(e, "display_type", a.display_type);
 	mapi_emit_str(e, "x500_dn", a.x500_dn);
@@ -67,9 +71,7 @@ static int emit_oneoff(mapi_emit *e, const uint8_t *d, size_t len)
 	int rc = cpuu_oneoff_eid_parse(&o, d, len);
 	if (rc < 0)
 		return rc;
-	mapi_emit_str(e, "kind", "oneoff");
-	mapi_emit_uint(e, "flags", o.flags);
-	mapi_emit_hex(e, "provider_uid", d + 4, 16);
+	emit_head(e, "oneoff", d);
 	mapi_emit_uint(e, "bitmask", o.bitmask);
 	mapi_emit_bool(e, "unicode", (o.bitmask & CPUU_ONEOFF_UNICODE) != 0);
 	mapi_emit_str(e, "display_name", o.display_name);
@@ -103,9 +105,7 @@ static int emit_contab(mapi_emit *e, const uint8_t *d, size_t len)
 			return cpuu_error_set(CPUU_EINVALID, "contab entry ID: inner entry ID of %zu bytes, %zu remain",
 					      inner, len - pos - 8);
 	}
-	mapi_emit_str(e, "kind", "contab");
-	mapi_emit_uint(e, "flags", cpuu_le32(d));
-	mapi_emit_hex(e, "provider_uid", d + 4, 16);
+	emit_head(e, "contab", d);
 	mapi_emit_uint(e, "version", version);
 	mapi_emit_uint(e, "type", type);
 	if (type == CONTAB_CONTAINER) {
@@ -139,9 +139,7 @@ int mapi_emit_entryid(mapi_emit *e, const char *key, const uint8_t *data, size_t
 		if (!cpuu_strcasecmp_ascii(dll, "EMSMDB.DLL")) {
 			rc = emit_store(e, data, len);
 		} else {
-			mapi_emit_str(e, "kind", "store");
-			mapi_emit_uint(e, "flags", cpuu_le32(data));
-			mapi_emit_hex(e, "provider_uid", data + 4, 16);
+			emit_head(e, "store", data);
 			mapi_emit_str(e, "dll", dl == (size_t)-1 || dl >= sizeof dll ? NULL : dll);
 			mapi_emit_hex(e, "bytes", data, len);
 		}
@@ -154,11 +152,7 @@ int mapi_emit_entryid(mapi_emit *e, const char *key, const uint8_t *data, size_t
 	} else {
 		/* Folder, message, PST store and other providers' entry IDs: cpuu
 		 * never rewrites them, so it shows them without interpreting. */
-		mapi_emit_str(e, "kind", "unknown");
-		if (len >= 20) {
-			mapi_emit_uint(e, "flags", cpuu_le32(data));
-			mapi_emit_hex(e, "provider_uid", data + 4, 16);
-		}
+		emit_head(e, "unknown", data);
 		mapi_emit_hex(e, "bytes", data, len);
 	}
 	if (rc < 0 && soft) {
