@@ -762,6 +762,32 @@ static void test_rewrite_whole_rows_of_real_stream(void **state)
 	free(ab);
 }
 
+/* A cross-forest move that keeps the SMTP address: john's row names the
+ * target already (same address), so it is not "half" and not kept whole. */
+static void test_rewrite_same_smtp_in_both_forests(void **state)
+{
+	(void)state;
+	memset(&jane, 0, sizeof jane);
+	memset(&example, 0, sizeof example);
+	john.source_smtp = "johndoe@contoso.com";
+	john.source_legacy_dn = "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=johndoe";
+	john.target_smtp = "JohnDoe@contoso.com";
+	john.target_legacy_dn = "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=johndoe";
+	john.switched = 1;
+	size_t len;
+	uint8_t *in = read_hex("NICKNAMECACHE-2", &len);
+	cpuu_autocomplete *ac = NULL;
+	assert_int_equal(cpuu_autocomplete_parse(&ac, in, len), CPUU_OK);
+	cpuu_match_source src = { rw_lookup, NULL };
+	cpuu_ac_stats stats;
+	assert_int_equal(cpuu_autocomplete_rewrite(&stats, ac, &src), CPUU_OK);
+	assert_int_equal(stats.kept_whole, 0);
+	assert_int_equal(stats.unmatched, 1);  /* jane: not in this table */
+	assert_int_equal(stats.rewritten + stats.unchanged, 1);
+	cpuu_autocomplete_free(ac);
+	free(in);
+}
+
 /* --- decoders on damaged input ---------------------------------------------- */
 
 typedef int (*decode_fn)(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
@@ -847,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_entryids_rebuilt_from_mfcmapi_fields),
 		cmocka_unit_test(test_autocomplete_rebuilt_from_mfcmapi_fields),
 		cmocka_unit_test(test_rewrite_whole_rows_of_real_stream),
+		cmocka_unit_test(test_rewrite_same_smtp_in_both_forests),
 		cmocka_unit_test(test_decoders_on_damaged_vectors),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -490,12 +490,14 @@ static int mentions(const char *s, const want *w)
 {
 	if (!s)
 		return 0;
-	if (w->src_smtp && find_token(s, 0, w->src_smtp) >= 0)
+	/* A source identity the target keeps (the same SMTP address in both
+	 * forests, as cross-forest moves often do) names the target too. */
+	if (w->src_smtp && !same_ci(w->src_smtp, w->tgt_smtp) && find_token(s, 0, w->src_smtp) >= 0)
 		return 1;
-	if (w->src_dn && find_token(s, 0, w->src_dn) >= 0)
+	if (w->src_dn && !same_ci(w->src_dn, w->tgt_dn) && find_token(s, 0, w->src_dn) >= 0)
 		return 1;
 	for (size_t i = 0; i < w->src_x500.count; i++)
-		if (find_token(s, 0, w->src_x500.items[i]) >= 0)
+		if (!same_ci(w->src_x500.items[i], w->tgt_dn) && find_token(s, 0, w->src_x500.items[i]) >= 0)
 			return 1;
 	return 0;
 }
