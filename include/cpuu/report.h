@@ -70,6 +70,7 @@ int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_st
 typedef struct cpuu_report_state {
 	cpuu_report_record rec;
 	int64_t observed_at;
+	int64_t seq; /* store order: of two records observed at the same time, the later one is higher */
 } cpuu_report_state;
 
 typedef struct cpuu_report_count {
@@ -94,11 +95,12 @@ typedef enum cpuu_report_kind {
 cpuu_report_kind cpuu_report_record_kind(const char *profile, const char *account, const char **feature);
 
 /* Where a user stands, from their latest records: failed (any error or
- * ambiguous record), else done (at least one account record and every one
- * switched or already_switched), else waiting (accounts not all at the
- * target: not switched yet, no match, planned, rolled back, ...), else not
- * seen (no Exchange account of theirs reported: only profile-level,
- * hive-wide or feature records). */
+ * ambiguous record), else not seen (no Exchange account of theirs reported:
+ * only profile-level, hive-wide or feature records), else done (every
+ * account record switched or already_switched, and no rollback of theirs
+ * came after the last of them: a rollback's records name profiles, not
+ * accounts, so the accounts' own latest records would still say switched),
+ * else waiting (not switched yet, no match, planned, rolled back, ...). */
 typedef enum cpuu_report_user_status {
 	CPUU_REPORT_USER_DONE,
 	CPUU_REPORT_USER_WAITING,

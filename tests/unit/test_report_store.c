@@ -237,6 +237,42 @@ static void tree(void)
 	free(put("logs/.partial.jsonl", "{ half", 0));
 }
 
+/* A rollback's records name profiles, not accounts, so the accounts' own
+ * latest records still say switched: the user is waiting again, not done,
+ * until a later update switches them again. Later = a newer file, or a later
+ * line of the same file. */
+static void test_rolled_back_users_are_not_done(void **state)
+{
+	(void)state;
+	char text[4096];
+	/* jack: switched on day 1, rolled back on day 2 (another file). */
+	free(put("rb/day1/jack.jsonl", line("jack", "Outlook", "jack@source.example", "update", "switched", 9, ""),
+		 1700000000));
+	free(put("rb/day2/jack.jsonl", line("jack", "Outlook", "", "rollback", "rolled_back", 9, ""), 1700090000));
+	/* kate: rolled back, then switched again, all in one file. */
+	snprintf(text, sizeof text, "%s%s%s", line("kate", "Outlook", "kate@source.example", "update", "switched", 9, ""),
+		 line("kate", "Outlook", "", "rollback", "rolled_back", 9, ""),
+		 line("kate", "Outlook", "kate@source.example", "update", "switched", 9, ""));
+	free(put("rb/day1/kate.jsonl", text, 1700000000));
+	/* liam: switched then rolled back in one file. */
+	snprintf(text, sizeof text, "%s%s", line("liam", "Outlook", "liam@source.example", "update", "switched", 9, ""),
+		 line("liam", "Outlook", "", "rollback", "rolled_back", 9, ""));
+	free(put("rb/day1/liam.jsonl", text, 1700000000));
+	cpuu_report *rep = open_store();
+	assert_int_equal(ingest(rep, "rb", NULL).added, 7);
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->users, 3);
+	assert_int_equal(s->users_done, 1);    /* kate */
+	assert_int_equal(s->users_waiting, 2); /* jack, liam */
+	char *csv = NULL;
+	assert_int_equal(cpuu_report_summary_format(&csv, rep, s, CPUU_REPORT_CSV), CPUU_OK);
+	assert_non_null(strstr(csv, "\"jack@source.example\",\"update\",\"switched\",9,,9.125,2023-11-14 22:13:20Z,account,waiting"));
+	assert_non_null(strstr(csv, "\"kate@source.example\",\"update\",\"switched\",9,,9.125,2023-11-14 22:13:20Z,account,done"));
+	cpuu_free(csv);
+	cpuu_report_summary_free(s);
+	cpuu_report_free(rep);
+}
+
 static void test_ingest_folder(void **state)
 {
 	(void)state;
@@ -762,6 +798,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_users_first_and_features_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rolled_back_users_are_not_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grown_and_rewritten_file, setup, teardown),

@@ -1,7 +1,7 @@
 /* What a record is about and where its user stands (docs/report.md
- * "Records by kind" and "Users"). The same rules are written once more as
+ * "Records by kind" and "Users"). The kind rules are written once more as
  * SQL in internal.h (REPORT_FEATURE_SQL, REPORT_IS_ACCOUNT_SQL) so the store
- * can count; tests check the two agree. */
+ * can count records; tests check the two agree. */
 #include "report/internal.h"
 
 #include <string.h>
@@ -40,14 +40,40 @@ const char *cpuu_report_user_status_name(cpuu_report_user_status st)
 	return "unknown";
 }
 
-void report_user_tally_add(report_user_tally *t, const cpuu_report_record *r)
+static int later(int64_t t, int64_t seq, int64_t than_t, int64_t than_seq)
 {
-	int fail = !strcmp(r->outcome, "error") || !strcmp(r->outcome, "ambiguous");
-	t->failed |= fail;
-	if (cpuu_report_record_kind(r->profile, r->account, NULL) == CPUU_REPORT_KIND_ACCOUNT) {
-		t->accounts++;
-		t->at_target += !strcmp(r->outcome, "switched") || !strcmp(r->outcome, "already_switched");
+	return t > than_t || (t == than_t && seq > than_seq);
+}
+
+void report_user_tally_add(report_user_tally *t, const cpuu_report_state *st)
+{
+	const cpuu_report_record *r = &st->rec;
+	t->failed |= !strcmp(r->outcome, "error") || !strcmp(r->outcome, "ambiguous");
+	if (!strcmp(r->mode, "rollback") && !strcmp(r->outcome, "rolled_back") &&
+	    (!t->has_rb || later(st->observed_at, st->seq, t->rb_t, t->rb_seq))) {
+		t->has_rb = 1;
+		t->rb_t = st->observed_at;
+		t->rb_seq = st->seq;
 	}
+	if (cpuu_report_record_kind(r->profile, r->account, NULL) != CPUU_REPORT_KIND_ACCOUNT)
+		return;
+	t->accounts++;
+	if (strcmp(r->outcome, "switched") && strcmp(r->outcome, "already_switched"))
+		return;
+	t->at_target++;
+	if (!t->has_up || later(st->observed_at, st->seq, t->up_t, t->up_seq)) {
+		t->has_up = 1;
+		t->up_t = st->observed_at;
+		t->up_seq = st->seq;
+	}
+}
+
+size_t report_user_tally_fold(report_user_tally *t, const cpuu_report_states *all, size_t from)
+{
+	size_t end = from;
+	while (end < all->count && !strcmp(all->items[end].rec.user, all->items[from].rec.user))
+		report_user_tally_add(t, &all->items[end++]);
+	return end;
 }
 
 cpuu_report_user_status report_user_tally_status(const report_user_tally *t)
@@ -56,5 +82,7 @@ cpuu_report_user_status report_user_tally_status(const report_user_tally *t)
 		return CPUU_REPORT_USER_FAILED;
 	if (!t->accounts)
 		return CPUU_REPORT_USER_NOT_SEEN;
-	return t->at_target == t->accounts ? CPUU_REPORT_USER_DONE : CPUU_REPORT_USER_WAITING;
+	if (t->at_target == t->accounts && !(t->has_rb && later(t->rb_t, t->rb_seq, t->up_t, t->up_seq)))
+		return CPUU_REPORT_USER_DONE;
+	return CPUU_REPORT_USER_WAITING;
 }

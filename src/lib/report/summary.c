@@ -45,6 +45,7 @@ int report_state_from_row(cpuu_report_state *st, const char *const *v)
 	st->rec.message = dup_opt(v[7], &oom);
 	st->rec.duration_ms = v[8] ? strtod(v[8], NULL) : 0;
 	st->observed_at = v[9] ? strtoll(v[9], NULL, 10) : 0;
+	st->seq = v[10] ? strtoll(v[10], NULL, 10) : 0;
 	if (oom) {
 		report_state_clear(st);
 		return cpuu_error_oom();
@@ -58,7 +59,7 @@ void report_state_clear(cpuu_report_state *st)
 	st->observed_at = 0;
 }
 
-#define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at"
+#define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at, id"
 
 typedef struct state_list {
 	cpuu_report_state *items;
@@ -68,7 +69,7 @@ typedef struct state_list {
 static int state_row(void *ctx, int ncol, const char *const *v)
 {
 	state_list *l = ctx;
-	if (ncol < 10)
+	if (ncol < 11)
 		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
 	cpuu_report_state *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
 	if (!p)
@@ -134,31 +135,29 @@ static int feature_row(void *ctx, int ncol, const char *const *v)
 	return 0;
 }
 
-/* Users by status: the rules of report_user_tally_status, in SQL. */
-static int user_status_row(void *ctx, int ncol, const char *const *v)
+/* Users by status: the latest state folded user by user (the rows come
+ * sorted by user), with the rules of report_user_tally_status; the CSV
+ * writer uses the same fold, so the two cannot disagree. */
+static int count_users(cpuu_report_summary *s, cpuu_report *rep)
 {
-	cpuu_report_summary *s = ctx;
-	if (ncol < 2 || !v[0])
-		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	size_t n = v[1] ? (size_t)strtoull(v[1], NULL, 10) : 0;
-	if (!strcmp(v[0], "failed"))
-		s->users_failed = n;
-	else if (!strcmp(v[0], "done"))
-		s->users_done = n;
-	else if (!strcmp(v[0], "waiting"))
-		s->users_waiting = n;
-	else
-		s->users_not_seen = n;
-	return 0;
+	cpuu_report_states *all = NULL;
+	int rc = cpuu_report_latest(&all, rep);
+	if (rc)
+		return rc;
+	for (size_t u = 0; u < all->count;) {
+		report_user_tally t = { 0 };
+		size_t end = report_user_tally_fold(&t, all, u);
+		switch (report_user_tally_status(&t)) {
+		case CPUU_REPORT_USER_DONE: s->users_done++; break;
+		case CPUU_REPORT_USER_WAITING: s->users_waiting++; break;
+		case CPUU_REPORT_USER_FAILED: s->users_failed++; break;
+		case CPUU_REPORT_USER_NOT_SEEN: s->users_not_seen++; break;
+		}
+		u = end;
+	}
+	cpuu_report_states_free(all);
+	return CPUU_OK;
 }
-
-#define USER_STATUS_SQL                                                                                       \
-	"SELECT CASE WHEN f > 0 THEN 'failed' WHEN a = 0 THEN 'not_seen' WHEN d = a THEN 'done' "             \
-	"ELSE 'waiting' END AS st, count(*) FROM (SELECT user_name, "                                        \
-	"sum(CASE WHEN outcome IN ('error', 'ambiguous') THEN 1 ELSE 0 END) AS f, "                           \
-	"sum(CASE WHEN " REPORT_IS_ACCOUNT_SQL " THEN 1 ELSE 0 END) AS a, "                                   \
-	"sum(CASE WHEN " REPORT_IS_ACCOUNT_SQL " AND outcome IN ('switched', 'already_switched') "            \
-	"THEN 1 ELSE 0 END) AS d FROM report_latest GROUP BY user_name) u GROUP BY 1"
 
 void cpuu_report_summary_free(cpuu_report_summary *s)
 {
@@ -194,7 +193,7 @@ int cpuu_report_summary_get(cpuu_report_summary **out, cpuu_report *rep)
 	if (!rc)
 		rc = report_count(rep, &s->users, "SELECT count(DISTINCT user_name) FROM report_records");
 	if (!rc)
-		rc = rep->be->query(rep, USER_STATUS_SQL, user_status_row, s);
+		rc = count_users(s, rep);
 	if (!rc)
 		rc = report_count(rep, &s->accounts, "SELECT count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL);
 	if (!rc)
@@ -520,10 +519,8 @@ static int format_csv(cpuu_buf *b, cpuu_report *rep)
 			 "user_status\r\n");
 	/* Rows come sorted by user: each user's status from all their rows. */
 	for (size_t u = 0; u < all->count;) {
-		size_t end = u;
 		report_user_tally t = { 0 };
-		while (end < all->count && !strcmp(all->items[end].rec.user, all->items[u].rec.user))
-			report_user_tally_add(&t, &all->items[end++].rec);
+		size_t end = report_user_tally_fold(&t, all, u);
 		const char *status = cpuu_report_user_status_name(report_user_tally_status(&t));
 		for (size_t i = u; i < end; i++) {
 			const cpuu_report_state *x = &all->items[i];
