@@ -76,6 +76,9 @@ run_browser --dump-dom "file://$work/dash/index.html#q=u001" >"$work/dom-search.
 run_browser --dump-dom "file://$work/dash/index.html" >"$work/dom.html" || fail "chromium --dump-dom (no search)"
 run_browser --screenshot="$work/shot.png" --window-size=1280,1600 --hide-scrollbars "file://$work/dash/index.html" \
 	>/dev/null || fail "chromium --screenshot failed: $(tail -3 "$work/browser.log")"
+# The top of the page alone: what an admin sees first.
+run_browser --screenshot="$work/top.png" --window-size=1280,240 --hide-scrollbars "file://$work/dash/index.html" \
+	>/dev/null || fail "chromium --screenshot (top) failed: $(tail -3 "$work/browser.log")"
 
 python3 - "$work" <<'PY' || fails=$((fails + 1))
 import csv, json, re, struct, sys, zlib
@@ -202,6 +205,54 @@ else:
     raw = zlib.decompress(idat)
     if len(set(raw[i:i + 3] for i in range(0, min(len(raw), 2_000_000), 997))) < 5:
         bad.append("screenshot looks blank")
+
+def pixels(path):
+    """RGB(A) 8-bit non-interlaced PNG -> (width, height, rows of bytes, bytes per pixel)."""
+    data = open(path, "rb").read()
+    pos, idat, hdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            hdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = hdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        raise ValueError(f"PNG kind {hdr} not handled")
+    bpp = 3 if ctype == 2 else 4
+    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows, bpp
+
+# The screenshot shows users first: the top 240 pixels of the page hold the
+# users' cards, drawn in their colours (done green #1b7f3a, waiting amber
+# #a66300, failed red #b00020); nothing else that high uses them.
+try:
+    w, h, rows, bpp = pixels(f"{work}/top.png")
+    seen = set()
+    for r in rows:
+        for x in range(0, w * bpp, bpp):
+            seen.add((r[x] >> 3, r[x + 1] >> 3, r[x + 2] >> 3))
+    for name, rgb in (("done", (0x1b, 0x7f, 0x3a)), ("waiting", (0xa6, 0x63, 0x00)), ("failed", (0xb0, 0x00, 0x20))):
+        if (rgb[0] >> 3, rgb[1] >> 3, rgb[2] >> 3) not in seen:
+            bad.append(f"the top of the screenshot shows no users-{name} figure")
+except Exception as e:
+    bad.append(f"top screenshot unreadable: {e}")
 
 for b in bad:
     print("FAIL:", b)
