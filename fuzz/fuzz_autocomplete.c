@@ -52,7 +52,7 @@ static void fac_rewrite(cpuu_autocomplete *ac)
 	if (rc == CPUU_ENOMEM)
 		return;
 	if (rc != CPUU_OK || st.rows != rows ||
-	    st.rewritten + st.unchanged + st.not_switched + st.unmatched + st.ambiguous != rows)
+	    st.rewritten + st.unchanged + st.not_switched + st.unmatched + st.ambiguous + st.kept_whole != rows)
 		abort();
 	uint8_t *out = NULL;
 	size_t n = 0;
@@ -66,8 +66,25 @@ static void fac_rewrite(cpuu_autocomplete *ac)
 	free(out);
 }
 
+/* The decode view (cpuu decode autocomplete): a result or a refusal with a
+ * message. */
+static void fac_decode(const uint8_t *data, size_t size)
+{
+	for (int f = 0; f < 2; f++) {
+		char *text = NULL;
+		int rc = cpuu_autocomplete_decode(&text, data, size, f ? CPUU_DECODE_JSON : CPUU_DECODE_TEXT);
+		if (rc == CPUU_ENOMEM)
+			continue;
+		if (rc == CPUU_OK ? !text : (text || (rc != CPUU_EINVALID && rc != CPUU_EUNSUPPORTED) ||
+					    !cpuu_error_last()->message[0]))
+			abort();
+		free(text);
+	}
+}
+
 int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
+	fac_decode(data, size);
 	cpuu_autocomplete *ac = NULL;
 	int rc = cpuu_autocomplete_parse(&ac, data, size);
 	if (rc == CPUU_ENOMEM)

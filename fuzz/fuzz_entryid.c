@@ -1,5 +1,5 @@
-/* libFuzzer target for the entry-ID parsers. Every input goes through both the
- * store and the address-book parser; whatever is accepted must rebuild to the
+/* libFuzzer target for the entry-ID parsers. Every input goes through the
+ * store, address-book and one-off parsers and the decode views; whatever is accepted must rebuild to the
  * input byte for byte (the store DLL name compared case-insensitively, since
  * it is always written as "EMSMDB.DLL") and re-parse to the same fields.
  *
@@ -84,10 +84,54 @@ static void feid_ab(const uint8_t *data, size_t size)
 	cpuu_ab_eid_clear(&e);
 }
 
+static void feid_oneoff(const uint8_t *data, size_t size)
+{
+	cpuu_oneoff_eid e;
+	int rc = cpuu_oneoff_eid_parse(&e, data, size);
+	if (rc == CPUU_ENOMEM)
+		return;
+	if (rc != CPUU_OK) {
+		if (rc != CPUU_EINVALID || e.display_name || e.address_type || e.address)
+			abort();
+		return;
+	}
+	uint8_t *out = NULL;
+	size_t n = 0;
+	if (cpuu_oneoff_eid_build(&out, &n, &e) != CPUU_OK)
+		abort();
+	if (n != size || memcmp(out, data, n) != 0)
+		abort();
+	free(out);
+	cpuu_oneoff_eid_clear(&e);
+}
+
+/* The readable views (cpuu decode): a result or a refusal with a message,
+ * nothing in between. */
+static void feid_decode(const uint8_t *data, size_t size)
+{
+	int (*const fns[])(char **, const uint8_t *, size_t, cpuu_decode_format) = {
+		cpuu_mapi_decode_entryid, cpuu_mapi_decode_entrylist, cpuu_mapi_decode_props
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		for (int f = 0; f < 2; f++) {
+			char *out = NULL;
+			int rc = fns[i](&out, data, size, f ? CPUU_DECODE_JSON : CPUU_DECODE_TEXT);
+			if (rc == CPUU_ENOMEM)
+				continue;
+			if (rc == CPUU_OK ? !out : (out || (rc != CPUU_EINVALID && rc != CPUU_EUNSUPPORTED) ||
+						   !cpuu_error_last()->message[0]))
+				abort();
+			free(out);
+		}
+	}
+}
+
 int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	feid_store(data, size);
 	feid_ab(data, size);
+	feid_oneoff(data, size);
+	feid_decode(data, size);
 	return 0;
 }
 
@@ -153,6 +197,12 @@ int main(int argc, char **argv)
 	if (cpuu_ab_eid_build(&out, &n, &ab) != CPUU_OK)
 		return 1;
 	rc |= feid_write(dir, "ab", out, n);
+	free(out);
+	cpuu_oneoff_eid oo = { .bitmask = CPUU_ONEOFF_UNICODE | CPUU_ONEOFF_NO_RICH_INFO, .display_name = "Jane Doe",
+			       .address_type = "SMTP", .address = "jdoe@contoso.com" };
+	if (cpuu_oneoff_eid_build(&out, &n, &oo) != CPUU_OK)
+		return 1;
+	rc |= feid_write(dir, "oneoff", out, n);
 	free(out);
 	return rc ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "cpuu/common.h"
 #include "cpuu/directory.h" /* cpuu_match_source */
+#include "cpuu/mapi.h"      /* cpuu_decode_format */
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,11 @@ int cpuu_autocomplete_parse(cpuu_autocomplete **out, const uint8_t *data, size_t
 int cpuu_autocomplete_write(uint8_t **out, size_t *out_len, const cpuu_autocomplete *ac);
 void cpuu_autocomplete_free(cpuu_autocomplete *ac);
 
+/* The readable view for cpuu decode (docs/decode.md): header, rows and
+ * properties in stored order, entry IDs in rows decoded. Parse errors as
+ * cpuu_autocomplete_parse. */
+int cpuu_autocomplete_decode(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
+
 /* First property of a row with that exact tag, or NULL. */
 const cpuu_ac_prop *cpuu_ac_row_find(const cpuu_ac_row *row, uint32_t tag);
 /* The value bytes of a PT_STRING8, PT_UNICODE or PT_BINARY property (after
@@ -76,7 +82,8 @@ int cpuu_ac_prop_bytes(const uint8_t **bytes, size_t *len, const cpuu_ac_prop *p
 int cpuu_ac_prop_string(char **out, const cpuu_ac_prop *prop);
 
 /* Counts of a rewrite (docs/autocomplete.md "Rewrite"). Every row is in
- * exactly one of rewritten, unchanged, not_switched, unmatched, ambiguous. */
+ * exactly one of rewritten, unchanged, not_switched, unmatched, ambiguous,
+ * kept_whole. */
 typedef struct cpuu_ac_stats {
 	size_t rows;
 	size_t rewritten;    /* pointed at a switched source recipient; now at its target */
@@ -84,6 +91,8 @@ typedef struct cpuu_ac_stats {
 	size_t not_switched; /* source recipient known, not switched yet: kept */
 	size_t unmatched;    /* no source or no target (or no target legacyDN for an EX row): kept */
 	size_t ambiguous;    /* a key matched several sources: kept */
+	size_t kept_whole;   /* a switched source, but a property naming it could not be
+	                      * rebuilt for the target: the row kept whole, never half */
 	/* cpuu_autocomplete_handover only */
 	size_t sources;      /* files read */
 	size_t duplicates;   /* byte-identical rows dropped when merging several files */

@@ -162,6 +162,44 @@ int cpuu_ab_eid_parse(cpuu_ab_eid *out, const uint8_t *data, size_t len);
 int cpuu_ab_eid_build(uint8_t **out, size_t *out_len, const cpuu_ab_eid *eid);
 void cpuu_ab_eid_clear(cpuu_ab_eid *eid);
 
+/* One-off entry IDs (MS-OXCDATA 2.2.5.1): a recipient by address alone. The
+ * 4 bytes after the provider UID are one little-endian DWORD, as MFCMAPI
+ * reads them: version 0 in the low word, flags in the high word. Strings are
+ * UTF-16LE when CPUU_ONEOFF_UNICODE is set, else Windows-1252. Strict:
+ * build(parse(x)) == x. */
+extern const uint8_t cpuu_mapi_uid_oneoff[16];      /* 812b1fa4bea310199d6e00dd010f5402 */
+#define CPUU_ONEOFF_UNICODE 0x80000000u             /* MAPI_UNICODE */
+#define CPUU_ONEOFF_NO_RICH_INFO 0x00010000u        /* MAPI_SEND_NO_RICH_INFO */
+
+typedef struct cpuu_oneoff_eid {
+	uint32_t flags;   /* abFlags */
+	uint32_t bitmask; /* version and flags, as found */
+	char *display_name;
+	char *address_type; /* "SMTP", "EX", ... */
+	char *address;
+} cpuu_oneoff_eid;
+
+int cpuu_oneoff_eid_parse(cpuu_oneoff_eid *out, const uint8_t *data, size_t len);
+int cpuu_oneoff_eid_build(uint8_t **out, size_t *out_len, const cpuu_oneoff_eid *eid);
+void cpuu_oneoff_eid_clear(cpuu_oneoff_eid *eid);
+
+/* --- Readable decoding for people and tests (cpuu decode; docs/decode.md) --- */
+typedef enum cpuu_decode_format {
+	CPUU_DECODE_TEXT, /* indented "name = value" lines */
+	CPUU_DECODE_JSON  /* one JSON value, then a newline */
+} cpuu_decode_format;
+
+/* One entry ID of any kind: store (EMSMDB), ab (Exchange address book),
+ * oneoff, contab (Outlook Address Book), else "unknown" with the provider UID
+ * and the bytes in hex. Fields and names: docs/decode.md. An entry ID that
+ * names a known provider but does not parse is CPUU_EINVALID. */
+int cpuu_mapi_decode_entryid(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
+/* A FLATENTRYLIST (MS-OXCDATA 2.3.3): a JSON array of entry IDs. */
+int cpuu_mapi_decode_entrylist(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
+/* A property stream as MFCMAPI's PROPERTIES view reads it (tag, then the
+ * value; strings and binaries with a 16-bit byte count): a JSON array. */
+int cpuu_mapi_decode_props(char **out, const uint8_t *data, size_t len, cpuu_decode_format fmt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,6 +75,7 @@ int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_st
 typedef struct cpuu_report_state {
 	cpuu_report_record rec;
 	int64_t observed_at;
+	int64_t seq; /* store order: of two records observed at the same time, the later one is higher */
 } cpuu_report_state;
 
 typedef struct cpuu_report_count {
@@ -82,17 +83,63 @@ typedef struct cpuu_report_count {
 	size_t count;
 } cpuu_report_count;
 
+/* What a record is about (docs/report.md "Records by kind"), from its
+ * profile and account fields: an Exchange account of a profile, a feature
+ * step (account "autocomplete", "caches", "signatures", "autodiscover:<v>",
+ * "additional:<mailbox>"), a profile as a whole (account null) or the hive
+ * as a whole (profile and account null). */
+typedef enum cpuu_report_kind {
+	CPUU_REPORT_KIND_ACCOUNT,
+	CPUU_REPORT_KIND_FEATURE,
+	CPUU_REPORT_KIND_PROFILE,
+	CPUU_REPORT_KIND_HIVE
+} cpuu_report_kind;
+
+/* The kind, and for a feature its name ("autocomplete", "autodiscover",
+ * "caches", "signatures", "additional") in *feature (may be NULL). */
+cpuu_report_kind cpuu_report_record_kind(const char *profile, const char *account, const char **feature);
+
+/* Where a user stands, from their latest records: failed (any error or
+ * ambiguous record), else not seen (no Exchange account of theirs reported:
+ * only profile-level, hive-wide or feature records), else done (every
+ * account record switched or already_switched, and no rollback of theirs
+ * came after the last of them: a rollback's records name profiles, not
+ * accounts, so the accounts' own latest records would still say switched),
+ * else waiting (not switched yet, no match, planned, rolled back, ...). */
+typedef enum cpuu_report_user_status {
+	CPUU_REPORT_USER_DONE,
+	CPUU_REPORT_USER_WAITING,
+	CPUU_REPORT_USER_FAILED,
+	CPUU_REPORT_USER_NOT_SEEN
+} cpuu_report_user_status;
+const char *cpuu_report_user_status_name(cpuu_report_user_status st); /* "done", "waiting", "failed", "not_seen" */
+
+typedef struct cpuu_report_feature_count {
+	char *feature;
+	char *outcome;
+	size_t count;
+} cpuu_report_feature_count;
+
 typedef struct cpuu_report_summary {
 	size_t records;   /* history: every stored record */
 	size_t files;     /* files ingested */
-	size_t users;     /* distinct users */
-	size_t accounts;  /* latest-state rows (user/profile/account) */
-	size_t done;      /* latest state switched or already_switched */
-	cpuu_report_count *by_outcome; /* over the latest state, by name */
+	size_t users;     /* distinct users = done + waiting + failed + not_seen */
+	size_t users_done;
+	size_t users_waiting;
+	size_t users_failed;
+	size_t users_not_seen;
+	size_t accounts;  /* latest-state account records (features, profiles, hives apart) */
+	size_t done;      /* of those, switched or already_switched */
+	size_t features;  /* latest-state feature records */
+	size_t others;    /* latest-state profile-level and hive-wide records */
+	size_t nothing_to_do; /* latest-state records with outcome nothing_to_do (any kind) */
+	cpuu_report_feature_count *by_feature; /* feature records by feature and outcome */
+	size_t n_features;
+	cpuu_report_count *by_outcome; /* account records of the latest state, by name */
 	size_t n_outcomes;
 	cpuu_report_count *by_mode;    /* over the latest state, by name */
 	size_t n_modes;
-	cpuu_report_state *failures;   /* latest state error or ambiguous */
+	cpuu_report_state *failures;   /* latest state error or ambiguous (every kind) */
 	size_t n_failures;
 } cpuu_report_summary;
 
@@ -107,8 +154,8 @@ typedef struct cpuu_report_states {
 int cpuu_report_latest(cpuu_report_states **out, cpuu_report *rep);
 void cpuu_report_states_free(cpuu_report_states *s);
 
-/* Progress over time: after each point's time, count accounts had reached
- * switched or already_switched (first time each did), cumulative. */
+/* Progress over time: after each point's time, count account records had
+ * reached switched or already_switched (first time each did), cumulative. */
 typedef struct cpuu_report_point {
 	int64_t t;
 	size_t done;
@@ -123,7 +170,8 @@ void cpuu_report_progress_free(cpuu_report_progress *p);
 typedef enum cpuu_report_format {
 	CPUU_REPORT_TEXT, /* terminal table: counts, failures with reasons */
 	CPUU_REPORT_JSON, /* one JSON object: counts and failures */
-	CPUU_REPORT_CSV   /* the latest state, one row per user/profile/account */
+	CPUU_REPORT_CSV   /* the latest state, one row per user/profile/account, with
+	                   * its kind and its user's status in two last columns */
 } cpuu_report_format;
 
 /* Summary in a format (CSV reads the latest state from rep). */

@@ -39,6 +39,7 @@ int cli_cmd_rollback(int argc, char **argv);
 int cli_cmd_cleanup(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
+int cli_cmd_decode(int argc, char **argv);
 
 /* Runs a mode over many hives with parallel workers (0: one per core); the
  * workers' scratch files go in a new folder inside rc->temp_dir (else the

@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{ "map", "source->target correspondence: export, lookup, x500", cli_cmd_map },
 	{ "wizard", "write cpuu.ini and the logon-script batch files", cli_cmd_wizard },
 	{ "report", "central report of result records: ingest, summary, html", cli_cmd_report },
+	{ "decode", "show a MAPI binary value: entry IDs, lists, autocomplete, properties", cli_cmd_decode },
 };
 
 static void usage(FILE *out)

@@ -187,14 +187,155 @@ for desc in "$SRC"/tests/data/fixtures/*.fixture; do
 done
 echo "checked $nfix fixture description(s) on a blank hive and ${#real[@]} real base(s)"
 
-# The real hives themselves hold no Outlook profile (shared/real-hives/README.md).
+# The real hives as they are: win7pro and win81 hold no Outlook profile; the
+# plaso hive holds the Outlook 2010 profile a real Outlook wrote
+# (shared/real-hives/README.md). inspect must read it exactly: every fact is
+# compared with an independent reading of the raw values (hivexregedit's
+# export parsed here), and with the facts the README documents.
+check_plaso() { # export.reg json
+	python3 - "$1" "$2" <<'PY'
+import json, re, sys
+reg, out = sys.argv[1:3]
+keys, cur = {}, None
+text = open(reg, encoding="utf-8", errors="replace").read().replace("\\\n", "")
+for line in text.splitlines():
+    m = re.match(r"^\[\\(.*)\]$", line)
+    if m:
+        cur = keys.setdefault(m.group(1), {})
+        continue
+    m = re.match(r'^"(.*)"=(?:hex\((\w+)\):([0-9a-f,]*)|dword:([0-9a-f]{8}))$', line)
+    if m and cur is not None:
+        if m.group(4):
+            cur[m.group(1)] = int(m.group(4), 16).to_bytes(4, "little")
+        else:
+            cur[m.group(1)] = bytes.fromhex(m.group(3).replace(",", ""))
+def u16(b): return b.decode("utf-16-le").rstrip("\0")
+root = [k for k in keys if re.fullmatch(r"(?i)software\\microsoft\\windows nt\\currentversion\\windows messaging subsystem\\profiles", k)]
+errors = []
+def eq(what, got, want):
+    if got != want:
+        errors.append(f"plaso: {what}: got {got!r}, want {want!r}")
+if len(root) != 1:
+    print("plaso: no WMS Profiles key in the export"); sys.exit(1)
+root = root[0]
+names = sorted({k[len(root) + 1:].split("\\")[0] for k in keys if k.startswith(root + "\\")}, key=str.lower)
+default = u16(keys[root]["DefaultProfile"])
+doc = json.load(open(out))
+eq("profile names", [p["name"] for p in doc["profiles"]], names)
+eq("README: one profile", len(names), 1)
+for p in doc["profiles"]:
+    base = root + "\\" + p["name"]
+    # The path exactly as the hive spells every key on the way.
+    eq("path", p["path"], base)
+    eq("default", p["default"], p["name"].lower() == default.lower())
+    eq("version", p["outlook_version"], "wms")
+    mgr = keys[base + "\\9375CFF0413111d3B88A00104B2A6676"]
+    accts = {k.rsplit("\\", 1)[1]: v for k, v in keys.items() if k.startswith(base + "\\9375CFF0413111d3B88A00104B2A6676\\")}
+    order = mgr["{ED475418-B0D6-11D2-8C3B-00104B2A6676}"]
+    mail = ["%08x" % int.from_bytes(order[i:i + 4], "little") for i in range(0, len(order), 4)]
+    rest = [k for k in sorted(accts) if k not in mail]
+    want = []
+    for aid in mail + rest:
+        a = accts[aid]
+        clsid = u16(a["clsid"]).upper()
+        svc = a.get("Service UID")
+        if clsid == "{ED475411-B0D6-11D2-8C3B-00104B2A6676}":
+            want.append({"kind": "pop", "service_uid": None, "display_name": u16(a["Display Name"]),
+                         "smtp": u16(a["Email"]), "ost_path": None})
+            continue
+        sec = keys[base + "\\" + svc.hex()]
+        service = u16(sec["001f3d09"])
+        if service in ("MSPST MS", "MSUPST MS"):
+            store = [k for k, v in keys.items() if k.startswith(base + "\\") and v.get("01023d0c") == svc and "001f6700" in v]
+            eq("one PST store section", len(store), 1)
+            st = keys[store[0]]
+            want.append({"kind": "pst", "service_uid": svc.hex(), "display_name": u16(st["001f3001"]),
+                         "smtp": None, "ost_path": u16(st["001f6700"])})
+        else:
+            want.append({"kind": "other", "service_uid": svc.hex(), "display_name": u16(sec["001f3001"]),
+                         "smtp": None, "ost_path": None})
+    got = [{k: a[k] for k in ("kind", "service_uid", "display_name", "smtp", "ost_path")} for a in p["accounts"]]
+    eq("accounts", got, want)
+    for a in p["accounts"]:
+        for k in ("legacy_dn", "home_server", "server_dn", "mailbox_guid", "cached"):
+            eq(f"{a['display_name']} {k}", a[k], None)
+        eq(f"{a['display_name']} additional", a["additional_mailboxes"], [])
+    # What the README documents, independently of the reading above.
+    eq("README: kinds", sorted(a["kind"] for a in p["accounts"]), ["other", "other", "pop", "pst"])
+    eq("README: address books", sorted(a["display_name"] for a in p["accounts"] if a["kind"] == "other"),
+       ["Mobile Address Book", "Outlook Address Book"])
+    pst = [a["ost_path"] for a in p["accounts"] if a["kind"] == "pst"]
+    eq("README: a Unicode PST", [x.lower().endswith(".pst") for x in pst], [True])
+    eq("README: no Exchange account", [a for a in p["accounts"] if a["kind"] == "exchange"], [])
+for e in errors:
+    print(e)
+print(f"plaso: {sum(len(p['accounts']) for p in doc['profiles'])} account(s) agree with the raw values")
+sys.exit(1 if errors else 0)
+PY
+}
+
 for r in "${real[@]}"; do
 	cp "$r" "$work/plain.DAT" && chmod u+w "$work/plain.DAT"
-	if inspect_ok "$work/plain.DAT" "$(basename "$r") as is"; then
+	inspect_ok "$work/plain.DAT" "$(basename "$r") as is" || continue
+	case $(basename "$r") in
+	plaso-*)
+		if ! command -v hivexregedit >/dev/null; then
+			fail "hivexregedit missing: cannot check the plaso profile independently"
+			continue
+		fi
+		hivexregedit --export "$work/plain.DAT" '\' >"$work/plain.reg" 2>/dev/null ||
+			{ fail "plaso: hivexregedit --export failed"; continue; }
+		check_plaso "$work/plain.reg" "$work/out.json" || fail "plaso: inspect differs from the hive"
+		grep -q 'pst path: .*\.pst$' "$work/out.txt" || fail "plaso: text form lacks the PST path"
+		;;
+	*)
 		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d != {"profiles": []})' "$work/out.json" ||
 			fail "$(basename "$r"): profiles reported in a hive without any"
-	fi
+		;;
+	esac
 done
+
+# Update and rollback on the real Outlook 2010 profile: it has no Exchange
+# account, so nothing may change, not one byte, whatever the mapping says.
+for r in "${real[@]}"; do
+	case $(basename "$r") in plaso-*) ;; *) continue ;; esac
+	mkdir -p "$work/plaso"
+	cp "$r" "$work/plaso/NTUSER.DAT" && chmod u+w "$work/plaso/NTUSER.DAT"
+	printf '%s\n%s\n' "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched" \
+		"/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=nfury,nfury@stark-research-labs.com,11111111-2222-4333-8444-555555555555,,/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=nfury,nfury@target.example,aaaaaaaa-2222-4333-8444-555555555555,Nick Fury,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" \
+		>"$work/plaso-map.csv"
+	want=$(sha256sum <"$r")
+	for mode in update rollback; do
+		"$CPUU" "$mode" --mapping "$work/plaso-map.csv" --hive "$work/plaso/NTUSER.DAT" --json >"$work/plaso-$mode.json" 2>"$work/err"
+		code=$?
+		[ "$code" -le 2 ] || fail "plaso $mode: exit $code ($(head -c 300 "$work/err"))"
+		[ "$(sha256sum <"$work/plaso/NTUSER.DAT")" = "$want" ] || fail "plaso $mode: the hive changed"
+		grep -q '"outcome":"\(switched\|rolled_back\)"' "$work/plaso-$mode.json" && fail "plaso $mode: claims a change"
+		echo "ok: plaso $mode -> $code, hive byte-identical"
+	done
+	ls "$work/plaso" | grep -v '^NTUSER.DAT$' | grep -q . && fail "plaso: files left next to the hive: $(ls "$work/plaso")"
+done
+
+# A hive that spells the key SOFTWARE (as some real hives do): inspect gives
+# the path as stored, not the spelling cpuu looks it up with.
+if command -v hivexsh >/dev/null && [ -f "$SRC/tests/data/fixtures/mixed.fixture" ]; then
+	cp "$SHARED/real-hives/win7pro-NTUSER.DAT" "$work/upper-base.DAT" 2>/dev/null && chmod u+w "$work/upper-base.DAT" &&
+		printf 'cd Software\ndel\ncommit\n' | hivexsh -w "$work/upper-base.DAT" >/dev/null 2>&1 &&
+		printf 'add SOFTWARE\ncommit\n' | hivexsh -w "$work/upper-base.DAT" >/dev/null 2>&1
+	if [ -f "$work/upper-base.DAT" ] && "$CPUU_FIXTURE" --hive "$work/upper.DAT" --base "$work/upper-base.DAT" \
+		"$SRC/tests/data/fixtures/mixed.fixture" 2>"$work/err"; then
+		inspect_ok "$work/upper.DAT" "SOFTWARE spelling" &&
+			python3 - "$work/out.json" <<'PY' || fail "SOFTWARE spelling: paths not as stored"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [p["path"] for p in d["profiles"] if not p["path"].startswith("SOFTWARE\\")]
+print("paths:", [p["path"] for p in d["profiles"]])
+sys.exit(1 if bad or not d["profiles"] else 0)
+PY
+	else
+		fail "SOFTWARE spelling: could not build the hive: $(cat "$work/err" 2>/dev/null)"
+	fi
+fi
 
 # --- bad input -------------------------------------------------------------
 # A small profile of our own (this test's own description, not a shared fixture).

@@ -75,17 +75,37 @@ check_store() { # label db
 	"$CPUU" report summary --json --db "$db" >"$work/$label.json" || fail "$label: summary --json"
 	"$CPUU" report summary --csv --db "$db" >"$work/$label.csv" || fail "$label: summary --csv"
 	grep -q "commit failed: \"disk\" full" "$work/$label.txt" || fail "$label: failure reason missing from text"
-	grep -q "^records $expected_records " "$work/$label.txt" || fail "$label: text: $(head -1 "$work/$label.txt")"
+	grep -q "^records $expected_records " "$work/$label.txt" || fail "$label: text: $(head -2 "$work/$label.txt")"
+	head -1 "$work/$label.txt" | grep -q '^users [0-9]*: done [0-9]*' || fail "$label: text does not lead with users: $(head -1 "$work/$label.txt")"
 	python3 - "$work/$label.json" "$work/$label.csv" "$expected_records" <<'PY' || fails=$((fails + 1))
 import csv, json, sys
 s = json.load(open(sys.argv[1]))
 rows = list(csv.DictReader(open(sys.argv[2], newline="")))
 bad = []
 if s["records"] != int(sys.argv[3]): bad.append(f"records {s['records']}")
-if s["accounts"] != len(rows): bad.append(f"accounts {s['accounts']} != csv rows {len(rows)}")
+accts = [r for r in rows if r["kind"] == "account"]
+if s["accounts"] != len(accts): bad.append(f"accounts {s['accounts']} != csv account rows {len(accts)}")
 by = {}
-for r in rows: by[r["outcome"]] = by.get(r["outcome"], 0) + 1
+for r in accts: by[r["outcome"]] = by.get(r["outcome"], 0) + 1
 if by != s["by_outcome"]: bad.append(f"csv outcomes {by} != json {s['by_outcome']}")
+feats = {}
+for r in rows:
+    if r["kind"] not in ("account", "profile", "hive"):
+        feats.setdefault(r["kind"], {}).setdefault(r["outcome"], 0)
+        feats[r["kind"]][r["outcome"]] += 1
+if feats != s["by_feature"]: bad.append(f"csv features {feats} != json {s['by_feature']}")
+if s["accounts"] + s["features"] + s["others"] != len(rows): bad.append("accounts + features + others != csv rows")
+# Users first: each user once, the CSV's per-row status agrees with the counts.
+status = {}
+for r in rows:
+    if status.setdefault(r["user"], r["user_status"]) != r["user_status"]: bad.append(f"{r['user']}: two statuses")
+u = s["users"]
+for k in ("done", "waiting", "failed", "not_seen"):
+    n = sum(1 for v in status.values() if v == k)
+    if u[k] != n: bad.append(f"users {k}: json {u[k]}, csv {n}")
+if u["total"] != len(status) or u["total"] != u["done"] + u["waiting"] + u["failed"] + u["not_seen"]:
+    bad.append(f"users {u} do not add up to {len(status)}")
+if status.get("bob") != "failed" or status.get("alice") != "done": bad.append(f"statuses {status}")
 want = {"alice": "switched", "bob": "error", "carol": "skipped", "dave": "ambiguous"}
 for r in rows:
     if r["user"] in want and r["outcome"] != want[r["user"]]: bad.append(f"{r['user']}: {r['outcome']}")

@@ -29,6 +29,15 @@ for i in $(seq 1 $users); do
 	{
 		printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"%s@source.example","mode":"update","outcome":"%s","changes":%d,"message":%s,"duration_ms":1.5}\n' \
 			"$u" "$u" "$u" "$o" "$((i % 5))" "$msg"
+		# Feature records: never counted as accounts, never making a user done.
+		if [ $((i % 3)) -eq 0 ]; then
+			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"autocomplete","mode":"update","outcome":"%s","changes":0,"message":null,"duration_ms":3}\n' \
+				"$u" "$u" "$([ $((i % 2)) -eq 0 ] && echo nothing_to_do || echo switched)"
+		fi
+		if [ $((i % 50)) -eq 0 ]; then
+			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":null,"account":"autodiscover:16.0","mode":"update","outcome":"switched","changes":2,"message":null,"duration_ms":1}\n' \
+				"$u" "$u"
+		fi
 		if [ $((i % 4)) -eq 0 ]; then
 			printf '{"user":"%s","hive":"/srv/profiles/%s/NTUSER.DAT","profile":"Outlook","account":"archive-%s@source.example","mode":"update","outcome":"switched","changes":3,"message":null,"duration_ms":2.25}\n' \
 				"$u" "$u" "$u"
@@ -48,7 +57,7 @@ db="sqlite:$work/store.sqlite"
 rc=$?
 [ $rc -eq 7 ] || fail "ingest with a malformed line: exit $rc, want 7: $(cat "$work/ingest.out")"
 grep -q "broken.jsonl:1: " "$work/ingest.out" || fail "malformed line not reported as file:line: $(cat "$work/ingest.out")"
-want_records=$((users + users / 4 + users / 10))
+want_records=$((users + users / 4 + users / 10 + users / 3 + users / 50))
 grep -q "$want_records added, 0 already stored, 1 malformed" "$work/ingest.out" ||
 	fail "ingest counts (want $want_records): $(cat "$work/ingest.out")"
 
@@ -67,6 +76,9 @@ run_browser --dump-dom "file://$work/dash/index.html#q=u001" >"$work/dom-search.
 run_browser --dump-dom "file://$work/dash/index.html" >"$work/dom.html" || fail "chromium --dump-dom (no search)"
 run_browser --screenshot="$work/shot.png" --window-size=1280,1600 --hide-scrollbars "file://$work/dash/index.html" \
 	>/dev/null || fail "chromium --screenshot failed: $(tail -3 "$work/browser.log")"
+# The top of the page alone: what an admin sees first.
+run_browser --screenshot="$work/top.png" --window-size=1280,240 --hide-scrollbars "file://$work/dash/index.html" \
+	>/dev/null || fail "chromium --screenshot (top) failed: $(tail -3 "$work/browser.log")"
 
 python3 - "$work" <<'PY' || fails=$((fails + 1))
 import csv, json, re, struct, sys, zlib
@@ -126,7 +138,24 @@ def check(what, got, want):
 
 d = parse(f"{work}/dom.html")
 check("records", d.ids.get("n-records"), summary["records"])
-check("users", d.ids.get("n-users"), summary["users"])
+users = summary["users"]
+check("users", d.ids.get("n-users"), users["total"])
+for k, i in (("done", "users-done"), ("waiting", "users-waiting"), ("failed", "users-failed"),
+             ("not_seen", "users-not-seen")):
+    check(f"users {k}", d.ids.get(i), users[k])
+if users["done"] + users["waiting"] + users["failed"] + users["not_seen"] != users["total"]:
+    bad.append(f"user statuses do not add up: {users}")
+# The page leads with users: the users' figures come before any other
+# figure or table in the document (and so at the top of the screenshot).
+html = open(f"{work}/dom.html", encoding="utf-8").read()
+first = min(html.find(f'id="{i}"') for i in ("n-records", "n-accounts", "n-done", "outcomes", "features", "progress"))
+if not 0 <= html.find('id="users-done"') < first:
+    bad.append("the page does not lead with the users")
+for f, outs in summary["by_feature"].items():
+    for o, n in outs.items():
+        check(f"feature {f} {o}", d.ids.get(f"feature-{f}-{o}"), n)
+if not summary["by_feature"]:
+    bad.append("test data has no feature records")
 check("accounts", d.ids.get("n-accounts"), summary["accounts"])
 check("done", d.ids.get("n-done"), summary["done"])
 check("failures", d.ids.get("n-failures"), len(summary["failures"]))
@@ -177,11 +206,62 @@ else:
     if len(set(raw[i:i + 3] for i in range(0, min(len(raw), 2_000_000), 997))) < 5:
         bad.append("screenshot looks blank")
 
+def pixels(path):
+    """RGB(A) 8-bit non-interlaced PNG -> (width, height, rows of bytes, bytes per pixel)."""
+    data = open(path, "rb").read()
+    pos, idat, hdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            hdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = hdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        raise ValueError(f"PNG kind {hdr} not handled")
+    bpp = 3 if ctype == 2 else 4
+    raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows, bpp
+
+# The screenshot shows users first: the top 240 pixels of the page hold the
+# users' cards, drawn in their colours (done green #1b7f3a, waiting amber
+# #a66300, failed red #b00020); nothing else that high uses them.
+try:
+    w, h, rows, bpp = pixels(f"{work}/top.png")
+    seen = set()
+    for r in rows:
+        for x in range(0, w * bpp, bpp):
+            seen.add((r[x] >> 3, r[x + 1] >> 3, r[x + 2] >> 3))
+    for name, rgb in (("done", (0x1b, 0x7f, 0x3a)), ("waiting", (0xa6, 0x63, 0x00)), ("failed", (0xb0, 0x00, 0x20))):
+        if (rgb[0] >> 3, rgb[1] >> 3, rgb[2] >> 3) not in seen:
+            bad.append(f"the top of the screenshot shows no users-{name} figure")
+except Exception as e:
+    bad.append(f"top screenshot unreadable: {e}")
+
 for b in bad:
     print("FAIL:", b)
 print(f"page checked: {summary['accounts']} accounts, {len(d.rows)} rows, search {want} rows")
 sys.exit(1 if bad else 0)
 PY
+
+# The screenshot is kept in the build folder for people to look at.
+[ -n "${CPUU_BINARY_DIR:-}" ] && [ -s "$work/shot.png" ] && cp "$work/shot.png" "$CPUU_BINARY_DIR/report_html-dashboard.png"
 
 if grep -Eq '(src|href)=|url\(|@import' "$work/dash/index.html"; then
 	fail "the page references an external resource"

@@ -241,6 +241,42 @@ static void tree(void)
 	free(put("logs/.partial.jsonl", "{ half", 0));
 }
 
+/* A rollback's records name profiles, not accounts, so the accounts' own
+ * latest records still say switched: the user is waiting again, not done,
+ * until a later update switches them again. Later = a newer file, or a later
+ * line of the same file. */
+static void test_rolled_back_users_are_not_done(void **state)
+{
+	(void)state;
+	char text[4096];
+	/* jack: switched on day 1, rolled back on day 2 (another file). */
+	free(put("rb/day1/jack.jsonl", line("jack", "Outlook", "jack@source.example", "update", "switched", 9, ""),
+		 1700000000));
+	free(put("rb/day2/jack.jsonl", line("jack", "Outlook", "", "rollback", "rolled_back", 9, ""), 1700090000));
+	/* kate: rolled back, then switched again, all in one file. */
+	snprintf(text, sizeof text, "%s%s%s", line("kate", "Outlook", "kate@source.example", "update", "switched", 9, ""),
+		 line("kate", "Outlook", "", "rollback", "rolled_back", 9, ""),
+		 line("kate", "Outlook", "kate@source.example", "update", "switched", 9, ""));
+	free(put("rb/day1/kate.jsonl", text, 1700000000));
+	/* liam: switched then rolled back in one file. */
+	snprintf(text, sizeof text, "%s%s", line("liam", "Outlook", "liam@source.example", "update", "switched", 9, ""),
+		 line("liam", "Outlook", "", "rollback", "rolled_back", 9, ""));
+	free(put("rb/day1/liam.jsonl", text, 1700000000));
+	cpuu_report *rep = open_store();
+	assert_int_equal(ingest(rep, "rb", NULL).added, 7);
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->users, 3);
+	assert_int_equal(s->users_done, 1);    /* kate */
+	assert_int_equal(s->users_waiting, 2); /* jack, liam */
+	char *csv = NULL;
+	assert_int_equal(cpuu_report_summary_format(&csv, rep, s, CPUU_REPORT_CSV), CPUU_OK);
+	assert_non_null(strstr(csv, "\"jack@source.example\",\"update\",\"switched\",9,,9.125,2023-11-14 22:13:20Z,account,waiting"));
+	assert_non_null(strstr(csv, "\"kate@source.example\",\"update\",\"switched\",9,,9.125,2023-11-14 22:13:20Z,account,done"));
+	cpuu_free(csv);
+	cpuu_report_summary_free(s);
+	cpuu_report_free(rep);
+}
+
 static void test_ingest_folder(void **state)
 {
 	(void)state;
@@ -258,8 +294,134 @@ static void test_ingest_folder(void **state)
 	assert_int_equal(s->records, 5);
 	assert_int_equal(s->files, 2);
 	assert_int_equal(s->users, 4);
-	assert_int_equal(s->accounts, 5);
+	/* dave's record is hive-wide (no profile, no account): not an account. */
+	assert_int_equal(s->accounts, 4);
+	assert_int_equal(s->others, 1);
 	assert_int_equal(s->done, 2);
+	/* alice waits for shared@, bob failed, carol done, dave not seen. */
+	assert_int_equal(s->users_done, 1);
+	assert_int_equal(s->users_waiting, 1);
+	assert_int_equal(s->users_failed, 1);
+	assert_int_equal(s->users_not_seen, 1);
+	cpuu_report_summary_free(s);
+	cpuu_report_free(rep);
+}
+
+/* Feature records (autocomplete, autodiscover:<v>, caches, signatures,
+ * additional:<mailbox>) and nothing_to_do are kept apart from accounts and
+ * never make a user done; the users' statuses computed by the store (SQL)
+ * and by the CSV writer (C) agree; result files written before
+ * nothing_to_do existed (autocomplete records saying already_switched, a
+ * rollback's "autodiscover:" without its version) still ingest. */
+static void test_users_first_and_features_apart(void **state)
+{
+	(void)state;
+	char text[8192];
+	/* line() keeps 8 buffers: at most 6 lines per call below. */
+	snprintf(text, sizeof text, "%s%s%s%s%s%s",
+		 /* erin: account not switched yet; her autocomplete had nothing to do */
+		 line("erin", "Outlook", "erin@source.example", "update", "not_switched", 0, ""),
+		 line("erin", "Outlook", "autocomplete", "update", "nothing_to_do", 0, "no entry of a switched mailbox"),
+		 /* fred: only feature records (no Exchange account seen) */
+		 line("fred", "", "autodiscover:16.0", "update", "switched", 2, ""),
+		 line("fred", "", "caches", "update", "nothing_to_do", 0, ""),
+		 /* gina: switched, features fine, an additional mailbox waiting */
+		 line("gina", "Outlook", "gina@source.example", "update", "switched", 12, ""),
+		 line("gina", "Outlook", "additional:boss@source.example", "update", "not_switched", 0, ""));
+	size_t tl = strlen(text);
+	snprintf(text + tl, sizeof text - tl, "%s%s%s%s%s",
+		 line("gina", "", "signatures", "update", "switched", 1, ""),
+		 /* hugo: switched, but his autocomplete failed */
+		 line("hugo", "Outlook", "hugo@source.example", "update", "switched", 12, ""),
+		 line("hugo", "Outlook", "autocomplete", "update", "error", 0, "stream does not parse"),
+		 /* an old file: autocomplete said already_switched, rollback said "autodiscover:" */
+		 line("ivan", "Outlook", "autocomplete", "update", "already_switched", 0, "no autocomplete entry"),
+		 line("ivan", "", "autodiscover:", "rollback", "rolled_back", 3, ""));
+	free(put("feat/all.jsonl", text, 1700000000));
+	cpuu_report *rep = open_store();
+	warnings w = { 0 };
+	assert_int_equal(ingest(rep, "feat", &w).added, 11);
+	assert_int_equal(w.n, 0);
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->users, 5);
+	assert_int_equal(s->accounts, 3); /* erin, gina, hugo */
+	assert_int_equal(s->done, 2);
+	assert_int_equal(s->features, 8);
+	assert_int_equal(s->others, 0);
+	assert_int_equal(s->nothing_to_do, 2);
+	assert_int_equal(s->users_done, 1);     /* gina */
+	assert_int_equal(s->users_waiting, 1);  /* erin */
+	assert_int_equal(s->users_failed, 1);   /* hugo */
+	assert_int_equal(s->users_not_seen, 2); /* fred, ivan: no account record */
+	assert_int_equal(count_of(s->by_outcome, s->n_outcomes, "nothing_to_do"), 0);
+	size_t feat = 0, ntd = 0, ad = 0;
+	for (size_t i = 0; i < s->n_features; i++) {
+		feat += s->by_feature[i].count;
+		ntd += !strcmp(s->by_feature[i].outcome, "nothing_to_do") ? s->by_feature[i].count : 0;
+		ad += !strcmp(s->by_feature[i].feature, "autodiscover") ? s->by_feature[i].count : 0;
+	}
+	assert_int_equal(feat, 8);
+	assert_int_equal(ntd, 2);
+	assert_int_equal(ad, 2);
+	/* Text and JSON lead with users. */
+	char *txt = NULL, *json = NULL, *csv = NULL;
+	assert_int_equal(cpuu_report_summary_format(&txt, rep, s, CPUU_REPORT_TEXT), CPUU_OK);
+	static const char want_txt[] = "users 5: done 1 (20.0%), waiting for their switch 1, failed 1, not seen 2\n";
+	assert_memory_equal(txt, want_txt, sizeof want_txt - 1);
+	assert_int_equal(cpuu_report_summary_format(&json, rep, s, CPUU_REPORT_JSON), CPUU_OK);
+	static const char want_json[] = "{\"users\":{\"total\":5,\"done\":1,\"waiting\":1,\"failed\":1,\"not_seen\":2},";
+	assert_memory_equal(json, want_json, sizeof want_json - 1);
+	assert_non_null(strstr(json, "\"autocomplete\":{\"already_switched\":1,\"error\":1,\"nothing_to_do\":1}"));
+	/* CSV: each row's kind and its user's status, computed in C. */
+	assert_int_equal(cpuu_report_summary_format(&csv, rep, s, CPUU_REPORT_CSV), CPUU_OK);
+	static const char *const want[][2] = {
+		{ "\"erin\"", ",waiting\r\n" }, { "\"fred\"", ",not_seen\r\n" }, { "\"gina\"", ",done\r\n" },
+		{ "\"hugo\"", ",failed\r\n" }, { "\"ivan\"", ",not_seen\r\n" },
+	};
+	static const char *const kinds[] = { ",account,waiting", ",autocomplete,waiting", ",autodiscover,not_seen",
+					     ",caches,not_seen", ",account,done", ",additional,done", ",signatures,done",
+					     ",account,failed", ",autocomplete,failed", ",autocomplete,not_seen" };
+	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+		if (!strstr(csv, kinds[k]))
+			fail_msg("no csv row with kind and status %s", kinds[k]);
+	size_t counted[4] = { 0 };
+	static const char *const st[] = { ",done\r\n", ",waiting\r\n", ",failed\r\n", ",not_seen\r\n" };
+	for (char *l = strchr(csv, '\n') + 1; *l;) {
+		char *end = strchr(l, '\n');
+		assert_non_null(end);
+		char row[1024];
+		snprintf(row, sizeof row, "%.*s", (int)(end - l + 1), l);
+		for (size_t u = 0; u < 5; u++)
+			if (!strncmp(row, want[u][0], strlen(want[u][0])) && !strstr(row, want[u][1]))
+				fail_msg("csv row: %s", row);
+		for (size_t k = 0; k < 4; k++)
+			counted[k] += strstr(row, st[k]) != NULL;
+		l = end + 1;
+	}
+	/* Rows per status agree with the store's per-user counts (rows, not users). */
+	assert_int_equal(counted[0], 3); /* gina's 3 rows */
+	assert_int_equal(counted[1], 2);
+	assert_int_equal(counted[2], 2);
+	assert_int_equal(counted[3], 4);
+	cpuu_free(txt);
+	cpuu_free(json);
+	cpuu_free(csv);
+	/* The dashboard leads with users. */
+	char *out = test_path(g_dir, "dash-users");
+	assert_int_equal(cpuu_report_html(rep, out), CPUU_OK);
+	char *index = test_path(out, "index.html");
+	size_t len;
+	char *html = (char *)test_read_file(index, &len);
+	assert_non_null(html);
+	char *users = strstr(html, "id=\"users-done\">1<");
+	assert_non_null(users);
+	assert_non_null(strstr(html, "id=\"users-not-seen\">2<"));
+	assert_non_null(strstr(html, "id=\"feature-autocomplete-nothing_to_do\">1<"));
+	assert_true(users < strstr(html, "id=\"n-accounts\""));
+	assert_true(users < strstr(html, "id=\"outcomes\""));
+	free(html);
+	free(index);
+	free(out);
 	cpuu_report_summary_free(s);
 	cpuu_report_free(rep);
 }
@@ -736,6 +898,8 @@ static void test_store_of_an_older_version_upgrades(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_users_first_and_features_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rolled_back_users_are_not_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grown_and_rewritten_file, setup, teardown),

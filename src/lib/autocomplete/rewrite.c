@@ -69,6 +69,18 @@ static int same_ci(const char *a, const char *b)
 	return a && b && cpuu_strcasecmp_ascii(a, b) == 0;
 }
 
+static int cpuu_strncasecmp_ascii_local(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z') x += 32;
+		if (y >= 'A' && y <= 'Z') y += 32;
+		if (x != y || !x)
+			return 1;
+	}
+	return 0;
+}
+
 /* The source's legacyDN or one of its X500 proxies (an "X500:" prefix allowed). */
 static int is_source_dn(const want *w, const char *dn)
 {
@@ -145,7 +157,7 @@ static int row_keys(const cpuu_ac_row *row, char **dn, char **smtp, int *is_ex)
 	return CPUU_OK;
 }
 
-enum verdict { V_UNCHANGED, V_NOT_SWITCHED, V_UNMATCHED, V_AMBIGUOUS, V_FOUND };
+enum verdict { V_UNCHANGED, V_NOT_SWITCHED, V_UNMATCHED, V_AMBIGUOUS, V_FOUND, V_PARTIAL };
 
 /* Looks every key up (an ambiguous answer for any key wins, as in Update);
  * the DN's answer is preferred to the SMTP address's. */
@@ -228,12 +240,58 @@ static int encode_string(uint8_t **data, size_t *len, const cpuu_ac_prop *old, c
 	return *data ? CPUU_OK : cpuu_error_oom();
 }
 
+/* A one-off entry ID (MS-OXCDATA 2.2.5.1) of the source: its address (SMTP
+ * or EX) and a display name that is the address itself, rebuilt for the
+ * target with the same flags and encoding. */
+static int encode_oneoff(uint8_t **data, size_t *len, const uint8_t *b, size_t n, const want *w)
+{
+	cpuu_oneoff_eid o;
+	*data = NULL;
+	if (cpuu_oneoff_eid_parse(&o, b, n) < 0) {
+		cpuu_error_clear();
+		return CPUU_OK;
+	}
+	int rc = CPUU_OK, hit = 0;
+	const char *to = NULL;
+	if (same_ci(o.address_type, "SMTP") && same_ci(o.address, w->src_smtp))
+		to = w->tgt_smtp;
+	else if (same_ci(o.address_type, "EX") && is_source_dn(w, o.address))
+		to = w->tgt_dn;
+	if (to) {
+		hit = 1;
+		if (same_ci(o.display_name, o.address) || same_ci(o.display_name, w->src_smtp)) {
+			free(o.display_name);
+			o.display_name = cpuu_strdup(to);
+		}
+		free(o.address);
+		o.address = cpuu_strdup(to);
+		if (!o.address || !o.display_name)
+			rc = cpuu_error_oom();
+	}
+	if (hit && rc == CPUU_OK) {
+		uint8_t *eid = NULL;
+		size_t el = 0;
+		if ((rc = cpuu_oneoff_eid_build(&eid, &el, &o)) == CPUU_OK) {
+			*data = ac_counted(eid, el, len);
+			cpuu_free(eid);
+			if (!*data)
+				rc = cpuu_error_oom();
+		}
+	}
+	cpuu_oneoff_eid_clear(&o);
+	return rc;
+}
+
 static int encode_eid(uint8_t **data, size_t *len, const cpuu_ac_prop *old, const want *w)
 {
 	const uint8_t *b;
 	size_t n;
 	*data = NULL;
-	if (!w->tgt_dn || cpuu_ac_prop_bytes(&b, &n, old) < 0)
+	if (cpuu_ac_prop_bytes(&b, &n, old) < 0)
+		return CPUU_OK;
+	if (n >= 20 && !memcmp(b + 4, cpuu_mapi_uid_oneoff, 16))
+		return encode_oneoff(data, len, b, n, w);
+	if (!w->tgt_dn)
 		return CPUU_OK;
 	cpuu_ab_eid e;
 	if (cpuu_ab_eid_parse(&e, b, n) < 0) {
@@ -328,22 +386,52 @@ static int encode_search_key(uint8_t **data, size_t *len, const cpuu_ac_prop *ol
 	return *data ? CPUU_OK : cpuu_error_oom();
 }
 
-/* "Name <old@x>" -> "Name <new@y>" (the drop-down string's address part,
- * compared case-insensitively); NULL when s has no such part. */
-static char *replace_bracketed(const char *s, const char *from, const char *to)
+/* An address character: what may continue an SMTP address or a DN's last
+ * RDN, so "bob@x.com" is not found inside "jimbob@x.com". */
+static int addr_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '-' || c == '@' || c == '+' || c == '%' || c == '\'';
+}
+
+/* Offset of the first whole occurrence of from in s (any case), or -1. */
+static long find_token(const char *s, size_t from_off, const char *from)
 {
 	size_t fl = strlen(from), sl = strlen(s);
-	for (size_t i = 0; i + fl + 2 <= sl; i++) {
-		if (s[i] != '<' || s[i + fl + 1] != '>')
+	if (!fl)
+		return -1;
+	for (size_t i = from_off; i + fl <= sl; i++) {
+		if (cpuu_strncasecmp_ascii_local(s + i, from, fl))
 			continue;
-		char *mid = cpuu_strndup(s + i + 1, fl);
-		int hit = mid && !cpuu_strcasecmp_ascii(mid, from);
-		free(mid);
-		if (!hit)
+		if ((i > 0 && addr_char(s[i - 1]) && addr_char(from[0])) ||
+		    (s[i + fl] && addr_char(s[i + fl]) && addr_char(from[fl - 1])))
 			continue;
-		return cpuu_aprintf("%.*s<%s>%s", (int)i, s, to, s + i + fl + 2);
+		return (long)i;
 	}
-	return NULL;
+	return -1;
+}
+
+/* s with every whole occurrence of from replaced by to; NULL (no error) when
+ * there is none. The drop-down text "old@x <old@x>" thus becomes
+ * "new@y <new@y>", never "old@x <new@y>". */
+static char *replace_tokens(const char *s, const char *from, const char *to, int *oom)
+{
+	*oom = 0;
+	if (!s || !from || !to || find_token(s, 0, from) < 0)
+		return NULL;
+	cpuu_buf b = { 0 };
+	size_t pos = 0, fl = strlen(from);
+	long at;
+	while ((at = find_token(s, pos, from)) >= 0) {
+		cpuu_buf_append(&b, s + pos, (size_t)at - pos);
+		cpuu_buf_puts(&b, to);
+		pos = (size_t)at + fl;
+	}
+	cpuu_buf_puts(&b, s + pos);
+	char *r = cpuu_buf_detach(&b, NULL);
+	if (!r)
+		*oom = 1;
+	return r;
 }
 
 /* New data for one property, or *data NULL when it stays. */
@@ -377,18 +465,84 @@ static int edit_prop(uint8_t **data, size_t *len, const cpuu_ac_prop *p, const w
 		return CPUU_OK;
 	}
 	char *built = NULL;
+	int oom = 0;
 	if (id == 0x3003 && is_ex && is_source_dn(w, cur))
 		repl = w->tgt_dn;
 	else if (same_ci(cur, w->src_smtp))
 		repl = w->tgt_smtp; /* names only when they are the address itself */
 	else if (id == 0x6003 && w->src_smtp && w->tgt_smtp)
-		repl = built = replace_bracketed(cur, w->src_smtp, w->tgt_smtp);
+		repl = built = replace_tokens(cur, w->src_smtp, w->tgt_smtp, &oom);
 	free(cur);
+	if (oom)
+		return cpuu_error_oom();
 	if (!repl)
 		return CPUU_OK;
 	int rc = encode_string(data, len, p, repl);
 	free(built);
 	return rc;
+}
+
+/* 1 if a property of the (rewritten) row still names the source: its SMTP
+ * address or one of its DNs in a string, an entry ID or the raw bytes of any
+ * other value (ASCII or UTF-16LE, any case). Such a row is not rewritten at
+ * all: half a row would tell Outlook two different things. */
+static int mentions(const char *s, const want *w)
+{
+	if (!s)
+		return 0;
+	/* A source identity the target keeps (the same SMTP address in both
+	 * forests, as cross-forest moves often do) names the target too. */
+	if (w->src_smtp && !same_ci(w->src_smtp, w->tgt_smtp) && find_token(s, 0, w->src_smtp) >= 0)
+		return 1;
+	if (w->src_dn && !same_ci(w->src_dn, w->tgt_dn) && find_token(s, 0, w->src_dn) >= 0)
+		return 1;
+	for (size_t i = 0; i < w->src_x500.count; i++)
+		if (!same_ci(w->src_x500.items[i], w->tgt_dn) && find_token(s, 0, w->src_x500.items[i]) >= 0)
+			return 1;
+	return 0;
+}
+
+/* Bytes to text for the search: ASCII bytes as they are, and the UTF-16LE
+ * reading (every other byte) when it looks like UTF-16; NUL becomes a
+ * separator, anything else non-printable a blank. */
+static int raw_mentions(const uint8_t *b, size_t n, const want *w)
+{
+	char *t = malloc(n + 1);
+	if (!t)
+		return 1; /* cannot check: treat as naming the source */
+	int hit = 0;
+	for (int pass = 0; pass < 3 && !hit; pass++) {
+		size_t k = 0;
+		size_t step = pass ? 2 : 1, start = pass == 2 ? 1 : 0;
+		for (size_t i = start; i < n; i += step) {
+			uint8_t c = b[i];
+			if (step == 2 && i + 1 < n && b[i + 1])
+				c = ' ';
+			t[k++] = c >= 0x20 && c < 0x7F ? (char)c : ' ';
+		}
+		t[k] = 0;
+		hit = mentions(t, w);
+	}
+	free(t);
+	return hit;
+}
+
+static int still_names_source(const cpuu_ac_prop *p, const want *w)
+{
+	uint16_t type = CPUU_PROP_TYPE(p->tag);
+	if (!p->data)
+		return 0; /* static values hold no address */
+	if (type == CPUU_PT_UNICODE || type == CPUU_PT_STRING8) {
+		char *s = NULL;
+		if (cpuu_ac_prop_string(&s, p) < 0) {
+			cpuu_error_clear();
+			return raw_mentions(p->data, p->data_len, w);
+		}
+		int hit = mentions(s, w);
+		free(s);
+		return hit;
+	}
+	return raw_mentions(p->data, p->data_len, w);
 }
 
 typedef struct pending {
@@ -449,6 +603,23 @@ static int rewrite_row(cpuu_ac_prop **out, enum verdict *v, cpuu_autocomplete *a
 		props[i].data = data;
 		props[i].data_len = len;
 	}
+	if (rc == CPUU_OK) {
+		const cpuu_ac_prop *now = props ? props : row->props;
+		for (size_t i = 0; i < row->count; i++) {
+			if (still_names_source(&now[i], &w)) {
+				/* Left whole, counted apart and reported. */
+				free(props);
+				props = NULL;
+				*v = V_PARTIAL;
+				break;
+			}
+		}
+		if (*v == V_PARTIAL) {
+			want_clear(&w);
+			*out = NULL;
+			return CPUU_OK;
+		}
+	}
 	want_clear(&w);
 	if (rc == CPUU_EINVALID) {
 		/* A target address the property's encoding cannot hold (e.g. not
@@ -496,6 +667,7 @@ int cpuu_autocomplete_rewrite(cpuu_ac_stats *stats, cpuu_autocomplete *ac, const
 		case V_UNMATCHED: st.unmatched++; break;
 		case V_AMBIGUOUS: st.ambiguous++; break;
 		case V_FOUND: st.rewritten++; break;
+		case V_PARTIAL: st.kept_whole++; break;
 		}
 		if (!props)
 			continue;

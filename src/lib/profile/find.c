@@ -62,15 +62,21 @@ static int load_profile(cpuu_profile *p, cpuu_reg *reg, const cpuu_reg_key *root
 {
 	cpuu_reg_key *key = NULL;
 	p->name = cpuu_strdup(name);
-	p->path = cpuu_aprintf("%s\\%s", r->profiles, name);
 	p->outlook_version = cpuu_strdup(r->version);
 	/* Key names compare case-insensitively, as in Windows. */
 	p->is_default = def && !cpuu_strcasecmp_ascii(def, name);
-	if (!p->name || !p->path || !p->outlook_version)
+	if (!p->name || !p->outlook_version)
 		return cpuu_error_oom();
 	int rc = cpuu_reg_key_open(&key, reg, root, name);
 	if (rc < 0)
 		return cpuu_error_prefix("profile '%s'", name);
+	/* The path as the hive spells it (SOFTWARE\... in some hives), not the
+	 * spelling the roots are looked up with: docs/inspect-json.md. */
+	p->path = cpuu_strdup(cpuu_reg_key_path(key));
+	if (!p->path) {
+		cpuu_reg_key_free(key);
+		return cpuu_error_oom();
+	}
 	prof_ctx ctx = { reg, key, name };
 	rc = prof_load_accounts(p, &ctx);
 	cpuu_reg_key_free(key);

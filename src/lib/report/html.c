@@ -1,9 +1,13 @@
 /* The static dashboard: DIR/index.html with inline CSS, an SVG chart drawn
  * here and a little inline JS for the search, no external resource (a
  * Content-Security-Policy forbids any). Every value from the store is
- * HTML-escaped (or JSON-escaped for a script element). Ids the test reads:
- * n-records, n-users, n-accounts, n-done, n-failures, outcome-<name>,
- * progress (data-final), shown, drawn, total-rows, users. */
+ * HTML-escaped (or JSON-escaped for a script element). The page leads with
+ * users (done, waiting for their switch, failed, not seen); accounts and
+ * feature records (autocomplete, autodiscover, ...) follow, apart. Ids the
+ * test reads: n-users, users-done, users-waiting, users-failed,
+ * users-not-seen, n-records, n-accounts, n-done, n-failures, n-features,
+ * outcome-<name>, feature-<feature>-<outcome>, progress (data-final), shown,
+ * drawn, total-rows, users. */
 #include "report/internal.h"
 
 #include <stdlib.h>
@@ -19,7 +23,9 @@ static const char css[] =
 	"table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}"
 	"th{background:#f0f0f0}td.n{text-align:right}.bar{height:12px;background:#4a7bd0}"
 	".o-error,.o-ambiguous{color:#b00020;font-weight:600}.o-switched,.o-already_switched{color:#1b7f3a}"
-	"#q{font-size:14px;padding:4px 8px;width:320px}svg{background:#fff;border:1px solid #ddd}";
+	"#q{font-size:14px;padding:4px 8px;width:320px}svg{background:#fff;border:1px solid #ddd}"
+	".users .card{min-width:150px}.users .card b{font-size:32px}.u-done b{color:#1b7f3a}.u-failed b{color:#b00020}"
+	".u-waiting b{color:#a66300}.u-not_seen b{color:#666}";
 
 /* The user table is drawn from the embedded JSON (#rows), at most `limit`
  * rows at a time: a 20,000-user migration has ~60,000 rows, which a browser
@@ -113,6 +119,14 @@ static void card(cpuu_buf *b, const char *id, const char *label, size_t n)
 	cpuu_buf_printf(b, "<div class=\"card\"><b id=\"%s\">%zu</b>%s</div>", id, n, label);
 }
 
+static void user_card(cpuu_buf *b, const char *cls, const char *id, const char *label, size_t n, size_t of)
+{
+	cpuu_buf_printf(b, "<div class=\"card u-%s\"><b id=\"%s\">%zu</b>%s", cls, id, n, label);
+	if (of)
+		cpuu_buf_printf(b, " <span class=\"muted\">(%.1f%%)</span>", 100.0 * (double)n / (double)of);
+	cpuu_buf_puts(b, "</div>");
+}
+
 int cpuu_report_html(cpuu_report *rep, const char *dir)
 {
 	cpuu_report_summary *s = NULL;
@@ -135,18 +149,25 @@ int cpuu_report_html(cpuu_report *rep, const char *dir)
 			  "<title>cpuu migration report</title><style>");
 	cpuu_buf_puts(&b, css);
 	cpuu_buf_printf(&b, "</style></head><body><h1>cpuu migration report</h1>"
-			    "<div class=\"muted\">generated %s from the %s store</div><h2>Overview</h2><div class=\"cards\">",
-			now, cpuu_report_backend(rep));
-	card(&b, "n-records", "records", s->records);
-	card(&b, "n-users", "users", s->users);
-	card(&b, "n-accounts", "profiles/accounts", s->accounts);
-	card(&b, "n-done", "switched", s->done);
+			    "<div class=\"muted\">generated %s from the %s store</div>"
+			    "<h2>Users (<span id=\"n-users\">%zu</span>)</h2><div class=\"cards users\">",
+			now, cpuu_report_backend(rep), s->users);
+	user_card(&b, "done", "users-done", "done: every account at the target", s->users_done, s->users);
+	user_card(&b, "waiting", "users-waiting", "waiting for their switch", s->users_waiting, s->users);
+	user_card(&b, "failed", "users-failed", "failed", s->users_failed, s->users);
+	user_card(&b, "not_seen", "users-not-seen", "not seen: no Exchange account reported", s->users_not_seen,
+		  s->users);
+	cpuu_buf_puts(&b, "</div><h2>Accounts and records</h2><div class=\"cards\">");
+	card(&b, "n-accounts", "accounts", s->accounts);
+	card(&b, "n-done", "accounts switched", s->done);
 	card(&b, "n-failures", "failures", s->n_failures);
+	card(&b, "n-features", "feature records", s->features);
+	card(&b, "n-records", "records", s->records);
 	cpuu_buf_puts(&b, "</div><h2>Progress over time</h2>"
 			  "<div class=\"muted\">accounts that reached switched or already_switched, by the time their "
 			  "result file was written</div>");
 	chart(&b, p, s->accounts);
-	cpuu_buf_puts(&b, "<h2>Outcomes (latest state)</h2><table id=\"outcomes\"><thead><tr><th>outcome</th>"
+	cpuu_buf_puts(&b, "<h2>Account outcomes (latest state)</h2><table id=\"outcomes\"><thead><tr><th>outcome</th>"
 			  "<th>accounts</th><th></th></tr></thead><tbody>");
 	for (size_t i = 0; i < s->n_outcomes; i++) {
 		const cpuu_report_count *c = &s->by_outcome[i];
@@ -161,7 +182,25 @@ int cpuu_report_html(cpuu_report *rep, const char *dir)
 				    "</td></tr>",
 				c->count, pct);
 	}
-	cpuu_buf_printf(&b, "</tbody></table><h2>Users</h2><p><input id=\"q\" type=\"search\" placeholder=\"search users, "
+	cpuu_buf_puts(&b, "</tbody></table><h2>Features (latest state; not counted as accounts)</h2>"
+			  "<table id=\"features\"><thead><tr><th>feature</th><th>outcome</th><th>records</th></tr></thead><tbody>");
+	for (size_t i = 0; i < s->n_features; i++) {
+		const cpuu_report_feature_count *f = &s->by_feature[i];
+		cpuu_buf_puts(&b, "<tr><td>");
+		report_html_escape(&b, f->feature);
+		cpuu_buf_puts(&b, "</td><td class=\"o-");
+		report_html_escape(&b, f->outcome);
+		cpuu_buf_puts(&b, "\">");
+		report_html_escape(&b, f->outcome);
+		cpuu_buf_puts(&b, "</td><td class=\"n\" id=\"feature-");
+		report_html_escape(&b, f->feature);
+		cpuu_buf_puts(&b, "-");
+		report_html_escape(&b, f->outcome);
+		cpuu_buf_printf(&b, "\">%zu</td></tr>", f->count);
+	}
+	if (!s->n_features)
+		cpuu_buf_puts(&b, "<tr><td colspan=\"3\" class=\"muted\">no feature records</td></tr>");
+	cpuu_buf_printf(&b, "</tbody></table><h2>Latest records</h2><p><input id=\"q\" type=\"search\" placeholder=\"search users, "
 			    "accounts, outcomes, messages\" autocomplete=\"off\"> <span id=\"shown\">%zu</span> of "
 			    "<span id=\"total-rows\">%zu</span> match (<span id=\"drawn\">0</span> shown) "
 			    "<button id=\"more\" type=\"button\" style=\"display:none\">show more</button></p>"

@@ -68,6 +68,30 @@ int report_pg_open(cpuu_report *rep, const char *url);
 
 int64_t report_record_hash(const cpuu_report_record *r);
 
+/* cpuu_report_record_kind as SQL over a row with columns profile and
+ * account (kind.c has the same rules in C). A record whose account is not
+ * a feature name and whose profile is set is an account record. */
+#define REPORT_FEATURE_SQL                                                                                   \
+	"(CASE WHEN account IN ('autocomplete', 'caches', 'signatures') THEN account "                      \
+	"WHEN account LIKE 'autodiscover:%' THEN 'autodiscover' WHEN account LIKE 'additional:%' "            \
+	"THEN 'additional' END)"
+#define REPORT_IS_ACCOUNT_SQL "(profile IS NOT NULL AND account IS NOT NULL AND " REPORT_FEATURE_SQL " IS NULL)"
+
+/* A user's latest records folded into their status (kind.c). Times are
+ * (observed_at, seq) pairs: the latest at-target account record and the
+ * latest rolled-back rollback record. */
+typedef struct report_user_tally {
+	int failed;
+	size_t accounts, at_target;
+	int64_t up_t, up_seq, rb_t, rb_seq;
+	int has_up, has_rb;
+} report_user_tally;
+void report_user_tally_add(report_user_tally *t, const cpuu_report_state *st);
+/* Folds the rows of all->items[from].rec.user (rows sorted by user);
+ * returns the index after them. */
+size_t report_user_tally_fold(report_user_tally *t, const cpuu_report_states *all, size_t from);
+cpuu_report_user_status report_user_tally_status(const report_user_tally *t);
+
 /* Runs a query whose first column is a count; *out = that number. */
 int report_count(cpuu_report *rep, size_t *out, const char *sql);
 /* Fills a state from columns user, hive, profile, account, mode, outcome,

@@ -1,6 +1,7 @@
-/* Reading the store: counts, the latest state, progress over time, and the
- * summary in text, JSON and CSV. Site/OU: records carry neither yet, so
- * nothing is grouped by them (docs/report.md). */
+/* Reading the store: users first (done, waiting, failed, not seen), then
+ * account records, feature records apart, the latest state, progress over
+ * time, and the summary in text, JSON and CSV. Site/OU: records carry
+ * neither yet, so nothing is grouped by them (docs/report.md). */
 #include "report/internal.h"
 
 #include <stdlib.h>
@@ -44,6 +45,7 @@ int report_state_from_row(cpuu_report_state *st, const char *const *v)
 	st->rec.message = dup_opt(v[7], &oom);
 	st->rec.duration_ms = v[8] ? strtod(v[8], NULL) : 0;
 	st->observed_at = v[9] ? strtoll(v[9], NULL, 10) : 0;
+	st->seq = v[10] ? strtoll(v[10], NULL, 10) : 0;
 	if (oom) {
 		report_state_clear(st);
 		return cpuu_error_oom();
@@ -57,7 +59,7 @@ void report_state_clear(cpuu_report_state *st)
 	st->observed_at = 0;
 }
 
-#define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at"
+#define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at, id"
 
 typedef struct state_list {
 	cpuu_report_state *items;
@@ -67,7 +69,7 @@ typedef struct state_list {
 static int state_row(void *ctx, int ncol, const char *const *v)
 {
 	state_list *l = ctx;
-	if (ncol < 10)
+	if (ncol < 11)
 		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
 	cpuu_report_state *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
 	if (!p)
@@ -106,10 +108,66 @@ static int named_count_row(void *ctx, int ncol, const char *const *v)
 	return 0;
 }
 
+typedef struct feature_list {
+	cpuu_report_feature_count *items;
+	size_t count, cap;
+} feature_list;
+
+static int feature_row(void *ctx, int ncol, const char *const *v)
+{
+	feature_list *l = ctx;
+	if (ncol < 3)
+		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
+	cpuu_report_feature_count *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
+	if (!p)
+		return cpuu_error_oom();
+	l->items = p;
+	cpuu_report_feature_count *f = &l->items[l->count];
+	f->feature = cpuu_strdup(v[0] ? v[0] : "");
+	f->outcome = cpuu_strdup(v[1] ? v[1] : "");
+	f->count = v[2] ? (size_t)strtoull(v[2], NULL, 10) : 0;
+	if (!f->feature || !f->outcome) {
+		free(f->feature);
+		free(f->outcome);
+		return cpuu_error_oom();
+	}
+	l->count++;
+	return 0;
+}
+
+/* Users by status: the latest state folded user by user (the rows come
+ * sorted by user), with the rules of report_user_tally_status; the CSV
+ * writer uses the same fold, so the two cannot disagree. */
+static int count_users(cpuu_report_summary *s, cpuu_report *rep)
+{
+	cpuu_report_states *all = NULL;
+	int rc = cpuu_report_latest(&all, rep);
+	if (rc)
+		return rc;
+	for (size_t u = 0; u < all->count;) {
+		report_user_tally t = { 0 };
+		size_t end = report_user_tally_fold(&t, all, u);
+		switch (report_user_tally_status(&t)) {
+		case CPUU_REPORT_USER_DONE: s->users_done++; break;
+		case CPUU_REPORT_USER_WAITING: s->users_waiting++; break;
+		case CPUU_REPORT_USER_FAILED: s->users_failed++; break;
+		case CPUU_REPORT_USER_NOT_SEEN: s->users_not_seen++; break;
+		}
+		u = end;
+	}
+	cpuu_report_states_free(all);
+	return CPUU_OK;
+}
+
 void cpuu_report_summary_free(cpuu_report_summary *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n_features; i++) {
+		free(s->by_feature[i].feature);
+		free(s->by_feature[i].outcome);
+	}
+	free(s->by_feature);
 	for (size_t i = 0; i < s->n_outcomes; i++)
 		free(s->by_outcome[i].name);
 	for (size_t i = 0; i < s->n_modes; i++)
@@ -128,26 +186,50 @@ int cpuu_report_summary_get(cpuu_report_summary **out, cpuu_report *rep)
 		return cpuu_error_oom();
 	count_list oc = { 0 }, mc = { 0 };
 	state_list fl = { 0 };
+	feature_list fe = { 0 };
 	int rc = report_count(rep, &s->records, "SELECT count(*) FROM report_records");
 	if (!rc)
 		rc = report_count(rep, &s->files, "SELECT count(*) FROM report_files");
 	if (!rc)
 		rc = report_count(rep, &s->users, "SELECT count(DISTINCT user_name) FROM report_records");
 	if (!rc)
-		rc = report_count(rep, &s->accounts, "SELECT count(*) FROM report_latest");
+		rc = count_users(s, rep);
 	if (!rc)
-		rc = report_count(rep, &s->done, "SELECT count(*) FROM report_latest "
-						 "WHERE outcome IN ('switched', 'already_switched')");
+		rc = report_count(rep, &s->accounts, "SELECT count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL);
 	if (!rc)
-		rc = rep->be->query(rep, "SELECT outcome, count(*) FROM report_latest GROUP BY outcome ORDER BY outcome",
+		rc = report_count(rep, &s->done, "SELECT count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
+						 " AND outcome IN ('switched', 'already_switched')");
+	if (!rc)
+		rc = report_count(rep, &s->features,
+				  "SELECT count(*) FROM report_latest WHERE " REPORT_FEATURE_SQL " IS NOT NULL");
+	if (!rc)
+		rc = report_count(rep, &s->nothing_to_do, "SELECT count(*) FROM report_latest WHERE outcome = 'nothing_to_do'");
+	if (!rc)
+		rc = rep->be->query(rep,
+				    "SELECT outcome, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
+				    " GROUP BY outcome ORDER BY outcome",
 				    named_count_row, &oc);
 	if (!rc)
-		rc = rep->be->query(rep, "SELECT mode, count(*) FROM report_latest GROUP BY mode ORDER BY mode",
+		rc = rep->be->query(rep,
+				    "SELECT mode, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
+				    " GROUP BY mode ORDER BY mode",
 				    named_count_row, &mc);
+	if (!rc)
+		rc = rep->be->query(rep,
+				    "SELECT feature, outcome, count(*) FROM (SELECT " REPORT_FEATURE_SQL
+				    " AS feature, outcome FROM report_latest) x WHERE feature IS NOT NULL"
+				    " GROUP BY feature, outcome ORDER BY feature, outcome",
+				    feature_row, &fe);
 	if (!rc)
 		rc = rep->be->query(rep, "SELECT " STATE_COLS " FROM report_latest WHERE outcome IN ('error', 'ambiguous')"
 					 " ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')",
 				    state_row, &fl);
+	size_t latest = 0;
+	if (!rc)
+		rc = report_count(rep, &latest, "SELECT count(*) FROM report_latest");
+	s->others = latest - s->accounts - s->features;
+	s->by_feature = fe.items;
+	s->n_features = fe.count;
 	s->by_outcome = oc.items;
 	s->n_outcomes = oc.count;
 	s->by_mode = mc.items;
@@ -227,7 +309,7 @@ int cpuu_report_progress_get(cpuu_report_progress **out, cpuu_report *rep)
 	point_list l = { 0 };
 	int rc = rep->be->query(rep,
 				"SELECT t, count(*) FROM (SELECT min(observed_at) AS t FROM report_records"
-				" WHERE outcome IN ('switched', 'already_switched')"
+				" WHERE outcome IN ('switched', 'already_switched') AND " REPORT_IS_ACCOUNT_SQL
 				" GROUP BY user_name, coalesce(profile, ''), coalesce(account, '')) x GROUP BY t ORDER BY t",
 				point_row, &l);
 	cpuu_report_progress *p = rc ? NULL : calloc(1, sizeof *p);
@@ -307,18 +389,36 @@ static void count_line(cpuu_buf *b, const cpuu_report_count *c)
 	cpuu_buf_printf(b, "%*s %8zu\n", w < 20 ? (int)(20 - w) : 0, "", c->count);
 }
 
+static void pct(cpuu_buf *b, size_t n, size_t of)
+{
+	if (of)
+		cpuu_buf_printf(b, " (%.1f%%)", 100.0 * (double)n / (double)of);
+}
+
 static void format_text(cpuu_buf *b, const cpuu_report_summary *s)
 {
-	cpuu_buf_printf(b, "records %zu (files %zu), users %zu, accounts %zu, done %zu", s->records, s->files,
-			s->users, s->accounts, s->done);
-	if (s->accounts)
-		cpuu_buf_printf(b, " (%.1f%%)", 100.0 * (double)s->done / (double)s->accounts);
-	cpuu_buf_puts(b, "\n\nlatest state by outcome:\n");
+	cpuu_buf_printf(b, "users %zu: done %zu", s->users, s->users_done);
+	pct(b, s->users_done, s->users);
+	cpuu_buf_printf(b, ", waiting for their switch %zu, failed %zu, not seen %zu\n", s->users_waiting,
+			s->users_failed, s->users_not_seen);
+	cpuu_buf_printf(b, "records %zu (files %zu), accounts %zu, done %zu", s->records, s->files, s->accounts,
+			s->done);
+	pct(b, s->done, s->accounts);
+	cpuu_buf_printf(b, "; feature records %zu, profile and hive records %zu, nothing to do %zu\n", s->features,
+			s->others, s->nothing_to_do);
+	cpuu_buf_puts(b, "\naccounts by outcome (latest state):\n");
 	for (size_t i = 0; i < s->n_outcomes; i++)
 		count_line(b, &s->by_outcome[i]);
-	cpuu_buf_puts(b, "\nlatest state by mode:\n");
+	cpuu_buf_puts(b, "\naccounts by mode:\n");
 	for (size_t i = 0; i < s->n_modes; i++)
 		count_line(b, &s->by_mode[i]);
+	cpuu_buf_puts(b, "\nfeatures by outcome (latest state; not accounts):\n");
+	for (size_t i = 0; i < s->n_features; i++) {
+		char *name = cpuu_aprintf("%s %s", s->by_feature[i].feature, s->by_feature[i].outcome);
+		cpuu_report_count c = { name, s->by_feature[i].count };
+		count_line(b, &c);
+		free(name);
+	}
 	cpuu_buf_printf(b, "\nfailures (error, ambiguous): %zu\n", s->n_failures);
 	for (size_t i = 0; i < s->n_failures; i++) {
 		const cpuu_report_state *f = &s->failures[i];
@@ -373,8 +473,26 @@ static void json_state(cpuu_buf *b, const cpuu_report_state *f)
 
 static void format_json(cpuu_buf *b, const cpuu_report_summary *s)
 {
-	cpuu_buf_printf(b, "{\"records\":%zu,\"files\":%zu,\"users\":%zu,\"accounts\":%zu,\"done\":%zu,\"by_outcome\":",
-			s->records, s->files, s->users, s->accounts, s->done);
+	cpuu_buf_printf(b, "{\"users\":{\"total\":%zu,\"done\":%zu,\"waiting\":%zu,\"failed\":%zu,\"not_seen\":%zu},",
+			s->users, s->users_done, s->users_waiting, s->users_failed, s->users_not_seen);
+	cpuu_buf_printf(b, "\"records\":%zu,\"files\":%zu,\"accounts\":%zu,\"done\":%zu,\"features\":%zu,"
+			   "\"others\":%zu,\"nothing_to_do\":%zu,\"by_feature\":{",
+			s->records, s->files, s->accounts, s->done, s->features, s->others, s->nothing_to_do);
+	for (size_t i = 0; i < s->n_features; i++) {
+		const cpuu_report_feature_count *f = &s->by_feature[i];
+		int first = !i || strcmp(f->feature, s->by_feature[i - 1].feature);
+		if (first) {
+			cpuu_buf_puts(b, i ? "}," : "");
+			cpuu_buf_json_string(b, f->feature);
+			cpuu_buf_puts(b, ":{");
+		} else {
+			cpuu_buf_puts(b, ",");
+		}
+		cpuu_buf_json_string(b, f->outcome);
+		cpuu_buf_printf(b, ":%zu", f->count);
+	}
+	cpuu_buf_puts(b, s->n_features ? "}}," : "},");
+	cpuu_buf_puts(b, "\"by_outcome\":");
 	json_counts(b, s->by_outcome, s->n_outcomes);
 	cpuu_buf_puts(b, ",\"by_mode\":");
 	json_counts(b, s->by_mode, s->n_modes);
@@ -393,25 +511,40 @@ static int format_csv(cpuu_buf *b, cpuu_report *rep)
 	int rc = cpuu_report_latest(&all, rep);
 	if (rc)
 		return rc;
-	cpuu_buf_puts(b, "user,hive,profile,account,mode,outcome,changes,message,duration_ms,observed_at\r\n");
-	for (size_t i = 0; i < all->count; i++) {
-		const cpuu_report_state *x = &all->items[i];
-		char when[32];
-		report_format_time(when, x->observed_at);
-		report_csv_field(b, x->rec.user);
-		cpuu_buf_puts(b, ",");
-		report_csv_field(b, x->rec.hive);
-		cpuu_buf_puts(b, ",");
-		report_csv_field(b, x->rec.profile);
-		cpuu_buf_puts(b, ",");
-		report_csv_field(b, x->rec.account);
-		cpuu_buf_puts(b, ",");
-		report_csv_field(b, x->rec.mode);
-		cpuu_buf_puts(b, ",");
-		report_csv_field(b, x->rec.outcome);
-		cpuu_buf_printf(b, ",%lld,", (long long)x->rec.changes);
-		report_csv_field(b, x->rec.message);
-		cpuu_buf_printf(b, ",%.3f,%s\r\n", x->rec.duration_ms, when);
+	cpuu_buf_puts(b, "user,hive,profile,account,mode,outcome,changes,message,duration_ms,observed_at,kind,"
+			 "user_status\r\n");
+	/* Rows come sorted by user: each user's status from all their rows. */
+	for (size_t u = 0; u < all->count;) {
+		report_user_tally t = { 0 };
+		size_t end = report_user_tally_fold(&t, all, u);
+		const char *status = cpuu_report_user_status_name(report_user_tally_status(&t));
+		for (size_t i = u; i < end; i++) {
+			const cpuu_report_state *x = &all->items[i];
+			char when[32];
+			const char *feature = NULL;
+			cpuu_report_kind k = cpuu_report_record_kind(x->rec.profile, x->rec.account, &feature);
+			report_format_time(when, x->observed_at);
+			report_csv_field(b, x->rec.user);
+			cpuu_buf_puts(b, ",");
+			report_csv_field(b, x->rec.hive);
+			cpuu_buf_puts(b, ",");
+			report_csv_field(b, x->rec.profile);
+			cpuu_buf_puts(b, ",");
+			report_csv_field(b, x->rec.account);
+			cpuu_buf_puts(b, ",");
+			report_csv_field(b, x->rec.mode);
+			cpuu_buf_puts(b, ",");
+			report_csv_field(b, x->rec.outcome);
+			cpuu_buf_printf(b, ",%lld,", (long long)x->rec.changes);
+			report_csv_field(b, x->rec.message);
+			cpuu_buf_printf(b, ",%.3f,%s,%s,%s\r\n", x->rec.duration_ms, when,
+					k == CPUU_REPORT_KIND_ACCOUNT   ? "account"
+					: k == CPUU_REPORT_KIND_FEATURE ? feature
+					: k == CPUU_REPORT_KIND_PROFILE ? "profile"
+									: "hive",
+					status);
+		}
+		u = end;
 	}
 	cpuu_report_states_free(all);
 	return CPUU_OK;
