@@ -74,13 +74,25 @@ void upd_step_autocomplete(upd_run *run, cpuu_results *res, const upd_where *w)
 	memset(&st, 0, sizeof st);
 	int rc = hand_over(run, &st, p);
 	char *msg = rc ? cpuu_strdup(cpuu_error_last()->message)
-		  : !st.rewritten
+		  : !st.rewritten && !st.kept_whole
 			? cpuu_strdup("no autocomplete entry points at a switched mailbox")
-			: cpuu_aprintf("%zu entr%s rewritten, %zu kept as they were; Outlook imports %s.nk2 at its next start",
+		  : !st.rewritten
+			? cpuu_aprintf("%zu entr%s of switched mailboxes could not be rebuilt whole for the target and "
+				       "%s kept as %s",
+				       st.kept_whole, st.kept_whole == 1 ? "y" : "ies", st.kept_whole == 1 ? "is" : "are",
+				       st.kept_whole == 1 ? "it was" : "they were")
+			: cpuu_aprintf("%zu entr%s rewritten, %zu kept as they were (%zu of them switched but not "
+				       "rebuildable whole); Outlook imports %s.nk2 at its next start",
 				       st.rewritten, st.rewritten == 1 ? "y" : "ies",
-				       st.unchanged + st.not_switched + st.unmatched + st.ambiguous, p->name);
-	/* A cache with nothing of a switched mailbox is no switch of the user. */
-	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR : st.rewritten ? CPUU_OUTCOME_SWITCHED : CPUU_OUTCOME_NOTHING_TO_DO;
+				       st.unchanged + st.not_switched + st.unmatched + st.ambiguous + st.kept_whole,
+				       st.kept_whole, p->name);
+	/* A cache with nothing of a switched mailbox is no switch of the user;
+	 * one whose only switched rows had to be kept whole is not "nothing to
+	 * do" either: those entries still name the source (skipped, said why). */
+	cpuu_outcome o = rc ? CPUU_OUTCOME_ERROR
+		       : st.rewritten ? CPUU_OUTCOME_SWITCHED
+		       : st.kept_whole ? CPUU_OUTCOME_SKIPPED
+				       : CPUU_OUTCOME_NOTHING_TO_DO;
 	upd_result_add_since(t0, res, run, p->name, "autocomplete", o, rc ? 0 : st.rewritten, msg);
 	free(msg);
 }
