@@ -59,6 +59,33 @@ void cpuu_mapping_free(cpuu_mapping *m);
 int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 			const cpuu_mapping *m, const char *key);
 
+/* --- Keys: the one normalisation (docs/mapping-csv.md, "Keys") ------------
+ * Used by the loader (duplicates and ambiguity), every lookup (mapping file,
+ * indexed mapping, live LDAP results) and the writer: two texts with the same
+ * normal form are the same key everywhere.
+ *   1. blanks (space, tab, CR, LF, VT, FF, U+00A0) around the key go;
+ *   2. every leading "X500:" or "EX:" (then a legacyExchangeDN / X500) or
+ *      "SMTP:" prefix goes, any case, with the blanks after it;
+ *   3. the kind: DN (starts with '/'), SMTP (an '@' neither first nor last,
+ *      no blank inside, not starting with '/'), GUID (32 hex digits, dashed
+ *      8-4-4-4-12 or not, braces optional: made lowercase dashed);
+ *   4. with CPUU_KEY_FOLD, A-Z become a-z (keys compare ASCII case-insensitively).
+ * Inner text is never changed. A key empty after step 2 is no key. */
+typedef enum cpuu_key_kind {
+	CPUU_KEY_NONE = 0,
+	CPUU_KEY_DN = 1,   /* legacyExchangeDN or X500 address */
+	CPUU_KEY_SMTP = 2,
+	CPUU_KEY_GUID = 3
+} cpuu_key_kind;
+
+#define CPUU_KEY_FOLD 1u
+
+/* Writes the normal form of key[0..len) to out (NUL-terminated; out_size
+ * >= len + 1 and >= 37 always suffices) and its kind to *kind. CPUU_EINVALID
+ * (message) when the key is empty after normalisation or of no kind. */
+int cpuu_mapping_key_normalize(char *out, size_t out_size, cpuu_key_kind *kind,
+			       const char *key, size_t len, unsigned flags);
+
 /* Number of valid rows loaded (malformed rows excluded). */
 size_t cpuu_mapping_count(const cpuu_mapping *m);
 /* The valid row i (0 <= i < count) in file order, for export/listing (a row

@@ -394,7 +394,8 @@ static void test_write_roundtrip(void **state)
 	bad.source_x500.count = 1;
 	assert_int_equal(cpuu_mapping_write(path, &bad, 1), CPUU_EINVALID);
 	cpuu_match badg = { 0 };
-	badg.source_mailbox_guid = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+	badg.source_smtp = "x@y.z";
+	badg.target_mailbox_guid = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
 	assert_int_equal(cpuu_mapping_write(path, &badg, 1), CPUU_EINVALID);
 	assert_true(test_files_equal(path, path2));
 	char *nodir = test_path(dir, "no/such/dir/m.csv");
@@ -445,6 +446,126 @@ static void test_garbage_never_crashes(void **state)
 		}
 	}
 	free(buf);
+}
+
+/* Issue 18: one normalisation for storing, duplicates and lookups. */
+static void expect_norm(const char *key, cpuu_key_kind kind, const char *norm)
+{
+	char out[256];
+	cpuu_key_kind k = CPUU_KEY_NONE;
+	int rc = cpuu_mapping_key_normalize(out, sizeof out, &k, key, strlen(key), CPUU_KEY_FOLD);
+	if (!norm) {
+		assert_int_equal(rc, CPUU_EINVALID);
+		assert_int_equal(k, CPUU_KEY_NONE);
+		return;
+	}
+	if (rc != CPUU_OK)
+		print_error("'%s': %s\n", key, cpuu_error_last()->message);
+	assert_int_equal(rc, CPUU_OK);
+	assert_int_equal(k, kind);
+	assert_string_equal(out, norm);
+}
+
+static void test_key_normalisation(void **state)
+{
+	(void)state;
+	/* blanks, tabs, line ends and U+00A0 around; prefixes of any case, repeated */
+	expect_norm(" \t/o=X/cn=Alice\t ", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("X500:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("  x500: \t/o=X/cn=alice \r\n", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("EX:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("X500:X500:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("\xC2\xA0/o=X/cn=al ice\xC2\xA0", CPUU_KEY_DN, "/o=x/cn=al ice");
+	expect_norm("\tSMTP:Alice@Contoso.com ", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm("smtp: alice@contoso.com", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm(" alice@contoso.com\t", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm(" {0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}\t", CPUU_KEY_GUID, GUID_A);
+	expect_norm("0F1E2D3C4B5A69788796A5B4C3D2E1F0", CPUU_KEY_GUID, GUID_A);
+	expect_norm("{0f1e2d3c4b5a69788796a5b4c3d2e1f0}", CPUU_KEY_GUID, GUID_A);
+	/* empty after normalisation, or of no kind */
+	expect_norm(" \t ", CPUU_KEY_NONE, NULL);
+	expect_norm("X500:", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP: \t", CPUU_KEY_NONE, NULL);
+	expect_norm("EX:alice", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP:/o=X/cn=a@b", CPUU_KEY_NONE, NULL);
+	expect_norm("al ice@contoso.com", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP:X500:/o=X", CPUU_KEY_NONE, NULL);
+	expect_norm("0f1e2d3c-4b5a-6978-8796", CPUU_KEY_NONE, NULL);
+
+	/* Quoted keys keep their blanks in CSV; normalisation makes them the
+	 * same key as the unquoted twin: both rows ambiguous by every key. */
+	cpuu_mapping *m = load_ok(HDR
+		"\"/o=X/cn=alice \",a1@c.com,,,,a@f.com,,,,,true\n"
+		"/o=X/cn=alice,a2@c.com,,,,b@f.com,,,,,true\n"
+		"\"\t/o=X/cn=bob\",\" SMTP:bob@c.com\t\",\" {AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} \",\" X500:/o=Old/cn=bob\t; x500: /o=Old/cn=b2 \",,bob@f.com,,,,,true\n"
+		"/o=X/cn=carol,carol@c.com,,,,carol@f.com,,,,,true\n"
+		"/o=X/cn=dave,\"Carol@C.com \",,,,dave@f.com,,,,,true\n"
+		"/o=X/cn=erin,erin@c.com,11111111222233334444555555555555,,,erin@f.com,,,,,true\n"
+		"\" \",frank@c.com,,,,frank@f.com,,,,,true\n"
+		"/o=X/cn=gina,gina@c.com,,\"X500:\",,gina@f.com,,,,,true\n"
+		"/o=X/cn=hank,\"SMTP:\",,,,hank@f.com,,,,,true\n");
+	assert_int_equal(look(m, "/o=X/cn=alice", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "a1@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "a2@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* bob: every key found through blanks, tabs and prefixes on either side */
+	const cpuu_match *r = NULL;
+	const char *bob_keys[] = { "/o=x/cn=BOB", " /o=X/cn=bob\t", "EX:/o=X/cn=bob", "bob@c.com", "SMTP:BOB@c.com ",
+				   "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "{AAAAAAAABBBBCCCCDDDDEEEEEEEEEEEE}",
+				   "/o=Old/cn=bob", "X500:/o=old/cn=bob", "x500:/o=Old/cn=b2\t" };
+	for (size_t i = 0; i < sizeof bob_keys / sizeof bob_keys[0]; i++) {
+		assert_int_equal(look(m, bob_keys[i], &r), CPUU_LOOKUP_FOUND);
+		assert_string_equal(r->target_smtp, "bob@f.com");
+	}
+	/* stored in normal form, case kept */
+	assert_string_equal(r->source_legacy_dn, "/o=X/cn=bob");
+	assert_string_equal(r->source_smtp, "bob@c.com");
+	assert_string_equal(r->source_mailbox_guid, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+	assert_int_equal(r->source_x500.count, 2);
+	assert_string_equal(r->source_x500.items[0], "/o=Old/cn=bob");
+	assert_string_equal(r->source_x500.items[1], "/o=Old/cn=b2");
+	/* SMTP duplicates through case and a blank */
+	assert_int_equal(look(m, "/o=X/cn=carol", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=X/cn=dave", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* a GUID of 32 bare digits in the file */
+	assert_int_equal(look(m, "{11111111-2222-3333-4444-555555555555}", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->source_mailbox_guid, "11111111-2222-3333-4444-555555555555");
+	assert_string_equal(r->target_smtp, "erin@f.com");
+	/* a key empty after normalisation: the row is malformed, its keys ambiguous */
+	assert_true(warnings_mention(m, "source_legacy_dn is empty"));
+	assert_int_equal(look(m, "frank@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_true(warnings_mention(m, "source_x500 holds an address that is empty"));
+	assert_int_equal(look(m, "gina@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_true(warnings_mention(m, "source_smtp is empty"));
+	assert_int_equal(look(m, "/o=X/cn=hank", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* lookups of an empty key are refused, not "not found" */
+	const cpuu_match *none = NULL;
+	cpuu_lookup_status st;
+	assert_int_equal(cpuu_mapping_lookup(&none, &st, m, " X500: "), CPUU_EINVALID);
+	assert_int_equal(cpuu_mapping_lookup(&none, &st, m, "SMTP:"), CPUU_EINVALID);
+	cpuu_mapping_free(m);
+
+	/* GUID forms of one GUID are one key. */
+	m = load_ok(HDR
+		"/o=X/cn=a,a@c.com,{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE},,,a@f.com,,,,,true\n"
+		"/o=X/cn=b,b@c.com,\" aaaaaaaabbbbccccddddeeeeeeeeeeee\",,,b@f.com,,,,,true\n");
+	assert_int_equal(look(m, "/o=X/cn=a", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "b@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	cpuu_mapping_free(m);
+
+	/* The writer writes keys in normal form (case kept). */
+	cpuu_match w = { 0 };
+	char *x5[] = { " X500:/o=Old/cn=w\t" };
+	w.source_legacy_dn = "\t/o=X/cn=w ";
+	w.source_smtp = " SMTP:W@c.com";
+	w.source_mailbox_guid = "{AAAAAAAABBBBCCCCDDDDEEEEEEEEEEEE}";
+	w.source_x500.items = x5;
+	w.source_x500.count = 1;
+	w.target_smtp = "w@f.com";
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(cpuu_mapping_format(&text, &len, &w, 1), CPUU_OK);
+	assert_non_null(strstr(text, "\n/o=X/cn=w,W@c.com,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee,/o=Old/cn=w,,w@f.com,"));
+	cpuu_free(text);
 }
 
 static void test_prefixes_and_warning_cap(void **state)
@@ -501,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_garbage_never_crashes),
 		cmocka_unit_test(test_prefixes_and_warning_cap),
+		cmocka_unit_test(test_key_normalisation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
