@@ -20,7 +20,8 @@
  * that appears in more than one row makes those rows ambiguous: every lookup
  * of them, by any of their keys, answers CPUU_LOOKUP_AMBIGUOUS. A malformed row (wrong field count, unterminated
  * quote, bad GUID, bad switched or target_kind value, invalid UTF-8, a source
- * key of the wrong shape) is skipped with a warning naming its line, and
+ * key of the wrong shape or empty once normalised) is skipped with a warning
+ * naming its line, and
  * every key-like text in it also answers CPUU_LOOKUP_AMBIGUOUS: a user whose
  * row is broken is never switched. */
 #ifndef CPUU_MAPPING_H
@@ -97,9 +98,10 @@ const cpuu_strlist *cpuu_mapping_warnings(const cpuu_mapping *m);
 /* Writes matches as a mapping file with every column, in the order listed
  * above, LF line ends, fields quoted when needed, so that loading the file
  * gives the same matches back (NULL and "" both read back as NULL).
- * Atomic: a temp file in the same folder, fsync, rename. Refuses
- * (CPUU_EINVALID) an X500 address containing ';' and a GUID not in canonical
- * form. CPUU_EIO / CPUU_EREADONLY on write failures (the old file is kept). */
+ * Source keys are written in their normal form (cpuu_mapping_key_normalize,
+ * case kept). Atomic: a temp file in the same folder, fsync, rename. Refuses
+ * (CPUU_EINVALID) an X500 address containing ';' and a target GUID not in
+ * canonical form. CPUU_EIO / CPUU_EREADONLY on write failures (the old file is kept). */
 int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n);
 /* The same text in memory (e.g. for standard output); NUL-terminated, the
  * caller frees *out with cpuu_free. Same refusals as cpuu_mapping_write. */
