@@ -107,6 +107,54 @@ int cpuu_mapping_write(const char *path, const cpuu_match *matches, size_t n);
  * caller frees *out with cpuu_free. Same refusals as cpuu_mapping_write. */
 int cpuu_mapping_format(char **out, size_t *out_len, const cpuu_match *matches, size_t n);
 
+/* --- The indexed mapping (docs/mapping-index.md) ---------------------------
+ * A read-only companion of a mapping CSV, built from it, that answers one
+ * key with a few small positioned reads instead of loading the whole file:
+ * what a workstation opens over a share at logon. Its answers are exactly
+ * the CSV's (the same loader builds it: duplicates, malformed rows, every
+ * status). It records the CSV's file name (same folder), size, mtime and
+ * content hash; an index whose CSV is absent, of another size or mtime is
+ * stale and refused. */
+typedef struct cpuu_mapping_index cpuu_mapping_index;
+
+typedef struct cpuu_mapping_index_info {
+	uint64_t rows;      /* valid rows of the CSV */
+	uint64_t keys;      /* keys answered (incl. those of malformed rows) */
+	uint64_t warnings;  /* warnings the CSV's loader gave */
+	uint64_t csv_size;
+	int64_t csv_mtime;  /* seconds since 1970 */
+	uint64_t csv_hash;
+	uint64_t index_size;
+} cpuu_mapping_index_info;
+
+/* Builds index_path from the CSV at csv_path (atomic replacement, shared
+ * mode). The CSV's warnings are copied to *warnings when not NULL (caller
+ * frees with cpuu_strlist_free). Fails like cpuu_mapping_load, and with
+ * CPUU_EIO when the CSV changes while it is read. */
+int cpuu_mapping_index_build(cpuu_mapping_index_info *info, cpuu_strlist *warnings,
+			     const char *index_path, const char *csv_path);
+/* The index file beside a CSV: csv_path + ".idx" (malloc'ed). */
+char *cpuu_mapping_index_path_for(const char *csv_path);
+/* 1 if the file at path starts with the index's magic, 0 if not (or unreadable). */
+int cpuu_mapping_is_index(const char *path);
+/* Opens an index: reads its header only. CPUU_EINVALID for a file that is no
+ * index or of another version; CPUU_EINVALID "stale" when its CSV is absent
+ * or its size or mtime differ from those recorded (rebuild with
+ * 'cpuu map index CSV'). */
+int cpuu_mapping_index_open(cpuu_mapping_index **out, const char *path);
+/* Checks the CSV's content hash too (reads the whole CSV): CPUU_EINVALID if stale. */
+int cpuu_mapping_index_verify(const cpuu_mapping_index *ix);
+/* As cpuu_mapping_lookup, but *out is a copy owned by the caller
+ * (cpuu_match_clear; zeroed unless FOUND / NO_TARGET). CPUU_ECORRUPT for a
+ * damaged index. Thread-safe (positioned reads). */
+int cpuu_mapping_index_lookup(cpuu_match *out, cpuu_lookup_status *status,
+			      cpuu_mapping_index *ix, const char *key);
+void cpuu_mapping_index_get_info(cpuu_mapping_index_info *info, const cpuu_mapping_index *ix);
+/* Bytes read from the index file since it was opened (header included): the
+ * benchmark's count of what a workstation reads over the share. */
+uint64_t cpuu_mapping_index_bytes_read(const cpuu_mapping_index *ix);
+void cpuu_mapping_index_free(cpuu_mapping_index *ix);
+
 #ifdef __cplusplus
 }
 #endif

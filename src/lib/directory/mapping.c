@@ -998,6 +998,34 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	return CPUU_OK;
 }
 
+int map_each_key(const cpuu_mapping *m, map_key_cb cb, void *user)
+{
+	for (size_t i = 0; m->table && i <= m->mask; i++) {
+		const slot *s = &m->table[i];
+		if (s->ref == 0)
+			continue;
+		size_t idx = (s->ref & REF_IDX) - 1;
+		const cpuu_match *row = NULL;
+		cpuu_lookup_status st = CPUU_LOOKUP_AMBIGUOUS;
+		if (!(s->ref & (REF_AMBIG | REF_POISON)) && !m->shared[idx]) {
+			row = &m->rows[idx];
+			st = (row->target_legacy_dn || row->target_smtp) ? CPUU_LOOKUP_FOUND : CPUU_LOOKUP_NO_TARGET;
+		}
+		int rc = cb(user, s->key, strlen(s->key), (cpuu_key_kind)(s->tag & 3u), st, row, row ? idx : 0);
+		if (rc < 0)
+			return rc;
+	}
+	return CPUU_OK;
+}
+
+size_t map_key_count(const cpuu_mapping *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; m->table && i <= m->mask; i++)
+		n += m->table[i].ref != 0;
+	return n;
+}
+
 size_t cpuu_mapping_count(const cpuu_mapping *m)
 {
 	return m ? m->nrows : 0;

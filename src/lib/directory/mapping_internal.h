@@ -44,4 +44,27 @@ static inline int map_key_blank(unsigned char c)
  * mapping's file format depends on it: docs/mapping-index.md). */
 uint64_t map_key_hash(const char *p, size_t n, cpuu_key_kind kind);
 
+/* --- Walking the loaded mapping (mapping.c), for the indexed mapping -------
+ * cb gets every key of the hash table once: its normal form as stored (case
+ * kept), its kind, and exactly what cpuu_mapping_lookup answers for it
+ * (row NULL unless FOUND / NO_TARGET; row_index its place in file order). */
+typedef int (*map_key_cb)(void *user, const char *key, size_t n, cpuu_key_kind kind,
+			  cpuu_lookup_status status, const cpuu_match *row, size_t row_index);
+int map_each_key(const cpuu_mapping *m, map_key_cb cb, void *user);
+size_t map_key_count(const cpuu_mapping *m);
+
+/* --- The indexed mapping's file (docs/mapping-index.md) ------------------- */
+#define MIX_MAGIC "CPUUMIX\x1a"
+#define MIX_VERSION 1u
+#define MIX_HEADER 96u          /* fixed part; the CSV's file name follows */
+#define MIX_SLOT 16u            /* u64 hash (0 = empty), u64 key record offset */
+#define MIX_KEYREC 16u          /* u8 kind, u8 status, u16 key length, u32 0, u64 row offset; key */
+#define MIX_NULL 0xFFFFFFFFu    /* string length of an absent value in a row record */
+
+/* 64-bit hash of a whole file's bytes (the CSV's fingerprint in the index). */
+uint64_t map_content_hash(uint64_t h, const void *data, size_t n);
+#define MAP_CONTENT_SEED 0x243F6A8885A308D3ull
+/* The CSV's fingerprint as recorded in an index (whole file read). */
+int map_csv_hash(uint64_t *hash, const char *path);
+
 #endif
