@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cpuu/mapping.h"
+#include "directory/mapping_internal.h"
 #include "testutil.h"
 
 #define HDR "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp," \
@@ -551,6 +552,15 @@ static void test_key_normalisation(void **state)
 	assert_int_equal(look(m, "/o=X/cn=a", NULL), CPUU_LOOKUP_AMBIGUOUS);
 	assert_int_equal(look(m, "b@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
 	cpuu_mapping_free(m);
+
+	/* The comparison the live LDAP lookup applies to the directory's values
+	 * (lookup.c): the same normal forms. */
+	assert_true(map_key_equal("/o=X/cn=Alice\t", " X500:/o=x/cn=alice", CPUU_KEY_DN));
+	assert_true(map_key_equal("SMTP:Alice@C.com ", "alice@c.com", CPUU_KEY_SMTP));
+	assert_false(map_key_equal("/o=X/cn=alice", "/o=X/cn=alice2", CPUU_KEY_DN));
+	assert_false(map_key_equal("/o=X/cn=alice", "/o=X/cn=alice", CPUU_KEY_SMTP));
+	assert_false(map_key_equal("X500:", "X500: ", CPUU_KEY_DN));
+	assert_false(map_key_equal(NULL, "/o=X", CPUU_KEY_DN));
 
 	/* The writer writes keys in normal form (case kept). */
 	cpuu_match w = { 0 };
