@@ -238,6 +238,13 @@ int main(int argc, char **argv)
 	snprintf(csv_ini, sizeof csv_ini, "%s/csv.ini", dir);
 	snprintf(idx_ini, sizeof idx_ini, "%s/idx.ini", dir);
 
+	/* CPUU_BENCH_KEEP=FILE: only write the generated CSV there, for profiling. */
+	if (getenv("CPUU_BENCH_KEEP")) {
+		int rc = generate(getenv("CPUU_BENCH_KEEP"), keys, rows);
+		remove(keys);
+		rmdir(dir);
+		return rc ? 1 : 0;
+	}
 	double t = bu_now_ms();
 	if (generate(csv, keys, rows) != 0) {
 		fprintf(stderr, "cannot write %s\n", csv);
