@@ -123,16 +123,6 @@ static int eq_ci(const char *a, const char *b, size_t n)
 	return a[n] == '\0';
 }
 
-static int has_prefix_ci(const char *s, size_t n, const char *prefix)
-{
-	size_t k = strlen(prefix);
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (lower((unsigned char)s[i]) != (unsigned char)prefix[i])
-			return 0;
-	return 1;
-}
 
 static int is_blank(int c)
 {
@@ -541,7 +531,7 @@ static int parse_switched(int *out, const char *s)
 static char *strip_prefix(char *s, const char *prefix)
 {
 	size_t k = strlen(prefix);
-	while (has_prefix_ci(s, strlen(s), prefix))
+	while (map_has_prefix_ci(s, strlen(s), prefix))
 		s += k;
 	return s;
 }
@@ -978,11 +968,9 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	if (!m || !key)
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_lookup: NULL argument");
 	map_key k;
-	int kind = map_key_span(&k, key, strlen(key));
-	if (kind <= 0)
-		return cpuu_error_set(CPUU_EINVALID, kind == MAP_KEY_EMPTY
-			? "'%.200s' is empty once blanks and prefixes are removed"
-			: "'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	int kind = map_key_for_lookup(&k, key);
+	if (kind < 0)
+		return kind;
 	uint32_t tag;
 	int found;
 	const slot *s = probe(m, kind, k.p, k.n, &tag, &found);

@@ -312,11 +312,9 @@ int cpuu_mapping_index_lookup(cpuu_match *out, cpuu_lookup_status *status,
 	if (!ix || !key)
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_index_lookup: NULL argument");
 	map_key k;
-	int kind = map_key_span(&k, key, strlen(key));
-	if (kind <= 0)
-		return cpuu_error_set(CPUU_EINVALID, kind == MAP_KEY_EMPTY
-			? "'%.200s' is empty once blanks and prefixes are removed"
-			: "'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	int kind = map_key_for_lookup(&k, key);
+	if (kind < 0)
+		return kind;
 	if (k.n > 0xFFFF)
 		return CPUU_OK; /* no stored key is that long */
 	uint64_t h = map_key_hash(k.p, k.n, k.kind);

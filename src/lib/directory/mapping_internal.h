@@ -23,6 +23,13 @@ typedef struct map_key {
 #define MAP_KEY_EMPTY (-1)
 int map_key_span(map_key *k, const char *s, size_t n);
 
+/* map_key_span for a lookup: the kind (> 0), or a negative code with the
+ * message every lookup gives for an empty key or a key of no kind. */
+int map_key_for_lookup(map_key *k, const char *key);
+
+/* Case-insensitive (ASCII) test of prefix (lowercase) at s[0..n). */
+int map_has_prefix_ci(const char *s, size_t n, const char *prefix);
+
 /* The case folding of keys: ASCII A-Z to a-z, every other byte unchanged. */
 static inline unsigned char map_key_fold(unsigned char c)
 {

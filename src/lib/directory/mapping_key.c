@@ -4,9 +4,10 @@
  * to every lookup, so they must also be the same key to the duplicate rule. */
 #include "directory/mapping_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-static int has_prefix_ci(const char *s, size_t n, const char *prefix)
+int map_has_prefix_ci(const char *s, size_t n, const char *prefix)
 {
 	size_t k = strlen(prefix);
 	if (n < k)
@@ -110,13 +111,13 @@ int map_key_span(map_key *k, const char *s, size_t n)
 	 * prefix tests (the loader normalises millions of keys). */
 	for (; n && ((s[0] | 0x20) == 'x' || (s[0] | 0x20) == 'e' || (s[0] | 0x20) == 's');) {
 		size_t skip = 0;
-		if (kind != CPUU_KEY_SMTP && has_prefix_ci(s, n, "x500:"))
+		if (kind != CPUU_KEY_SMTP && map_has_prefix_ci(s, n, "x500:"))
 			skip = 5;
-		else if (kind != CPUU_KEY_SMTP && has_prefix_ci(s, n, "ex:"))
+		else if (kind != CPUU_KEY_SMTP && map_has_prefix_ci(s, n, "ex:"))
 			skip = 3;
 		if (skip) {
 			kind = CPUU_KEY_DN;
-		} else if (kind != CPUU_KEY_DN && has_prefix_ci(s, n, "smtp:")) {
+		} else if (kind != CPUU_KEY_DN && map_has_prefix_ci(s, n, "smtp:")) {
 			skip = 5;
 			kind = CPUU_KEY_SMTP;
 		} else {
@@ -152,6 +153,17 @@ int map_key_span(map_key *k, const char *s, size_t n)
 	return (int)kind;
 }
 
+int map_key_for_lookup(map_key *k, const char *key)
+{
+	int kind = map_key_span(k, key, strlen(key));
+	if (kind == MAP_KEY_EMPTY)
+		return cpuu_error_set(CPUU_EINVALID, "'%.200s' is empty once blanks and prefixes are removed", key);
+	if (kind == 0)
+		return cpuu_error_set(CPUU_EINVALID,
+				      "'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	return kind;
+}
+
 int cpuu_mapping_key_normalize(char *out, size_t out_size, cpuu_key_kind *kind,
 			       const char *key, size_t len, unsigned flags)
 {
@@ -162,12 +174,15 @@ int cpuu_mapping_key_normalize(char *out, size_t out_size, cpuu_key_kind *kind,
 	out[0] = '\0';
 	map_key k;
 	int r = map_key_span(&k, key ? key : "", len);
-	if (r == MAP_KEY_EMPTY)
-		return cpuu_error_set(CPUU_EINVALID, "'%.200s' is empty once blanks and prefixes are removed",
-				      key ? key : "");
-	if (r == 0)
-		return cpuu_error_set(CPUU_EINVALID,
-				      "'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	if (r <= 0) {
+		/* the lookup's messages, on a NUL-terminated copy of the key */
+		char *z = cpuu_strndup(key ? key : "", len);
+		if (!z)
+			return cpuu_error_oom();
+		r = map_key_for_lookup(&k, z);
+		free(z);
+		return r;
+	}
 	if (k.n >= out_size)
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_key_normalize: output buffer too small");
 	for (size_t i = 0; i < k.n; i++)
