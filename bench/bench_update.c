@@ -452,7 +452,10 @@ static void ratio(const char *label, const contender *ca, const contender *cb, i
 	bu_stat p = bu_stat_of(pr, np);
 	double q = a.median / b.median;
 	int met = at_most ? q <= limit : q >= limit;
-	printf("  %-44s %6.2fx  (paired: %.2fx [%.2fx - %.2fx])", label, q, p.median, p.min, p.max);
+	/* CPU time is what a busy machine inflates least (means: rusage is
+	 * too coarse for one run's median). */
+	printf("  %-44s %6.2fx  (paired: %.2fx [%.2fx - %.2fx]; cpu %.2fx)", label, q, p.median, p.min, p.max,
+	       (ca->cpu / ca->n) / (cb->cpu / cb->n));
 	if (goal)
 		printf("   goal %s: %s", goal, met ? "met" : "NOT met");
 	printf("\n");
