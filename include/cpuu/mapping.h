@@ -38,7 +38,13 @@ typedef struct cpuu_mapping cpuu_mapping;
 /* Loads a mapping file. Fails (CPUU_EINVALID, message with the line) only
  * for problems with the whole file: no header, a required column missing, a
  * column named twice, UTF-16 or binary data. Row problems are warnings.
- * CPUU_ENOTFOUND if absent, CPUU_EIO if unreadable. On failure *out is NULL. */
+ * CPUU_ENOTFOUND if absent, CPUU_EIO if unreadable. On failure *out is NULL.
+ * A file that is an indexed mapping (cpuu_mapping_is_index) is opened as one
+ * instead (cpuu_mapping_index_open, stale ones refused): lookups then read a
+ * few records each and answer exactly as its CSV; it lists no rows (count 0)
+ * and no warnings (they were given when it was built), and every answer a
+ * lookup hands out is kept until cpuu_mapping_free (workstations; bulk runs
+ * should load the CSV). */
 int cpuu_mapping_load(cpuu_mapping **out, const char *path);
 /* Same from memory (data is copied; it need not be NUL-terminated). */
 int cpuu_mapping_load_buffer(cpuu_mapping **out, const void *data, size_t len);

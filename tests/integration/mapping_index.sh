@@ -3,9 +3,11 @@
 # print the same JSON and exit codes from the CSV and from its index (keys of
 # every outcome, with blanks and prefixes); a CSV changed after indexing makes
 # the index refused (one-line message, distinct exit code, nothing printed),
-# and `map index --check` finds a change that keeps size and mtime.
+# and `map index --check` finds a change that keeps size and mtime; `cpuu
+# update` with [Mapping] File = the index switches a hive exactly as with
+# the CSV.
 set -u
-: "${CPUU:?}"
+: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-mapidx-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fails=0
@@ -40,6 +42,21 @@ st() { "$CPUU" map lookup --config "$work/idx.ini" --json "$1" | sed -n 's/.*"st
 [ "$(st carol@c.com)" = no_target ] || fail "carol"
 [ "$(st dave@c.com)" = ambiguous ] || fail "dave's malformed row"
 [ "$(st nobody@c.com)" = no_source ] || fail "nobody"
+
+# cpuu update reads [Mapping] File too: the demo's hive and mapping, switched
+# once through the CSV and once through its index, give the same profiles.
+cp "$CPUU_SOURCE_DIR/examples/mapping.csv" "$work/demo.csv"
+"$CPUU" map index "$work/demo.csv" >/dev/null 2>&1 || fail "map index demo"
+"$CPUU_FIXTURE" --hive "$work/a.DAT" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null || fail "fixture"
+cp "$work/a.DAT" "$work/b.DAT"
+printf '[Mapping]\nFile = %s\n' "$work/demo.csv" >"$work/demo-csv.ini"
+printf '[Mapping]\nFile = %s\n' "$work/demo.csv.idx" >"$work/demo-idx.ini"
+"$CPUU" update --config "$work/demo-csv.ini" --hive "$work/a.DAT" >"$work/ua.out" 2>&1; ra=$?
+"$CPUU" update --config "$work/demo-idx.ini" --hive "$work/b.DAT" >"$work/ub.out" 2>&1; rb=$?
+[ "$ra" = 1 ] && [ "$rb" = 1 ] || fail "update exit: csv $ra, index $rb ($(cat "$work/ub.out"))"
+grep -q "switched" "$work/ub.out" || fail "index update switched nothing: $(cat "$work/ub.out")"
+"$CPUU" inspect --hive "$work/a.DAT" --json >"$work/ia.json" && "$CPUU" inspect --hive "$work/b.DAT" --json >"$work/ib.json" &&
+	cmp -s "$work/ia.json" "$work/ib.json" || fail "profiles differ after update through CSV and index"
 
 # Stale: the CSV gets a new mtime -> refused, exit 7, one line, nothing printed.
 touch -d '+1 minute' "$work/mapping.csv"

@@ -189,6 +189,25 @@ static void test_index_answers_like_csv(void **state)
 	/* the comparison covered every outcome */
 	for (int s = 0; s < 4; s++)
 		assert_true(seen[s] > 10);
+	/* cpuu_mapping_load on the index: the same answers through the
+	 * mapping API every caller uses (cpuu update reads [Mapping] File so). */
+	cpuu_mapping *mi = NULL;
+	assert_int_equal(cpuu_mapping_load(&mi, idx), CPUU_OK);
+	assert_int_equal(cpuu_mapping_count(mi), 0);
+	for (size_t i = 0; i < keys.count; i += 3) {
+		const cpuu_match *r1 = NULL, *r2 = NULL;
+		cpuu_lookup_status s1, s2;
+		assert_int_equal(cpuu_mapping_lookup(&r1, &s1, m, keys.items[i]), cpuu_mapping_lookup(&r2, &s2, mi, keys.items[i]));
+		assert_int_equal(s1, s2);
+		assert_int_equal(r1 == NULL, r2 == NULL);
+		if (r1)
+			assert_match_same(r1, r2, 0);
+	}
+	cpuu_mapping_free(mi);
+	/* an index is no CSV to index */
+	assert_int_equal(cpuu_mapping_index_build(NULL, NULL, idx, idx), CPUU_EINVALID);
+	assert_true(cpuu_mapping_is_index(idx));
+
 	/* a lookup reads a few small records, never the file */
 	uint64_t before = cpuu_mapping_index_bytes_read(ix);
 	cpuu_match got;

@@ -8,7 +8,6 @@
 
 struct cpuu_resolver {
 	cpuu_mapping *mapping;
-	cpuu_mapping_index *index; /* [Mapping] File names an indexed mapping */
 	cpuu_directory *dir;
 };
 
@@ -51,9 +50,7 @@ int cpuu_resolver_open(cpuu_resolver **out, const cpuu_config *cfg)
 	if (!r)
 		return cpuu_error_oom();
 	const char *file = cpuu_config_get_string(cfg, "Mapping", "File");
-	int rc = !file || !file[0]      ? cpuu_directory_open(&r->dir, cfg)
-		 : cpuu_mapping_is_index(file) ? cpuu_mapping_index_open(&r->index, file)
-					       : cpuu_mapping_load(&r->mapping, file);
+	int rc = file && file[0] ? cpuu_mapping_load(&r->mapping, file) : cpuu_directory_open(&r->dir, cfg);
 	if (rc != CPUU_OK) {
 		free(r);
 		return rc;
@@ -64,7 +61,7 @@ int cpuu_resolver_open(cpuu_resolver **out, const cpuu_config *cfg)
 
 int cpuu_resolver_uses_file(const cpuu_resolver *r)
 {
-	return r->mapping != NULL || r->index != NULL;
+	return r->mapping != NULL;
 }
 
 int cpuu_resolver_lookup(cpuu_match *out, cpuu_lookup_status *status,
@@ -72,12 +69,6 @@ int cpuu_resolver_lookup(cpuu_match *out, cpuu_lookup_status *status,
 {
 	if (r->dir)
 		return cpuu_directory_lookup(out, status, r->dir, key);
-	if (r->index) {
-		int rc = cpuu_mapping_index_lookup(out, status, r->index, key);
-		if (rc == CPUU_OK && *status == CPUU_LOOKUP_NO_TARGET)
-			out->switched = 0;
-		return rc;
-	}
 	memset(out, 0, sizeof *out);
 	const cpuu_match *m = NULL;
 	int rc = cpuu_mapping_lookup(&m, status, r->mapping, key);
@@ -96,7 +87,6 @@ void cpuu_resolver_free(cpuu_resolver *r)
 	if (!r)
 		return;
 	cpuu_mapping_free(r->mapping);
-	cpuu_mapping_index_free(r->index);
 	cpuu_directory_free(r->dir);
 	free(r);
 }

@@ -7,6 +7,7 @@
 #include "cpuu/unicode.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,16 @@ typedef struct slot {
 	const char *key; /* the key as stored (row field or poison string) */
 } slot;
 
+/* An answer of an indexed mapping, kept until cpuu_mapping_free (lookups
+ * hand out borrowed pointers); pushed without a lock. */
+typedef struct ix_answer {
+	struct ix_answer *next;
+	cpuu_match m;
+} ix_answer;
+
 struct cpuu_mapping {
+	cpuu_mapping_index *index;          /* set when the file is an indexed mapping */
+	_Atomic(ix_answer *) answers;
 	char *buf;             /* the file text; rows point into it (big_alloc) */
 	size_t bufsize;
 	cpuu_match *rows;
@@ -791,6 +801,7 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		big_free(buf, bufsize);
 		return cpuu_error_oom();
 	}
+	atomic_init(&m->answers, NULL);
 	m->buf = buf;
 	m->bufsize = bufsize;
 	buf[len] = '\0';
@@ -927,11 +938,53 @@ static int read_all(char **out, size_t *cap_out, size_t *len, const char *path)
 	return CPUU_OK;
 }
 
+/* [Mapping] File may name the indexed mapping (docs/mapping-index.md):
+ * every caller of cpuu_mapping_load then reads a few records per lookup
+ * instead of the whole CSV. */
+static int load_index(cpuu_mapping **out, const char *path)
+{
+	cpuu_mapping *m = calloc(1, sizeof *m);
+	if (!m)
+		return cpuu_error_oom();
+	atomic_init(&m->answers, NULL);
+	int rc = cpuu_mapping_index_open(&m->index, path);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	*out = m;
+	return CPUU_OK;
+}
+
+static int lookup_index(const cpuu_match **match, cpuu_lookup_status *status, const cpuu_mapping *m, const char *key)
+{
+	ix_answer *a = calloc(1, sizeof *a);
+	if (!a)
+		return cpuu_error_oom();
+	int rc = cpuu_mapping_index_lookup(&a->m, status, m->index, key);
+	if (rc < 0 || (*status != CPUU_LOOKUP_FOUND && *status != CPUU_LOOKUP_NO_TARGET)) {
+		cpuu_match_clear(&a->m);
+		free(a);
+		return rc;
+	}
+	/* The answers list is the only thing a lookup changes: a const mapping
+	 * is still safe to share between threads. */
+	_Atomic(ix_answer *) *head = (_Atomic(ix_answer *) *)&m->answers;
+	ix_answer *old = atomic_load(head);
+	do
+		a->next = old;
+	while (!atomic_compare_exchange_weak(head, &old, a));
+	*match = &a->m;
+	return CPUU_OK;
+}
+
 int cpuu_mapping_load(cpuu_mapping **out, const char *path)
 {
 	char *buf;
 	size_t cap = 0, len = 0;
 	*out = NULL;
+	if (path && cpuu_mapping_is_index(path))
+		return load_index(out, path);
 	int rc = read_all(&buf, &cap, &len, path);
 	if (rc < 0)
 		return rc;
@@ -945,6 +998,14 @@ void cpuu_mapping_free(cpuu_mapping *m)
 {
 	if (!m)
 		return;
+	ix_answer *a = atomic_load(&m->answers);
+	while (a) {
+		ix_answer *next = a->next;
+		cpuu_match_clear(&a->m);
+		free(a);
+		a = next;
+	}
+	cpuu_mapping_index_free(m->index);
 	big_free(m->buf, m->bufsize);
 	free(m->rows);
 	free(m->x500);
@@ -967,6 +1028,8 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	*status = CPUU_LOOKUP_NO_SOURCE;
 	if (!m || !key)
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_lookup: NULL argument");
+	if (m->index)
+		return lookup_index(match, status, m, key);
 	map_key k;
 	int kind = map_key_for_lookup(&k, key);
 	if (kind < 0)

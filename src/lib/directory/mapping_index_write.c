@@ -224,6 +224,8 @@ int cpuu_mapping_index_build(cpuu_mapping_index_info *info, cpuu_strlist *warnin
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_index_build: NULL path");
 	uint64_t size0, size1, hash;
 	int64_t mtime0, mtime1;
+	if (cpuu_mapping_is_index(csv_path))
+		return cpuu_error_set(CPUU_EINVALID, "%s is an indexed mapping, not a mapping CSV", csv_path);
 	int rc = csv_fingerprint(&size0, &mtime0, &hash, csv_path);
 	if (rc < 0)
 		return rc;
