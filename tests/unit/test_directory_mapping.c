@@ -470,6 +470,31 @@ static void test_key_normalisation(void **state)
 	expect_norm("SMTP:X500:/o=X", CPUU_KEY_NONE, NULL);
 	expect_norm("0f1e2d3c-4b5a-6978-8796", CPUU_KEY_NONE, NULL);
 
+	/* GUID digits: every byte at every digit place, dashed and bare forms
+	 * (the canonicalisation works eight bytes at a time). */
+	for (int form = 0; form < 2; form++)
+		for (int place = 0; place < 32; place++)
+			for (int c = 1; c < 256; c++) {
+				char g[40], out[64];
+				strcpy(g, form ? "0f1e2d3c4b5a69788796a5b4c3d2e1f0" : GUID_A);
+				int at = form ? place : place + (place >= 8) + (place >= 12) + (place >= 16) + (place >= 20);
+				g[at] = (char)c;
+				cpuu_key_kind k;
+				int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+				int rc = cpuu_mapping_key_normalize(out, sizeof out, &k, g, strlen(g), 0);
+				if (hex) {
+					assert_int_equal(rc, CPUU_OK);
+					assert_int_equal(k, CPUU_KEY_GUID);
+					char want[37];
+					strcpy(want, GUID_A);
+					want[place + (place >= 8) + (place >= 12) + (place >= 16) + (place >= 20)] =
+						(char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+					assert_string_equal(out, want);
+				} else {
+					assert_true(rc != CPUU_OK || k != CPUU_KEY_GUID);
+				}
+			}
+
 	/* Quoted keys keep their blanks in CSV; normalisation makes them the
 	 * same key as the unquoted twin: both rows ambiguous by every key. */
 	cpuu_mapping *m = load_ok(HDR
