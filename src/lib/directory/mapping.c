@@ -133,7 +133,8 @@ static int eq_ci(const char *a, const char *b, size_t n)
 	return a[n] == '\0';
 }
 
-
+/* The CSV reader's blanks around unquoted fields (RFC 4180 practice); keys
+ * are normalised further by map_key_span. */
 static int is_blank(int c)
 {
 	return c == ' ' || c == '\t';
