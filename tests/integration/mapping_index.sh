@@ -35,6 +35,16 @@ for key in /o=C/cn=alice ' X500:/o=old/cn=ALICE' 'SMTP:Alice@C.com' '{0F1E2D3C4B
 	b=$("$CPUU" map lookup --config "$work/idx.ini" --json "$key" 2>&1); brc=$?
 	[ "$arc" = "$brc" ] && [ "$a" = "$b" ] || fail "'$key': csv exit $arc $a; index exit $brc $b"
 done
+# Refusals of map index: a missing CSV (exit 3), a CSV without its header
+# (exit 7), an index given as the CSV (exit 7); no index written for them.
+"$CPUU" map index "$work/none.csv" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 3 ] && [ ! -e "$work/none.csv.idx" ] || fail "missing CSV: exit $rc $(cat "$work/err")"
+printf 'a,b\n1,2\n' >"$work/bad.csv"
+"$CPUU" map index "$work/bad.csv" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 7 ] && [ ! -e "$work/bad.csv.idx" ] && grep -q "required column" "$work/err" || fail "bad CSV: exit $rc $(cat "$work/err")"
+"$CPUU" map index "$work/mapping.csv.idx" --out "$work/x.idx" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 7 ] && [ ! -e "$work/x.idx" ] || fail "index as CSV: exit $rc $(cat "$work/err")"
+
 # Expected answers (so a broken normaliser cannot hide behind agreement).
 st() { "$CPUU" map lookup --config "$work/idx.ini" --json "$1" | sed -n 's/.*"status":"\([a-z_]*\)".*/\1/p'; }
 [ "$(st ' X500:/o=old/cn=ALICE')" = found ] || fail "alice by X500"
