@@ -1,16 +1,21 @@
-/* Bulk offline runs: N small hives (default 10,000), one user each, run by
- * `cpuu update --users-dir` with 1 worker and with one per core. Prints the
- * wall time, hives/s, the speed-up (target on 2 cores: >= 1.8x) and the
- * peak memory of the run at N/10 and N hives (flat memory: the two peaks
- * should match). Usage: bench_bulk [hives] [folder] (default: $TMPDIR or
- * /tmp; give a tmpfs such as /dev/shm to see the CPU-bound scaling without
- * the disk). Every configuration gets its own copy of the users, made and
- * synced before any timing: a copy made right after deleting the last one
- * measured the filesystem's inode reuse (ext4 without a journal scans for
- * recently deleted inodes), not cpuu. */
+/* Bulk offline runs: N small hives (default 2,000), one user each, run by
+ * `cpuu update --users-dir` with 1 worker and with one per core, as a dry
+ * run, synced per hive and in batches of 16. Paired and interleaved: each of
+ * >= 5 rounds runs every configuration once, in a rotating order, each on its
+ * own copy of the users made and synced before any timing; speed-ups are
+ * computed per round (1 worker and 1 per core back to back) and reported as
+ * median and range, with the hives/s medians and ranges. Also the peak memory
+ * at N/10 and N hives (flat memory: the two peaks should match), and every
+ * run's result checked: the number of result records and of switched hives.
+ * Usage: bench_bulk [hives] [folder] [rounds] (folder default: $TMPDIR or
+ * /tmp; a tmpfs such as /dev/shm shows the CPU-bound scaling without the
+ * disk). A copy made right after deleting the last one measured the
+ * filesystem's inode reuse (ext4 without a journal scans for recently
+ * deleted inodes), not cpuu: hence all copies first. */
 #include "cpuu/mapping.h"
 #include "cpuu/registry.h"
 #include "fixture.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,31 +76,87 @@ static void make_users(const char *dir, int n, FILE *csv)
 
 typedef struct outcome {
 	double seconds;
-	long peak_kb; /* largest resident set of the run's processes */
+	long peak_kb;   /* largest resident set of the run's processes */
+	long records;   /* hives named in the JSON results */
+	long switched;  /* of which switched (or planned, in a dry run) */
 } outcome;
 
-/* Copies template to work for one timed run; synced so the copy's dirty
- * pages are not flushed by the timed run. */
+/* Copies template to work for one timed run (main syncs once after all the
+ * copies, so their dirty pages are not flushed by a timed run). */
 static void copy_users(const char *template, const char *work)
 {
 	char cmd[8400];
-	snprintf(cmd, sizeof cmd, "cp -a '%.4095s' '%.4095s' && sync", template, work);
+	snprintf(cmd, sizeof cmd, "cp -a '%.4095s' '%.4095s'", template, work);
 	if (system(cmd) != 0)
 		die("copy users");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Counts the hives named in the result records, and those with an account
+ * switched (or, in a dry run, planned): records are per account and step. */
+static void count_results(outcome *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[16384];
+	char **hives = NULL;
+	size_t n = 0, cap = 0;
+	o->records = o->switched = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		char *h = strstr(line, "\"hive\":\"");
+		if (line[0] != '{' || !h)
+			continue;
+		h += 8;
+		char *end = strchr(h, '"');
+		if (!end)
+			continue;
+		int sw = strstr(line, "\"outcome\":\"switched\"") || strstr(line, "\"outcome\":\"planned\"");
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			hives = realloc(hives, cap * sizeof *hives);
+		}
+		/* "1" + path for a switching record, "0" + path otherwise. */
+		size_t len = (size_t)(end - h);
+		hives[n] = malloc(len + 2);
+		hives[n][0] = sw ? '1' : '0';
+		memcpy(hives[n] + 1, h, len);
+		hives[n][len + 1] = '\0';
+		n++;
+	}
+	if (f)
+		fclose(f);
+	qsort(hives, n, sizeof *hives, cmp_str);
+	/* distinct paths overall, and distinct among switching records */
+	for (size_t i = 0; i < n; i++)
+		if (hives[i][0] == '1' && (i == 0 || strcmp(hives[i], hives[i - 1])))
+			o->switched++;
+	for (size_t i = 0; i < n; i++)
+		hives[i][0] = '0';
+	qsort(hives, n, sizeof *hives, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(hives[i], hives[i - 1]))
+			o->records++;
+	for (size_t i = 0; i < n; i++)
+		free(hives[i]);
+	free(hives);
 }
 
 /* Runs the CLI on its own copy (work) with the given workers; a dry run
  * reads and plans everything but writes nothing. */
 static outcome run_cli(const char *work, const char *map, int workers, int dry, int batch)
 {
-	char w[16], b[16];
+	char w[16], b[16], out[4300];
 	snprintf(w, sizeof w, "%d", workers);
 	snprintf(b, sizeof b, "%d", batch);
+	snprintf(out, sizeof out, "%s.jsonl", work);
 	fflush(stdout);
 	double t0 = now_s();
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+		if (!freopen(out, "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(127);
 		execl(CPUU_CLI_PATH, "cpuu", "update", "--mapping", map, "--users-dir", work, "--workers", w,
 		      "--batch", b, "--json", dry ? "--dry-run" : "--json", (char *)NULL);
@@ -105,17 +166,47 @@ static outcome run_cli(const char *work, const char *map, int workers, int dry, 
 	struct rusage ru;
 	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
 		die("cpuu run");
-	outcome o = { now_s() - t0, ru.ru_maxrss };
+	outcome o = { now_s() - t0, ru.ru_maxrss, 0, 0 };
+	count_results(&o, out);
+	unlink(out);
 	return o;
+}
+
+enum { DRY1, DRYN, EACH1, EACHN, BAT1, BATN, FEW, NCONF };
+static const struct {
+	const char *label;
+	int per_core, dry, batch, small;
+} conf[NCONF] = {
+	[DRY1] = { "dry run, 1 worker", 0, 1, 16, 0 },
+	[DRYN] = { "dry run, 1 worker per core", 1, 1, 16, 0 },
+	[EACH1] = { "update, synced per hive, 1 worker", 0, 0, 1, 0 },
+	[EACHN] = { "update, synced per hive, 1 per core", 1, 0, 1, 0 },
+	[BAT1] = { "update, batches of 16, 1 worker", 0, 0, 16, 0 },
+	[BATN] = { "update, batches of 16, 1 per core", 1, 0, 16, 0 },
+	[FEW] = { "update, batches, 1 per core, n/10 hives", 1, 0, 16, 1 },
+};
+
+static void speedup(const char *label, const double *a, const double *b, int rounds)
+{
+	double r[64];
+	int n = 0;
+	for (int i = 0; i < rounds && n < 64; i++)
+		r[n++] = a[i] / b[i];
+	bu_stat s = bu_stat_of(r, n);
+	printf("  %-34s %5.2fx  [%.2fx - %.2fx]   target on 2 cores >= 1.8x: %s\n", label, s.median, s.min, s.max,
+	       s.median >= 1.8 ? "met" : "NOT met");
 }
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 10000;
+	int n = argc > 1 ? atoi(argv[1]) : 2000;
 	if (n < 10)
 		n = 10;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *base = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	int rounds = bu_rounds(argc > 3 ? argv[3] : NULL, 5);
+	if (rounds > 64)
+		rounds = 64;
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/cpuu-bench-bulk-XXXXXX", base);
 	if (!mkdtemp(dir))
@@ -135,40 +226,69 @@ int main(int argc, char **argv)
 	make_users(users, n, csv);
 	fclose(csv);
 	make_users(small, n / 10, NULL);
-	printf("setup: %d user hives in %.1f s\n", n, now_s() - t0);
 
-	/* One copy per timed run, all made before the first timing. */
-	enum { RUNS = 8 };
-	char work[RUNS][4200];
-	for (int i = 0; i < RUNS; i++) {
-		snprintf(work[i], sizeof work[i], "%s/work%d", dir, i);
-		copy_users(i == RUNS - 1 ? small : users, work[i]);
+	/* One copy per run that writes, all made before the first timing; the
+	 * dry runs share one (they change nothing). */
+	char (*work)[4200] = calloc((size_t)rounds * NCONF, sizeof *work);
+	char dry_work[4200];
+	snprintf(dry_work, sizeof dry_work, "%s/dry", dir);
+	copy_users(users, dry_work);
+	for (int r = 0; r < rounds; r++)
+		for (int k = 0; k < NCONF; k++) {
+			if (conf[k].dry)
+				continue;
+			snprintf(work[r * NCONF + k], sizeof work[0], "%s/work%d-%d", dir, r, k);
+			copy_users(conf[k].small ? small : users, work[r * NCONF + k]);
+		}
+	if (system("sync") != 0)
+		die("sync");
+	printf("setup: %d user hives (+ %d copies) in %.1f s; folder %s; %d rounds, configurations in turns\n", n,
+	       rounds * 5, now_s() - t0, dir, rounds);
+	run_cli(dry_work, map, (int)cores, 1, 16); /* warms the page cache and the CLI */
+
+	double secs[NCONF][64];
+	long peak[NCONF] = { 0 };
+	long expect_switched = 0;
+	for (int i = 0; i < n; i++)
+		expect_switched += (i % 10) != 0;
+	int bad = 0;
+	for (int r = 0; r < rounds; r++)
+		for (int t = 0; t < NCONF; t++) {
+			int k = (t + r) % NCONF;
+			const char *w = conf[k].dry ? dry_work : work[r * NCONF + k];
+			outcome o = run_cli(w, map, conf[k].per_core ? (int)cores : 1, conf[k].dry, conf[k].batch);
+			secs[k][r] = o.seconds;
+			if (o.peak_kb > peak[k])
+				peak[k] = o.peak_kb;
+			long want = conf[k].small ? n / 10 : n;
+			if (o.records != want || (!conf[k].small && o.switched != expect_switched)) {
+				if (!bad++)
+					fprintf(stderr, "bench_bulk: %s: %ld records (want %ld), %ld switched (want %ld)\n",
+						conf[k].label, o.records, want, o.switched, expect_switched);
+			}
+		}
+	printf("\n  %-40s %9s %19s %12s\n", "", "hives/s", "[range]", "peak RSS kB");
+	for (int k = 0; k < NCONF; k++) {
+		double rate[64];
+		int count = conf[k].small ? n / 10 : n;
+		for (int r = 0; r < rounds; r++)
+			rate[r] = count / secs[k][r];
+		bu_stat s = bu_stat_of(rate, rounds);
+		printf("  %-40s %9.0f [%7.0f - %7.0f] %12ld\n", conf[k].label, s.median, s.min, s.max, peak[k]);
 	}
-	run_cli(work[0], map, (int)cores, 1, 16); /* warms the page cache and the CLI */
-	outcome dry1 = run_cli(work[0], map, 1, 1, 16);
-	outcome dryn = run_cli(work[0], map, (int)cores, 1, 16);
-	outcome each1 = run_cli(work[1], map, 1, 0, 1);
-	outcome eachn = run_cli(work[2], map, (int)cores, 0, 1);
-	outcome bat1 = run_cli(work[3], map, 1, 0, 16);
-	outcome batn = run_cli(work[4], map, (int)cores, 0, 16);
-	outcome few = run_cli(work[RUNS - 1], map, (int)cores, 0, 16);
-	printf("folder: %s\n", dir);
-	printf("%-40s %10s %10s %12s\n", "", "seconds", "hives/s", "peak RSS kB");
-#define ROW(label, o, count) printf("%-40s %10.2f %10.0f %12ld\n", label, (o).seconds, (count) / (o).seconds, (o).peak_kb)
-	ROW("dry run, 1 worker", dry1, n);
-	ROW("dry run, 1 worker per core", dryn, n);
-	ROW("update, synced per hive, 1 worker", each1, n);
-	ROW("update, synced per hive, 1 per core", eachn, n);
-	ROW("update, batches of 16, 1 worker", bat1, n);
-	ROW("update, batches of 16, 1 per core", batn, n);
-	ROW("update, batches, 1 per core, n/10 hives", few, n / 10);
-#undef ROW
-	printf("speed-up on %ld cores (target on 2 cores >= 1.8x): dry run %.2fx, synced per hive %.2fx, "
-	       "batches %.2fx\n", cores, dry1.seconds / dryn.seconds, each1.seconds / eachn.seconds,
-	       bat1.seconds / batn.seconds);
-	printf("batches vs synced per hive, 1 per core: %.2fx faster\n", eachn.seconds / batn.seconds);
+	printf("\nspeed-up on %ld cores, 1 worker -> 1 per core (paired per round: median [range]):\n", cores);
+	speedup("dry run", secs[DRY1], secs[DRYN], rounds);
+	speedup("update, synced per hive", secs[EACH1], secs[EACHN], rounds);
+	speedup("update, batches of 16", secs[BAT1], secs[BATN], rounds);
+	double r2[64];
+	for (int r = 0; r < rounds; r++)
+		r2[r] = secs[EACHN][r] / secs[BATN][r];
+	bu_stat b2 = bu_stat_of(r2, rounds);
+	printf("batches vs synced per hive, 1 per core: %.2fx faster [%.2fx - %.2fx]\n", b2.median, b2.min, b2.max);
 	printf("memory: peak at %d hives / at %d hives = %.2f (flat: about 1)\n", n, n / 10,
-	       (double)batn.peak_kb / (double)few.peak_kb);
+	       (double)peak[BATN] / (double)peak[FEW]);
+	printf("results checked (hives reported and hives switched, every run): %s\n", bad ? "MISMATCH (see above)" : "as expected");
+	free(work);
 	/* CPUU_BENCH_KEEP=1 keeps the generated users and mapping, for profiling. */
 	if (getenv("CPUU_BENCH_KEEP")) {
 		printf("kept: %s\n", dir);
@@ -176,5 +296,5 @@ int main(int argc, char **argv)
 	}
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : 1;
+	return system(cmd) == 0 && !bad ? 0 : 1;
 }

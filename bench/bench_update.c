@@ -1,23 +1,31 @@
-/* Profile update speed against its baselines, measured in the same run:
- *   floor        hivex open (write mode) + commit with no edit
- *   cpuu         cpuu update of one hive (plan, .reg backup, apply, atomic commit)
- *   hivexregedit the same edits as a .reg file, merged by hivexregedit --merge
- *   reged        the same edits imported by chntpw's reged -I -C
- * on a realistic hive: a real NTUSER.DAT grown with filler keys to a few MB,
- * three profiles, five Exchange accounts. Targets (issue 4): cpuu within
- * 1.2x of the floor, held against the floor made durable (temp, fsync,
- * rename, folder fsync), as every write here must be (docs/update.md,
- * "Which floor"); at least 5x faster than hivexregedit.
- * The contenders take turns within each round (see measure_all).
- * Usage: bench_update [runs] [folder] (default 7 runs, the median is
- * reported; folder default $TMPDIR or /tmp). On a tmpfs (/dev/shm) fsync
- * costs nothing, so cpuu / floor there is the cost of cpuu's own work. */
+/* Profile update speed against its baselines, measured in the same run, the
+ * contenders in turns within each round (>= 5 rounds; medians and ranges):
+ *   in process   hivex open + commit (floor), the same made durable, and
+ *                cpuu_run_hive with the mapping preloaded;
+ *   whole process cpuu update (CLI, [Mapping] File = a CSV) against
+ *                cpuu_floor_proc (the durable floor as a lean process) and
+ *                the peers applying the same edits: hivexregedit --merge and
+ *                chntpw's reged -I -C;
+ *   no-op logon  cpuu update on a hive already switched (every later logon),
+ *                whole process, against hivexsh opening the same hive.
+ * Every peer's result is verified: each value cpuu's plan edits is read back
+ * from the peer's hive and compared with cpuu's own result; a peer whose hive
+ * differs is reported as FAILED and not timed (reged -I -C stops at the
+ * first value deletion, writes nothing and still exits 0). The no-op run must
+ * leave the hive byte for byte unchanged.
+ * The hive: a real NTUSER.DAT grown with filler keys, three profiles, five
+ * Exchange accounts. Goals (issue 15): cpuu update as a process <= 1.5x the
+ * durable floor process; no-op <= 1.5x hivexsh; >= 10x faster than
+ * hivexregedit; "met" is decided on medians.
+ * Usage: bench_update [rounds] [folder] (default 7 rounds; folder default
+ * $TMPDIR or /tmp). On a tmpfs (/dev/shm) fsync costs nothing. */
 #include "cpuu/mapping.h"
 #include "cpuu/plan.h"
 #include "cpuu/profile.h"
 #include "cpuu/regtext.h"
 #include "cpuu/update.h"
 #include "fixture.h"
+#include "bench_util.h"
 
 #include <hivex.h>
 #include <stdio.h>
@@ -28,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define AG "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
@@ -109,6 +118,14 @@ static void grow(cpuu_reg *reg, int keys)
 	}
 }
 
+/* The values cpuu's plan edits (key relative to the hive root, value name):
+ * what is compared between cpuu's result and each peer's. */
+typedef struct edited {
+	char *key, *name;
+} edited;
+static edited *g_edits;
+static size_t g_nedits;
+
 /* The edits cpuu would make, as a .reg file for the other tools. */
 static void write_edits_reg(const char *hive, const cpuu_mapping *map, const char *out)
 {
@@ -148,6 +165,10 @@ static void write_edits_reg(const char *hive, const cpuu_mapping *map, const cha
 				k->values[0].len = ed->len;
 				k->values[0].data = malloc(ed->len ? ed->len : 1);
 				memcpy(k->values[0].data, ed->data ? ed->data : (const uint8_t *)"", ed->len);
+				g_edits = realloc(g_edits, (g_nedits + 1) * sizeof *g_edits);
+				g_edits[g_nedits].key = strdup(ed->key);
+				g_edits[g_nedits].name = strdup(ed->name);
+				g_nedits++;
 			}
 			cpuu_plan_free(plan);
 		}
@@ -170,63 +191,159 @@ static void write_edits_reg(const char *hive, const cpuu_mapping *map, const cha
 	cpuu_reg_free(reg);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* --- Reading back edited values (hivex) ----------------------------------- */
+
+typedef struct vsnap {
+	int present;
+	hive_type type;
+	char *data;
+	size_t len;
+} vsnap;
+
+static hive_node_h walk(hive_h *h, const char *path)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
+	hive_node_h n = hivex_root(h);
+	char *copy = strdup(path), *save = NULL;
+	for (char *part = strtok_r(copy, "\\", &save); part && n; part = strtok_r(NULL, "\\", &save))
+		n = hivex_node_get_child(h, n, part);
+	free(copy);
+	return n;
 }
+
+/* The edited values of a hive; NULL if it cannot be opened. */
+static vsnap *snapshot(const char *path)
+{
+	hive_h *h = hivex_open(path, 0);
+	if (!h)
+		return NULL;
+	vsnap *v = calloc(g_nedits + 1, sizeof *v);
+	for (size_t i = 0; i < g_nedits; i++) {
+		hive_node_h n = walk(h, g_edits[i].key);
+		hive_value_h val = n ? hivex_node_get_value(h, n, g_edits[i].name) : 0;
+		if (!val)
+			continue;
+		v[i].present = 1;
+		v[i].data = hivex_value_value(h, val, &v[i].type, &v[i].len);
+	}
+	hivex_close(h);
+	return v;
+}
+
+static void snapshot_free(vsnap *v)
+{
+	for (size_t i = 0; v && i < g_nedits; i++)
+		free(v[i].data);
+	free(v);
+}
+
+/* Number of edited values that differ between two snapshots. */
+static size_t snap_diff(const vsnap *a, const vsnap *b, size_t *first)
+{
+	size_t d = 0;
+	for (size_t i = 0; i < g_nedits; i++) {
+		int same = a[i].present == b[i].present &&
+			   (!a[i].present || (a[i].type == b[i].type && a[i].len == b[i].len &&
+					      (!a[i].len || !memcmp(a[i].data, b[i].data, a[i].len))));
+		if (!same && d++ == 0 && first)
+			*first = i;
+	}
+	return d;
+}
+
+static vsnap *g_ref; /* cpuu's result */
+
+static size_t diff_from_ref(const char *path, size_t *first)
+{
+	vsnap *v = snapshot(path);
+	if (!v)
+		return g_nedits;
+	size_t d = snap_diff(v, g_ref, first);
+	snapshot_free(v);
+	return d;
+}
+
+static int files_equal(const char *a, const char *b)
+{
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "cmp -s '%.4000s' '%.4000s'", a, b);
+	return system(cmd) == 0;
+}
+
+/* --- Contenders ----------------------------------------------------------- */
 
 typedef double (*bench_fn)(const char *work, void *ctx);
 
-/* CPU time (user + system) of this process and its waited-for children. */
-static double cpu_ms(void)
-{
-	struct rusage self, kids;
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e3 +
-	       (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e3;
-}
-
-typedef struct timing {
-	double wall; /* median, ms */
-	double cpu;  /* mean, ms (rusage is too coarse for a median of one run) */
-} timing;
-
-/* One contender of the comparison. */
+/* One contender: how to run it, from which starting hive, how to check it. */
 typedef struct contender {
+	const char *label;
 	bench_fn fn;
 	void *ctx;
-	double *wall; /* one per run */
-	double cpu;   /* summed */
+	const char *from;   /* the hive copied to work before each run */
+	int check;          /* 1: edited values must equal cpuu's; 2: hive unchanged */
+	double *wall;       /* one per timed round */
+	double *by_round;   /* the same by round index; -1 if not timed then */
+	double cpu;         /* summed */
+	int n;
+	size_t failed_runs;
+	char why[256];      /* why it is not timed */
 } contender;
 
-/* Runs every contender once per round, in turn, so that drift of the machine
- * (the disk's flush latency moves by 2-3x within minutes on a VM) falls on
- * all of them alike and the ratios stay meaningful. */
-static void measure_all(int runs, const char *base, const char *work, contender *c, size_t n)
+static void prepare(const char *from, const char *work)
 {
-	for (int i = 0; i < runs; i++)
-		for (size_t k = 0; k < n; k++) {
-			if (!c[k].fn)
-				continue;
-			copy_file(base, work);
-			char cmd[4200];
-			snprintf(cmd, sizeof cmd, "rm -rf '%.4000s.cpuu' && sync", work);
-			if (system(cmd) != 0)
-				die("clean");
-			double c0 = cpu_ms();
-			c[k].wall[i] = c[k].fn(work, c[k].ctx);
-			c[k].cpu += cpu_ms() - c0;
-		}
+	copy_file(from, work);
+	char cmd[17000];
+	/* cpuu keeps its backups and state beside the hive: a switched hive
+	 * comes with its own. */
+	snprintf(cmd, sizeof cmd, "rm -rf '%.4000s.cpuu' && { [ ! -d '%.4000s.cpuu' ] || cp -a '%.4000s.cpuu' '%.4000s.cpuu'; } && sync",
+		 work, from, from, work);
+	if (system(cmd) != 0)
+		die("prepare");
 }
 
-static timing summary_of(const contender *c, int runs)
+static int verify(contender *c, const char *work)
 {
-	if (!c->fn)
-		return (timing){ -1, -1 };
-	qsort(c->wall, (size_t)runs, sizeof *c->wall, cmp_double);
-	return (timing){ c->wall[runs / 2], c->cpu / runs };
+	if (c->check == 1) {
+		size_t first = 0, d = diff_from_ref(work, &first);
+		if (d) {
+			snprintf(c->why, sizeof c->why, "%zu of %zu edited values differ from cpuu's result (first: %s\\%s)",
+				 d, g_nedits, g_edits[first].key, g_edits[first].name);
+			return 0;
+		}
+	} else if (c->check == 2 && !files_equal(work, c->from)) {
+		snprintf(c->why, sizeof c->why, "the hive changed");
+		return 0;
+	}
+	return 1;
+}
+
+/* Every contender once per round, in a rotating order, so that drift of the
+ * machine (a VM's flush latency moves 2-3x within minutes) falls on all of
+ * them alike and the ratios stay meaningful. A contender that fails its
+ * check once is dropped from the timing. */
+static void measure_all(int rounds, const char *work, contender *c, size_t n)
+{
+	for (int r = 0; r < rounds; r++)
+		for (size_t t = 0; t < n; t++) {
+			contender *k = &c[(t + (size_t)r) % n];
+			if (!k->fn || k->why[0])
+				continue;
+			prepare(k->from, work);
+			double c0 = bu_cpu_ms();
+			double w = k->fn(work, k->ctx);
+			double cpu = bu_cpu_ms() - c0;
+			if (w < 0) {
+				if (!k->why[0])
+					snprintf(k->why, sizeof k->why, "failed to run");
+				continue;
+			}
+			if (!verify(k, work)) {
+				k->failed_runs++;
+				continue;
+			}
+			k->wall[k->n++] = w;
+			k->by_round[r] = w;
+			k->cpu += cpu;
+		}
 }
 
 static double run_floor(const char *work, void *ctx)
@@ -280,34 +397,85 @@ static double run_cpuu(const char *work, void *ctx)
 	return t;
 }
 
+/* A command template with one %s for the hive; ok_status: the exit status
+ * that means success (-1: any). */
+typedef struct command {
+	const char *fmt;
+	int ok_status;
+} command;
+
 static double run_cmd(const char *work, void *ctx)
 {
+	const command *c = ctx;
 	char cmd[8192];
-	snprintf(cmd, sizeof cmd, (const char *)ctx, work);
+	snprintf(cmd, sizeof cmd, c->fmt, work);
 	double t0 = now_ms();
 	int rc = system(cmd);
 	double t = now_ms() - t0;
-	if (rc != 0) {
-		fprintf(stderr, "bench_update: command failed: %s\n", cmd);
-		exit(1);
+	if (rc == -1 || !WIFEXITED(rc) || (c->ok_status >= 0 && WEXITSTATUS(rc) != c->ok_status)) {
+		fprintf(stderr, "bench_update: command failed (status %d): %s\n", WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, cmd);
+		return -1;
 	}
 	return t;
 }
 
+static bu_stat report(const contender *c, int rounds)
+{
+	bu_stat s = bu_stat_of(c->wall, c->n);
+	if (!c->fn) {
+		printf("  %-46s %s\n", c->label, c->why[0] ? c->why : "not installed");
+	} else if (c->why[0]) {
+		printf("  %-46s FAILED, not timed: %s\n", c->label, c->why);
+		s.n = 0;
+	} else {
+		printf("  %-46s %9.2f [%7.2f-%7.2f] %9.2f  (n=%d of %d)\n", c->label, s.median, s.min, s.max,
+		       c->n ? c->cpu / c->n : 0.0, c->n, rounds);
+	}
+	return s;
+}
+
+/* The ratio of the medians, and the median and range of the per-round
+ * ratios (the two ran back to back in each round: paired). */
+static void ratio(const char *label, const contender *ca, const contender *cb, int rounds, const char *goal,
+		  double limit, int at_most)
+{
+	bu_stat a = bu_stat_of(ca->wall, ca->why[0] ? 0 : ca->n), b = bu_stat_of(cb->wall, cb->why[0] ? 0 : cb->n);
+	if (a.n <= 0 || b.n <= 0) {
+		printf("  %-44s -   (a contender failed or is missing)%s%s\n", label, goal ? "   goal " : "", goal ? goal : "");
+		return;
+	}
+	double pr[64];
+	int np = 0;
+	for (int r = 0; r < rounds && np < 64; r++)
+		if (ca->by_round[r] > 0 && cb->by_round[r] > 0)
+			pr[np++] = ca->by_round[r] / cb->by_round[r];
+	bu_stat p = bu_stat_of(pr, np);
+	double q = a.median / b.median;
+	int met = at_most ? q <= limit : q >= limit;
+	/* CPU time is what a busy machine inflates least (means: rusage is
+	 * too coarse for one run's median). */
+	printf("  %-44s %6.2fx  (paired: %.2fx [%.2fx - %.2fx]; cpu %.2fx)", label, q, p.median, p.min, p.max,
+	       (ca->cpu / ca->n) / (cb->cpu / cb->n));
+	if (goal)
+		printf("   goal %s: %s", goal, met ? "met" : "NOT met");
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 7;
-	if (runs < 1)
-		runs = 1;
+	int rounds = bu_rounds(argc > 1 ? argv[1] : NULL, 7);
 	const char *where = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char dir[3072];
 	snprintf(dir, sizeof dir, "%.2000s/cpuu-bench-update-XXXXXX", where);
 	if (!mkdtemp(dir))
 		die("mkdtemp");
-	char base[4096], work[4096], reg_file[4096];
+	char base[4096], work[4096], reg_file[4096], ref[4096], csv[4096], ini[4096];
 	snprintf(base, sizeof base, "%s/base.DAT", dir);
 	snprintf(work, sizeof work, "%s/NTUSER.DAT", dir);
 	snprintf(reg_file, sizeof reg_file, "%s/edits.reg", dir);
+	snprintf(ref, sizeof ref, "%s/switched.DAT", dir);
+	snprintf(csv, sizeof csv, "%s/mapping.csv", dir);
+	snprintf(ini, sizeof ini, "%s/cpuu.ini", dir);
 
 	const char *real = CPUU_SHARED_DIR "/real-hives/win81-NTUSER.DAT";
 	if (access(real, R_OK) == 0)
@@ -335,53 +503,118 @@ int main(int argc, char **argv)
 	cpuu_mapping *map = NULL;
 	if (cpuu_mapping_load_buffer(&map, mapping_text, strlen(mapping_text)))
 		die("mapping");
+	FILE *fp = fopen(csv, "w");
+	FILE *fi = fopen(ini, "w");
+	if (!fp || !fi || fputs(mapping_text, fp) < 0 || fprintf(fi, "[Mapping]\nFile = %s\n", csv) < 0 || fclose(fp) ||
+	    fclose(fi))
+		die("write mapping/ini");
 	cpuu_match_source resolver = { lookup, map };
 	write_edits_reg(base, map, reg_file);
-	printf("hive: %.1f MB (%s + 3000 filler keys), 3 profiles, 5 Exchange accounts; median of %d runs\n",
-	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", runs);
 
-	char hx[8192], rg[8192];
+	/* cpuu's own result is the reference every peer is compared with; the
+	 * edits must change something, or the comparison proves nothing. */
+	prepare(base, ref);
+	run_cpuu(ref, &resolver);
+	vsnap *before = snapshot(base);
+	g_ref = snapshot(ref);
+	if (!before || !g_ref)
+		die("snapshot");
+	size_t changed = snap_diff(before, g_ref, NULL);
+	snapshot_free(before);
+	if (!changed)
+		die("cpuu changed none of the planned values");
+	printf("hive: %.1f MB (%s + 3000 filler keys), 3 profiles, 5 Exchange accounts; %zu edited values "
+	       "(%zu differ from the original); %d rounds, contenders in turns\n",
+	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", g_nedits, changed,
+	       rounds);
+
+	char hx[8192], rg[8192], cli[8192], fl[8192], hs[8192];
 	snprintf(hx, sizeof hx, "hivexregedit --merge '%%s' --prefix 'HKEY_CURRENT_USER' '%s' >/dev/null 2>&1", reg_file);
 	snprintf(rg, sizeof rg, "reged -I -C '%%s' 'HKEY_CURRENT_USER' '%s' >/dev/null 2>&1", reg_file);
+	snprintf(cli, sizeof cli, "'%s' update --config '%s' --hive '%%s' >/dev/null 2>&1", CPUU_CLI_PATH, ini);
+	snprintf(fl, sizeof fl, "'%s' '%%s'", CPUU_FLOOR_PROC_PATH);
+	snprintf(hs, sizeof hs, "hivexsh '%%s' </dev/null >/dev/null 2>&1");
+	command c_hx = { hx, 0 }, c_rg = { rg, 0 }, c_cli = { cli, CPUU_EXIT_SUCCESS }, c_fl = { fl, 0 }, c_hs = { hs, 0 };
+	command c_noop = { cli, -1 };
 	int have_hx = system("command -v hivexregedit >/dev/null 2>&1") == 0;
 	int have_rg = system("command -v reged >/dev/null 2>&1") == 0;
-	contender c[5] = {
-		{ run_floor, NULL, NULL, 0 },
-		{ run_floor_durable, NULL, NULL, 0 },
-		{ run_cpuu, &resolver, NULL, 0 },
-		{ have_hx ? run_cmd : NULL, hx, NULL, 0 },
-		{ have_rg ? run_cmd : NULL, rg, NULL, 0 },
+	int have_hs = system("command -v hivexsh >/dev/null 2>&1") == 0;
+	enum { FLOOR, DURABLE, CPUU, CLI, FLOORPROC, HX, RG, NOOP, HIVEXSH, NC };
+	contender c[NC] = {
+		[FLOOR] = { "floor: hivex open + commit", run_floor, NULL, base, 0 },
+		[DURABLE] = { "floor, durable: + fsync, rename, fsync", run_floor_durable, NULL, base, 0 },
+		[CPUU] = { "cpuu_run_hive (mapping preloaded)", run_cpuu, &resolver, base, 1 },
+		[CLI] = { "cpuu update (whole process)", run_cmd, &c_cli, base, 1 },
+		[FLOORPROC] = { "durable floor process (cpuu_floor_proc)", run_cmd, &c_fl, base, 0 },
+		[HX] = { "hivexregedit --merge (no fsync)", have_hx ? run_cmd : NULL, &c_hx, base, 1 },
+		[RG] = { "reged -I -C (in place, no fsync)", have_rg ? run_cmd : NULL, &c_rg, base, 1 },
+		[NOOP] = { "no-op: cpuu update on a switched hive", run_cmd, &c_noop, ref, 2 },
+		[HIVEXSH] = { "hivexsh opening the same hive", have_hs ? run_cmd : NULL, &c_hs, ref, 2 },
 	};
-	for (size_t k = 0; k < 5; k++)
-		if (!(c[k].wall = calloc((size_t)runs, sizeof *c[k].wall)))
+	for (size_t k = 0; k < NC; k++)
+		if (!(c[k].wall = calloc((size_t)rounds, sizeof *c[k].wall)) ||
+		    !(c[k].by_round = malloc((size_t)rounds * sizeof *c[k].by_round)))
 			die("memory");
-	measure_all(runs, base, work, c, 5);
-	timing floor = summary_of(&c[0], runs), durable = summary_of(&c[1], runs), cpuu = summary_of(&c[2], runs);
-	timing hxt = summary_of(&c[3], runs), rgt = summary_of(&c[4], runs);
-	for (size_t k = 0; k < 5; k++)
+		else
+			for (int r = 0; r < rounds; r++)
+				c[k].by_round[r] = -1;
+	if (!have_hx)
+		snprintf(c[HX].why, sizeof c[HX].why, "not installed: apt-get install libhivex-bin");
+	if (!have_rg)
+		snprintf(c[RG].why, sizeof c[RG].why, "not installed: apt-get install chntpw");
+	if (!have_hs)
+		snprintf(c[HIVEXSH].why, sizeof c[HIVEXSH].why, "not installed: apt-get install libhivex-bin");
+	/* A first, untimed run of each contender checks its result. */
+	for (size_t k = 0; k < NC; k++) {
+		if (!c[k].fn)
+			continue;
+		prepare(c[k].from, work);
+		if (c[k].fn(work, c[k].ctx) < 0 && !c[k].why[0])
+			snprintf(c[k].why, sizeof c[k].why, "failed to run");
+		else if (!c[k].why[0] && !verify(&c[k], work))
+			c[k].failed_runs++;
+		if (c[k].why[0] && c[k].check == 1)
+			snprintf(c[k].why + strlen(c[k].why), sizeof c[k].why - strlen(c[k].why), " (its exit status said success)");
+	}
+	measure_all(rounds, work, c, NC);
+
+	printf("\n  %-46s %9s %17s %9s\n", "(ms)", "median", "[range]", "cpu mean");
+	printf(" in process:\n");
+	report(&c[FLOOR], rounds);
+	report(&c[DURABLE], rounds);
+	report(&c[CPUU], rounds);
+	printf(" whole processes:\n");
+	report(&c[CLI], rounds);
+	report(&c[FLOORPROC], rounds);
+	report(&c[HX], rounds);
+	report(&c[RG], rounds);
+	printf(" no-op logon (hive already switched):\n");
+	report(&c[NOOP], rounds);
+	report(&c[HIVEXSH], rounds);
+	for (size_t k = 0; k < NC; k++)
+		if (c[k].failed_runs && !c[k].why[0])
+			printf("  note: %s failed its check in %zu round(s)\n", c[k].label, c[k].failed_runs);
+
+	printf("\nratios of the medians (paired: the median and range of the per-round ratios):\n");
+	ratio("cpuu_run_hive / floor", &c[CPUU], &c[FLOOR], rounds, NULL, 0, 1);
+	ratio("cpuu_run_hive / durable floor", &c[CPUU], &c[DURABLE], rounds, NULL, 0, 1);
+	ratio("cpuu update process / durable floor process", &c[CLI], &c[FLOORPROC], rounds, "<= 1.5x", 1.5, 1);
+	ratio("cpuu update process / cpuu_run_hive", &c[CLI], &c[CPUU], rounds, NULL, 0, 1);
+	ratio("hivexregedit / cpuu update process", &c[HX], &c[CLI], rounds, ">= 10x", 10, 0);
+	ratio("no-op cpuu update / hivexsh open", &c[NOOP], &c[HIVEXSH], rounds, "<= 1.5x", 1.5, 1);
+	if (c[RG].why[0] && c[RG].fn)
+		printf("  reged / cpuu: no ratio, reged's result is wrong (see above)\n");
+
+	for (size_t k = 0; k < NC; k++) {
 		free(c[k].wall);
-	printf("%-40s %10s %10s\n", "", "wall ms", "cpu ms");
-	printf("%-40s %10.2f %10.2f\n", "floor: hivex open + commit", floor.wall, floor.cpu);
-	printf("%-40s %10.2f %10.2f\n", "floor, durable: + fsync, rename, fsync", durable.wall, durable.cpu);
-	printf("%-40s %10.2f %10.2f\n", "cpuu update (durable, with backup)", cpuu.wall, cpuu.cpu);
-	if (have_hx)
-		printf("%-40s %10.2f %10.2f\n", "hivexregedit --merge (no fsync)", hxt.wall, hxt.cpu);
-	else
-		printf("%-40s (not installed: apt-get install libhivex-bin)\n", "hivexregedit --merge");
-	if (have_rg)
-		printf("%-40s %10.2f %10.2f\n", "reged -I -C (in place, no fsync)", rgt.wall, rgt.cpu);
-	else
-		printf("%-40s (not installed: apt-get install chntpw)\n", "reged -I -C");
-	printf("ratios:\n");
-	printf("  cpuu / floor          wall %.2fx  cpu %.2fx   (the floor never fsyncs: docs/update.md)\n",
-	       cpuu.wall / floor.wall, cpuu.cpu / floor.cpu);
-	printf("  cpuu / durable floor  wall %.2fx  cpu %.2fx   (target <= 1.2x)\n", cpuu.wall / durable.wall,
-	       cpuu.cpu / durable.cpu);
-	if (have_hx)
-		printf("  hivexregedit / cpuu   wall %.2fx  cpu %.2fx   (target >= 5x)\n", hxt.wall / cpuu.wall,
-		       hxt.cpu / cpuu.cpu);
-	if (have_rg)
-		printf("  reged / cpuu          wall %.2fx  cpu %.2fx\n", rgt.wall / cpuu.wall, rgt.cpu / cpuu.cpu);
+		free(c[k].by_round);
+	}
+	snapshot_free(g_ref);
+	for (size_t i = 0; i < g_nedits; i++) {
+		free(g_edits[i].key);
+		free(g_edits[i].name);
+	}
+	free(g_edits);
 	cpuu_mapping_free(map);
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # Runs every benchmark program in the build folder; each prints its own
-# figures and the ratio against a baseline measured in the same run.
+# figures and the ratio against a baseline measured in the same run (medians
+# and ranges over >= 5 rounds, contenders in turns, peers' results checked).
+# Among them: bench_update (cpuu update in process and as a whole process,
+# the peers, the no-op logon against hivexsh) and bench_mapping (the CSV load,
+# and the indexed mapping's cold per-user lookups: bytes read and time).
+# Ends with every goal line of the run, so the verdicts sit together.
+# CPUU_BENCH_ROUNDS=N gives every benchmark N rounds (at least 5).
 set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
+log=$(mktemp "${TMPDIR:-/tmp}/cpuu-bench-XXXXXX")
+trap 'rm -f "$log"' EXIT
 status=0
+start=$(date +%s)
 for b in "$top/$build"/bench/bench_*; do
   [ -x "$b" ] || continue
-  echo "== $(basename "$b")"
-  "$b" || status=1
+  echo "== $(basename "$b")" | tee -a "$log"
+  "$b" 2>&1 | tee -a "$log" || status=1
   echo
 done
 # Bulk scaling again on memory: the work itself, without the disk's flushes.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-  echo "== bench_bulk on /dev/shm"
-  "$top/$build/bench/bench_bulk" 10000 /dev/shm || status=1
+  echo "== bench_bulk on /dev/shm" | tee -a "$log"
+  "$top/$build/bench/bench_bulk" 2000 /dev/shm 2>&1 | tee -a "$log" || status=1
 fi
+echo
+echo "== goals and checks of this run ($(( $(date +%s) - start )) s)"
+grep -E '^== |goal|target|met\b|FAILED|MISMATCH|identical|as expected' "$log" || true
 exit $status

@@ -76,7 +76,8 @@ typedef struct cpuu_export_stats {
  * cpuu_matches_free. */
 int cpuu_directory_export(cpuu_match **rows, size_t *count, cpuu_export_stats *stats,
 			  cpuu_directory *d);
-/* cpuu_directory_export + cpuu_mapping_write. stats may be NULL. */
+/* cpuu_directory_export + cpuu_mapping_write, then the indexed mapping
+ * beside it (cpuu_mapping_index_path_for). stats may be NULL. */
 int cpuu_directory_export_file(cpuu_directory *d, const char *path, cpuu_export_stats *stats);
 void cpuu_matches_free(cpuu_match *rows, size_t count);
 

@@ -33,6 +33,7 @@ struct cli_command {
 
 int cli_cmd_inspect(int argc, char **argv);
 int cli_cmd_map(int argc, char **argv);
+int cli_cmd_map_index(int argc, char **argv); /* map_index.c */
 int cli_cmd_update(int argc, char **argv);
 int cli_cmd_wizard(int argc, char **argv);
 int cli_cmd_rollback(int argc, char **argv);

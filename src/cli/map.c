@@ -16,6 +16,7 @@ static void map_usage(FILE *out)
 		"usage: cpuu map export --config FILE --out mapping.csv\n"
 		"       cpuu map lookup --config FILE [--json] KEY\n"
 		"       cpuu map x500 --config FILE [--out x500.ldif] [--apply]\n"
+		"       cpuu map index CSV [--out INDEX] | --check INDEX   (docs/mapping-index.md)\n"
 		"  export  one pass over both directories; writes the mapping CSV (docs/mapping-csv.md)\n"
 		"  lookup  KEY: a legacyExchangeDN or X500 address, an SMTP address or a mailbox GUID;\n"
 		"          answers from [Mapping] File when set, else from the directories.\n"
@@ -255,6 +256,8 @@ int cli_cmd_map(int argc, char **argv)
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 	const char *sub = argv[1];
+	if (!strcmp(sub, "index")) /* map_index.c: the indexed mapping */
+		return cli_cmd_map_index(argc - 1, argv + 1);
 	struct map_args a;
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

@@ -59,6 +59,10 @@ grep -q "300 source mailbox(es).*269 found, 30 without target, 1 ambiguous" "$wo
 	fail "export summary: $(cat "$work/export.out")"
 ini file.ini "" "" "[Mapping]
 File = $work/mapping.csv"
+# The export wrote the indexed mapping beside the CSV; it answers the same.
+[ -s "$work/mapping.csv.idx" ] || fail "export wrote no mapping.csv.idx"
+ini idx.ini "" "" "[Mapping]
+File = $work/mapping.csv.idx"
 
 # Every 7th expected key (all kinds occur), both ways.
 n=0
@@ -82,6 +86,8 @@ while IFS=$'\t' read -r kind key status _ t_smtp _ _ _ _ switched; do
 	[ "$frc" = "$lrc" ] || fail "file lookup $key: exit $frc, live $lrc"
 	[ "${file/\"answered_by\":\"mapping\"/}" = "${live/\"answered_by\":\"directory\"/}" ] ||
 		fail "file and live differ for $key: $file vs $live"
+	idx=$("$CPUU" map lookup --config "$work/idx.ini" --json "$key"); irc=$?
+	[ "$irc" = "$frc" ] && [ "$idx" = "$file" ] || fail "index and file differ for $key: $idx vs $file"
 done <"$work/slapd/expected.tsv"
 
 # Failures: exit code, one line on stderr, never "switched".

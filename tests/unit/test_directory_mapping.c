@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cpuu/mapping.h"
+#include "directory/mapping_internal.h"
+#include "mapping_match_assert.h"
 #include "testutil.h"
 
 #define HDR "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp," \
@@ -298,30 +300,6 @@ static void test_bad_files(void **state)
 	cpuu_mapping_free(m);
 }
 
-static int str_eq(const char *a, const char *b)
-{
-	if (!a || !*a)
-		return !b || !*b;
-	return b && !strcmp(a, b);
-}
-
-static void assert_match_equal(const cpuu_match *a, const cpuu_match *b)
-{
-	assert_true(str_eq(a->source_legacy_dn, b->source_legacy_dn));
-	assert_true(str_eq(a->source_smtp, b->source_smtp));
-	assert_true(str_eq(a->source_mailbox_guid, b->source_mailbox_guid));
-	assert_int_equal(a->source_x500.count, b->source_x500.count);
-	for (size_t i = 0; i < a->source_x500.count; i++)
-		assert_string_equal(a->source_x500.items[i], b->source_x500.items[i]);
-	assert_true(str_eq(a->target_legacy_dn, b->target_legacy_dn));
-	assert_true(str_eq(a->target_smtp, b->target_smtp));
-	assert_true(str_eq(a->target_mailbox_guid, b->target_mailbox_guid));
-	assert_true(str_eq(a->target_display_name, b->target_display_name));
-	assert_int_equal(a->target_kind, b->target_kind);
-	assert_true(str_eq(a->target_server, b->target_server));
-	assert_int_equal(a->switched, b->switched);
-}
-
 static void test_write_roundtrip(void **state)
 {
 	(void)state;
@@ -370,7 +348,7 @@ static void test_write_roundtrip(void **state)
 	assert_int_equal(cpuu_mapping_count(m), 4);
 	assert_int_equal(cpuu_mapping_warnings(m)->count, 0);
 	for (size_t i = 0; i < 4; i++)
-		assert_match_equal(cpuu_mapping_get(m, i), &in[i]);
+		assert_match_same(cpuu_mapping_get(m, i), &in[i], 1);
 	const cpuu_match *r;
 	assert_int_equal(look(m, "/o=old/cn=a, with comma", &r), CPUU_LOOKUP_FOUND);
 	assert_ptr_equal(r, cpuu_mapping_get(m, 0));
@@ -394,7 +372,8 @@ static void test_write_roundtrip(void **state)
 	bad.source_x500.count = 1;
 	assert_int_equal(cpuu_mapping_write(path, &bad, 1), CPUU_EINVALID);
 	cpuu_match badg = { 0 };
-	badg.source_mailbox_guid = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
+	badg.source_smtp = "x@y.z";
+	badg.target_mailbox_guid = "{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}";
 	assert_int_equal(cpuu_mapping_write(path, &badg, 1), CPUU_EINVALID);
 	assert_true(test_files_equal(path, path2));
 	char *nodir = test_path(dir, "no/such/dir/m.csv");
@@ -447,6 +426,160 @@ static void test_garbage_never_crashes(void **state)
 	free(buf);
 }
 
+/* Issue 18: one normalisation for storing, duplicates and lookups. */
+static void expect_norm(const char *key, cpuu_key_kind kind, const char *norm)
+{
+	char out[256];
+	cpuu_key_kind k = CPUU_KEY_NONE;
+	int rc = cpuu_mapping_key_normalize(out, sizeof out, &k, key, strlen(key), CPUU_KEY_FOLD);
+	if (!norm) {
+		assert_int_equal(rc, CPUU_EINVALID);
+		assert_int_equal(k, CPUU_KEY_NONE);
+		return;
+	}
+	if (rc != CPUU_OK)
+		print_error("'%s': %s\n", key, cpuu_error_last()->message);
+	assert_int_equal(rc, CPUU_OK);
+	assert_int_equal(k, kind);
+	assert_string_equal(out, norm);
+}
+
+static void test_key_normalisation(void **state)
+{
+	(void)state;
+	/* blanks, tabs, line ends and U+00A0 around; prefixes of any case, repeated */
+	expect_norm(" \t/o=X/cn=Alice\t ", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("X500:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("  x500: \t/o=X/cn=alice \r\n", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("EX:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("X500:X500:/o=X/cn=alice", CPUU_KEY_DN, "/o=x/cn=alice");
+	expect_norm("\xC2\xA0/o=X/cn=al ice\xC2\xA0", CPUU_KEY_DN, "/o=x/cn=al ice");
+	expect_norm("\tSMTP:Alice@Contoso.com ", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm("smtp: alice@contoso.com", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm(" alice@contoso.com\t", CPUU_KEY_SMTP, "alice@contoso.com");
+	expect_norm(" {0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}\t", CPUU_KEY_GUID, GUID_A);
+	expect_norm("0F1E2D3C4B5A69788796A5B4C3D2E1F0", CPUU_KEY_GUID, GUID_A);
+	expect_norm("{0f1e2d3c4b5a69788796a5b4c3d2e1f0}", CPUU_KEY_GUID, GUID_A);
+	/* empty after normalisation, or of no kind */
+	expect_norm(" \t ", CPUU_KEY_NONE, NULL);
+	expect_norm("X500:", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP: \t", CPUU_KEY_NONE, NULL);
+	expect_norm("EX:alice", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP:/o=X/cn=a@b", CPUU_KEY_NONE, NULL);
+	expect_norm("al ice@contoso.com", CPUU_KEY_NONE, NULL);
+	expect_norm("SMTP:X500:/o=X", CPUU_KEY_NONE, NULL);
+	expect_norm("0f1e2d3c-4b5a-6978-8796", CPUU_KEY_NONE, NULL);
+
+	/* GUID digits: every byte at every digit place, dashed and bare forms
+	 * (the canonicalisation works eight bytes at a time). */
+	for (int form = 0; form < 2; form++)
+		for (int place = 0; place < 32; place++)
+			for (int c = 1; c < 256; c++) {
+				char g[40], out[64];
+				strcpy(g, form ? "0f1e2d3c4b5a69788796a5b4c3d2e1f0" : GUID_A);
+				int at = form ? place : place + (place >= 8) + (place >= 12) + (place >= 16) + (place >= 20);
+				g[at] = (char)c;
+				cpuu_key_kind k;
+				int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+				int rc = cpuu_mapping_key_normalize(out, sizeof out, &k, g, strlen(g), 0);
+				if (hex) {
+					assert_int_equal(rc, CPUU_OK);
+					assert_int_equal(k, CPUU_KEY_GUID);
+					char want[37];
+					strcpy(want, GUID_A);
+					want[place + (place >= 8) + (place >= 12) + (place >= 16) + (place >= 20)] =
+						(char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+					assert_string_equal(out, want);
+				} else {
+					assert_true(rc != CPUU_OK || k != CPUU_KEY_GUID);
+				}
+			}
+
+	/* Quoted keys keep their blanks in CSV; normalisation makes them the
+	 * same key as the unquoted twin: both rows ambiguous by every key. */
+	cpuu_mapping *m = load_ok(HDR
+		"\"/o=X/cn=alice \",a1@c.com,,,,a@f.com,,,,,true\n"
+		"/o=X/cn=alice,a2@c.com,,,,b@f.com,,,,,true\n"
+		"\"\t/o=X/cn=bob\",\" SMTP:bob@c.com\t\",\" {AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE} \",\" X500:/o=Old/cn=bob\t; x500: /o=Old/cn=b2 \",,bob@f.com,,,,,true\n"
+		"/o=X/cn=carol,carol@c.com,,,,carol@f.com,,,,,true\n"
+		"/o=X/cn=dave,\"Carol@C.com \",,,,dave@f.com,,,,,true\n"
+		"/o=X/cn=erin,erin@c.com,11111111222233334444555555555555,,,erin@f.com,,,,,true\n"
+		"\" \",frank@c.com,,,,frank@f.com,,,,,true\n"
+		"/o=X/cn=gina,gina@c.com,,\"X500:\",,gina@f.com,,,,,true\n"
+		"/o=X/cn=hank,\"SMTP:\",,,,hank@f.com,,,,,true\n");
+	assert_int_equal(look(m, "/o=X/cn=alice", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "a1@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "a2@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* bob: every key found through blanks, tabs and prefixes on either side */
+	const cpuu_match *r = NULL;
+	const char *bob_keys[] = { "/o=x/cn=BOB", " /o=X/cn=bob\t", "EX:/o=X/cn=bob", "bob@c.com", "SMTP:BOB@c.com ",
+				   "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "{AAAAAAAABBBBCCCCDDDDEEEEEEEEEEEE}",
+				   "/o=Old/cn=bob", "X500:/o=old/cn=bob", "x500:/o=Old/cn=b2\t" };
+	for (size_t i = 0; i < sizeof bob_keys / sizeof bob_keys[0]; i++) {
+		assert_int_equal(look(m, bob_keys[i], &r), CPUU_LOOKUP_FOUND);
+		assert_string_equal(r->target_smtp, "bob@f.com");
+	}
+	/* stored in normal form, case kept */
+	assert_string_equal(r->source_legacy_dn, "/o=X/cn=bob");
+	assert_string_equal(r->source_smtp, "bob@c.com");
+	assert_string_equal(r->source_mailbox_guid, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+	assert_int_equal(r->source_x500.count, 2);
+	assert_string_equal(r->source_x500.items[0], "/o=Old/cn=bob");
+	assert_string_equal(r->source_x500.items[1], "/o=Old/cn=b2");
+	/* SMTP duplicates through case and a blank */
+	assert_int_equal(look(m, "/o=X/cn=carol", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=X/cn=dave", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* a GUID of 32 bare digits in the file */
+	assert_int_equal(look(m, "{11111111-2222-3333-4444-555555555555}", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->source_mailbox_guid, "11111111-2222-3333-4444-555555555555");
+	assert_string_equal(r->target_smtp, "erin@f.com");
+	/* a key empty after normalisation: the row is malformed, its keys ambiguous */
+	assert_true(warnings_mention(m, "source_legacy_dn is empty"));
+	assert_int_equal(look(m, "frank@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_true(warnings_mention(m, "source_x500 holds an address that is empty"));
+	assert_int_equal(look(m, "gina@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_true(warnings_mention(m, "source_smtp is empty"));
+	assert_int_equal(look(m, "/o=X/cn=hank", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	/* lookups of an empty key are refused, not "not found" */
+	const cpuu_match *none = NULL;
+	cpuu_lookup_status st;
+	assert_int_equal(cpuu_mapping_lookup(&none, &st, m, " X500: "), CPUU_EINVALID);
+	assert_int_equal(cpuu_mapping_lookup(&none, &st, m, "SMTP:"), CPUU_EINVALID);
+	cpuu_mapping_free(m);
+
+	/* GUID forms of one GUID are one key. */
+	m = load_ok(HDR
+		"/o=X/cn=a,a@c.com,{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE},,,a@f.com,,,,,true\n"
+		"/o=X/cn=b,b@c.com,\" aaaaaaaabbbbccccddddeeeeeeeeeeee\",,,b@f.com,,,,,true\n");
+	assert_int_equal(look(m, "/o=X/cn=a", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "b@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	cpuu_mapping_free(m);
+
+	/* The comparison the live LDAP lookup applies to the directory's values
+	 * (lookup.c): the same normal forms. */
+	assert_true(map_key_equal("/o=X/cn=Alice\t", " X500:/o=x/cn=alice", CPUU_KEY_DN));
+	assert_true(map_key_equal("SMTP:Alice@C.com ", "alice@c.com", CPUU_KEY_SMTP));
+	assert_false(map_key_equal("/o=X/cn=alice", "/o=X/cn=alice2", CPUU_KEY_DN));
+	assert_false(map_key_equal("/o=X/cn=alice", "/o=X/cn=alice", CPUU_KEY_SMTP));
+	assert_false(map_key_equal("X500:", "X500: ", CPUU_KEY_DN));
+	assert_false(map_key_equal(NULL, "/o=X", CPUU_KEY_DN));
+
+	/* The writer writes keys in normal form (case kept). */
+	cpuu_match w = { 0 };
+	char *x5[] = { " X500:/o=Old/cn=w\t" };
+	w.source_legacy_dn = "\t/o=X/cn=w ";
+	w.source_smtp = " SMTP:W@c.com";
+	w.source_mailbox_guid = "{AAAAAAAABBBBCCCCDDDDEEEEEEEEEEEE}";
+	w.source_x500.items = x5;
+	w.source_x500.count = 1;
+	w.target_smtp = "w@f.com";
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(cpuu_mapping_format(&text, &len, &w, 1), CPUU_OK);
+	assert_non_null(strstr(text, "\n/o=X/cn=w,W@c.com,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee,/o=Old/cn=w,,w@f.com,"));
+	cpuu_free(text);
+}
+
 static void test_prefixes_and_warning_cap(void **state)
 {
 	(void)state;
@@ -468,7 +601,7 @@ static void test_prefixes_and_warning_cap(void **state)
 	assert_int_equal(strlen(text), len);
 	assert_non_null(strstr(text, "/o=C/cn=p,p@c.com,,/o=Old/cn=p,,p@f.com,,,,,true\n"));
 	cpuu_mapping *m2 = load_ok(text);
-	assert_match_equal(cpuu_mapping_get(m2, 0), r);
+	assert_match_same(cpuu_mapping_get(m2, 0), r, 1);
 	cpuu_mapping_free(m2);
 	cpuu_free(text);
 	cpuu_mapping_free(m);
@@ -501,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_garbage_never_crashes),
 		cmocka_unit_test(test_prefixes_and_warning_cap),
+		cmocka_unit_test(test_key_normalisation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * with the same normalized keys the export join uses (lookup_join.c), so the
  * live answer and the mapping file's answer cannot drift apart. */
 #include "directory/internal.h"
+#include "directory/mapping_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,43 +58,36 @@ static int search(obj_list *l, cpuu_ldap *ld, const char *filter, const dir_rule
 
 enum key_kind { KEY_DN, KEY_SMTP, KEY_GUID };
 
-/* Same key shapes as cpuu_mapping_lookup. */
-static int classify(enum key_kind *kind, const char **body, const char *key, uint8_t guid[16])
+/* The mapping file's normalisation (cpuu_mapping_key_normalize), so a key
+ * means the same user here and in the file. *body is malloc'ed (case kept:
+ * the directory compares case-insensitively itself). */
+static int classify(enum key_kind *kind, char **body, const char *key, uint8_t guid[16])
 {
-	while (*key == ' ')
-		key++;
-	if (dir_has_prefix(key, "x500:") && key[5] == '/') {
-		*kind = KEY_DN;
-		*body = key + 5;
-		return CPUU_OK;
+	size_t n = strlen(key);
+	cpuu_key_kind k;
+	*body = malloc(n + 38);
+	if (!*body)
+		return cpuu_error_oom();
+	int rc = cpuu_mapping_key_normalize(*body, n + 38, &k, key, n, 0);
+	if (rc == CPUU_OK && k == CPUU_KEY_GUID)
+		rc = dir_guid_parse_text(guid, *body);
+	if (rc != CPUU_OK) {
+		free(*body);
+		*body = NULL;
+		return rc;
 	}
-	if (key[0] == '/') {
-		*kind = KEY_DN;
-		*body = key;
-		return CPUU_OK;
-	}
-	if (strchr(key, '@')) {
-		*kind = KEY_SMTP;
-		*body = dir_has_prefix(key, "smtp:") ? key + 5 : key;
-		return CPUU_OK;
-	}
-	if (dir_guid_parse_text(guid, key) == CPUU_OK) {
-		*kind = KEY_GUID;
-		*body = key;
-		return CPUU_OK;
-	}
-	return cpuu_error_set(CPUU_EINVALID,
-			      "'%s' is neither a legacyExchangeDN/X500 address, an SMTP address nor a GUID", key);
+	*kind = k == CPUU_KEY_DN ? KEY_DN : k == CPUU_KEY_SMTP ? KEY_SMTP : KEY_GUID;
+	return CPUU_OK;
 }
 
 static int source_matches(const dir_object *o, enum key_kind kind, const char *body, const char *gtext)
 {
 	switch (kind) {
 	case KEY_DN:
-		if (o->legacy_dn && !cpuu_strcasecmp_ascii(o->legacy_dn, body))
+		if (map_key_equal(o->legacy_dn, body, CPUU_KEY_DN))
 			return 1;
 		for (size_t i = 0; i < o->x500.count; i++)
-			if (!cpuu_strcasecmp_ascii(o->x500.items[i], body))
+			if (map_key_equal(o->x500.items[i], body, CPUU_KEY_DN))
 				return 1;
 		return 0;
 	case KEY_GUID:
@@ -126,17 +120,12 @@ static int source_filter(char **out, enum key_kind kind, const char *body, const
 	return *out ? CPUU_OK : cpuu_error_oom();
 }
 
-static int ci_eq(const char *a, const char *b)
-{
-	return a && b && !cpuu_strcasecmp_ascii(a, b);
-}
-
 static int dn_key_of(const dir_object *o, const char *dn)
 {
-	if (ci_eq(o->legacy_dn, dn))
+	if (map_key_equal(o->legacy_dn, dn, CPUU_KEY_DN))
 		return 1;
 	for (size_t i = 0; i < o->x500.count; i++)
-		if (ci_eq(o->x500.items[i], dn))
+		if (map_key_equal(o->x500.items[i], dn, CPUU_KEY_DN))
 			return 1;
 	return 0;
 }
@@ -145,7 +134,7 @@ static int dn_key_of(const dir_object *o, const char *dn)
  * primary SMTP, mailbox GUID)? */
 static int shares_key(const dir_object *o, const dir_object *s)
 {
-	if ((s->legacy_dn && dn_key_of(o, s->legacy_dn)) || ci_eq(o->smtp, s->smtp) ||
+	if ((s->legacy_dn && dn_key_of(o, s->legacy_dn)) || map_key_equal(o->smtp, s->smtp, CPUU_KEY_SMTP) ||
 	    (o->mailbox_guid && s->mailbox_guid && !strcmp(o->mailbox_guid, s->mailbox_guid)))
 		return 1;
 	for (size_t i = 0; i < s->x500.count; i++)
@@ -279,7 +268,7 @@ int cpuu_directory_lookup(cpuu_match *out, cpuu_lookup_status *status,
 	memset(out, 0, sizeof *out);
 	*status = CPUU_LOOKUP_NO_SOURCE;
 	enum key_kind kind = KEY_DN;
-	const char *body = "";
+	char *body = NULL;
 	uint8_t guid[16] = { 0 };
 	char gtext[37] = "";
 	int rc = classify(&kind, &body, key ? key : "", guid);
@@ -289,13 +278,17 @@ int cpuu_directory_lookup(cpuu_match *out, cpuu_lookup_status *status,
 		dir_guid_format(gtext, guid);
 
 	char *filter = NULL;
-	if ((rc = source_filter(&filter, kind, body, guid)) != CPUU_OK)
+	if ((rc = source_filter(&filter, kind, body, guid)) != CPUU_OK) {
+		free(body);
 		return rc;
+	}
 	obj_list src;
 	rc = search(&src, d->source, filter, &d->rules, 0);
 	free(filter);
-	if (rc != CPUU_OK)
+	if (rc != CPUU_OK) {
+		free(body);
 		return cpuu_error_prefix("source lookup of '%s'", key);
+	}
 
 	const dir_object *s = NULL;
 	size_t nsrc = 0;
@@ -304,6 +297,7 @@ int cpuu_directory_lookup(cpuu_match *out, cpuu_lookup_status *status,
 			s = &src.items[i];
 			nsrc++;
 		}
+	free(body);
 	if (nsrc != 1) {
 		*status = nsrc ? CPUU_LOOKUP_AMBIGUOUS : CPUU_LOOKUP_NO_SOURCE;
 		obj_list_clear(&src);

@@ -246,5 +246,14 @@ int cpuu_directory_export_file(cpuu_directory *d, const char *path, cpuu_export_
 		return rc;
 	rc = cpuu_mapping_write(path, rows, n);
 	cpuu_matches_free(rows, n);
+	/* Workstations may read the indexed companion instead of the whole CSV
+	 * (docs/mapping-index.md); built from the file just written, so both
+	 * answer the same. */
+	char *idx = rc == CPUU_OK ? cpuu_mapping_index_path_for(path) : NULL;
+	if (rc == CPUU_OK && !idx)
+		rc = cpuu_error_oom();
+	if (rc == CPUU_OK)
+		rc = cpuu_mapping_index_build(NULL, NULL, idx, path);
+	free(idx);
 	return rc;
 }

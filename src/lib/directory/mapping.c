@@ -3,11 +3,11 @@
  * million rows cost a handful of allocations), then an open-addressing hash
  * table over every source key. Anything doubtful makes the key ambiguous:
  * a user is switched only on a clean, unique row. */
-#include "common/internal.h"
-#include "cpuu/mapping.h"
+#include "directory/mapping_internal.h"
 #include "cpuu/unicode.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +43,6 @@ static const int col_required[C_COUNT] = { 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1 };
 /* A file of garbage must not grow a million warnings: keep the first ones. */
 #define MAX_WARNINGS 10000
 
-enum key_kind { K_DN = 'd', K_SMTP = 's', K_GUID = 'g' };
-
 /* Slot reference: 0 = empty, else index + 1 in the low bits. */
 #define REF_AMBIG  0x80000000u /* several rows (or a broken row) share the key */
 #define REF_POISON 0x40000000u /* index is in poison, not rows */
@@ -56,7 +54,16 @@ typedef struct slot {
 	const char *key; /* the key as stored (row field or poison string) */
 } slot;
 
+/* An answer of an indexed mapping, kept until cpuu_mapping_free (lookups
+ * hand out borrowed pointers); pushed without a lock. */
+typedef struct ix_answer {
+	struct ix_answer *next;
+	cpuu_match m;
+} ix_answer;
+
 struct cpuu_mapping {
+	cpuu_mapping_index *index;          /* set when the file is an indexed mapping */
+	_Atomic(ix_answer *) answers;
 	char *buf;             /* the file text; rows point into it (big_alloc) */
 	size_t bufsize;
 	cpuu_match *rows;
@@ -65,6 +72,7 @@ struct cpuu_mapping {
 	size_t nx500, capx500;
 	size_t *x500_start;    /* while loading: where each row's items start */
 	cpuu_strlist poison;   /* "<kind><key>" found in malformed rows (items grow by doubling) */
+	cpuu_strlist extra;    /* canonical GUIDs longer than the field they came from */
 	size_t poison_cap;
 	unsigned char *shared; /* per row: shares a key with another or a broken row */
 	slot *table;           /* big_alloc, mask + 1 slots */
@@ -75,9 +83,10 @@ struct cpuu_mapping {
 
 /* --- Case-insensitive hashing and comparison (ASCII folding) ------------- */
 
+/* map_key_fold() for one byte; lower8 is the same folding word-wise. */
 static inline unsigned char lower(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+	return map_key_fold(c);
 }
 
 /* Folds A-Z in eight bytes at once (bytes >= 0x80 untouched). */
@@ -124,113 +133,11 @@ static int eq_ci(const char *a, const char *b, size_t n)
 	return a[n] == '\0';
 }
 
-static int has_prefix_ci(const char *s, size_t n, const char *prefix)
-{
-	size_t k = strlen(prefix);
-	if (n < k)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		if (lower((unsigned char)s[i]) != (unsigned char)prefix[i])
-			return 0;
-	return 1;
-}
-
-/* Hex digit value + 1 (0: not a hex digit). */
-static const unsigned char hex1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-/* Canonical lowercase "8-4-4-4-12" into out[37] from the dashed form (with
- * or without braces) or, if allow_plain, 32 bare hex digits. */
-static int guid_canon(char out[37], const char *s, size_t n, int allow_plain)
-{
-	static const char hexd[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned bad = 0;
-	if (n == 38 && s[0] == '{' && s[37] == '}') {
-		u++;
-		n = 36;
-	}
-	if (n == 36) {
-		if (u[8] != '-' || u[13] != '-' || u[18] != '-' || u[23] != '-')
-			return 0;
-		for (size_t i = 0; i < 36; i++) {
-			if (i == 8 || i == 13 || i == 18 || i == 23)
-				continue;
-			unsigned v = hex1[u[i]];
-			bad |= (v == 0);
-			out[i] = hexd[(v - 1) & 15];
-		}
-		if (bad)
-			return 0;
-		out[8] = out[13] = out[18] = out[23] = '-';
-		out[36] = '\0';
-		return 1;
-	}
-	if (n == 32 && allow_plain) {
-		size_t o = 0;
-		for (size_t i = 0; i < 32; i++) {
-			unsigned v = hex1[u[i]];
-			if (!v)
-				return 0;
-			if (i == 8 || i == 12 || i == 16 || i == 20)
-				out[o++] = '-';
-			out[o++] = hexd[v - 1];
-		}
-		out[36] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-/* --- Key classification (shared by lookups and broken-row tokens) -------- */
-
+/* The CSV reader's blanks around unquoted fields (RFC 4180 practice); keys
+ * are normalised further by map_key_span. */
 static int is_blank(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* Detects the kind of a key and strips its address-type prefix. guid gets the
- * canonical form for K_GUID (then *key points to it). 0 if unrecognised. */
-static int classify(const char **key, size_t *len, char guid[37])
-{
-	const char *s = *key;
-	size_t n = *len;
-	while (n && is_blank((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_blank((unsigned char)s[n - 1]))
-		n--;
-	int kind = 0;
-	if (has_prefix_ci(s, n, "x500:")) {
-		s += 5; n -= 5; kind = K_DN;
-	} else if (has_prefix_ci(s, n, "ex:")) {
-		s += 3; n -= 3; kind = K_DN;
-	} else if (has_prefix_ci(s, n, "smtp:")) {
-		s += 5; n -= 5; kind = K_SMTP;
-	}
-	if (kind == K_DN || (!kind && n && s[0] == '/')) {
-		if (!n || s[0] != '/')
-			return 0;
-		kind = K_DN;
-	} else if (kind == K_SMTP || (!kind && memchr(s, '@', n))) {
-		const char *at = memchr(s, '@', n);
-		if (!at || at == s || at == s + n - 1)
-			return 0;
-		kind = K_SMTP;
-	} else if (guid_canon(guid, s, n, 1)) {
-		s = guid;
-		n = 36;
-		kind = K_GUID;
-	} else {
-		return 0;
-	}
-	*key = s;
-	*len = n;
-	return kind;
 }
 
 /* --- The hash table ------------------------------------------------------- */
@@ -238,8 +145,7 @@ static int classify(const char **key, size_t *len, char guid[37])
 /* The key kind rides in the tag so equal text of two kinds never matches. */
 static inline uint32_t make_tag(uint64_t h, int kind)
 {
-	unsigned code = kind == K_DN ? 1u : kind == K_SMTP ? 2u : 3u;
-	return ((uint32_t)(h >> 32) & ~3u) | code;
+	return ((uint32_t)(h >> 32) & ~3u) | ((unsigned)kind & 3u);
 }
 
 static slot *probe(const cpuu_mapping *m, int kind, const char *key, size_t n, uint32_t *tag, int *found)
@@ -361,13 +267,13 @@ static int table_build(cpuu_mapping *m)
 		const cpuu_match *r = &m->rows[i];
 		uint32_t ref = (uint32_t)(i + 1);
 		if (r->source_legacy_dn)
-			add_key(&in, K_DN, r->source_legacy_dn, ref);
+			add_key(&in, CPUU_KEY_DN, r->source_legacy_dn, ref);
 		for (size_t k = 0; k < r->source_x500.count; k++)
-			add_key(&in, K_DN, r->source_x500.items[k], ref);
+			add_key(&in, CPUU_KEY_DN, r->source_x500.items[k], ref);
 		if (r->source_smtp)
-			add_key(&in, K_SMTP, r->source_smtp, ref);
+			add_key(&in, CPUU_KEY_SMTP, r->source_smtp, ref);
 		if (r->source_mailbox_guid)
-			add_key(&in, K_GUID, r->source_mailbox_guid, ref);
+			add_key(&in, CPUU_KEY_GUID, r->source_mailbox_guid, ref);
 	}
 	for (size_t i = 0; i < m->poison.count; i++)
 		add_key(&in, (unsigned char)m->poison.items[i][0], m->poison.items[i] + 1,
@@ -407,12 +313,12 @@ static int poison_span(cpuu_mapping *m, const char *s, size_t n)
 			i++;
 		if (i == st)
 			continue;
-		const char *tok = s + st;
-		size_t tlen = i - st;
-		char guid[37];
-		int kind = classify(&tok, &tlen, guid);
-		if (!kind)
+		map_key k;
+		int kind = map_key_span(&k, s + st, i - st);
+		if (kind <= 0)
 			continue;
+		const char *tok = k.p;
+		size_t tlen = k.n;
 		if (m->poison.count >= REF_IDX - 1)
 			return cpuu_error_set(CPUU_EUNSUPPORTED, "too many malformed rows");
 		char **g = cpuu_array_reserve(m->poison.items, &m->poison_cap, m->poison.count + 1, sizeof *g);
@@ -636,19 +542,60 @@ static int parse_switched(int *out, const char *s)
 static char *strip_prefix(char *s, const char *prefix)
 {
 	size_t k = strlen(prefix);
-	while (has_prefix_ci(s, strlen(s), prefix))
+	while (map_has_prefix_ci(s, strlen(s), prefix))
 		s += k;
 	return s;
 }
 
-/* A GUID field becomes canonical in place (the dashed forms are at least 36
- * bytes, so it fits). */
-static int fix_guid(char *s)
+/* A source key field becomes its normal form (map_key_span, case kept) in
+ * place: the span is cut out of the field; a canonical GUID is copied over
+ * the field when it fits, else into m->extra. Returns a reason for a bad
+ * row, NULL when *v was set. */
+static const char *take_key(cpuu_mapping *m, char **v, char *field, cpuu_key_kind want, const char *empty_why, int *rc)
 {
-	char g[37];
-	if (!guid_canon(g, s, strlen(s), 0))
+	map_key k;
+	size_t flen = strlen(field);
+	int kind = map_key_span(&k, field, flen);
+	if (kind == MAP_KEY_EMPTY)
+		return empty_why;
+	if (kind != (int)want)
+		return want == CPUU_KEY_DN ? "source_legacy_dn is not a legacyExchangeDN (must start with '/')"
+		     : want == CPUU_KEY_SMTP ? "source_smtp is not an SMTP address"
+					     : "source_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
+	if (kind == CPUU_KEY_GUID) {
+		if (flen >= 36) {
+			memcpy(field, k.guid, 37);
+			*v = field;
+			return NULL;
+		}
+		if (cpuu_strlist_push(&m->extra, k.guid) < 0) {
+			*rc = CPUU_ENOMEM;
+			return NULL;
+		}
+		*v = m->extra.items[m->extra.count - 1];
+		return NULL;
+	}
+	char *p = field + (k.p - field);
+	p[k.n] = '\0';
+	*v = p;
+	return NULL;
+}
+
+/* A target GUID: canonical like a source one (targets are no keys, but the
+ * same forms are accepted). */
+static int fix_guid(cpuu_mapping *m, char **v, int *rc)
+{
+	map_key k;
+	size_t flen = strlen(*v);
+	if (map_key_span(&k, *v, flen) != CPUU_KEY_GUID)
 		return 0;
-	memcpy(s, g, 37);
+	if (flen >= 36) {
+		memcpy(*v, k.guid, 37);
+	} else if (cpuu_strlist_push(&m->extra, k.guid) < 0) {
+		*rc = CPUU_ENOMEM;
+	} else {
+		*v = m->extra.items[m->extra.count - 1];
+	}
 	return 1;
 }
 
@@ -657,6 +604,13 @@ static int smtp_ok(const char *s)
 	/* A leading '/' would make it read as a legacyExchangeDN in lookups. */
 	const char *at = strchr(s, '@');
 	return at && at != s && at[1] && s[0] != '/' && !strpbrk(s, " \t");
+}
+
+/* An X500 list item of blanks only is an empty item (as in "a; ;b"). */
+static int blank_only(const char *s)
+{
+	map_key k;
+	return map_key_span(&k, s, strlen(s)) == MAP_KEY_EMPTY && !strchr(s, ':');
 }
 
 /* Checks a well-formed record and appends it to m->rows; returns a reason
@@ -671,19 +625,16 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 	}
 	cpuu_match r;
 	memset(&r, 0, sizeof r);
-	if (v[C_SRC_DN] && v[C_SRC_DN][0] != '/')
-		return "source_legacy_dn is not a legacyExchangeDN (must start with '/')";
-	r.source_legacy_dn = v[C_SRC_DN];
-	if (v[C_SRC_SMTP]) {
-		r.source_smtp = strip_prefix(v[C_SRC_SMTP], "smtp:");
-		if (!smtp_ok(r.source_smtp))
-			return "source_smtp is not an SMTP address";
-	}
-	if (v[C_SRC_GUID]) {
-		if (!fix_guid(v[C_SRC_GUID]))
-			return "source_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
-		r.source_mailbox_guid = v[C_SRC_GUID];
-	}
+	const char *why = NULL;
+	if (v[C_SRC_DN] && (why = take_key(m, &r.source_legacy_dn, v[C_SRC_DN], CPUU_KEY_DN, "source_legacy_dn is empty once blanks and its prefix are removed", rc)))
+		return why;
+	if (v[C_SRC_SMTP] && (why = take_key(m, &r.source_smtp, v[C_SRC_SMTP], CPUU_KEY_SMTP, "source_smtp is empty once blanks and its prefix are removed", rc)))
+		return why;
+	if (v[C_SRC_GUID] &&
+	    (why = take_key(m, &r.source_mailbox_guid, v[C_SRC_GUID], CPUU_KEY_GUID, "source_mailbox_guid holds only blanks", rc)))
+		return why;
+	if (*rc < 0)
+		return NULL;
 	if (v[C_TGT_DN] && v[C_TGT_DN][0] != '/')
 		return "target_legacy_dn is not a legacyExchangeDN (must start with '/')";
 	r.target_legacy_dn = v[C_TGT_DN];
@@ -693,8 +644,10 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 			return "target_smtp is not an SMTP address";
 	}
 	if (v[C_TGT_GUID]) {
-		if (!fix_guid(v[C_TGT_GUID]))
+		if (!fix_guid(m, &v[C_TGT_GUID], rc))
 			return "target_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
+		if (*rc < 0)
+			return NULL;
 		r.target_mailbox_guid = v[C_TGT_GUID];
 	}
 	r.target_display_name = v[C_TGT_NAME];
@@ -718,17 +671,19 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 			char *semi = strchr(s, ';');
 			if (semi)
 				*semi = '\0';
-			while (is_blank((unsigned char)*s))
-				s++;
-			size_t n = strlen(s);
-			while (n && is_blank((unsigned char)s[n - 1]))
-				s[--n] = '\0';
-			s = strip_prefix(s, "x500:");
-			if (*s) {
-				if (*s != '/') {
+			map_key k;
+			int kind = map_key_span(&k, s, strlen(s));
+			if (kind == MAP_KEY_EMPTY && !blank_only(s)) {
+				m->nx500 = first;
+				return "source_x500 holds an address that is empty once blanks and its prefix are removed";
+			}
+			if (kind != MAP_KEY_EMPTY) {
+				if (kind != CPUU_KEY_DN) {
 					m->nx500 = first;
 					return "source_x500 holds an address that does not start with '/'";
 				}
+				s = (char *)k.p;
+				s[k.n] = '\0';
 				char **g = cpuu_array_reserve(m->x500, &m->capx500, m->nx500 + 1, sizeof *g);
 				if (!g) {
 					*rc = cpuu_error_oom();
@@ -842,6 +797,7 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		big_free(buf, bufsize);
 		return cpuu_error_oom();
 	}
+	atomic_init(&m->answers, NULL);
 	m->buf = buf;
 	m->bufsize = bufsize;
 	buf[len] = '\0';
@@ -978,11 +934,53 @@ static int read_all(char **out, size_t *cap_out, size_t *len, const char *path)
 	return CPUU_OK;
 }
 
+/* [Mapping] File may name the indexed mapping (docs/mapping-index.md):
+ * every caller of cpuu_mapping_load then reads a few records per lookup
+ * instead of the whole CSV. */
+static int load_index(cpuu_mapping **out, const char *path)
+{
+	cpuu_mapping *m = calloc(1, sizeof *m);
+	if (!m)
+		return cpuu_error_oom();
+	atomic_init(&m->answers, NULL);
+	int rc = cpuu_mapping_index_open(&m->index, path);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	*out = m;
+	return CPUU_OK;
+}
+
+static int lookup_index(const cpuu_match **match, cpuu_lookup_status *status, const cpuu_mapping *m, const char *key)
+{
+	ix_answer *a = calloc(1, sizeof *a);
+	if (!a)
+		return cpuu_error_oom();
+	int rc = cpuu_mapping_index_lookup(&a->m, status, m->index, key);
+	if (rc < 0 || (*status != CPUU_LOOKUP_FOUND && *status != CPUU_LOOKUP_NO_TARGET)) {
+		cpuu_match_clear(&a->m);
+		free(a);
+		return rc;
+	}
+	/* The answers list is the only thing a lookup changes: a const mapping
+	 * is still safe to share between threads. */
+	_Atomic(ix_answer *) *head = (_Atomic(ix_answer *) *)&m->answers;
+	ix_answer *old = atomic_load(head);
+	do
+		a->next = old;
+	while (!atomic_compare_exchange_weak(head, &old, a));
+	*match = &a->m;
+	return CPUU_OK;
+}
+
 int cpuu_mapping_load(cpuu_mapping **out, const char *path)
 {
 	char *buf;
 	size_t cap = 0, len = 0;
 	*out = NULL;
+	if (path && cpuu_mapping_is_index(path))
+		return load_index(out, path);
 	int rc = read_all(&buf, &cap, &len, path);
 	if (rc < 0)
 		return rc;
@@ -996,11 +994,20 @@ void cpuu_mapping_free(cpuu_mapping *m)
 {
 	if (!m)
 		return;
+	ix_answer *a = atomic_load(&m->answers);
+	while (a) {
+		ix_answer *next = a->next;
+		cpuu_match_clear(&a->m);
+		free(a);
+		a = next;
+	}
+	cpuu_mapping_index_free(m->index);
 	big_free(m->buf, m->bufsize);
 	free(m->rows);
 	free(m->x500);
 	free(m->x500_start);
 	cpuu_strlist_free(&m->poison);
+	cpuu_strlist_free(&m->extra);
 	if (m->table)
 		big_free(m->table, (m->mask + 1) * sizeof *m->table);
 	free(m->shared);
@@ -1017,16 +1024,15 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	*status = CPUU_LOOKUP_NO_SOURCE;
 	if (!m || !key)
 		return cpuu_error_set(CPUU_EINVALID, "cpuu_mapping_lookup: NULL argument");
-	const char *k = key;
-	size_t n = strlen(key);
-	char guid[37];
-	int kind = classify(&k, &n, guid);
-	if (!kind)
-		return cpuu_error_set(CPUU_EINVALID,
-			"'%.200s' is not a legacyExchangeDN, X500, SMTP address or mailbox GUID", key);
+	if (m->index)
+		return lookup_index(match, status, m, key);
+	map_key k;
+	int kind = map_key_for_lookup(&k, key);
+	if (kind < 0)
+		return kind;
 	uint32_t tag;
 	int found;
-	const slot *s = probe(m, kind, k, n, &tag, &found);
+	const slot *s = probe(m, kind, k.p, k.n, &tag, &found);
 	if (!found)
 		return CPUU_OK;
 	if ((s->ref & (REF_AMBIG | REF_POISON)) || m->shared[(s->ref & REF_IDX) - 1]) {
@@ -1037,6 +1043,34 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	*match = r;
 	*status = (r->target_legacy_dn || r->target_smtp) ? CPUU_LOOKUP_FOUND : CPUU_LOOKUP_NO_TARGET;
 	return CPUU_OK;
+}
+
+int map_each_key(const cpuu_mapping *m, map_key_cb cb, void *user)
+{
+	for (size_t i = 0; m->table && i <= m->mask; i++) {
+		const slot *s = &m->table[i];
+		if (s->ref == 0)
+			continue;
+		size_t idx = (s->ref & REF_IDX) - 1;
+		const cpuu_match *row = NULL;
+		cpuu_lookup_status st = CPUU_LOOKUP_AMBIGUOUS;
+		if (!(s->ref & (REF_AMBIG | REF_POISON)) && !m->shared[idx]) {
+			row = &m->rows[idx];
+			st = (row->target_legacy_dn || row->target_smtp) ? CPUU_LOOKUP_FOUND : CPUU_LOOKUP_NO_TARGET;
+		}
+		int rc = cb(user, s->key, strlen(s->key), (cpuu_key_kind)(s->tag & 3u), st, row, row ? idx : 0);
+		if (rc < 0)
+			return rc;
+	}
+	return CPUU_OK;
+}
+
+size_t map_key_count(const cpuu_mapping *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; m->table && i <= m->mask; i++)
+		n += m->table[i].ref != 0;
+	return n;
 }
 
 size_t cpuu_mapping_count(const cpuu_mapping *m)

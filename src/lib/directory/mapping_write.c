@@ -1,7 +1,6 @@
 /* Writing a mapping file: every column, quoted only when needed, replaced
  * atomically so a workstation reading the share never sees half a file. */
-#include "common/internal.h"
-#include "cpuu/mapping.h"
+#include "directory/mapping_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +35,26 @@ static void put_field(cpuu_buf *b, const char *s)
 	cpuu_buf_append(b, "\"", 1);
 }
 
+/* A source key is written in its normal form (case kept), so the file holds
+ * what every lookup compares. A text that is no key of its column's kind is
+ * written as it is: the reader then reports the row and never switches its
+ * user, which is safer than dropping the key. */
+static void key_text(cpuu_buf *b, const char *s, cpuu_key_kind want)
+{
+	map_key k;
+	if (s && map_key_span(&k, s, strlen(s)) == (int)want) {
+		char *t = cpuu_strndup(k.p, k.n);
+		if (!t) {
+			b->failed = true;
+			return;
+		}
+		put_field(b, t);
+		free(t);
+		return;
+	}
+	put_field(b, s);
+}
+
 static int guid_is_canonical(const char *g)
 {
 	if (!g)
@@ -56,13 +75,13 @@ static int guid_is_canonical(const char *g)
 
 static int format_row(cpuu_buf *b, const cpuu_match *m, size_t i)
 {
-	if (!guid_is_canonical(m->source_mailbox_guid) || !guid_is_canonical(m->target_mailbox_guid))
+	if (!guid_is_canonical(m->target_mailbox_guid))
 		return cpuu_error_set(CPUU_EINVALID, "match %zu: mailbox GUID not in lowercase xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx form", i);
-	put_field(b, m->source_legacy_dn);
+	key_text(b, m->source_legacy_dn, CPUU_KEY_DN);
 	cpuu_buf_append(b, ",", 1);
-	put_field(b, m->source_smtp);
+	key_text(b, m->source_smtp, CPUU_KEY_SMTP);
 	cpuu_buf_append(b, ",", 1);
-	put_field(b, m->source_mailbox_guid);
+	key_text(b, m->source_mailbox_guid, CPUU_KEY_GUID);
 	cpuu_buf_append(b, ",", 1);
 	cpuu_buf joined = { 0 };
 	for (size_t k = 0; k < m->source_x500.count; k++) {
@@ -75,7 +94,11 @@ static int format_row(cpuu_buf *b, const cpuu_match *m, size_t i)
 		}
 		if (joined.len)
 			cpuu_buf_append(&joined, ";", 1);
-		cpuu_buf_puts(&joined, x);
+		map_key xk;
+		if (map_key_span(&xk, x, strlen(x)) == CPUU_KEY_DN)
+			cpuu_buf_append(&joined, xk.p, xk.n);
+		else
+			cpuu_buf_puts(&joined, x);
 	}
 	if (joined.failed) {
 		cpuu_buf_dispose(&joined);
