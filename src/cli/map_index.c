@@ -1,23 +1,13 @@
 /* cpuu map index: builds the indexed companion of a mapping CSV
  * (docs/mapping-index.md), or checks one against its CSV. Public API only. */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/mapping.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void index_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: cpuu map index CSV [--out INDEX]\n"
-		"       cpuu map index --check INDEX\n"
-		"  Builds INDEX (default CSV.idx) from the mapping CSV: a read-only hash file a\n"
-		"  workstation reads a few hundred bytes of per lookup ([Mapping] File may name\n"
-		"  it instead of the CSV). It answers exactly as the CSV; it is refused once the\n"
-		"  CSV changes. --check compares the CSV's size, mtime and content hash.\n");
-}
 
 static void print_info(const char *path, const cpuu_mapping_index_info *i)
 {
@@ -47,26 +37,30 @@ static int check(const char *path)
 int cli_cmd_map_index(int argc, char **argv)
 {
 	const char *csv = NULL, *out = NULL, *check_path = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			index_usage(stdout);
-			return CLI_EXIT_OK;
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
-		} else if (!strcmp(argv[i], "--check") && i + 1 < argc) {
-			check_path = argv[++i];
-		} else if (argv[i][0] != '-' && !csv) {
-			csv = argv[i];
-		} else {
-			fprintf(stderr, "cpuu: map index: unexpected argument '%s'\n", argv[i]);
-			index_usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
+	const cli_opt table[] = {
+		{ "CSV", CLI_OPT_ARG, &csv, NULL, "the mapping CSV to index", 0, 0 },
+		{ "--out", CLI_OPT_STRING, &out, "INDEX", "where to write it (default CSV.idx)", 0, 0 },
+		{ "--check", CLI_OPT_STRING, &check_path, "INDEX",
+		  "compare INDEX with its CSV (size, mtime, content hash) instead of building", 0, 0 },
+		{ 0 },
+	};
+	int prc = cli_opt_parse(table, argc, argv);
+	if (prc == CLI_OPT_HELP) {
+		printf("usage: cpuu map index CSV [--out INDEX]\n"
+		       "       cpuu map index --check INDEX\n"
+		       "Builds the indexed companion of a mapping CSV: a read-only hash file a\n"
+		       "workstation reads a few kilobytes of per user ([Mapping] File may name it\n"
+		       "instead of the CSV). It answers exactly as the CSV and is refused once the CSV\n"
+		       "changes (docs/mapping-index.md).\n");
+		cli_opt_help(stdout, table);
+		return CLI_EXIT_OK;
 	}
+	if (prc != CLI_OPT_OK)
+		return CLI_EXIT_USAGE;
 	if (check_path && !csv && !out)
 		return check(check_path);
 	if (!csv || check_path) {
-		index_usage(stderr);
+		fprintf(stderr, "cpuu: map index: give CSV [--out INDEX], or --check INDEX alone\n");
 		return CLI_EXIT_USAGE;
 	}
 	char *def = out ? NULL : cpuu_mapping_index_path_for(csv);
