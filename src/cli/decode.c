@@ -3,6 +3,7 @@
  * .nk2 files, property streams), for admins debugging a profile and for the
  * MFCMAPI agreement test (docs/decode.md). Reads only; writes nothing. */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/autocomplete.h"
 #include "cpuu/mapi.h"
@@ -18,16 +19,6 @@
 #endif
 
 #define DECODE_MAX (64u << 20) /* larger than any profile value or .nk2 file */
-
-static void decode_usage(FILE *out)
-{
-	fprintf(out, "usage: cpuu decode KIND FILE|- [--binary] [--json]\n"
-		     "  KIND      entryid, entrylist (FLATENTRYLIST), autocomplete (stream or .nk2),\n"
-		     "            contab (Outlook Address Book entry ID), props (property stream)\n"
-		     "  FILE|-    the value; '-' reads standard input\n"
-		     "  --binary  the input is raw bytes (default: hex text; blanks and line breaks ignored)\n"
-		     "  --json    JSON instead of the readable view (fields: docs/decode.md)\n");
-}
 
 static int read_all(uint8_t **out, size_t *len, const char *path)
 {
@@ -121,26 +112,24 @@ int cli_cmd_decode(int argc, char **argv)
 {
 	const char *kind = NULL, *path = NULL;
 	int json = 0, binary = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--binary")) {
-			binary = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			decode_usage(stdout);
-			return CLI_EXIT_OK;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "cpuu: decode: unexpected option '%s' (see 'cpuu decode --help')\n", argv[i]);
-			return CLI_EXIT_USAGE;
-		} else if (!kind) {
-			kind = argv[i];
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "cpuu: decode: unexpected argument '%s' (see 'cpuu decode --help')\n", argv[i]);
-			return CLI_EXIT_USAGE;
-		}
+	const cli_opt table[] = {
+		{ "KIND", CLI_OPT_ARG, &kind, NULL,
+		  "entryid, entrylist (FLATENTRYLIST), autocomplete (stream or .nk2),\n"
+		  "contab (Outlook Address Book entry ID), props (property stream)", 0, 0 },
+		{ "FILE", CLI_OPT_ARG, &path, NULL, "the value; '-' reads standard input", 0, 0 },
+		{ "--binary", CLI_OPT_FLAG, &binary, NULL,
+		  "the input is raw bytes (default: hex text; blanks and line breaks ignored)", 0, 0 },
+		{ "--json", CLI_OPT_FLAG, &json, NULL, "JSON instead of the readable view (fields: docs/decode.md)", 0, 0 },
+		{ 0 },
+	};
+	int prc = cli_opt_parse(table, argc, argv);
+	if (prc == CLI_OPT_HELP) {
+		printf("usage: cpuu decode KIND FILE|- [--binary] [--json]\n");
+		cli_opt_help(stdout, table);
+		return CLI_EXIT_OK;
 	}
+	if (prc != CLI_OPT_OK)
+		return CLI_EXIT_USAGE;
 	static const char *const kinds[] = { "entryid", "entrylist", "autocomplete", "contab", "props" };
 	int k = -1;
 	for (int i = 0; kind && i < 5; i++)

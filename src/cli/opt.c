@@ -54,7 +54,8 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 			return CLI_OPT_HELP;
 		const char *inline_value = NULL;
 		const cli_opt *o = find(table, a, &inline_value);
-		if (!o && a[0] != '-' && (o = next_arg(table))) {
+		/* A lone "-" is a positional argument: standard input. */
+		if (!o && (a[0] != '-' || !a[1]) && (o = next_arg(table))) {
 			*(const char **)o->value = a;
 			continue;
 		}
