@@ -1,6 +1,7 @@
 /* cpuu report ingest | summary | html: the central store of result records
  * (docs/report.md). */
 #include "cli.h"
+#include "opt.h"
 
 #include "cpuu/report.h"
 
@@ -12,18 +13,11 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: cpuu report ingest --from PATH... [--db URL] [--quiet]\n"
-		"       cpuu report summary [--csv|--json] [--db URL]\n"
-		"       cpuu report html --out DIR [--db URL]\n"
-		"options:\n"
-		"  --db URL        sqlite:PATH, a plain PATH, or postgresql://... (default: ./" DEFAULT_DB ")\n"
-		"  --from PATH...  result files, or folders searched for *.jsonl (docs/results.md)\n"
-		"  --quiet         do not list malformed lines (still counted)\n"
-		"  --csv           the latest state per user/profile/account as CSV\n"
-		"  --json          counts and failures as one JSON object\n"
-		"  --out DIR       where index.html is written\n"
-		"exit status: 0, or a code of docs/exit-codes.md (7 when some lines were malformed)\n");
+	fprintf(out, "usage: cpuu report ingest --from PATH... [--db URL] [--quiet]\n"
+		     "       cpuu report summary [--csv|--json] [--db URL]\n"
+		     "       cpuu report html --out DIR [--db URL]\n"
+		     "  (cpuu report SUBCOMMAND --help lists its options; docs/report.md)\n"
+		     "exit status: 0, or a code of docs/exit-codes.md (7 when some lines were malformed)\n");
 }
 
 static void warn_line(void *ctx, const char *message)
@@ -83,36 +77,49 @@ int cli_cmd_report(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		int has = i + 1 < argc;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			cpuu_strlist_free(&from);
-			return CLI_EXIT_OK;
-		} else if (!strcmp(a, "--db") && has) {
-			db = argv[++i];
-		} else if (!strcmp(a, "--from") && has && !strcmp(sub, "ingest")) {
-			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-				if (cpuu_strlist_add(&from, argv[++i])) {
-					cpuu_strlist_free(&from);
-					return cli_fail();
-				}
-		} else if (!strcmp(a, "--quiet") && !strcmp(sub, "ingest")) {
-			quiet = 1;
-		} else if (!strcmp(a, "--csv") && !strcmp(sub, "summary")) {
-			fmt = CPUU_REPORT_CSV;
-		} else if (!strcmp(a, "--json") && !strcmp(sub, "summary")) {
-			fmt = CPUU_REPORT_JSON;
-		} else if (!strcmp(a, "--out") && has && !strcmp(sub, "html")) {
-			out = argv[++i];
-		} else {
-			fprintf(stderr, "cpuu report %s: unknown or incomplete option '%s'\n", sub, a);
-			usage(stderr);
-			cpuu_strlist_free(&from);
-			return CLI_EXIT_USAGE;
-		}
+	int csv = 0, json = 0;
+	const cli_opt db_opt = { "--db", CLI_OPT_STRING, &db, "URL",
+				 "sqlite:PATH, a plain PATH, or postgresql://... (default: ./" DEFAULT_DB ")", 0, 0 };
+	const cli_opt ingest_table[] = {
+		db_opt,
+		{ "--from", CLI_OPT_LIST, &from, "PATH", "result files, or folders searched for *.jsonl", 0, 0 },
+		{ "--quiet", CLI_OPT_FLAG, &quiet, NULL, "do not list malformed lines (still counted)", 0, 0 },
+		{ 0 },
+	};
+	const cli_opt summary_table[] = {
+		db_opt,
+		{ "--csv", CLI_OPT_FLAG, &csv, NULL, "the latest state per user/profile/account as CSV", 0, 0 },
+		{ "--json", CLI_OPT_FLAG, &json, NULL, "users, counts and failures as one JSON object", 0, 0 },
+		{ 0 },
+	};
+	const cli_opt html_table[] = {
+		db_opt,
+		{ "--out", CLI_OPT_STRING, &out, "DIR", "where index.html is written", 0, 0 },
+		{ 0 },
+	};
+	const cli_opt *table = !strcmp(sub, "ingest") ? ingest_table : !strcmp(sub, "summary") ? summary_table : html_table;
+	/* Messages name "report SUBCOMMAND" as the command. */
+	char name[32];
+	snprintf(name, sizeof name, "report %s", sub);
+	char *saved = argv[1];
+	argv[1] = name;
+	int prc = cli_opt_parse(table, argc - 1, argv + 1);
+	argv[1] = saved;
+	if (prc == CLI_OPT_HELP) {
+		printf("usage: cpuu report %s\n", sub);
+		cli_opt_help(stdout, table);
+		cpuu_strlist_free(&from);
+		return CLI_EXIT_OK;
 	}
+	if (prc != CLI_OPT_OK) {
+		cpuu_strlist_free(&from);
+		return CLI_EXIT_USAGE;
+	}
+	if (csv && json) {
+		fprintf(stderr, "cpuu: report summary: --csv or --json, not both\n");
+		return CLI_EXIT_USAGE;
+	}
+	fmt = csv ? CPUU_REPORT_CSV : json ? CPUU_REPORT_JSON : CPUU_REPORT_TEXT;
 	if (!strcmp(sub, "ingest") && !from.count) {
 		fprintf(stderr, "cpuu report ingest: give --from PATH...\n");
 		return CLI_EXIT_USAGE;
