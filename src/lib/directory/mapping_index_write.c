@@ -5,6 +5,7 @@
 #include "directory/mapping_internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +22,14 @@ static unsigned char *ix_grow(ixbuf *b, size_t n)
 	if (b->failed)
 		return NULL;
 	if (b->len + n > b->cap) {
-		size_t nc = b->cap ? b->cap : 1u << 20;
-		while (nc < b->len + n) {
-			if (nc > SIZE_MAX / 2) {
-				b->failed = 1;
-				return NULL;
-			}
-			nc *= 2;
-		}
-		unsigned char *g = realloc(b->d, nc);
+		if (!b->d && !b->cap)
+			b->cap = (size_t)1 << 20; /* the first capacity: an index is rarely smaller */
+		unsigned char *g = n > SIZE_MAX - b->len ? NULL : cpuu_array_reserve(b->d, &b->cap, b->len + n, 1);
 		if (!g) {
 			b->failed = 1;
 			return NULL;
 		}
 		b->d = g;
-		b->cap = nc;
 	}
 	unsigned char *p = b->d + b->len;
 	b->len += n;

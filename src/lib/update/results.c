@@ -26,7 +26,7 @@ unsigned upd_outcome_bits(cpuu_outcome o)
 cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *profile, const char *account,
 			    cpuu_outcome outcome, size_t changes, const char *message)
 {
-	cpuu_result *grown = realloc(r->items, (r->count + 1) * sizeof *grown);
+	cpuu_result *grown = cpuu_array_reserve(r->items, NULL, r->count + 1, sizeof *grown);
 	if (!grown)
 		return NULL;
 	r->items = grown;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,7 +138,10 @@ static int export_subtree(cpuu_regtext **out, cpuu_reg *reg, const char *top)
 /* Moves doc's keys to the end of the run's document. */
 static int backup_take(upd_txn *t, cpuu_regtext *doc)
 {
-	cpuu_regtext_key *grown = realloc(t->backup->keys, (t->backup->nkeys + doc->nkeys) * sizeof *grown);
+	if (doc->nkeys > SIZE_MAX - t->backup->nkeys)
+		return cpuu_error_oom();
+	cpuu_regtext_key *grown =
+		cpuu_array_reserve(t->backup->keys, NULL, t->backup->nkeys + doc->nkeys, sizeof *grown);
 	if (!grown)
 		return cpuu_error_oom();
 	memcpy(grown + t->backup->nkeys, doc->keys, doc->nkeys * sizeof *grown);
