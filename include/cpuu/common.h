@@ -30,7 +30,9 @@ typedef enum cpuu_error_code {
 	CPUU_EEXISTS = -11,     /* already exists */
 	CPUU_ENETWORK = -12,    /* server unreachable, timeout */
 	CPUU_EAUTH = -13,       /* bind / credentials refused */
-	CPUU_ETLS = -14         /* TLS negotiation or certificate check failed */
+	CPUU_ETLS = -14,        /* TLS negotiation or certificate check failed */
+	/* -15 is CPUU_EABORTED (the user refused; cpuu/procstop.h) */
+	CPUU_ELOCKED = -16      /* another run holds the hive's lock (waited, then refused) */
 } cpuu_error_code;
 
 typedef struct cpuu_error {

@@ -50,6 +50,27 @@ typedef struct cpuu_reg_value {
  *  CPUU_EDIRTY     header sequence numbers differ (unreplayed .LOG1/.LOG2)
  *  CPUU_EREADONLY  CPUU_REG_OPEN_WRITE on a file or folder we cannot write */
 int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags);
+
+/* How a hive is opened (cpuu_reg_open_hive_ex). A write open takes the
+ * hive's one-writer lock before reading it and keeps it until
+ * cpuu_reg_free, so no other cpuu run writes the hive in between
+ * (docs/registry.md, "One writer per hive"). */
+typedef struct cpuu_reg_open_opts {
+	unsigned flags;        /* CPUU_REG_OPEN_WRITE */
+	int lock_wait_ms;      /* how long to wait for another run's lock before
+				  CPUU_ELOCKED (default 5000; 0: do not wait) */
+	unsigned lock_stale_s; /* where fcntl locks do not work (NFS without
+				  lockd): another host's lock is taken for
+				  abandoned after this many seconds (default 900) */
+} cpuu_reg_open_opts;
+void cpuu_reg_open_opts_init(cpuu_reg_open_opts *opts);
+/* cpuu_reg_open_hive with options (NULL: the defaults, read-only). Besides
+ * the refusals above: CPUU_ELOCKED when another run keeps the hive's lock
+ * longer than lock_wait_ms; CPUU_ECORRUPT when the full structural walk
+ * finds a broken hive (cycles, cells or offsets out of place, what hivex's
+ * own visitor rejects). cpuu_reg_open_hive(out, path, flags) is this with
+ * the defaults and those flags. */
+int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_opts *opts);
 /* Opens the logged-on user's live registry (HKEY_CURRENT_USER) on Windows;
  * CPUU_EUNSUPPORTED on other systems. Unlike a hive, changes are applied to
  * the registry at once (Windows offers no cheap transaction here):

@@ -82,6 +82,7 @@ const char *cpuu_error_name(int code)
 	case CPUU_ENETWORK: return "ENETWORK";
 	case CPUU_EAUTH: return "EAUTH";
 	case CPUU_ETLS: return "ETLS";
+	case CPUU_ELOCKED: return "ELOCKED";
 	default: return "UNKNOWN";
 	}
 }
