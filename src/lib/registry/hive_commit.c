@@ -240,35 +240,39 @@ static int copy_fd(int to, int from, uint64_t size)
 	return 0;
 }
 
-/* Another program wrote the hive's old file between our last check and our
- * rename (hivexsh and the like take no lock): its version would be lost
- * behind ours. It is put back in our place if it is a whole hive, and the
- * commit fails as not written; a half-written one is left aside. */
-static int put_back_concurrent(hive_impl *hi)
+/* Puts a copy of the open file src in place of the hive (temp, fsync,
+ * renameat, checked): the way back when the folder or the file was
+ * tampered with around our rename. 0 when the copy is in place; -1 when src
+ * is not a whole hive or the folder would not take it. */
+static int place_copy(hive_impl *hi, int src, int *placed_fd)
 {
-	cpuu_file_id theirs;
-	if (cpuu_fs_fstat(&theirs, hi->fd) != 0)
-		return io_error(errno, hi->path, "cannot stat the replaced hive");
+	cpuu_file_id id;
+	if (cpuu_fs_fstat(&id, src) != 0)
+		return -1;
 	char *tmp = NULL;
-	int fd = -1, rc = temp_create(&fd, &tmp, hi);
-	if (rc)
-		return rc;
+	int fd = -1;
+	if (temp_create(&fd, &tmp, hi))
+		return -1;
 	cpuu_hive_header hdr;
-	int whole = copy_fd(fd, hi->fd, theirs.size) == 0 && cpuu_hive_validate(&hdr, fd, hi->path) == CPUU_OK &&
-		    cpuu_hive_check_fd(fd, theirs.size, hi->path) == CPUU_OK;
-	if (whole && fchmod(fd, (mode_t)theirs.mode) == 0 && fsync(fd) == 0 &&
-	    renameat(hi->dirfd, tmp, hi->dirfd, hi->base) == 0) {
-		close(fd);
-		free(tmp);
+	cpuu_file_id placed, mine;
+	int ok = copy_fd(fd, src, id.size) == 0 && cpuu_hive_validate(&hdr, fd, hi->path) == CPUU_OK &&
+		 cpuu_hive_check_fd(fd, id.size, hi->path) == CPUU_OK && fchmod(fd, (mode_t)id.mode) == 0 &&
+		 fsync(fd) == 0 && renameat(hi->dirfd, tmp, hi->dirfd, hi->base) == 0;
+	if (ok)
+		ok = cpuu_fs_fstatat(&placed, hi->dirfd, hi->base) == 0 && cpuu_fs_fstat(&mine, fd) == 0 &&
+		     placed.dev == mine.dev && placed.ino == mine.ino;
+	else
+		unlinkat(hi->dirfd, tmp, 0);
+	free(tmp);
+	if (ok) {
 		(void)sync_folder(hi);
-		return cpuu_error_set(CPUU_EIO, "%s: another program wrote the hive while cpuu committed it; its version "
-				      "was put back and this run's changes were not applied (run again)", hi->path);
+		if (placed_fd) {
+			*placed_fd = fd;
+			return 0;
+		}
 	}
 	close(fd);
-	unlinkat(hi->dirfd, tmp, 0);
-	free(tmp);
-	return cpuu_error_set(CPUU_EIO, "%s: another program was writing the hive while cpuu committed it; cpuu's "
-			      "version stays in place (the other write was incomplete)", hi->path);
+	return ok ? 0 : -1;
 }
 
 /* Phase 2: keep the original as a backup if asked, rename the temp over it;
@@ -291,6 +295,15 @@ static int commit_finish(hive_impl *hi, int sync)
 		if (rc)
 			goto fail;
 	}
+	/* The temp's name must still be our file (a link swapped in there
+	 * would be renamed into the hive's place). */
+	cpuu_file_id named, ours;
+	if (cpuu_fs_fstatat(&named, hi->dirfd, hi->prepared) != 0 || cpuu_fs_fstat(&ours, hi->prepared_fd) != 0 ||
+	    named.dev != ours.dev || named.ino != ours.ino) {
+		rc = cpuu_error_set(CPUU_EIO, "%s: the temp file '%s' was replaced in the folder before the rename; "
+				    "the hive is unchanged", hi->path, hi->prepared);
+		goto fail;
+	}
 	if (cpuu_fault("commit:rename") ? (errno = EIO, 1)
 					 : renameat(hi->dirfd, hi->prepared, hi->dirfd, hi->base) != 0) {
 		rc = io_error(errno, hi->path, "cannot replace the hive with the new file");
@@ -302,8 +315,8 @@ static int commit_finish(hive_impl *hi, int sync)
 		goto fail;
 	}
 	/* What the rename put in place must be our file: a name swapped in the
-	 * folder between write and rename is caught here. */
-	cpuu_file_id placed, ours, old;
+	 * folder between that check and the rename is caught here. */
+	cpuu_file_id placed, old;
 	int ok = cpuu_fs_fstatat(&placed, hi->dirfd, hi->base) == 0 && cpuu_fs_fstat(&ours, hi->prepared_fd) == 0;
 	int ours_placed = ok && placed.dev == ours.dev && placed.ino == ours.ino;
 	int old_same = cpuu_fs_fstat(&old, hi->fd) == 0 && old.size == hi->id.size &&
@@ -314,16 +327,32 @@ static int commit_finish(hive_impl *hi, int sync)
 	hi->structural = 0;
 	hi->last_backup = made;
 	if (!ours_placed) {
+		/* Something else went in at the hive's name: our version is
+		 * written again, from our descriptor. */
+		int again = -1;
+		int placed_ok = place_copy(hi, fd_new, &again) == 0;
 		close(fd_new);
-		memset(&hi->id, 0, sizeof hi->id); /* no later commit trusts this folder */
-		return cpuu_error_set(CPUU_EIO, "%s: the folder changed during the commit: the file now at this name is "
-				      "not the one cpuu wrote", hi->path);
+		if (!placed_ok) {
+			memset(&hi->id, 0, sizeof hi->id); /* no later commit trusts this folder */
+			return cpuu_error_set(CPUU_EIO, "%s: the folder changed during the commit: the file at this name "
+					      "is not the one cpuu wrote, and putting it back failed", hi->path);
+		}
+		fd_new = again;
+		cpuu_fs_fstat(&ours, fd_new);
 	}
 	if (!old_same) {
+		/* Another program (hivexsh and the like take no lock) wrote the
+		 * old file between our check and our rename: its version would
+		 * be lost behind ours. It is put back if it is a whole hive, and
+		 * the commit fails as not written. */
 		close(fd_new);
-		rc = put_back_concurrent(hi);
 		memset(&hi->id, 0, sizeof hi->id);
-		return rc;
+		if (place_copy(hi, hi->fd, NULL) == 0)
+			return cpuu_error_set(CPUU_EIO, "%s: another program wrote the hive while cpuu committed it; its "
+					      "version was put back and this run's changes were not applied (run again)",
+					      hi->path);
+		return cpuu_error_set(CPUU_EIO, "%s: another program was writing the hive while cpuu committed it; "
+				      "cpuu's version stays in place (the other write was incomplete)", hi->path);
 	}
 	/* From now on the new file is the version read: a later commit of this
 	 * handle checks against it. */

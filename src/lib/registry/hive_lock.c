@@ -109,6 +109,9 @@ static int examine(int dirfd, const char *name, const char *where, unsigned stal
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1; /* released meanwhile */
+		if (errno == ELOOP)
+			return cpuu_error_set(CPUU_ELOCKED, "%s: '%s' is a link, not a regular file: not a lock of cpuu; "
+					      "refusing to touch the hive", where, name);
 		return cpuu_error_set(CPUU_ELOCKED, "%s: cannot read the lock file '%s': %s", where, name, strerror(errno));
 	}
 	struct stat st;
