@@ -78,7 +78,7 @@ static int bad(const walk *w, size_t at, const char *what)
  * not the start of an allocated cell. */
 HOT size_t cell_at(const walk *w, size_t off)
 {
-	if (off < BINS || off >= w->end || (off & 3) || !bit(w->cell, off))
+	if (off - BINS >= w->end - BINS || (off & 3) || !bit(w->cell, off))
 		return 0;
 	return (size_t)(-(int64_t)(int32_t)cpuu_le32(w->d + off));
 }
@@ -292,8 +292,8 @@ int cpuu_hive_check(const uint8_t *data, size_t size, const char *path)
 		return bad(&w, 0, "shorter than a header and one hive bin");
 	uint64_t end = (uint64_t)BINS + cpuu_le32(data + 40);
 	w.end = end > size ? size : (size_t)end;
-	w.cell = calloc(1, size / 32 + 1);
-	w.seen = calloc(1, size / 32 + 1);
+	w.cell = calloc(1, w.end / 32 + 1);
+	w.seen = calloc(1, w.end / 32 + 1);
 	int rc = !w.cell || !w.seen ? cpuu_error_oom() : scan_bins(&w);
 	if (!rc) {
 		size_t root = ref(cpuu_le32(data + 36)), rlen = cell_at(&w, root);
