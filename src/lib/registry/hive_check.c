@@ -15,7 +15,7 @@
  *  - names fit their cells and UTF-16 names decode;
  *  - hivex's own limits (70000 subkeys, 110000 values, 8 MB of data per
  *    value), which its visitor enforces.
- * Time is linear in the file; memory two bits per 4 bytes plus one stack
+ * Time is linear in the file; memory one bit per 4 bytes plus one stack
  * entry per key. */
 #include "registry/internal.h"
 
@@ -42,8 +42,9 @@
 typedef struct walk {
 	const uint8_t *d;
 	size_t size, end; /* file size; end of the bins data */
-	uint8_t *cell;    /* bit per 4 bytes: an allocated cell starts here */
-	uint8_t *seen;    /* bit per 4 bytes: key reached from the tree */
+	uint8_t *cell;    /* bit per 4 bytes: an allocated cell starts here; cleared
+			     once a key cell is reached from the tree, so a second
+			     arrival finds no cell (one bitmap, not two) */
 	uint32_t *stack;  /* keys to visit: offset, depth */
 	size_t nstack, capstack;
 	const char *path;
@@ -66,6 +67,11 @@ HOT int bit(const uint8_t *map, size_t off)
 HOT void set_bit(uint8_t *map, size_t off)
 {
 	map[off >> 5] |= (uint8_t)(1u << ((off >> 2) & 7));
+}
+
+HOT void clear_bit(uint8_t *map, size_t off)
+{
+	map[off >> 5] &= (uint8_t)~(1u << ((off >> 2) & 7));
 }
 
 static int bad(const walk *w, size_t at, const char *what)
@@ -143,16 +149,23 @@ static int utf16_ok(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/* A key cell whose bit was cleared by the walk: reached before. */
+static int reached_before(const walk *w, size_t off)
+{
+	return off - BINS < w->end - BINS && !(off & 3) && off + 8 <= w->end && (int32_t)cpuu_le32(w->d + off) < 0 &&
+	       sig(w, off, "nk");
+}
+
 static int push(walk *w, size_t child, uint32_t depth)
 {
 	size_t len = cell_at(w, child);
+	if (!len && reached_before(w, child))
+		return bad(w, child, "a key is reached twice in the key tree (a cycle or a shared subkey)");
 	if (!len || len < 4 + 0x4C || !sig(w, child, "nk"))
 		return bad(w, child, "a subkey list points at something that is not a key");
 	if (++w->children > w->limit)
 		return bad(w, child, "more subkeys in the lists than the key declares");
-	if (bit(w->seen, child))
-		return bad(w, child, "a key is reached twice in the key tree (a cycle or a shared subkey)");
-	set_bit(w->seen, child);
+	clear_bit(w->cell, child);
 	if (w->nstack + 2 > w->capstack) {
 		size_t cap = w->capstack;
 		uint32_t *grown = cpuu_array_reserve(w->stack, &cap, w->nstack + 2, sizeof *grown);
@@ -238,7 +251,7 @@ static int value(walk *w, size_t vk)
 static int key(walk *w, size_t nk, uint32_t depth)
 {
 	const uint8_t *k = w->d + nk;
-	size_t len = cell_at(w, nk);
+	size_t len = (size_t)(-(int64_t)(int32_t)cpuu_le32(k)); /* checked when it was reached */
 	size_t nlen = cpuu_le16(k + 4 + 0x48);
 	if (0x50 + nlen > len)
 		return bad(w, nk, "key name longer than its cell");
@@ -293,14 +306,13 @@ int cpuu_hive_check(const uint8_t *data, size_t size, const char *path)
 	uint64_t end = (uint64_t)BINS + cpuu_le32(data + 40);
 	w.end = end > size ? size : (size_t)end;
 	w.cell = calloc(1, w.end / 32 + 1);
-	w.seen = calloc(1, w.end / 32 + 1);
-	int rc = !w.cell || !w.seen ? cpuu_error_oom() : scan_bins(&w);
+	int rc = !w.cell ? cpuu_error_oom() : scan_bins(&w);
 	if (!rc) {
 		size_t root = ref(cpuu_le32(data + 36)), rlen = cell_at(&w, root);
 		if (!rlen || rlen < 4 + 0x4C || !sig(&w, root, "nk"))
 			rc = bad(&w, root, "the root key is not an allocated key cell");
 		else
-			set_bit(w.seen, root);
+			clear_bit(w.cell, root);
 		for (size_t depth = 0; !rc;) {
 			rc = key(&w, root, (uint32_t)depth);
 			if (rc || !w.nstack)
@@ -310,7 +322,6 @@ int cpuu_hive_check(const uint8_t *data, size_t size, const char *path)
 		}
 	}
 	free(w.cell);
-	free(w.seen);
 	free(w.stack);
 	return rc;
 }
