@@ -346,6 +346,24 @@ static void test_symlink_swaps_never_redirect(void **state)
 	swap_case(f, "commit:rename:run", CPUU_OK);
 }
 
+/* A failed folder fsync after the rename is a failure of the commit,
+ * never a success (the new file may not survive a crash yet). */
+static void test_failed_folder_sync_is_an_error(void **state)
+{
+	fx *f = *state;
+	cpuu_reg *reg = open_wait(f->hive, 0);
+	assert_non_null(reg);
+	assert_int_equal(set_value(reg, "K", "v", 1), CPUU_OK);
+	setenv("CPUU_FAULT", "commit:dirsync:fail", 1);
+	int rc = cpuu_reg_commit(reg, &(cpuu_reg_commit_opts){ .no_backup = 1 });
+	unsetenv("CPUU_FAULT");
+	assert_int_equal(rc, CPUU_EIO);
+	assert_non_null(strstr(cpuu_error_last()->message, "fsync of the folder failed"));
+	cpuu_reg_free(reg);
+	uint32_t v = 0;
+	assert_true(has_value(f->hive, "K", "v", &v)); /* written, only not known durable */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_file_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_hivexsh_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_swaps_never_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_folder_sync_is_an_error, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,10 +83,14 @@ int cpuu_file_sync_folder_of(const char *path)
 	char *dir = slash ? cpuu_strndup(path, (size_t)(slash - path) + (slash == path)) : cpuu_strdup(".");
 	if (!dir)
 		return cpuu_error_oom();
-	int fd = open(dir, O_RDONLY | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = CPUU_OK;
-	/* Some filesystems cannot fsync a folder; that is not a failure of ours. */
-	if (fd >= 0 && fsync(fd) != 0 && errno != EINVAL && errno != EBADF)
+	/* A folder that cannot even be opened was not synced: a failure, never
+	 * a silent success. Some filesystems cannot fsync a folder (EINVAL,
+	 * EBADF); that is not a failure of ours. */
+	if (fd < 0)
+		rc = cpuu_error_set(CPUU_EIO, "%s: the folder could not be opened to sync it: %s", dir, strerror(errno));
+	else if (fsync(fd) != 0 && errno != EINVAL && errno != EBADF)
 		rc = cpuu_error_set(CPUU_EIO, "%s: the folder could not be synced: %s", dir, strerror(errno));
 	if (fd >= 0)
 		close(fd);

@@ -268,9 +268,18 @@ int cpuu_fs_backup(char **made, const char *src, const char *base)
 		}
 		if (e == EPERM || e == EXDEV || e == EMLINK || e == ENOSYS || e == EOPNOTSUPP) {
 			if (copy_exclusive(src, cand) == 0) {
+				/* The copy's name must be durable before the hive
+				 * that it backs up is replaced. */
 				char *bdir = cpuu_fs_dirname(cand);
-				if (bdir)
-					cpuu_fs_fsync_dir(bdir);
+				if (!bdir || cpuu_fs_fsync_dir(bdir) != 0) {
+					int de = bdir ? errno : ENOMEM;
+					unlink(cand);
+					int rc = cpuu_error_set(CPUU_EIO, "%s: backup '%s' made, but its folder could not be "
+								"synced: %s", src, cand, strerror(de));
+					free(bdir);
+					free(cand);
+					return rc;
+				}
 				free(bdir);
 				*made = cand;
 				return CPUU_OK;
