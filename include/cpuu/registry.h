@@ -147,6 +147,17 @@ int cpuu_reg_dirty(const cpuu_reg *reg);
 /* Path of the backup the last commit made, or NULL. Owned by reg. */
 const char *cpuu_reg_last_backup(const cpuu_reg *reg);
 
+/* Secrets that must never reach a backup, log or report (secret.c): a
+ * value named as a password by Outlook's account manager ("IMAP Password",
+ * "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
+ * "Password"; case as Windows compares), or any value whose data holds a
+ * DPAPI blob (version 1 + provider GUID df9d8cd0-1501-11d1-8c7a-
+ * 00c04fc297eb, within its first 16 bytes). Secure MAPI properties
+ * ("S" + 8 hex digits) are the mapi module's to recognise. Nonzero: keep
+ * only a placeholder, and take the value from the hive on rollback. */
+int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len);
+int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len);
+
 /* Writes a new, empty but valid hive (root key + security cell) to path; it
  * must not exist. root_name is the root key's name (NULL: "ROOT"). */
 int cpuu_hive_create_blank(const char *path, const char *root_name);
