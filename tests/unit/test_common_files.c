@@ -185,12 +185,46 @@ static void test_bounded_reader(void **state)
 	free(p);
 }
 
+/* New files never replace one: base, then base.1, base.2, the older
+ * contents intact. */
+static void test_write_new_never_replaces(void **state)
+{
+	fx *f = *state;
+	char *base = test_path(f->root, "backup.reg");
+	char *made[3];
+	for (int i = 0; i < 3; i++) {
+		char text[8];
+		snprintf(text, sizeof text, "v%d", i);
+		assert_int_equal(cpuu_file_write_new(&made[i], base, text, 2, 0), CPUU_OK);
+	}
+	assert_string_equal(made[0], base);
+	char *one = test_path(f->root, "backup.reg.1"), *two = test_path(f->root, "backup.reg.2");
+	assert_string_equal(made[1], one);
+	assert_string_equal(made[2], two);
+	for (int i = 0; i < 3; i++) {
+		size_t n;
+		uint8_t *d = test_read_file(made[i], &n);
+		assert_int_equal(n, 2);
+		assert_int_equal(d[1], '0' + i);
+		free(d);
+		free(made[i]);
+	}
+	/* no temp left behind: exactly the three files (and the fixture's) */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "test $(ls -A '%s' | grep -c backup) -eq 3", f->root);
+	assert_int_equal(system(cmd), 0);
+	free(one);
+	free(two);
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_beneath_openat2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beneath_portable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_new_never_replaces, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

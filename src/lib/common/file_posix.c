@@ -313,3 +313,43 @@ int cpuu_file_mkdir_beneath(const char *base, const char *rel, unsigned mode)
 	return r == 0 ? CPUU_OK : beneath_errno(e, base, rel, "creating");
 }
 #endif
+
+#ifndef _WIN32
+/* A new file that never replaces anything (backups, issue 16 item 3): the
+ * data goes to a synced temp file, which is then hard-linked to the first
+ * free name of base, base.1, base.2, ... (link() fails rather than replace,
+ * atomically, also on NFS), and the temp name removed. */
+int cpuu_file_write_new(char **made, const char *base, const void *data, size_t len, unsigned flags)
+{
+	*made = NULL;
+	char *tmp = NULL;
+	int rc = cpuu_file_write_temp(&tmp, base, data, len, flags);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < 10000 && !rc; i++) {
+		char *cand = i ? cpuu_aprintf("%s.%u", base, i) : cpuu_strdup(base);
+		if (!cand) {
+			rc = cpuu_error_oom();
+			break;
+		}
+		if (link(tmp, cand) == 0) {
+			*made = cand;
+			break;
+		}
+		int e = errno;
+		free(cand);
+		if (e != EEXIST)
+			rc = cpuu_error_set(code_of(e), "%s: cannot create it: %s", base, strerror(e));
+	}
+	unlink(tmp);
+	free(tmp);
+	if (!rc && !*made)
+		rc = cpuu_error_set(CPUU_EIO, "%s: too many files named '%s.N' already", base, base);
+	if (!rc && !(flags & CPUU_FILE_NO_SYNC) && (rc = cpuu_file_sync_folder_of(*made))) {
+		unlink(*made);
+		free(*made);
+		*made = NULL;
+	}
+	return rc;
+}
+#endif

@@ -53,6 +53,11 @@ int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsig
  * unlinks it and frees the name). POSIX only. */
 int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t len, unsigned flags);
 int cpuu_file_sync_folder_of(const char *path);
+/* A new file that never replaces one (backups): written and synced beside
+ * base, then linked to the first free name of base, base.1, base.2, ...
+ * (*made, caller frees); the folder synced unless CPUU_FILE_NO_SYNC.
+ * POSIX only. */
+int cpuu_file_write_new(char **made, const char *base, const void *data, size_t len, unsigned flags);
 
 /* Files beneath a user folder (file_posix.c; file_win32.c), for every
  * file operation in a folder another user may write (OST, OAB and
