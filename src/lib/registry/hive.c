@@ -224,9 +224,7 @@ static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
 {
 	memset(out, 0, sizeof *out);
 	errno = 0;
-	char *name = hi->image_live ? cpuu_hive_raw_value_name(hi, (uint64_t)v) : NULL;
-	if (!name)
-		name = hivex_value_key(hi->h, v);
+	char *name = hivex_value_key(hi->h, v);
 	if (!name)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable value name: %s", hi->path, err_text(errno));
 	hive_type t = 0;

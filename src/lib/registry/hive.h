@@ -76,10 +76,6 @@ extern const cpuu_reg_backend cpuu_hive_backend;
  * *stored as stored, malloc'd), 0 not found, < 0 out of memory. Only
  * while hi->image_live. */
 int cpuu_hive_raw_child(uint64_t *node, char **stored, const hive_impl *hi, uint64_t parent, const char *name);
-/* The name of value cell vk read from the image when it is plain ASCII
- * (malloc'd; the same bytes hivex_value_key would give); NULL otherwise
- * (other names, out of memory): then ask hivex. Only while image_live. */
-char *cpuu_hive_raw_value_name(const hive_impl *hi, uint64_t vk);
 
 /* Writes every changed pending key into hivex (hive.c). */
 int cpuu_hive_flush(hive_impl *hi);

@@ -82,29 +82,3 @@ int cpuu_hive_raw_child(uint64_t *node, char **stored, const hive_impl *hi, uint
 	int found = in_list(node, stored, d, list, name, strlen(name), 0, &oom);
 	return oom ? -1 : found;
 }
-
-char *cpuu_hive_raw_value_name(const hive_impl *hi, uint64_t vk)
-{
-	if (vk < BINS || vk + 0x18 > hi->image_size)
-		return NULL;
-	const uint8_t *v = hi->image + vk;
-	size_t nlen = cpuu_le16(v + 6);
-	int compressed = (cpuu_le16(v + 0x14) & 1) != 0;
-	size_t chars = compressed ? nlen : nlen / 2;
-	if (vk + 0x18 + nlen > hi->image_size)
-		return NULL;
-	char *s = malloc(chars + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < chars; i++) {
-		unsigned c = compressed ? v[0x18 + i] : cpuu_le16(v + 0x18 + 2 * i);
-		if (c >= 0x80 || c == 0) {
-			/* Not plain ASCII (or a NUL inside): hivex converts it. */
-			free(s);
-			return NULL;
-		}
-		s[i] = (char)c;
-	}
-	s[chars] = '\0';
-	return s;
-}
