@@ -15,8 +15,6 @@
 #include <cmocka.h>
 
 #include <hivex.h>
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +23,6 @@
 #include <unistd.h>
 
 #include "cpuu/registry.h"
-#include "registry/hive.h"
 #include "registry_fixture.h"
 #include "testutil.h"
 
@@ -359,76 +356,6 @@ static void test_real_hives_pass(void **state)
 		skip();
 }
 
-/* The subkey lookup read from the checked image (hive_raw.c) against
- * hivex_node_get_child itself, over every key of the real hives: each
- * child's name as stored, upper-cased and lower-cased, and names that are
- * not there. */
-static size_t raw_vs_hivex(hive_impl *hi, hive_node_h node, size_t budget)
-{
-	hive_node_h *kids = hivex_node_children(hi->h, node);
-	assert_non_null(kids);
-	size_t done = 0;
-	for (size_t i = 0; kids[i] && done < budget; i++) {
-		char *name = hivex_node_name(hi->h, kids[i]);
-		assert_non_null(name);
-		int ascii = 1;
-		for (char *c = name; *c; c++)
-			ascii &= (unsigned char)*c < 0x80;
-		char variants[3][600];
-		snprintf(variants[0], sizeof variants[0], "%s", name);
-		snprintf(variants[1], sizeof variants[1], "%s", name);
-		snprintf(variants[2], sizeof variants[2], "%s~", name);
-		for (char *c = variants[0]; *c; c++)
-			*c = (char)toupper((unsigned char)*c);
-		for (char *c = variants[1]; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		for (int v = 0; ascii && v < 3; v++) {
-			uint64_t raw = 0;
-			char *stored = NULL;
-			int r = cpuu_hive_raw_child(&raw, &stored, hi, node, variants[v]);
-			errno = 0;
-			hive_node_h want = hivex_node_get_child(hi->h, node, variants[v]);
-			if ((uint64_t)want != (r == 1 ? raw : 0))
-				fail_msg("'%s' under 0x%zx: hivex 0x%zx, image 0x%llx", variants[v], (size_t)node, (size_t)want,
-					 (unsigned long long)raw);
-			if (r == 1) {
-				char *hn = hivex_node_name(hi->h, want);
-				assert_string_equal(stored, hn);
-				free(hn);
-			}
-			free(stored);
-		}
-		free(name);
-		done += 1 + raw_vs_hivex(hi, kids[i], budget - done - 1 < budget ? budget - done - 1 : 0);
-	}
-	free(kids);
-	return done;
-}
-
-static void test_raw_lookup_agrees_with_hivex(void **state)
-{
-	(void)state;
-	const char *names[] = { "win81-NTUSER.DAT", "plaso-win7-NTUSER.DAT" };
-	int tried = 0;
-	for (size_t i = 0; i < 2; i++) {
-		char *p = test_real_hive(names[i]);
-		if (!p)
-			continue;
-		cpuu_reg *reg = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&reg, p, 0), CPUU_OK);
-		hive_impl *hi = reg->impl;
-		assert_true(hi->image_live);
-		size_t n = raw_vs_hivex(hi, hivex_root(hi->h), 20000);
-		print_message("%s: %zu keys looked up both ways\n", names[i], n);
-		assert_true(n > 300);
-		cpuu_reg_free(reg);
-		free(p);
-		tried++;
-	}
-	if (!tried)
-		skip();
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,7 +364,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deep_tree_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cell_sizes_and_truncation, setup, teardown),
 		cmocka_unit_test(test_real_hives_pass),
-		cmocka_unit_test(test_raw_lookup_agrees_with_hivex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

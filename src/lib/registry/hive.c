@@ -29,7 +29,6 @@ static void hive_close(void *impl)
 		close(hi->fd);
 	if (hi->dirfd >= 0)
 		close(hi->dirfd);
-	free(hi->image);
 	free(hi->base);
 	free(hi->path);
 	free(hi->last_backup);
@@ -63,22 +62,6 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		if (stored_name && !(*stored_name = cpuu_strdup(cached_name)))
 			return cpuu_error_oom();
 		*out = (cpuu_reg_node)cached_node;
-		return CPUU_OK;
-	}
-	if (cpuu_reg_is_ascii(name) && hi->image_live) {
-		uint64_t n = 0;
-		char *stored = NULL;
-		int r = cpuu_hive_raw_child(&n, &stored, hi, (uint64_t)parent, name);
-		if (r < 0)
-			return cpuu_error_oom();
-		if (!r)
-			return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
-		hive_cache_put(&hi->cache, hi->generation, (uint64_t)parent, name, n, stored);
-		if (stored_name)
-			*stored_name = stored;
-		else
-			free(stored);
-		*out = (cpuu_reg_node)n;
 		return CPUU_OK;
 	}
 	if (cpuu_reg_is_ascii(name)) {
@@ -129,7 +112,6 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
 	errno = 0;
-	hi->image_live = 0; /* hivex's hive no longer is the image */
 	hive_node_h n = hivex_node_add_child(hi->h, (hive_node_h)parent, name);
 	if (!n)
 		return cpuu_error_set(CPUU_ERROR, "%s: cannot create key '%s': %s", hi->path, name, err_text(errno));
@@ -169,7 +151,6 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 		}
 	}
 	errno = 0;
-	hi->image_live = 0;
 	if (hivex_node_delete_child(hi->h, (hive_node_h)child) == -1) {
 		/* hivex may have freed part of the subtree before failing. */
 		hi->generation++;
@@ -545,7 +526,6 @@ int cpuu_hive_flush(hive_impl *hi)
 			sv[i].value = (char *)p->vals[i].data;
 		}
 		errno = 0;
-		hi->image_live = 0;
 		int r = hivex_node_set_values(hi->h, p->node, p->count, sv, 0);
 		free(sv);
 		if (r == -1) {

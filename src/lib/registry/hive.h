@@ -42,14 +42,6 @@ typedef struct hive_impl {
 	char *base;          /* the hive's name in that folder */
 	int fd;              /* the hive as opened and read (its version is id) */
 	cpuu_hive_lock lock; /* write opens: held until close */
-	/* The file's bytes as read and checked at open (hive_check.c). While
-	 * image_live, hivex's in-memory hive is exactly these bytes, so a
-	 * subkey lookup reads names here instead of converting every sibling's
-	 * name through hivex and iconv (hive_raw.c); the first change to
-	 * hivex's hive ends that. */
-	uint8_t *image;
-	size_t image_size;
-	int image_live;
 	int writable;
 	uint32_t minor;
 	hive_pending *pend;
@@ -70,12 +62,6 @@ typedef struct hive_impl {
 } hive_impl;
 
 extern const cpuu_reg_backend cpuu_hive_backend;
-
-/* hive_raw.c: the subkey of parent named name (ASCII, case-insensitive as
- * hivex_node_get_child), read from the checked image: 1 found (*node,
- * *stored as stored, malloc'd), 0 not found, < 0 out of memory. Only
- * while hi->image_live. */
-int cpuu_hive_raw_child(uint64_t *node, char **stored, const hive_impl *hi, uint64_t parent, const char *name);
 
 /* Writes every changed pending key into hivex (hive.c). */
 int cpuu_hive_flush(hive_impl *hi);

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 /* One call maps every page of the (cached) file: faulting 4 KB at a time
  * cost more than the walk itself (2 ms vs 0.4 ms on a 5 MB hive). */
@@ -337,32 +336,5 @@ int cpuu_hive_check_fd(int fd, uint64_t size, const char *path)
 				      path, strerror(errno));
 	int rc = cpuu_hive_check(m, (size_t)size, path);
 	munmap(m, (size_t)size);
-	return rc;
-}
-
-int cpuu_hive_read_checked(uint8_t **image, int fd, uint64_t size, const char *path)
-{
-	*image = NULL;
-	if (size > (uint64_t)SIZE_MAX || size > 0x7FFFFFFFu)
-		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s: larger than 2 GB, not a user hive", path);
-	uint8_t *buf = malloc((size_t)size ? (size_t)size : 1);
-	if (!buf)
-		return cpuu_error_oom();
-	for (size_t got = 0; got < size;) {
-		ssize_t r = pread(fd, buf + got, (size_t)size - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			int e = r < 0 ? errno : EIO;
-			free(buf);
-			return cpuu_error_set(CPUU_EIO, "%s: cannot read the hive: %s", path, strerror(e));
-		}
-		got += (size_t)r;
-	}
-	int rc = cpuu_hive_check(buf, (size_t)size, path);
-	if (rc)
-		free(buf);
-	else
-		*image = buf;
 	return rc;
 }

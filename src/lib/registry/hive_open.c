@@ -122,7 +122,6 @@ static void impl_free(hive_impl *hi)
 		close(hi->fd);
 	if (hi->dirfd >= 0)
 		close(hi->dirfd);
-	free(hi->image);
 	free(hi->path);
 	free(hi->base);
 	free(hi);
@@ -177,9 +176,8 @@ int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_
 	}
 	/* Before any change and before hivex walks it: cycles, cells and
 	 * offsets out of place (docs/registry.md, "Structural check"). */
-	if ((rc = cpuu_hive_read_checked(&hi->image, hi->fd, hi->id.size, path)))
+	if ((rc = cpuu_hive_check_fd(hi->fd, hi->id.size, path)))
 		goto fail;
-	hi->image_size = (size_t)hi->id.size;
 	char *via = cpuu_fs_fd_path(hi->fd);
 	errno = 0;
 	hi->h = hivex_open(via ? via : hi->path, writable ? HIVEX_OPEN_WRITE : 0);
@@ -190,7 +188,6 @@ int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_
 				    e ? strerror(e) : "unknown error");
 		goto fail;
 	}
-	hi->image_live = 1;
 	return cpuu_reg_wrap(out, &cpuu_hive_backend, hi, flags, path);
 
 fail:

@@ -126,8 +126,6 @@ int cpuu_hive_validate(cpuu_hive_header *hdr, int fd, const char *path);
 int cpuu_hive_check(const uint8_t *data, size_t size, const char *path);
 /* The same over an open file (mapped read-only). */
 int cpuu_hive_check_fd(int fd, uint64_t size, const char *path);
-/* Reads size bytes of fd into *image (malloc'd) and checks them. */
-int cpuu_hive_read_checked(uint8_t **image, int fd, uint64_t size, const char *path);
 /* XOR-32 of the first 508 bytes, with Windows' 0 -> 1 and
  * 0xFFFFFFFF -> 0xFFFFFFFE substitutions (WRK hivesum.c). */
 uint32_t cpuu_hive_checksum(const uint8_t *base_block);
