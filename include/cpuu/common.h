@@ -31,7 +31,8 @@ typedef enum cpuu_error_code {
 	CPUU_ENETWORK = -12,    /* server unreachable, timeout */
 	CPUU_EAUTH = -13,       /* bind / credentials refused */
 	CPUU_ETLS = -14,        /* TLS negotiation or certificate check failed */
-	CPUU_EABORTED = -15     /* the user refused to go on (a question answered no): USER_ABORT */
+	CPUU_EABORTED = -15,    /* the user refused to go on (a question answered no): USER_ABORT */
+	CPUU_ELOCKED = -16      /* another run holds the hive's lock (waited, then refused) */
 } cpuu_error_code;
 
 typedef struct cpuu_error {

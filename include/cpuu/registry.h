@@ -50,6 +50,27 @@ typedef struct cpuu_reg_value {
  *  CPUU_EDIRTY     header sequence numbers differ (unreplayed .LOG1/.LOG2)
  *  CPUU_EREADONLY  CPUU_REG_OPEN_WRITE on a file or folder we cannot write */
 int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags);
+
+/* How a hive is opened (cpuu_reg_open_hive_ex). A write open takes the
+ * hive's one-writer lock before reading it and keeps it until
+ * cpuu_reg_free, so no other cpuu run writes the hive in between
+ * (docs/registry.md, "One writer per hive"). */
+typedef struct cpuu_reg_open_opts {
+	unsigned flags;        /* CPUU_REG_OPEN_WRITE */
+	int lock_wait_ms;      /* how long to wait for another run's lock before
+				  CPUU_ELOCKED (default 5000; 0: do not wait) */
+	unsigned lock_stale_s; /* where fcntl locks do not work (NFS without
+				  lockd): another host's lock is taken for
+				  abandoned after this many seconds (default 900) */
+} cpuu_reg_open_opts;
+void cpuu_reg_open_opts_init(cpuu_reg_open_opts *opts);
+/* cpuu_reg_open_hive with options (NULL: the defaults, read-only). Besides
+ * the refusals above: CPUU_ELOCKED when another run keeps the hive's lock
+ * longer than lock_wait_ms; CPUU_ECORRUPT when the full structural walk
+ * finds a broken hive (cycles, cells or offsets out of place, what hivex's
+ * own visitor rejects). cpuu_reg_open_hive(out, path, flags) is this with
+ * the defaults and those flags. */
+int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_opts *opts);
 /* Opens the logged-on user's live registry (HKEY_CURRENT_USER) on Windows;
  * CPUU_EUNSUPPORTED on other systems. Unlike a hive, changes are applied to
  * the registry at once (Windows offers no cheap transaction here):
@@ -134,6 +155,17 @@ int cpuu_sync_path(const char *path);
 int cpuu_reg_dirty(const cpuu_reg *reg);
 /* Path of the backup the last commit made, or NULL. Owned by reg. */
 const char *cpuu_reg_last_backup(const cpuu_reg *reg);
+
+/* Secrets that must never reach a backup, log or report (secret.c): a
+ * value named as a password by Outlook's account manager ("IMAP Password",
+ * "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
+ * "Password"; case as Windows compares), or any value whose data holds a
+ * DPAPI blob (version 1 + provider GUID df9d8cd0-1501-11d1-8c7a-
+ * 00c04fc297eb, within its first 16 bytes). Secure MAPI properties
+ * ("S" + 8 hex digits) are the mapi module's to recognise. Nonzero: keep
+ * only a placeholder, and take the value from the hive on rollback. */
+int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len);
+int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len);
 
 /* Writes a new, empty but valid hive (root key + security cell) to path; it
  * must not exist. root_name is the root key's name (NULL: "ROOT"). */

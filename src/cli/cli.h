@@ -22,7 +22,8 @@ enum cli_exit {
 	CLI_EXIT_AMBIGUOUS = 9,   /* ambiguous match */
 	CLI_EXIT_NETWORK = 10,    /* directory unreachable / timeout */
 	CLI_EXIT_AUTH = 11,       /* directory refused credentials */
-	CLI_EXIT_TLS = 12         /* TLS failure */
+	CLI_EXIT_TLS = 12,        /* TLS failure */
+	CLI_EXIT_LOCKED = 13      /* another cpuu run holds the hive (waited, then refused) */
 };
 
 struct cli_command {

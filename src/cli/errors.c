@@ -17,6 +17,7 @@ int cli_exit_code(int code)
 	case CPUU_ENETWORK: return CLI_EXIT_NETWORK;
 	case CPUU_EAUTH: return CLI_EXIT_AUTH;
 	case CPUU_ETLS: return CLI_EXIT_TLS;
+	case CPUU_ELOCKED: return CLI_EXIT_LOCKED;
 	default: return CLI_EXIT_ERROR;
 	}
 }

@@ -17,10 +17,11 @@ static void test_aborted_is_a_named_code(void **state)
 	(void)state;
 	assert_int_equal(CPUU_EABORTED, -15);
 	assert_string_equal(cpuu_error_name(CPUU_EABORTED), "EABORTED");
-	/* Every code up to it has a name of its own. */
-	for (int c = CPUU_OK; c >= CPUU_EABORTED; c--)
+	assert_string_equal(cpuu_error_name(CPUU_ELOCKED), "ELOCKED");
+	/* Every code up to the last has a name of its own. */
+	for (int c = CPUU_OK; c >= CPUU_ELOCKED; c--)
 		assert_string_not_equal(cpuu_error_name(c), "UNKNOWN");
-	assert_string_equal(cpuu_error_name(CPUU_EABORTED - 1), "UNKNOWN");
+	assert_string_equal(cpuu_error_name(CPUU_ELOCKED - 1), "UNKNOWN");
 }
 
 static void test_errno_mapping(void **state)

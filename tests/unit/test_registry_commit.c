@@ -259,10 +259,10 @@ static void test_corrupt_refused(void **state)
 	memcpy(junk, good, 4096);
 	assert_int_equal(test_write_file(p, junk, 8192), 0);
 	expect_refused(p, CPUU_ECORRUPT, NULL);
-	/* hbin header present but cells garbage: that is hivex's own check */
+	/* hbin header present but cells garbage: the structural check */
 	memcpy(junk, good, 4096 + 32);
 	assert_int_equal(test_write_file(p, junk, 8192), 0);
-	expect_refused(p, CPUU_ECORRUPT, "hivex");
+	expect_refused(p, CPUU_ECORRUPT, "corrupt hive");
 	free(junk);
 	/* a bit flipped in the header */
 	uint8_t *flip = malloc(n);
@@ -363,7 +363,11 @@ static void test_readonly_refused(void **state)
 	uint8_t *after = test_read_file(f->hive, &n1);
 	assert_int_equal(n0, n1);
 	assert_memory_equal(before, after, n0);
-	assert_int_equal(count_entries(f->dir), 1);
+	/* the hive and its lock, held by the open handle; no temp */
+	assert_int_equal(count_entries(f->dir), 2);
+	char *lock = test_path(f->dir, ".NTUSER.DAT.cpuu-lock");
+	assert_int_equal(access(lock, F_OK), 0);
+	free(lock);
 	/* and the same handle commits once the folder is writable again */
 	assert_int_equal(cpuu_reg_commit(reg, NULL), CPUU_OK);
 	cpuu_reg_free(reg);

@@ -91,6 +91,7 @@ const char *cpuu_error_name(int code)
 	case CPUU_EAUTH: return "EAUTH";
 	case CPUU_ETLS: return "ETLS";
 	case CPUU_EABORTED: return "EABORTED";
+	case CPUU_ELOCKED: return "ELOCKED";
 	default: return "UNKNOWN";
 	}
 }

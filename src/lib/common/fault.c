@@ -3,8 +3,11 @@
  * the process right there, as a power cut or a killed logon script would.
  * With CPUU_FAULT_SUBJECT=<text> as well, only work whose subject (the hive
  * being processed, cpuu_fault_subject) contains that text is hit, so a test
- * can crash one hive of a bulk run. Unset (always, outside tests) it costs
- * one getenv per write step. */
+ * can crash one hive of a bulk run. "<point>:run" runs the shell command in
+ * CPUU_FAULT_RUN right there and goes on: a test makes a race deterministic
+ * by doing what the other party would do at that exact moment (swap a
+ * symlink in, write the hive with hivexsh). Unset (always, outside tests)
+ * it costs one getenv per write step. */
 #include "common/internal.h"
 
 #include <stdlib.h>
@@ -39,6 +42,12 @@ int cpuu_fault(const char *point)
 		raise(SIGKILL);
 		_exit(137);
 #endif
+	}
+	if (!strcmp(f + n + 1, "run")) {
+		const char *cmd = getenv("CPUU_FAULT_RUN");
+		if (cmd && *cmd)
+			(void)!system(cmd); /* the race happens now; its outcome is the test's to check */
+		return 0;
 	}
 	return !strcmp(f + n + 1, "fail");
 }

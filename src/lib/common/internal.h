@@ -5,6 +5,7 @@
 #include "cpuu/common.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,51 @@ int cpuu_file_write_atomic(const char *path, const void *data, size_t len, unsig
  * unlinks it and frees the name). POSIX only. */
 int cpuu_file_write_temp(char **tmp, const char *path, const void *data, size_t len, unsigned flags);
 int cpuu_file_sync_folder_of(const char *path);
+/* A new file that never replaces one (backups): written and synced beside
+ * base, then linked to the first free name of base, base.1, base.2, ...
+ * (*made, caller frees); the folder synced unless CPUU_FILE_NO_SYNC.
+ * POSIX only. */
+int cpuu_file_write_new(char **made, const char *base, const void *data, size_t len, unsigned flags);
+
+/* Files beneath a user folder (file_posix.c; file_win32.c), for every
+ * file operation in a folder another user may write (OST, OAB and
+ * Autodiscover moves, autocomplete hand-over, the state folder):
+ * base is the folder (its own last component must not be a link; the
+ * components above it are the administrator's and are followed); rel is a
+ * '/'-separated path inside it: not absolute, no "." or ".." component.
+ * Every component of rel is resolved without following links
+ * (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has it,
+ * else openat(O_NOFOLLOW) component by component). A link anywhere below
+ * base is refused with CPUU_EUNSUPPORTED (message: "... a component is a
+ * link ..."); a missing component is CPUU_ENOTFOUND; never followed.
+ * The last component itself is never followed either: a rename moves a
+ * link as a name, it never moves what it points to. */
+#define CPUU_FILE_NOREPLACE 1u /* rename: fail with CPUU_EEXISTS rather than replace */
+#ifndef _WIN32
+/* The folder holding rel, opened (O_DIRECTORY); *leaf points into rel at
+ * its last component. For a sequence of *at() calls in that folder. */
+int cpuu_file_dir_beneath(int *dirfd, const char **leaf, const char *base, const char *rel);
+/* Test hook: nonzero forces the component-by-component walk. */
+void cpuu_file_beneath_portable(int on);
+#endif
+/* open(2) flags (O_RDONLY, O_WRONLY|O_CREAT|O_EXCL, ...); O_NOFOLLOW and
+ * O_CLOEXEC are always added. *fd: a C runtime descriptor. */
+int cpuu_file_open_beneath(int *fd, const char *base, const char *rel, int flags, unsigned mode);
+int cpuu_file_rename_beneath(const char *base, const char *from, const char *to, unsigned flags);
+int cpuu_file_unlink_beneath(const char *base, const char *rel);
+int cpuu_file_mkdir_beneath(const char *base, const char *rel, unsigned mode);
+
+/* One bounded whole-file reader for inputs named on the command line or in
+ * the configuration (file_read.c): refuses what is not a regular file
+ * (FIFO, device, folder: CPUU_EINVALID, without blocking) and files over
+ * limit bytes (CPUU_EINVALID, naming the limit). *data is NUL-terminated
+ * (one spare byte beyond *len); free it with free(). */
+#define CPUU_FILE_CONFIG_MAX ((size_t)16 << 20)  /* INI, password, user lists */
+#define CPUU_FILE_MAPPING_MAX ((size_t)1 << 30)  /* mapping CSV (1M users ~ 250 MB) */
+int cpuu_file_read_all(char **data, size_t *len, const char *path, size_t limit);
+/* The same checks, handing back an open stream for callers that read it
+ * themselves; the size found is in *size. */
+int cpuu_file_open_bounded(FILE **f, uint64_t *size, const char *path, size_t limit);
 
 #ifdef _WIN32
 /* Windows helpers (file_win32.c). Paths are in the ANSI code page, as for

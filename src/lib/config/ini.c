@@ -147,43 +147,8 @@ int cpuu_ini_parse_buffer(const void *data, size_t len, cpuu_ini_handler handler
 
 int cpuu_config_read_file(uint8_t **out, size_t *len, const char *path)
 {
-	*out = NULL;
-	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", path);
-		return cpuu_error_set(CPUU_EIO, "%s: cannot open: %s", path, strerror(errno));
-	}
-	size_t cap = 4096, n = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n - 1, f);
-		if (n < cap - 1)
-			break;
-		uint8_t *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	if (!buf) {
-		fclose(f);
-		return cpuu_error_oom();
-	}
-	int err = ferror(f);
-	fclose(f);
-	if (err) {
-		free(buf);
-		return cpuu_error_set(CPUU_EIO, "%s: read error", path);
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return CPUU_OK;
+	/* Bounded, regular files only (a FIFO or /dev/zero is refused). */
+	return cpuu_file_read_all((char **)out, len, path, CPUU_FILE_CONFIG_MAX);
 }
 
 int cpuu_ini_parse_file(const char *path, cpuu_ini_handler handler, void *user)

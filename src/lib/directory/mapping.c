@@ -892,19 +892,13 @@ static int read_all(char **out, size_t *cap_out, size_t *len, const char *path)
 {
 	*out = NULL;
 	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", path);
-		return cpuu_error_set(CPUU_EIO, "%s: cannot open: %s", path, strerror(errno));
-	}
-	size_t cap = 65536;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long sz = ftell(f);
-		if (sz > 0 && (uint64_t)sz < SIZE_MAX / 2)
-			cap = (size_t)sz + 2;
-		rewind(f);
-	}
+	FILE *f = NULL;
+	uint64_t sz = 0;
+	/* Regular files of a bounded size only (a FIFO or /dev/zero is refused). */
+	int rc = cpuu_file_open_bounded(&f, &sz, path, CPUU_FILE_MAPPING_MAX);
+	if (rc)
+		return rc;
+	size_t cap = sz > 0 && sz < SIZE_MAX / 2 ? (size_t)sz + 2 : 65536;
 	size_t n = 0;
 	char *buf = big_alloc(cap);
 	while (buf) {

@@ -37,7 +37,11 @@ void hive_cache_clear(hive_cache *c);
 
 typedef struct hive_impl {
 	hive_h *h;
-	char *path;
+	char *path;          /* resolved once at open; messages only from then on */
+	int dirfd;           /* the hive's folder (O_DIRECTORY|O_NOFOLLOW): every later name is relative to it */
+	char *base;          /* the hive's name in that folder */
+	int fd;              /* the hive as opened and read (its version is id) */
+	cpuu_hive_lock lock; /* write opens: held until close */
 	int writable;
 	uint32_t minor;
 	hive_pending *pend;
@@ -51,7 +55,8 @@ typedef struct hive_impl {
 	char *last_backup;
 	cpuu_file_id id;     /* the file as opened / last committed */
 	hive_cache cache;
-	char *prepared;              /* temp file of a prepared commit, or NULL */
+	char *prepared;              /* temp file of a prepared commit (name in dirfd), or NULL */
+	int prepared_fd;             /* that file, as created (never reopened by name) */
 	int prepared_backup;         /* keep the original as a backup at finish */
 	char *prepared_backup_path;
 } hive_impl;

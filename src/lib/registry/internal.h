@@ -115,8 +115,15 @@ typedef struct cpuu_hive_header {
 	uint64_t file_size;
 } cpuu_hive_header;
 
-/* Checks the base block of path before hivex sees it. */
-int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path);
+/* Checks the base block of the open hive fd (path: for messages) before
+ * hivex sees it. */
+int cpuu_hive_validate(cpuu_hive_header *hdr, int fd, const char *path);
+/* The full structural walk (hive_check.c) of size bytes of a hive image;
+ * CPUU_ECORRUPT naming what is broken and where. Bounded: one pass over
+ * the bins, every key cell visited at most once, depth at most 512. */
+int cpuu_hive_check(const uint8_t *data, size_t size, const char *path);
+/* The same over an open file (mapped read-only). */
+int cpuu_hive_check_fd(int fd, uint64_t size, const char *path);
 /* XOR-32 of the first 508 bytes, with Windows' 0 -> 1 and
  * 0xFFFFFFFF -> 0xFFFFFFFE substitutions (WRK hivesum.c). */
 uint32_t cpuu_hive_checksum(const uint8_t *base_block);
@@ -126,11 +133,18 @@ uint32_t cpuu_hive_xor(const uint8_t *base_block);
 typedef struct cpuu_file_id {
 	uint64_t dev, ino, size;
 	int64_t mtime_sec, mtime_nsec;
+	int64_t ctime_sec, ctime_nsec; /* cannot be set back by utimes() */
 	unsigned mode;
 	long uid, gid;
 	int regular;
 } cpuu_file_id;
 int cpuu_fs_stat(cpuu_file_id *id, const char *path); /* errno-style: 0 / -1 */
+/* The same of an open file, and of a name in a folder (links not followed). */
+int cpuu_fs_fstat(cpuu_file_id *id, int fd);
+int cpuu_fs_fstatat(cpuu_file_id *id, int dirfd, const char *name);
+/* Nonzero when a and b are the same file with the same contents as far as
+ * the inode tells (device, inode, size, mtime, ctime). */
+int cpuu_fs_same_version(const cpuu_file_id *a, const cpuu_file_id *b);
 int cpuu_fs_check_writable(const char *path);        /* CPUU_OK or CPUU_EREADONLY */
 char *cpuu_fs_dirname(const char *path);
 /* Resolved path (symlinks followed), so a commit replaces the real file and
@@ -138,8 +152,31 @@ char *cpuu_fs_dirname(const char *path);
 char *cpuu_fs_realpath(const char *path);
 char *cpuu_fs_basename(const char *path);
 int cpuu_fs_fsync_dir(const char *dir);
+/* The folder of a resolved path, opened O_DIRECTORY|O_NOFOLLOW (*dirfd);
+ * given: the path as the user gave it, for messages. */
+int cpuu_fs_open_folder_of(int *dirfd, const char *resolved, const char *given);
+/* name in dirfd, read-only, links not followed: CPUU_ENOTFOUND, EINVALID
+ * (a link or not a regular file) or EIO. */
+int cpuu_fs_open_in(int *fd, int dirfd, const char *name, const char *given);
+/* A path that reopens exactly this open file ("/proc/self/fd/N" on Linux),
+ * or NULL where the system has none (then callers check by identity). */
+char *cpuu_fs_fd_path(int fd);
 /* Keeps a copy of src at base (or base.1, base.2, ... never overwriting);
  * *made receives the path used. */
 int cpuu_fs_backup(char **made, const char *src, const char *base);
+
+/* The one-writer lock of a hive (hive_lock.c, docs/registry.md). */
+typedef struct cpuu_hive_lock {
+	int fd;     /* the lock file, holding its fcntl lock; -1: none */
+	char *name; /* ".<hive>.cpuu-lock", relative to the hive's folder */
+	uint64_t dev, ino;
+} cpuu_hive_lock;
+#define CPUU_HIVE_LOCK_WAIT_MS 5000
+#define CPUU_HIVE_LOCK_STALE_S 900
+/* Waits up to wait_ms for the lock of base in dirfd; CPUU_ELOCKED (message
+ * naming the owner) when another run keeps it. */
+int cpuu_hive_lock_acquire(cpuu_hive_lock *lk, int dirfd, const char *base, const char *where, int wait_ms,
+			   unsigned stale_s);
+void cpuu_hive_lock_release(cpuu_hive_lock *lk, int dirfd);
 
 #endif

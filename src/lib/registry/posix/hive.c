@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *err_text(int e)
 {
@@ -22,6 +23,13 @@ static void hive_close(void *impl)
 	if (hi->h)
 		hivex_close(hi->h); /* drops uncommitted work, by design */
 	cpuu_hive_commit_abort(hi); /* a prepared commit never finished: drop its temp */
+	if (hi->dirfd >= 0)
+		cpuu_hive_lock_release(&hi->lock, hi->dirfd); /* after the temp is gone */
+	if (hi->fd >= 0)
+		close(hi->fd);
+	if (hi->dirfd >= 0)
+		close(hi->dirfd);
+	free(hi->base);
 	free(hi->path);
 	free(hi->last_backup);
 	hive_cache_clear(&hi->cache);

@@ -2,7 +2,15 @@
  * (hivex_commit itself truncates and rewrites in place, without fsync), we
  * fsync it, keep the original as a backup, rename over, fsync the folder.
  * Until the rename the original is untouched; any failure removes the temp.
- * POSIX calls of the sequence live here and in hive_fs.c. */
+ *
+ * No name is trusted twice (docs/registry.md, "Write path"): the temp file
+ * is created with O_EXCL|O_NOFOLLOW relative to the folder descriptor taken
+ * at open, hivex writes it through that descriptor ("/proc/self/fd/N"), and
+ * the rename is a renameat within that folder, checked afterwards to have
+ * put our file in place. The whole sequence runs under the hive's lock, and
+ * a writer that is not cpuu (hivexsh) is caught both before the rename (the
+ * file changed since it was read) and after it (it wrote between our check
+ * and our rename: its version is put back and the commit fails). */
 #include "registry/hive.h"
 
 #include <errno.h>
@@ -63,8 +71,59 @@ static int fix_checksum(int fd)
 	return full_pwrite(fd, b, sizeof b, 0);
 }
 
+/* Some filesystems cannot fsync a folder (EINVAL, EBADF): nothing of ours
+ * failed there. Anything else is reported. */
+static int sync_folder(hive_impl *hi)
+{
+	errno = 0;
+	if (cpuu_fault("commit:dirsync") ? (errno = EIO, 1) : fsync(hi->dirfd) != 0) {
+		if (errno == EINVAL || errno == EBADF)
+			return CPUU_OK;
+		return io_error(errno, hi->path, "changes written, but fsync of the folder failed (they may not survive "
+						 "a crash)");
+	}
+	return CPUU_OK;
+}
+
+static char *temp_name(const hive_impl *hi)
+{
+	return cpuu_aprintf(".%s.cpuu-tmp", hi->base);
+}
+
+/* A fresh temp file beside the hive. Under the lock a leftover of a killed
+ * commit of this hive can only be ours, and goes. */
+static int temp_create(int *fd, char **name, hive_impl *hi)
+{
+	*fd = -1;
+	if (!(*name = temp_name(hi)))
+		return cpuu_error_oom();
+	(void)unlinkat(hi->dirfd, *name, 0);
+	*fd = openat(hi->dirfd, *name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		int rc = io_error(errno, hi->path, "cannot create a temp file in its folder");
+		free(*name);
+		*name = NULL;
+		return rc;
+	}
+	return CPUU_OK;
+}
+
+/* Checks that the hive in the folder is still the version we read. */
+static int unchanged_since_read(hive_impl *hi)
+{
+	cpuu_file_id by_name, by_fd;
+	if (cpuu_fs_fstatat(&by_name, hi->dirfd, hi->base) != 0)
+		return io_error(errno, hi->path, "cannot stat the hive before commit");
+	if (cpuu_fs_fstat(&by_fd, hi->fd) != 0)
+		return io_error(errno, hi->path, "cannot stat the hive before commit");
+	if (!cpuu_fs_same_version(&by_name, &hi->id) || !cpuu_fs_same_version(&by_fd, &hi->id))
+		return cpuu_error_set(CPUU_EIO, "%s: the file changed on disk since it was opened; refusing to overwrite it",
+				      hi->path);
+	return CPUU_OK;
+}
+
 /* Phase 1: the new hive in a temp file beside the original; with sync, made
- * durable. The original is untouched; hi->prepared holds the temp path. */
+ * durable. The original is untouched; hi->prepared holds the temp's name. */
 static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int sync)
 {
 	free(hi->last_backup);
@@ -77,49 +136,46 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 	if (hi->broken)
 		return cpuu_error_set(CPUU_ERROR, "%s: an earlier hivex failure left the in-memory hive inconsistent; "
 				      "refusing to write it (the file is unchanged)", hi->path);
-
-	cpuu_file_id now;
-	if (cpuu_fs_stat(&now, hi->path) != 0)
-		return io_error(errno, hi->path, "cannot stat the hive before commit");
-	if (now.dev != hi->id.dev || now.ino != hi->id.ino || now.size != hi->id.size ||
-	    now.mtime_sec != hi->id.mtime_sec || now.mtime_nsec != hi->id.mtime_nsec)
-		return cpuu_error_set(CPUU_EIO, "%s: the file changed on disk since it was opened; refusing to overwrite it",
-				      hi->path);
-	int rc = cpuu_fs_check_writable(hi->path);
-	if (rc)
+	int rc = unchanged_since_read(hi);
+	if (rc || (rc = cpuu_fs_check_writable(hi->path)))
 		return rc;
 	if ((rc = cpuu_hive_flush(hi)))
 		return rc;
 
-	/* One temp name per hive: a temp left by a commit that never finished
-	 * (killed between writing and renaming) is found without listing the
-	 * folder, and goes. A commit of the same hive running in another process
-	 * would find its temp gone and fail with the hive untouched. */
-	char *dir = cpuu_fs_dirname(hi->path), *base = cpuu_fs_basename(hi->path);
-	char *tmp = dir && base ? cpuu_aprintf("%s/.%s.cpuu-tmp", dir, base) : NULL;
+	char *tmp = NULL;
 	int fd = -1;
-	free(dir);
-	free(base);
-	if (!tmp)
-		return cpuu_error_oom();
-	unlink(tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = io_error(errno, hi->path, "cannot create a temp file in its folder");
-		free(tmp);
+	if ((rc = temp_create(&fd, &tmp, hi)))
 		return rc;
+	/* hivex writes by path: the path of our descriptor, so whatever is
+	 * swapped in at the temp's name meanwhile is never written through. */
+	char *via = cpuu_fs_fd_path(fd), *by_name = NULL;
+	if (!via) {
+		char *dir = cpuu_fs_dirname(hi->path);
+		by_name = dir ? cpuu_aprintf("%s/%s", dir, tmp) : NULL;
+		free(dir);
+		if (!by_name) {
+			rc = cpuu_error_oom();
+			goto fail;
+		}
 	}
 	errno = 0;
-	if (cpuu_fault("commit:write") ? (errno = ENOSPC, 1) : hivex_commit(hi->h, tmp, 0) != 0) {
+	if (cpuu_fault("commit:write") ? (errno = ENOSPC, 1) : hivex_commit(hi->h, via ? via : by_name, 0) != 0) {
 		rc = io_error(errno, hi->path, "cannot write the new hive to a temp file");
 		goto fail;
 	}
-	/* hivex reopened the path by name: make sure it is still our file. */
-	struct stat st_fd, st_path;
-	if (fstat(fd, &st_fd) != 0 || lstat(tmp, &st_path) != 0 || st_fd.st_ino != st_path.st_ino ||
-	    st_fd.st_dev != st_path.st_dev) {
-		rc = cpuu_error_set(CPUU_EIO, "%s: temp file '%s' was replaced while writing", hi->path, tmp);
+	struct stat st_fd;
+	if (fstat(fd, &st_fd) != 0) {
+		rc = io_error(errno, hi->path, "cannot stat the temp file");
 		goto fail;
+	}
+	if (!via) {
+		/* Written by name (no /proc): make sure it went to our file. */
+		struct stat st_path;
+		if (fstatat(hi->dirfd, tmp, &st_path, AT_SYMLINK_NOFOLLOW) != 0 || st_fd.st_ino != st_path.st_ino ||
+		    st_fd.st_dev != st_path.st_dev || st_fd.st_size == 0) {
+			rc = cpuu_error_set(CPUU_EIO, "%s: temp file '%s' was replaced while writing", hi->path, tmp);
+			goto fail;
+		}
 	}
 	if (fix_checksum(fd) != 0) {
 		rc = io_error(errno, hi->path, "cannot finish the temp file header");
@@ -142,31 +198,81 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 		rc = io_error(errno, hi->path, "cannot fsync the temp file");
 		goto fail;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = io_error(errno, hi->path, "cannot close the temp file");
-		goto fail;
-	}
+	free(via);
+	free(by_name);
 	hi->prepared = tmp;
+	hi->prepared_fd = fd;
 	hi->prepared_backup = !(opts && opts->no_backup);
 	hi->prepared_backup_path = opts && opts->backup_path ? cpuu_strdup(opts->backup_path) : NULL;
 	return CPUU_OK;
 
 fail:
+	free(via);
+	free(by_name);
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(hi->dirfd, tmp, 0);
 	free(tmp);
 	return rc;
 }
 
 static void prepared_clear(hive_impl *hi)
 {
+	if (hi->prepared_fd >= 0)
+		close(hi->prepared_fd);
+	hi->prepared_fd = -1;
 	free(hi->prepared);
 	free(hi->prepared_backup_path);
 	hi->prepared = NULL;
 	hi->prepared_backup_path = NULL;
 	hi->prepared_backup = 0;
+}
+
+static int copy_fd(int to, int from, uint64_t size)
+{
+	uint8_t buf[65536];
+	for (uint64_t off = 0; off < size;) {
+		size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+		if (full_pread(from, buf, n, (off_t)off) != 0 || full_pwrite(to, buf, n, (off_t)off) != 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+/* Puts a copy of the open file src in place of the hive (temp, fsync,
+ * renameat, checked): the way back when the folder or the file was
+ * tampered with around our rename. 0 when the copy is in place; -1 when src
+ * is not a whole hive or the folder would not take it. */
+static int place_copy(hive_impl *hi, int src, int *placed_fd)
+{
+	cpuu_file_id id;
+	if (cpuu_fs_fstat(&id, src) != 0)
+		return -1;
+	char *tmp = NULL;
+	int fd = -1;
+	if (temp_create(&fd, &tmp, hi))
+		return -1;
+	cpuu_hive_header hdr;
+	cpuu_file_id placed, mine;
+	int ok = copy_fd(fd, src, id.size) == 0 && cpuu_hive_validate(&hdr, fd, hi->path) == CPUU_OK &&
+		 cpuu_hive_check_fd(fd, id.size, hi->path) == CPUU_OK && fchmod(fd, (mode_t)id.mode) == 0 &&
+		 fsync(fd) == 0 && renameat(hi->dirfd, tmp, hi->dirfd, hi->base) == 0;
+	if (ok)
+		ok = cpuu_fs_fstatat(&placed, hi->dirfd, hi->base) == 0 && cpuu_fs_fstat(&mine, fd) == 0 &&
+		     placed.dev == mine.dev && placed.ino == mine.ino;
+	else
+		unlinkat(hi->dirfd, tmp, 0);
+	free(tmp);
+	if (ok) {
+		(void)sync_folder(hi);
+		if (placed_fd) {
+			*placed_fd = fd;
+			return 0;
+		}
+	}
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 /* Phase 2: keep the original as a backup if asked, rename the temp over it;
@@ -175,12 +281,8 @@ static int commit_finish(hive_impl *hi, int sync)
 {
 	if (!hi->prepared)
 		return CPUU_OK;
-	char *made = NULL, *dir = cpuu_fs_dirname(hi->path);
+	char *made = NULL;
 	int rc = CPUU_OK;
-	if (!dir) {
-		rc = cpuu_error_oom();
-		goto fail;
-	}
 	if (hi->prepared_backup) {
 		char *bbase = hi->prepared_backup_path ? cpuu_strdup(hi->prepared_backup_path)
 						       : cpuu_aprintf("%s.cpuu-bak", hi->path);
@@ -193,7 +295,17 @@ static int commit_finish(hive_impl *hi, int sync)
 		if (rc)
 			goto fail;
 	}
-	if (cpuu_fault("commit:rename") ? (errno = EIO, 1) : rename(hi->prepared, hi->path) != 0) {
+	/* The temp's name must still be our file (a link swapped in there
+	 * would be renamed into the hive's place). */
+	cpuu_file_id named, ours;
+	if (cpuu_fs_fstatat(&named, hi->dirfd, hi->prepared) != 0 || cpuu_fs_fstat(&ours, hi->prepared_fd) != 0 ||
+	    named.dev != ours.dev || named.ino != ours.ino) {
+		rc = cpuu_error_set(CPUU_EIO, "%s: the temp file '%s' was replaced in the folder before the rename; "
+				    "the hive is unchanged", hi->path, hi->prepared);
+		goto fail;
+	}
+	if (cpuu_fault("commit:rename") ? (errno = EIO, 1)
+					 : renameat(hi->dirfd, hi->prepared, hi->dirfd, hi->base) != 0) {
 		rc = io_error(errno, hi->path, "cannot replace the hive with the new file");
 		if (made) {
 			unlink(made);
@@ -202,21 +314,59 @@ static int commit_finish(hive_impl *hi, int sync)
 		}
 		goto fail;
 	}
+	/* What the rename put in place must be our file: a name swapped in the
+	 * folder between that check and the rename is caught here. */
+	cpuu_file_id placed, old;
+	int ok = cpuu_fs_fstatat(&placed, hi->dirfd, hi->base) == 0 && cpuu_fs_fstat(&ours, hi->prepared_fd) == 0;
+	int ours_placed = ok && placed.dev == ours.dev && placed.ino == ours.ino;
+	int old_same = cpuu_fs_fstat(&old, hi->fd) == 0 && old.size == hi->id.size &&
+		       old.mtime_sec == hi->id.mtime_sec && old.mtime_nsec == hi->id.mtime_nsec;
+	int fd_new = hi->prepared_fd;
+	hi->prepared_fd = -1;
 	prepared_clear(hi);
 	hi->structural = 0;
 	hi->last_backup = made;
-	if (cpuu_fs_stat(&hi->id, hi->path) != 0)
+	if (!ours_placed) {
+		/* Something else went in at the hive's name: our version is
+		 * written again, from our descriptor. */
+		int again = -1;
+		int placed_ok = place_copy(hi, fd_new, &again) == 0;
+		close(fd_new);
+		if (!placed_ok) {
+			memset(&hi->id, 0, sizeof hi->id); /* no later commit trusts this folder */
+			return cpuu_error_set(CPUU_EIO, "%s: the folder changed during the commit: the file at this name "
+					      "is not the one cpuu wrote, and putting it back failed", hi->path);
+		}
+		fd_new = again;
+		cpuu_fs_fstat(&ours, fd_new);
+	}
+	if (!old_same) {
+		/* Another program (hivexsh and the like take no lock) wrote the
+		 * old file between our check and our rename: its version would
+		 * be lost behind ours. It is put back if it is a whole hive, and
+		 * the commit fails as not written. */
+		close(fd_new);
 		memset(&hi->id, 0, sizeof hi->id);
-	if (sync && (cpuu_fault("commit:dirsync") ? (errno = EIO, 1) : cpuu_fs_fsync_dir(dir) != 0))
-		rc = io_error(errno, hi->path, "changes written, but fsync of the folder failed");
-	free(dir);
+		if (place_copy(hi, hi->fd, NULL) == 0)
+			return cpuu_error_set(CPUU_EIO, "%s: another program wrote the hive while cpuu committed it; its "
+					      "version was put back and this run's changes were not applied (run again)",
+					      hi->path);
+		return cpuu_error_set(CPUU_EIO, "%s: another program was writing the hive while cpuu committed it; "
+				      "cpuu's version stays in place (the other write was incomplete)", hi->path);
+	}
+	/* From now on the new file is the version read: a later commit of this
+	 * handle checks against it. */
+	close(hi->fd);
+	hi->fd = fd_new;
+	hi->id = ours;
+	if (sync)
+		rc = sync_folder(hi);
 	return rc;
 
 fail:
-	unlink(hi->prepared);
+	unlinkat(hi->dirfd, hi->prepared, 0);
 	prepared_clear(hi);
 	free(made);
-	free(dir);
 	return rc;
 }
 
@@ -237,13 +387,9 @@ int cpuu_hive_commit_flush(void *impl)
 	hive_impl *hi = impl;
 	if (!hi->prepared)
 		return CPUU_OK;
-	int fd = open(hi->prepared, O_RDONLY | O_CLOEXEC);
-	int e = 0;
-	if (fd < 0 || (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(fd) != 0))
-		e = errno;
-	if (fd >= 0)
-		close(fd);
-	return e ? io_error(e, hi->path, "cannot fsync the temp file") : CPUU_OK;
+	if (cpuu_fault("commit:fsync") ? (errno = EIO, 1) : fsync(hi->prepared_fd) != 0)
+		return io_error(errno, hi->path, "cannot fsync the temp file");
+	return CPUU_OK;
 }
 
 int cpuu_hive_commit_finish(void *impl)
@@ -254,7 +400,7 @@ int cpuu_hive_commit_finish(void *impl)
 void cpuu_hive_commit_abort(void *impl)
 {
 	hive_impl *hi = impl;
-	if (hi->prepared)
-		unlink(hi->prepared);
+	if (hi->prepared && hi->dirfd >= 0)
+		unlinkat(hi->dirfd, hi->prepared, 0);
 	prepared_clear(hi);
 }

@@ -11,22 +11,108 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static void id_of(cpuu_file_id *id, const struct stat *st)
+{
+	memset(id, 0, sizeof *id);
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+	id->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+	id->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+	id->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
+	id->mode = (unsigned)st->st_mode & 07777u;
+	id->uid = (long)st->st_uid;
+	id->gid = (long)st->st_gid;
+	id->regular = S_ISREG(st->st_mode) ? 1 : 0;
+}
+
 int cpuu_fs_stat(cpuu_file_id *id, const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return -1;
-	memset(id, 0, sizeof *id);
-	id->dev = (uint64_t)st.st_dev;
-	id->ino = (uint64_t)st.st_ino;
-	id->size = (uint64_t)st.st_size;
-	id->mtime_sec = (int64_t)st.st_mtim.tv_sec;
-	id->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
-	id->mode = (unsigned)st.st_mode & 07777u;
-	id->uid = (long)st.st_uid;
-	id->gid = (long)st.st_gid;
-	id->regular = S_ISREG(st.st_mode) ? 1 : 0;
+	id_of(id, &st);
 	return 0;
+}
+
+int cpuu_fs_fstat(cpuu_file_id *id, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	id_of(id, &st);
+	return 0;
+}
+
+int cpuu_fs_fstatat(cpuu_file_id *id, int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return -1;
+	id_of(id, &st);
+	return 0;
+}
+
+int cpuu_fs_same_version(const cpuu_file_id *a, const cpuu_file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_sec == b->mtime_sec &&
+	       a->mtime_nsec == b->mtime_nsec && a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+}
+
+int cpuu_fs_open_folder_of(int *dirfd, const char *resolved, const char *given)
+{
+	*dirfd = -1;
+	char *dir = cpuu_fs_dirname(resolved);
+	if (!dir)
+		return cpuu_error_oom();
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	free(dir);
+	if (fd < 0) {
+		if (e == ENOENT || e == ENOTDIR)
+			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", given);
+		if (e == ELOOP)
+			return cpuu_error_set(CPUU_EINVALID, "%s: its folder was replaced by a link while opening", given);
+		return cpuu_error_set(CPUU_EIO, "%s: cannot open its folder: %s", given, strerror(e));
+	}
+	*dirfd = fd;
+	return CPUU_OK;
+}
+
+int cpuu_fs_open_in(int *fd, int dirfd, const char *name, const char *given)
+{
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ENOTDIR)
+			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", given);
+		if (e == ELOOP)
+			return cpuu_error_set(CPUU_EINVALID, "%s: is a symbolic link now (it was not when resolved); refusing it",
+					      given);
+		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", given, strerror(e));
+	}
+	struct stat st;
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return cpuu_error_set(CPUU_EINVALID, "%s: not a regular file", given);
+	}
+	return CPUU_OK;
+}
+
+char *cpuu_fs_fd_path(int fd)
+{
+#ifdef __linux__
+	static int have_proc = -1;
+	if (have_proc < 0)
+		have_proc = access("/proc/self/fd", X_OK) == 0;
+	if (have_proc)
+		return cpuu_aprintf("/proc/self/fd/%d", fd);
+#else
+	(void)fd;
+#endif
+	return NULL;
 }
 
 char *cpuu_fs_realpath(const char *path)
@@ -182,9 +268,18 @@ int cpuu_fs_backup(char **made, const char *src, const char *base)
 		}
 		if (e == EPERM || e == EXDEV || e == EMLINK || e == ENOSYS || e == EOPNOTSUPP) {
 			if (copy_exclusive(src, cand) == 0) {
+				/* The copy's name must be durable before the hive
+				 * that it backs up is replaced. */
 				char *bdir = cpuu_fs_dirname(cand);
-				if (bdir)
-					cpuu_fs_fsync_dir(bdir);
+				if (!bdir || cpuu_fs_fsync_dir(bdir) != 0) {
+					int de = bdir ? errno : ENOMEM;
+					unlink(cand);
+					int rc = cpuu_error_set(CPUU_EIO, "%s: backup '%s' made, but its folder could not be "
+								"synced: %s", src, cand, strerror(de));
+					free(bdir);
+					free(cand);
+					return rc;
+				}
 				free(bdir);
 				*made = cand;
 				return CPUU_OK;

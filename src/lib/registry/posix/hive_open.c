@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BASE_BLOCK 4096u
 
@@ -27,16 +28,12 @@ uint32_t cpuu_hive_checksum(const uint8_t *b)
 	return x;
 }
 
-int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path)
+int cpuu_hive_validate(cpuu_hive_header *hdr, int fd, const char *path)
 {
 	memset(hdr, 0, sizeof *hdr);
 	cpuu_file_id id;
-	if (cpuu_fs_stat(&id, path) != 0) {
-		int e = errno;
-		if (cpuu_error_of_errno(e, CPUU_ERRNO_READ) == CPUU_ENOTFOUND)
-			return cpuu_error_set(CPUU_ENOTFOUND, "%s: no such file", path);
-		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(e));
-	}
+	if (cpuu_fs_fstat(&id, fd) != 0)
+		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(errno));
 	if (!id.regular)
 		return cpuu_error_set(CPUU_EINVALID, "%s: not a regular file", path);
 	hdr->file_size = id.size;
@@ -44,14 +41,17 @@ int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: empty file (0 bytes), not a registry hive", path);
 
 	uint8_t b[BASE_BLOCK + 32];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(errno));
-	size_t got = fread(b, 1, sizeof b, f);
-	int rerr = ferror(f) ? errno : 0;
-	fclose(f);
-	if (rerr)
-		return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(rerr));
+	size_t got = 0;
+	while (got < sizeof b) {
+		ssize_t r = pread(fd, b + got, sizeof b - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cpuu_error_set(CPUU_EIO, "%s: cannot read: %s", path, strerror(errno));
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
 	if (got < 4 || memcmp(b, "regf", 4) != 0)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: not a registry hive (no 'regf' signature)", path);
 	if (got < BASE_BLOCK)
@@ -97,43 +97,100 @@ int cpuu_hive_validate(cpuu_hive_header *hdr, const char *path)
 	return CPUU_OK;
 }
 
+void cpuu_reg_open_opts_init(cpuu_reg_open_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->lock_wait_ms = CPUU_HIVE_LOCK_WAIT_MS;
+	opts->lock_stale_s = CPUU_HIVE_LOCK_STALE_S;
+}
+
 int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags)
+{
+	cpuu_reg_open_opts o;
+	cpuu_reg_open_opts_init(&o);
+	o.flags = flags;
+	return cpuu_reg_open_hive_ex(out, path, &o);
+}
+
+static void impl_free(hive_impl *hi)
+{
+	if (hi->h)
+		hivex_close(hi->h);
+	if (hi->dirfd >= 0)
+		cpuu_hive_lock_release(&hi->lock, hi->dirfd);
+	if (hi->fd >= 0)
+		close(hi->fd);
+	if (hi->dirfd >= 0)
+		close(hi->dirfd);
+	free(hi->path);
+	free(hi->base);
+	free(hi);
+}
+
+int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_opts *opts)
 {
 	if (!out || !path || !*path)
 		return cpuu_error_set(CPUU_EINVALID, "open hive: no path given");
 	*out = NULL;
+	cpuu_reg_open_opts defaults;
+	if (!opts) {
+		cpuu_reg_open_opts_init(&defaults);
+		opts = &defaults;
+	}
+	unsigned flags = opts->flags;
 	if (flags & ~CPUU_REG_OPEN_WRITE)
 		return cpuu_error_set(CPUU_EINVALID, "%s: unknown open flags 0x%x", path, flags);
-	cpuu_hive_header hdr;
-	int rc = cpuu_hive_validate(&hdr, path);
-	if (rc)
-		return rc;
 	int writable = (flags & CPUU_REG_OPEN_WRITE) != 0;
-	if (writable && (rc = cpuu_fs_check_writable(path)))
-		return rc;
 
 	hive_impl *hi = calloc(1, sizeof *hi);
-	if (!hi || !(hi->path = cpuu_fs_realpath(path))) {
-		free(hi);
+	if (!hi)
+		return cpuu_error_oom();
+	hi->fd = hi->dirfd = hi->prepared_fd = -1;
+	hi->lock.fd = -1;
+	hi->writable = writable;
+	/* The path given is resolved once (a link to a hive means that hive);
+	 * from here on only the folder descriptor and the name in it count. */
+	int rc = CPUU_OK;
+	if (!(hi->path = cpuu_fs_realpath(path)) || !(hi->base = cpuu_fs_basename(hi->path))) {
+		impl_free(hi);
 		return cpuu_error_oom();
 	}
-	hi->writable = writable;
+	if ((rc = cpuu_fs_open_folder_of(&hi->dirfd, hi->path, path)))
+		goto fail;
+	if (writable && (rc = cpuu_fs_check_writable(path)))
+		goto fail;
+	/* The lock comes before the read: what is read is what is committed over. */
+	if (writable && (rc = cpuu_hive_lock_acquire(&hi->lock, hi->dirfd, hi->base, path,
+						      opts->lock_wait_ms < 0 ? 0 : opts->lock_wait_ms,
+						      opts->lock_stale_s ? opts->lock_stale_s : CPUU_HIVE_LOCK_STALE_S)))
+		goto fail;
+	if ((rc = cpuu_fs_open_in(&hi->fd, hi->dirfd, hi->base, path)))
+		goto fail;
+	cpuu_hive_header hdr;
+	if ((rc = cpuu_hive_validate(&hdr, hi->fd, path)))
+		goto fail;
 	hi->minor = hdr.minor;
-	if (cpuu_fs_stat(&hi->id, path) != 0) {
+	if (cpuu_fs_fstat(&hi->id, hi->fd) != 0) {
 		rc = cpuu_error_set(CPUU_EIO, "%s: cannot stat: %s", path, strerror(errno));
-		free(hi->path);
-		free(hi);
-		return rc;
+		goto fail;
 	}
+	/* Before any change and before hivex walks it: cycles, cells and
+	 * offsets out of place (docs/registry.md, "Structural check"). */
+	if ((rc = cpuu_hive_check_fd(hi->fd, hi->id.size, path)))
+		goto fail;
+	char *via = cpuu_fs_fd_path(hi->fd);
 	errno = 0;
-	hi->h = hivex_open(path, writable ? HIVEX_OPEN_WRITE : 0);
+	hi->h = hivex_open(via ? via : hi->path, writable ? HIVEX_OPEN_WRITE : 0);
+	int e = errno;
+	free(via);
 	if (!hi->h) {
-		int e = errno;
 		rc = cpuu_error_set(e == ENOMEM ? CPUU_ENOMEM : CPUU_ECORRUPT, "%s: hivex cannot read the hive: %s", path,
 				    e ? strerror(e) : "unknown error");
-		free(hi->path);
-		free(hi);
-		return rc;
+		goto fail;
 	}
 	return cpuu_reg_wrap(out, &cpuu_hive_backend, hi, flags, path);
+
+fail:
+	impl_free(hi);
+	return rc;
 }

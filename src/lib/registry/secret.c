@@ -1,0 +1,50 @@
+/* Which registry values are secrets that must never be copied into a
+ * backup, a log or a report (issue 16, item 5): the backup keeps a
+ * placeholder and a rollback takes the value from the hive itself.
+ *  - Data holding a DPAPI blob: its header is the version DWORD 1 followed
+ *    by the provider GUID df9d8cd0-1501-11d1-8c7a-00c04fc297eb (the GUID of
+ *    every CryptProtectData blob). Outlook's account manager stores its
+ *    passwords as one prefix byte and such a blob, so the header is looked
+ *    for in the first bytes rather than only at offset 0.
+ *  - Values named as a password by the account manager ("IMAP Password",
+ *    "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password")
+ *    or plainly "Password": a secret whatever their data looks like.
+ * Secure MAPI properties ("S" + 8 hex digits) are recognised by the mapi
+ * module (cpuu_mapi_tag_parse); callers check both. */
+#include "registry/internal.h"
+
+#include <string.h>
+
+static const uint8_t dpapi_header[20] = {
+	0x01, 0x00, 0x00, 0x00,                         /* dwVersion 1 */
+	0xd0, 0x8c, 0x9d, 0xdf, 0x01, 0x15, 0xd1, 0x11, /* {df9d8cd0-1501-11d1- */
+	0x8c, 0x7a, 0x00, 0xc0, 0x4f, 0xc2, 0x97, 0xeb, /*  8c7a-00c04fc297eb} */
+};
+
+/* How far into the data a blob may start (Outlook's prefix byte, a
+ * length or type word in front of it). */
+#define DPAPI_SEARCH 16u
+
+int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len)
+{
+	if (!data || len < sizeof dpapi_header)
+		return 0;
+	for (size_t at = 0; at <= DPAPI_SEARCH && at + sizeof dpapi_header <= len; at++)
+		if (!memcmp(data + at, dpapi_header, sizeof dpapi_header))
+			return 1;
+	return 0;
+}
+
+static const char *const password_names[] = {
+	"Password", "IMAP Password", "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
+};
+
+int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
+{
+	(void)type; /* a secret is one in any type */
+	if (name)
+		for (size_t i = 0; i < sizeof password_names / sizeof password_names[0]; i++)
+			if (cpuu_reg_name_cmp(name, password_names[i]) == 0)
+				return 1;
+	return cpuu_reg_data_is_dpapi(data, len);
+}
