@@ -58,5 +58,9 @@ void cli_host_name(char *buf, size_t size);
 /* 1 when standard input is a terminal someone can answer on. */
 int cli_stdin_is_terminal(void);
 int cli_exit_code(int cpuu_code);
+/* The lean Linux `cpuu` (lean/admin.c): execs cpuu-admin, the full executable
+ * beside it, with this command's arguments (argv[0] is the command name).
+ * Returns only on failure (-1, after one line on stderr). */
+int cli_admin_exec(int argc, char **argv);
 
 #endif

@@ -278,6 +278,16 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		goto done;
 	}
 	apply_args(&rc, &a, mode);
+#ifdef CPUU_CLI_LEAN
+	/* This executable has no LDAP client: an update whose correspondence
+	 * source is the directory runs in cpuu-admin, before anything is made. */
+	const char *lean_file = a.mapping ? a.mapping : cpuu_config_get_string(cfg, "Mapping", "File");
+	const char *lean_url = cpuu_config_get_string(cfg, "Source", "Url");
+	if (rc.opts.mode == CPUU_MODE_UPDATE && !(lean_file && lean_file[0]) && lean_url && lean_url[0]) {
+		cli_admin_exec(argc, argv);
+		goto done;
+	}
+#endif
 	if (cpuu_run_temp_dir_create(&rc) != CPUU_OK) {
 		cli_fail();
 		mask = CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
