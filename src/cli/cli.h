@@ -44,9 +44,12 @@ int cli_cmd_decode(int argc, char **argv);
 /* Runs a mode over many hives with parallel workers (0: one per core); the
  * workers' scratch files go in a new folder inside rc->temp_dir (else the
  * system's). A hive named twice (same device and inode) is run once.
+ * With shard->count > 1 only the hives of shard->index (cpuu_shard_of their
+ * user folder's name) are run.
  * Returns the OR of every hive's exit bits. Windows: refused (posix/ only). */
+struct cli_shard;
 unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch,
-		      const cpuu_run_config *rc, const cpuu_match_source *resolver);
+		      const struct cli_shard *shard, const cpuu_run_config *rc, const cpuu_match_source *resolver);
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
