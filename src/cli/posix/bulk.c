@@ -376,10 +376,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 	for (size_t i = 0; i < hives.count; i++)
 		mask |= sh->masks[i];
 	FILE *summary = json ? stderr : stdout;
-	fprintf(summary, "%s: %zu hive%s, %d worker%s:", cpuu_mode_name(opts->mode), hives.count,
-		hives.count == 1 ? "" : "s", nworkers, nworkers == 1 ? "" : "s");
+	fprintf(summary, "%s: %zu hive%s", cpuu_mode_name(opts->mode), hives.count, hives.count == 1 ? "" : "s");
 	if (shard && shard->count > 1)
 		fprintf(summary, " (shard %u/%u of %zu)", shard->index, shard->count, listed);
+	fprintf(summary, ", %d worker%s:", nworkers, nworkers == 1 ? "" : "s");
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
 		if (counts[k])
 			fprintf(summary, " %s=%zu", names[k], counts[k]);
