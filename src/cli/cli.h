@@ -46,9 +46,12 @@ int cli_cmd_decode(int argc, char **argv);
 /* Runs a mode over many hives with parallel workers (0: one per core); the
  * workers' scratch files go in a new folder inside rc->temp_dir (else the
  * system's). A hive named twice (same device and inode) is run once.
+ * With shard->count > 1 only the hives of shard->index (cpuu_shard_of their
+ * user folder's name) are run.
  * Returns the OR of every hive's exit bits. Windows: refused (posix/ only). */
+struct cli_shard;
 unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch,
-		      const cpuu_run_config *rc, const cpuu_match_source *resolver);
+		      const struct cli_shard *shard, const cpuu_run_config *rc, const cpuu_match_source *resolver);
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
@@ -60,5 +63,9 @@ void cli_host_name(char *buf, size_t size);
 /* 1 when standard input is a terminal someone can answer on. */
 int cli_stdin_is_terminal(void);
 int cli_exit_code(int cpuu_code);
+/* The lean Linux `cpuu` (lean/admin.c): execs cpuu-admin, the full executable
+ * beside it, with this command's arguments (argv[0] is the command name).
+ * Returns only on failure (-1, after one line on stderr). */
+int cli_admin_exec(int argc, char **argv);
 
 #endif

@@ -20,6 +20,24 @@ static int parse_long(long *out, const char *s, long min, long max)
 	return 0;
 }
 
+/* "K/N", both plain decimals, 0 <= K < N <= max: shards count from 0, as
+ * a Kubernetes indexed Job's JOB_COMPLETION_INDEX does. */
+static int parse_shard(cli_shard *out, const char *s, long max)
+{
+	const char *slash = strchr(s, '/');
+	char k_text[24];
+	long k, n;
+	if (!slash || (size_t)(slash - s) >= sizeof k_text)
+		return -1;
+	memcpy(k_text, s, (size_t)(slash - s));
+	k_text[slash - s] = '\0';
+	if (parse_long(&n, slash + 1, 1, max) || parse_long(&k, k_text, 0, n - 1))
+		return -1;
+	out->index = (unsigned)k;
+	out->count = (unsigned)n;
+	return 0;
+}
+
 /* "--name" or "--name=value" (for options taking one value). */
 static const cli_opt *find(const cli_opt *t, const char *arg, const char **inline_value)
 {
@@ -29,7 +47,8 @@ static const cli_opt *find(const cli_opt *t, const char *arg, const char **inlin
 		size_t n = strlen(t->name);
 		if (!strncmp(arg, t->name, n) && (!arg[n] || (arg[n] == '=' && (t->kind == CLI_OPT_STRING ||
 										   t->kind == CLI_OPT_INT ||
-										   t->kind == CLI_OPT_APPEND)))) {
+										   t->kind == CLI_OPT_APPEND ||
+										   t->kind == CLI_OPT_SHARD)))) {
 			*inline_value = arg[n] ? arg + n + 1 : NULL;
 			return t;
 		}
@@ -86,6 +105,12 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 		} else if (o->kind == CLI_OPT_APPEND) {
 			if (cpuu_strlist_add(o->value, v)) {
 				fprintf(stderr, "cpuu: %s: out of memory\n", argv[0]);
+				return CLI_OPT_BAD;
+			}
+		} else if (o->kind == CLI_OPT_SHARD) {
+			if (parse_shard(o->value, v, o->max)) {
+				fprintf(stderr, "cpuu: %s: %s: '%s' is not K/N with N from 1 to %ld and K from 0 to N-1\n",
+					argv[0], o->name, v, o->max);
 				return CLI_OPT_BAD;
 			}
 		} else if (parse_long(o->value, v, o->min, o->max)) {

@@ -15,8 +15,14 @@ typedef enum cli_opt_kind {
 	CLI_OPT_INT,     /* --x N: *(long *)value, a decimal within [min, max], nothing else */
 	CLI_OPT_LIST,    /* --x A B ...: every following argument not starting with "--" (cpuu_strlist *) */
 	CLI_OPT_APPEND,  /* --x VALUE, repeatable: each added to a cpuu_strlist */
-	CLI_OPT_ARG      /* a positional argument (name: its label), in table order: *(const char **)value */
+	CLI_OPT_ARG,     /* a positional argument (name: its label), in table order: *(const char **)value */
+	CLI_OPT_SHARD    /* --x K/N: *(cli_shard *)value, shard K (from 0) of N, N within [1, max] */
 } cli_opt_kind;
+
+/* One shard of a bulk run (--shard K/N); count 0: not sharded. */
+typedef struct cli_shard {
+	unsigned index, count;
+} cli_shard;
 
 typedef struct cli_opt {
 	const char *name;       /* "--workers" (CLI_OPT_ARG: "KEY") */

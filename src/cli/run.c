@@ -131,6 +131,7 @@ typedef struct run_args {
 	int json, dry_run, live;
 	long workers, batch;
 	cpuu_strlist profiles;
+	cli_shard shard; /* --shard K/N (bulk) */
 } run_args;
 
 static void usage(FILE *out, const char *cmd, const cli_opt *table)
@@ -236,6 +237,8 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		  "parallel workers in bulk runs (default: [General] Workers; 0: one per core)", 0, 1024 },
 		{ "--batch", CLI_OPT_INT, &a.batch, "N",
 		  "bulk: hives whose fsyncs are grouped (default 1: each hive on its own)", 1, 64 },
+		{ "--shard", CLI_OPT_SHARD, &a.shard, "K/N",
+		  "bulk: only the hives of shard K (0 to N-1) of N, by their user folder's name", 0, 65536 },
 		{ "--user", CLI_OPT_STRING, &a.user, "NAME", "user name in the results (default: the hive's folder)", 0, 0 },
 		{ "--user-dir", CLI_OPT_STRING, &a.user_dir, "DIR",
 		  "the user's profile folder (C:\\Users\\<name>): old OSTs go aside there", 0, 0 },
@@ -266,6 +269,10 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		fprintf(stderr, "cpuu %s: give exactly one of --hive, --live, --hives, --users-dir\n", argv[0]);
 		goto done;
 	}
+	if (a.shard.count && (a.hive || a.live)) {
+		fprintf(stderr, "cpuu %s: --shard splits a bulk run (--hives, --users-dir)\n", argv[0]);
+		goto done;
+	}
 	if ((a.config ? cpuu_config_load(&cfg, a.config) : cpuu_config_new(&cfg)) != CPUU_OK) {
 		cli_fail();
 		goto done;
@@ -278,6 +285,16 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		goto done;
 	}
 	apply_args(&rc, &a, mode);
+#ifdef CPUU_CLI_LEAN
+	/* This executable has no LDAP client: an update whose correspondence
+	 * source is the directory runs in cpuu-admin, before anything is made. */
+	const char *lean_file = a.mapping ? a.mapping : cpuu_config_get_string(cfg, "Mapping", "File");
+	const char *lean_url = cpuu_config_get_string(cfg, "Source", "Url");
+	if (rc.opts.mode == CPUU_MODE_UPDATE && !(lean_file && lean_file[0]) && lean_url && lean_url[0]) {
+		cli_admin_exec(argc, argv);
+		goto done;
+	}
+#endif
 	if (cpuu_run_temp_dir_create(&rc) != CPUU_OK) {
 		cli_fail();
 		mask = CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
@@ -316,7 +333,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 	} else if (a.live) {
 		mask = run_live(argv[0], &rc, src, rc.json_results, log);
 	} else {
-		mask = cli_run_bulk(a.hives, a.users_dir, rc.workers, (int)a.batch, &rc, src);
+		mask = cli_run_bulk(a.hives, a.users_dir, rc.workers, (int)a.batch, &a.shard, &rc, src);
 	}
 	cpuu_runlog_line(log, "cpuu %s finished: exit bits %u", cpuu_mode_name(rc.opts.mode), mask);
 done:

@@ -3,6 +3,8 @@
  * worker: the parent records CRASH for the hive it was on and starts a new
  * worker for the rest. */
 #include "cli.h"
+#include "cpuu/shard.h"
+#include "opt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +141,32 @@ static int drop_duplicate_hives(cpuu_strlist *hives)
 	return 0;
 }
 
+/* --shard K/N: keeps the hives whose user folder (the <user> of
+ * .../<user>/NTUSER.DAT, whatever the share's mount point on this host) is in
+ * shard K, so N hosts given the same share each take their own hives. */
+static void keep_shard(cpuu_strlist *hives, const cli_shard *shard)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < hives->count; i++) {
+		const char *h = hives->items[i], *end = strrchr(h, '/');
+		while (end && end > h && end[-1] == '/')
+			end--;
+		const char *start = end;
+		while (start && start > h && start[-1] != '/')
+			start--;
+		char name[1024] = "";
+		if (start && (size_t)(end - start) < sizeof name) {
+			memcpy(name, start, (size_t)(end - start));
+			name[end - start] = '\0';
+		}
+		if (cpuu_shard_of(name, shard->count) == shard->index)
+			hives->items[kept++] = hives->items[i];
+		else
+			free(hives->items[i]);
+	}
+	hives->count = kept;
+}
+
 static void worker_main(shared *sh, const cpuu_strlist *hives, const char *out_path, long *current_slot,
 			const cpuu_run_opts *opts, const cpuu_match_source *resolver, size_t batch)
 {
@@ -201,20 +229,34 @@ static void count_outcomes(const char *path, size_t counts[], const char *const 
 }
 
 unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch_arg,
-		      const cpuu_run_config *rc, const cpuu_match_source *resolver)
+		      const cli_shard *shard, const cpuu_run_config *rc, const cpuu_match_source *resolver)
 {
 	const cpuu_run_opts *opts = &rc->opts;
 	int json = rc->json_results;
 	size_t batch = batch_arg < 1 ? 1 : batch_arg > BATCH_MAX ? BATCH_MAX : (size_t)batch_arg;
 	cpuu_strlist hives = { 0 };
-	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0 ||
-	    drop_duplicate_hives(&hives) != 0) {
+	if ((hives_file ? read_hive_list(&hives, hives_file) : scan_users_dir(&hives, users_dir)) != 0) {
 		cpuu_strlist_free(&hives);
 		return CPUU_EXIT_GLOBAL_ERR;
 	}
 	if (hives.count == 0) {
 		fprintf(stderr, "cpuu: no hive to process\n");
 		return CPUU_EXIT_CANNOT_START;
+	}
+	size_t listed = hives.count;
+	if (shard && shard->count > 1)
+		keep_shard(&hives, shard);
+	if (drop_duplicate_hives(&hives) != 0) {
+		cpuu_strlist_free(&hives);
+		return CPUU_EXIT_GLOBAL_ERR;
+	}
+	if (hives.count == 0 && shard) {
+		/* A shard can be empty on a small share: its host has nothing to do,
+		 * which is success (a retried Job pod must not loop on it). */
+		fprintf(json ? stderr : stdout, "%s: 0 hives (shard %u/%u of %zu)\n", cpuu_mode_name(opts->mode),
+			shard->index, shard->count, listed);
+		cpuu_strlist_free(&hives);
+		return 0;
 	}
 	int nworkers = workers ? (int)workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nworkers <= 0)
@@ -334,8 +376,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 	for (size_t i = 0; i < hives.count; i++)
 		mask |= sh->masks[i];
 	FILE *summary = json ? stderr : stdout;
-	fprintf(summary, "%s: %zu hive%s, %d worker%s:", cpuu_mode_name(opts->mode), hives.count,
-		hives.count == 1 ? "" : "s", nworkers, nworkers == 1 ? "" : "s");
+	fprintf(summary, "%s: %zu hive%s", cpuu_mode_name(opts->mode), hives.count, hives.count == 1 ? "" : "s");
+	if (shard && shard->count > 1)
+		fprintf(summary, " (shard %u/%u of %zu)", shard->index, shard->count, listed);
+	fprintf(summary, ", %d worker%s:", nworkers, nworkers == 1 ? "" : "s");
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
 		if (counts[k])
 			fprintf(summary, " %s=%zu", names[k], counts[k]);

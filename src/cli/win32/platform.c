@@ -37,9 +37,9 @@ int cli_cmd_report(int argc, char **argv)
 }
 
 unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned workers, int batch,
-		      const cpuu_run_config *rc, const cpuu_match_source *resolver)
+		      const struct cli_shard *shard, const cpuu_run_config *rc, const cpuu_match_source *resolver)
 {
-	(void)hives_file, (void)users_dir, (void)workers, (void)batch, (void)resolver;
+	(void)hives_file, (void)users_dir, (void)workers, (void)batch, (void)shard, (void)resolver;
 	fprintf(stderr, "cpuu %s: bulk runs (--hives, --users-dir) need the Linux build; "
 			"on Windows use --live for the logged-on user\n", cpuu_mode_name(rc->opts.mode));
 	return CPUU_EXIT_GLOBAL_ERR;
