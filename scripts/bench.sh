@@ -16,4 +16,6 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   echo "== bench_bulk on /dev/shm"
   "$top/$build/bench/bench_bulk" 10000 /dev/shm || status=1
 fi
+# map export against two Samba AD DCs (10,000 users) vs a plain ldapsearch.
+bash "$top/bench/bench_samba_export.sh" "$top/$build" || status=1
 exit $status
