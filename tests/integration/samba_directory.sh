@@ -2,8 +2,8 @@
 # The directory suite against two real Active Directory DCs (Samba AD, source
 # and target forests, tests/support/samba-forest.sh): map export, live and
 # file lookups, X500, update over live LDAP, and what AD does differently
-# from the slapd suite (referrals in results, the global catalog, paging past
-# MaxPageSize, an object with more than 1500 proxyAddresses, strong-auth
+# from the slapd suite (referrals in results, the global catalog, paged
+# results (PageSize 200), an object with more than 1500 proxyAddresses, strong-auth
 # refusal of plain simple binds, UPN binds, targetAddress as switch signal).
 #   - the export's counts equal the generator's (expected.tsv);
 #   - for a sample of every key kind (every 25th key, every 5th key without a
@@ -67,7 +67,7 @@ INI
 }
 
 echo "  [${SECONDS}s]"
-# --- export: every source mailbox, paged (more objects than MaxPageSize 1000)
+# --- export: every source mailbox, paged by 200
 ini live.ini
 "$CPUU" map export --config "$work/live.ini" --out "$work/mapping.csv" >"$work/export.out" 2>&1 ||
 	fail "export: $(cat "$work/export.out")"
