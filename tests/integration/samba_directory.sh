@@ -167,6 +167,24 @@ ini nobase.ini "BaseDN = OU=Nowhere,DC=source,DC=example"
 rc=$?
 [ "$rc" != 0 ] && grep -q "does not exist" "$work/nobase.err" || fail "missing base DN: exit $rc, $(cat "$work/nobase.err")"
 
+# --- Kerberos (SASL GSSAPI) from Linux: a ticket from the source KDC, the
+# source read over ldap:// (Kerberos signs and seals), the same mapping.
+if command -v kinit >/dev/null 2>&1; then
+	export KRB5_CONFIG=$KRB5_SRC_CONF KRB5CCNAME="FILE:$work/krb5cc"
+	kinit -k -t "$SRC_KEYTAB" cpuu@SOURCE.EXAMPLE || fail "kinit with the service account's keytab"
+	ini krb.ini "Url = $SRC_URL
+BindMethod = kerberos"
+	"$CPUU" map export --config "$work/krb.ini" --out "$work/mapping-krb.csv" >"$work/krb.out" 2>&1 ||
+		fail "export with Kerberos: $(cat "$work/krb.out")"
+	cmp -s <(sort "$work/mapping.csv") <(sort "$work/mapping-krb.csv") || fail "the Kerberos export differs"
+	ini krb-tls.ini "BindMethod = kerberos"
+	expect_err 11 "Kerberos inside TLS (AD refuses the sealed layer there)" krb-tls.ini
+	KRB5CCNAME="FILE:$work/no-such-cache" expect_err 11 "Kerberos without a ticket" krb.ini
+	unset KRB5_CONFIG KRB5CCNAME
+else
+	echo "  kinit not installed: Kerberos binds not tested"
+fi
+
 # --- referrals: a search from the domain root returns continuation
 # references to the configuration and DNS partitions on a host name that
 # does not resolve here; the export above succeeded, and did not wait.

@@ -55,8 +55,9 @@
 #
 # DIR/env defines SRC_URL, SRC_LDAPS_URL, SRC_GC_URL, SRC_GCS_URL, SRC_IP,
 # SRC_BASE, SRC_BIND, SRC_PWFILE, the same with TRG_, SAMBA_CA (the CA
-# file), SAMBA_WRONG_CA, WRONG_PWFILE, EXPECTED (expected.tsv), KRB5_SRC_CONF,
-# SAMBA_DIR and SAMBA_PIDS.
+# file), SAMBA_WRONG_CA, WRONG_PWFILE, EXPECTED (expected.tsv), KRB5_SRC_CONF
+# and KRB5_TRG_CONF (krb5.conf naming each DC's KDC), SRC_KEYTAB and TRG_KEYTAB
+# (the service accounts' keys), SAMBA_DIR and SAMBA_PIDS.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -284,6 +285,16 @@ start() {
 	make_certs "$d" "$sip" "$tip"
 	write_conf "$d" source SOURCE.EXAMPLE SRCDC "$sip"
 	write_conf "$d" target TARGET.EXAMPLE TRGDC "$tip"
+	# Kerberos: a client names the service by the host in its URL (an
+	# address here), so each DC also gets the SPN ldap/<address>; the
+	# service accounts' keys go to keytabs so a test can kinit without a
+	# prompt. Offline, before the DCs start.
+	samba-tool spn add "ldap/$sip" 'SRCDC$' -H "$d/source/private/sam.ldb" >/dev/null
+	samba-tool spn add "ldap/$tip" 'TRGDC$' -H "$d/target/private/sam.ldb" >/dev/null
+	samba-tool domain exportkeytab "$d/source.keytab" --principal=cpuu@SOURCE.EXAMPLE \
+		-s "$d/source/etc/smb.conf" >/dev/null 2>&1
+	samba-tool domain exportkeytab "$d/target.keytab" --principal=cpuu@TARGET.EXAMPLE \
+		-s "$d/target/etc/smb.conf" >/dev/null 2>&1
 	umask 077
 	printf '%s\n' "$svc_pw" >"$d/source.pw"
 	printf '%s\n' "$svc_pw" >"$d/target.pw"
@@ -317,6 +328,8 @@ WRONG_PWFILE='$d/wrong.pw'
 EXPECTED='$d/expected.tsv'
 KRB5_SRC_CONF='$d/krb5-source.conf'
 KRB5_TRG_CONF='$d/krb5-target.conf'
+SRC_KEYTAB='$d/source.keytab'
+TRG_KEYTAB='$d/target.keytab'
 ENV
 	if [ -n "${2:-}" ]; then
 		watch "$2" "$d" </dev/null >/dev/null 2>&1 &
