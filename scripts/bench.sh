@@ -25,6 +25,8 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   echo "== bench_bulk on /dev/shm" | tee -a "$log"
   "$top/$build/bench/bench_bulk" 2000 /dev/shm 2>&1 | tee -a "$log" || status=1
 fi
+# map export against two Samba AD DCs (10,000 users) vs a plain ldapsearch.
+bash "$top/bench/bench_samba_export.sh" "$top/$build" 2>&1 | tee -a "$log" || status=1
 echo
 echo "== goals and checks of this run ($(( $(date +%s) - start )) s)"
 grep -E '^== |goal|target|met\b|FAILED|MISMATCH|identical|as expected' "$log" || true

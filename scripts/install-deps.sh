@@ -4,14 +4,17 @@
 set -euo pipefail
 groups=("${@:-build}")
 pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
-      libldap-dev libsqlite3-dev libpq-dev)
+      libldap-dev libsqlite3-dev libpq-dev libsasl2-dev)
 for g in "${groups[@]}"; do
   case "$g" in
     build) ;;
     # Every command the tests, the demo and the benchmarks run comes from a package
     # named here (tests/integration/install_deps.sh checks it with dpkg -S).
     test) pkgs+=(slapd ldap-utils postgresql chromium python3 libwin-hivex-perl chntpw sqlite3 openssl
-                 bsdutils coreutils) ;;
+                 bsdutils coreutils
+                 # Samba AD DCs for the directory suite (tests/support/samba-forest.sh).
+                 samba samba-ad-provision samba-common-bin ldb-tools iproute2 util-linux
+                 krb5-user libsasl2-modules-gssapi-mit) ;;
     # make windows (mingw-w64 cross compiler) and its tests under Wine.
     windows) pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64) ;;
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;

@@ -29,6 +29,8 @@ typedef struct cpuu_ldap_settings {
 	int verify_cert;        /* 1: refuse an unverified server certificate */
 	int timeout_seconds;    /* network, bind and search time limit (>= 1) */
 	int page_size;          /* RFC 2696 page size (>= 1) */
+	int kerberos;           /* 1: bind with the caller's Kerberos ticket (SASL
+	                         * GSSAPI; Negotiate on Windows), no password */
 } cpuu_ldap_settings;
 
 typedef struct cpuu_ldap cpuu_ldap;

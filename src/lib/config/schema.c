@@ -54,6 +54,8 @@ static const cpuu_config_key_info schema[] = {
 	B("Source", "VerifyCert", "true", "Check the server certificate (never turn off in production).", LDAP),
 	I("Source", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds.", LDAP),
 	I("Source", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696).", LDAP),
+	E("Source", "BindMethod", "simple", "simple|kerberos",
+	  "simple: BindDN and password; kerberos: the caller's Kerberos ticket (SASL GSSAPI; Negotiate on Windows), no password.", LDAP),
 
 	S("Target", "Url", NULL, "Target directory: ldap://host[:port] or ldaps://host[:port].", LDAP),
 	S("Target", "BaseDN", NULL, "Search base of the target directory.", LDAP),
@@ -65,6 +67,8 @@ static const cpuu_config_key_info schema[] = {
 	B("Target", "VerifyCert", "true", "Check the server certificate (never turn off in production).", LDAP),
 	I("Target", "TimeoutSeconds", "30", 1, 3600, "Network and search time limit, in seconds.", LDAP),
 	I("Target", "PageSize", "500", 1, 100000, "Paged search size (RFC 2696).", LDAP),
+	E("Target", "BindMethod", "simple", "simple|kerberos",
+	  "simple: BindDN and password; kerberos: the caller's Kerberos ticket (SASL GSSAPI; Negotiate on Windows), no password.", LDAP),
 
 	S("Correspondence", "Attribute", "extensionAttribute1", "Attribute holding the correspondence written by directory synchronization.", LDAP),
 	E("Correspondence", "Side", "target", "source|target", "Which object carries that attribute: the source or the target one.", LDAP),

@@ -46,12 +46,16 @@ int cpuu_ldap_connect_config(cpuu_ldap **out, const cpuu_config *cfg, const char
 	s.verify_cert = cpuu_config_get_bool(cfg, section, "VerifyCert");
 	s.timeout_seconds = (int)cpuu_config_get_int(cfg, section, "TimeoutSeconds");
 	s.page_size = (int)cpuu_config_get_int(cfg, section, "PageSize");
+	const char *method = cpuu_config_get_string(cfg, section, "BindMethod");
+	s.kerberos = method && !cpuu_strcasecmp_ascii(method, "kerberos");
 	if (!s.url || !s.url[0])
 		return cpuu_error_set(CPUU_EINVALID, "[%s] Url is not set", section);
 	if (!s.base_dn || !s.base_dn[0])
 		return cpuu_error_set(CPUU_EINVALID, "[%s] BaseDN is not set", section);
 	char *pw = NULL;
-	if (s.bind_dn && s.bind_dn[0]) {
+	if (s.kerberos) {
+		s.bind_dn = NULL; /* the ticket names the account */
+	} else if (s.bind_dn && s.bind_dn[0]) {
 		int rc = cpuu_config_password(&pw, cfg, section);
 		if (rc != CPUU_OK) {
 			cpuu_error_prefix("[%s] BindDN is set but no password", section);

@@ -9,6 +9,7 @@
 
 #define LDAP_DEPRECATED 0
 #include <ldap.h>
+#include <sasl/sasl.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -209,6 +210,45 @@ static int tcp_reachable(const char *url, int timeout)
 
 static void conn_close(dir_conn *c);
 
+/* Cyrus SASL asks for what the caller did not give: GSSAPI may ask for an
+ * authorization identity, whose default (none: the ticket's principal) is
+ * what we want. Nothing is ever prompted for. */
+static int sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *interact)
+{
+	(void)ld;
+	(void)flags;
+	(void)defaults;
+	for (sasl_interact_t *in = interact; in && in->id != SASL_CB_LIST_END; in++) {
+		in->result = in->defresult ? in->defresult : "";
+		in->len = (unsigned)strlen(in->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* SASL GSSAPI with the Kerberos ticket in the caller's credentials cache
+ * (KRB5CCNAME), what a domain workstation uses. The service principal is
+ * ldap/<host of the URL>, not canonicalized through DNS (an address or an
+ * alias would otherwise turn into whatever reverse DNS says). Over plain
+ * ldap:// the Kerberos layer signs and seals; AD and Samba refuse that
+ * layer inside TLS and refuse GSSAPI without it, so Kerberos is used on
+ * ldap:// URLs without StartTLS (docs/directory.md). */
+static int kerberos_bind(dir_conn *c)
+{
+	ldap_set_option(c->ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON);
+	int rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET,
+					      sasl_defaults, NULL);
+	if (rc == LDAP_SUCCESS)
+		return CPUU_OK;
+	int code = map_rc(rc, 0);
+	/* LDAP_LOCAL_ERROR / LDAP_AUTH_UNKNOWN: the client could not start
+	 * GSSAPI (no ticket, no KDC, no SASL module): still a refused bind. */
+	if (code == CPUU_EAUTH || code == CPUU_ERROR)
+		return cpuu_error_set(CPUU_EAUTH, "%s: Kerberos bind (SASL GSSAPI) refused: %s%s "
+						  "(a ticket in KRB5CCNAME? kinit; an ldap:// URL without StartTLS?)",
+				      c->url, ldap_err2string(rc), diag(c->ld));
+	return fail(c, rc, 0, "Kerberos bind");
+}
+
 static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
 {
 	*out = NULL;
@@ -295,6 +335,15 @@ static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
 		}
 	}
 
+	if (s->kerberos) {
+		rc = kerberos_bind(c);
+		if (rc != CPUU_OK) {
+			conn_close(c);
+			return rc;
+		}
+		*out = c;
+		return CPUU_OK;
+	}
 	struct berval cred = { 0, NULL };
 	if (s->password) {
 		cred.bv_val = (char *)s->password;

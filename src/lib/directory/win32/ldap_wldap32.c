@@ -111,6 +111,10 @@ static int bind_conn(dir_conn *c, const cpuu_ldap_settings *s)
 			SecureZeroMemory(pw, wcslen(pw) * sizeof *pw);
 		free(dn);
 		free(pw);
+	} else if (s->kerberos) {
+		/* BindMethod = kerberos: the logged-on user's Negotiate, and no
+		 * anonymous fallback (a refusal must show, not become "no match"). */
+		rc = ldap_bind_sW(c->ld, NULL, NULL, LDAP_AUTH_NEGOTIATE);
 	} else {
 		rc = ldap_bind_sW(c->ld, NULL, NULL, LDAP_AUTH_NEGOTIATE);
 		if (rc != LDAP_SUCCESS && map_rc(rc, 0) != CPUU_ENETWORK) {
