@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cpuu needs to build and test, if missing.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), test, windows
+# Usage: scripts/install-deps.sh [--list] [group...]   groups: build (default), test, windows
+# --list prints the packages of those groups, one a line, and installs nothing.
 set -euo pipefail
+list=0
+if [ "${1:-}" = --list ]; then list=1; shift; fi
 groups=("${@:-build}")
 pkgs=(build-essential cmake pkg-config libhivex-dev libhivex-bin libcmocka-dev
       libldap-dev libsqlite3-dev libpq-dev libsasl2-dev)
@@ -20,6 +23,7 @@ for g in "${groups[@]}"; do
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;
   esac
 done
+if [ $list -eq 1 ]; then printf '%s\n' "${pkgs[@]}"; exit 0; fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,11 +14,10 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 command -v dpkg-query >/dev/null || { echo "skip: not a Debian system"; exit 77; }
 
 # Every package the install step names, over all its groups.
-named=$(sed -n 's/^[^#]*pkgs\(+\)\{0,1\}=(\(.*\)/\2/p; s/^ \{8,\}\([a-z0-9][^)#]*\)) *;;.*/\1/p; s/^ \{8,\}\([a-z0-9][^)#]*\))$/\1/p' \
-	"$src/scripts/install-deps.sh" | tr -d ')' | sed 's/;;.*//' | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u)
+named=$(bash "$src/scripts/install-deps.sh" --list build test windows | sort -u)
 [ -n "$named" ] || fail "no package list read from scripts/install-deps.sh"
 for must in libhivex-bin slapd postgresql wine; do
-	grep -qx "$must" <<<"$named" || fail "reader of install-deps.sh missed '$must' (its format changed?)"
+	grep -qx "$must" <<<"$named" || fail "install-deps.sh --list missed '$must' (its format changed?)"
 done
 # ... and what they depend on, two levels down (postgresql -> postgresql-15 ->
 # postgresql-client-15 ...), as apt would install it.
