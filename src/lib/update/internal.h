@@ -86,6 +86,18 @@ void upd_step_autocomplete(upd_run *run, cpuu_results *res, const upd_where *w);
 void upd_step_autodiscover(upd_run *run, cpuu_results *res, const upd_where *w); /* step_autodiscover.c */
 void upd_step_signatures(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_signatures.c */
 void upd_step_caches(upd_run *run, cpuu_results *res, const upd_where *w);       /* step_caches.c */
+void upd_step_identity(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_identity.c */
+void upd_step_adpolicy(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_adpolicy.c */
+void upd_step_authhealth(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
+void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
+
+/* scenario.c: a [Features] switch (offset of its int field in cpuu_run_opts)
+ * as the run uses it: -1 (auto) resolved by [General] Scenario. */
+int upd_feature_on(const cpuu_run_opts *o, size_t feature);
+/* The Office versions ("16.0") and source SMTP domains of the accounts that
+ * now live in the target (from ad_touched), plus [M365] SourceDomains. */
+int upd_m365_source_domains(cpuu_strlist *out, const upd_run *run);
+void upd_m365_versions(cpuu_strlist *out, const upd_run *run);
 /* step_rollback.c: Rollback and Cleanup (the other two modes). */
 void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res);
 

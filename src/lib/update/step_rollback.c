@@ -85,7 +85,8 @@ static char *entry_label(const char *entry)
 {
 	static const struct {
 		const char *entry, *label;
-	} names[] = { { "\\AutoDiscover ", "autodiscover:" }, { "\\Setup ", "prf:" }, { "\\RunOnce", "autocomplete" } };
+	} names[] = { { "\\AutoDiscover ", "autodiscover:" }, { "\\Setup ", "prf:" }, { "\\RunOnce", "autocomplete" },
+		      { "\\Identity ", "identity:" } };
 	if (entry[0] != '\\')
 		return NULL;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
