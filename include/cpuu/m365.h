@@ -95,6 +95,10 @@ typedef struct cpuu_m365_source {
 int cpuu_m365_read(cpuu_m365_state **out, cpuu_reg *reg, const cpuu_m365_source *src);
 void cpuu_m365_state_free(cpuu_m365_state *st);
 
+/* The state as the JSON object `cpuu inspect --json` prints under "m365"
+ * (docs/inspect-json.md), indented for that place, no trailing newline. */
+int cpuu_m365_to_json(char **out, const cpuu_m365_state *st);
+
 /* 1 when the address's domain (after the last '@') is one of domains. */
 int cpuu_m365_domain_matches(const char *address, const cpuu_strlist *domains);
 
