@@ -123,6 +123,9 @@ typedef struct cpuu_run_opts {
 	/* M365Detect: New Outlook, OneDrive business accounts and Teams of the
 	 * source reported per user. */
 	int m365_detect;
+	/* OfficeActivation (opt-in in every scenario): the per-user Office
+	 * licence folders moved aside so Office activates for the target. */
+	int office_activation;
 	/* [M365] SourceDomains / SourceTenants: more SMTP domains and tenant IDs
 	 * of the source than the switched accounts name. NULL: none. */
 	const cpuu_strlist *m365_source_domains;

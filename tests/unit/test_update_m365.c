@@ -53,6 +53,7 @@ static const char mapping_csv[] =
 
 typedef struct env {
 	char *dir, *hive, *state, *user_dir, *xml;
+	int activation; /* [Features] OfficeActivation: -1 auto, 0, 1 */
 	cpuu_mapping *map;
 	cpuu_match_source resolver;
 } env;
@@ -137,6 +138,14 @@ static void env_setup(env *e, int switched)
 	e->xml = cpuu_aprintf("%s", p);
 	free(p);
 	assert_int_equal(test_write_file(e->xml, "<Autodiscover/>", 15), 0);
+	/* §3 #2/#3: the per-user licence folders, a licence token inside. */
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Office/Licenses' "
+		 "'%s/AppData/Local/Microsoft/Office/16.0/Licensing'", e->user_dir, e->user_dir);
+	assert_int_equal(system(cmd), 0);
+	p = test_path(e->user_dir, "AppData/Local/Microsoft/Office/Licenses/5.lic");
+	assert_int_equal(test_write_file(p, SECRET_BIN, sizeof SECRET_BIN - 1), 0);
+	free(p);
+	e->activation = -1;
 	char csv[2048];
 	snprintf(csv, sizeof csv, mapping_csv, switched ? "true" : "false");
 	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
@@ -165,6 +174,7 @@ static cpuu_results *run(env *e, cpuu_mode mode, int dry_run, cpuu_scenario sc, 
 	o.user_dir = e->user_dir;
 	o.scenario = (int)sc;
 	o.office_identity = identity;
+	o.office_activation = e->activation;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -500,6 +510,46 @@ static void test_config_keys(void **state)
 	assert_int_not_equal(cpuu_config_load_buffer(&cfg, bad, strlen(bad)), CPUU_OK);
 }
 
+/* Opt-in in every scenario; then both licence folders renamed aside after
+ * the commit, once, and renamed back by Rollback. */
+static void test_activation_opt_in(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, 1);
+	char *lic = test_path(e.user_dir, "AppData/Local/Microsoft/Office/Licenses");
+	char *sca = test_path(e.user_dir, "AppData/Local/Microsoft/Office/16.0/Licensing");
+	char *lic_aside = cpuu_aprintf("%s.cpuu-old", lic);
+	char *sca_aside = cpuu_aprintf("%s.cpuu-old", sca);
+	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
+	assert_null(wide(r, "activation"));
+	cpuu_results_free(r);
+	e.activation = 1;
+	r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_PLANNED);
+	assert_int_equal(wide(r, "activation")->changes, 2);
+	cpuu_results_free(r);
+	assert_true(file_exists(lic) && file_exists(sca));
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_SWITCHED);
+	cpuu_results_free(r);
+	assert_false(file_exists(lic) || file_exists(sca));
+	assert_true(file_exists(lic_aside) && file_exists(sca_aside));
+	assert_int_equal(scan_dir(e.state) > 0, 1); /* the token stayed in the user's folder */
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	cpuu_results_free(r);
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
+	cpuu_results_free(r);
+	assert_true(file_exists(lic) && file_exists(sca));
+	assert_false(file_exists(lic_aside) || file_exists(sca_aside));
+	free(lic);
+	free(sca);
+	free(lic_aside);
+	free(sca_aside);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_crossforest_defaults),
 		cmocka_unit_test(test_not_switched_changes_nothing),
 		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_activation_opt_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,9 @@ static const cpuu_config_key_info schema[] = {
 	E("Features", "M365Detect", "auto", "auto|on|off",
 	  "Report New Outlook, OneDrive business accounts and Teams of the source (auto: on for Exchange Online targets).", RUN),
 
+	E("Features", "OfficeActivation", "auto", "auto|on|off",
+	  "Move the per-user Office licence folders aside so Office activates for the target (auto: off, opt-in).", RUN),
+
 	L("M365", "SourceDomains", NULL, "SMTP domains of the source besides those of the switched accounts (identities, OneDrive, Teams).", RUN),
 	L("M365", "SourceTenants", NULL, "Tenant IDs of the source: an Office identity with one of them is the source's.", RUN),
 

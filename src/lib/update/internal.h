@@ -90,6 +90,7 @@ void upd_step_identity(upd_run *run, cpuu_results *res, const upd_where *w);    
 void upd_step_adpolicy(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_adpolicy.c */
 void upd_step_authhealth(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
 void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
+void upd_step_activation(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_activation.c */
 
 /* scenario.c: a [Features] switch (offset of its int field in cpuu_run_opts)
  * as the run uses it: -1 (auto) resolved by [General] Scenario. */

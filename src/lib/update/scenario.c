@@ -20,6 +20,8 @@ static const struct {
 	/* WAM and modern auth matter once the target is Exchange Online. */
 	{ offsetof(cpuu_run_opts, auth_health), { 0, 1, 1 } },
 	{ offsetof(cpuu_run_opts, m365_detect), { 0, 1, 1 } },
+	/* Reactivation asks the user to sign in to Office: opt-in only. */
+	{ offsetof(cpuu_run_opts, office_activation), { 0, 0, 0 } },
 };
 
 int upd_feature_on(const cpuu_run_opts *o, size_t feature)
