@@ -103,6 +103,8 @@ void upd_step_identity(upd_run *run, cpuu_results *res, const upd_where *w)
 		}
 		for (size_t i = 0; i < vers.count; i++)
 			one_version(run, res, st, vers.items[i]);
+		if (!vers.count)
+			upd_result_add(res, run, NULL, "identity", CPUU_OUTCOME_NOTHING_TO_DO, 0, "no Office sign-in identity");
 		cpuu_strlist_free(&vers);
 	}
 	cpuu_m365_state_free(st);
