@@ -126,6 +126,9 @@ typedef struct cpuu_run_opts {
 	/* OfficeActivation (opt-in in every scenario): the per-user Office
 	 * licence folders moved aside so Office activates for the target. */
 	int office_activation;
+	/* OfficeCredentials (live Windows runs): Credential Manager entries of
+	 * Office naming the source moved aside inside the store. */
+	int office_credentials;
 	/* [M365] SourceDomains / SourceTenants: more SMTP domains and tenant IDs
 	 * of the source than the switched accounts name. NULL: none. */
 	const cpuu_strlist *m365_source_domains;

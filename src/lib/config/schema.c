@@ -55,6 +55,9 @@ static const cpuu_config_key_info schema[] = {
 	E("Features", "OfficeActivation", "auto", "auto|on|off",
 	  "Move the per-user Office licence folders aside so Office activates for the target (auto: off, opt-in).", RUN),
 
+	E("Features", "OfficeCredentials", "auto", "auto|on|off",
+	  "Live Windows runs: move Office's Credential Manager entries of the source aside (auto: on for Exchange Online targets).", RUN),
+
 	L("M365", "SourceDomains", NULL, "SMTP domains of the source besides those of the switched accounts (identities, OneDrive, Teams).", RUN),
 	L("M365", "SourceTenants", NULL, "Tenant IDs of the source: an Office identity with one of them is the source's.", RUN),
 

@@ -30,6 +30,10 @@
 #define UPD_PRF_KEY UPD_STATE_KEY "\\Prf"
 /* Where Windows runs a command once at the next logon. */
 #define UPD_RUNONCE_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
+/* Values "<credential target>" = the name it was moved aside to in the
+ * user's Credential Manager (live Windows runs; docs/m365.md). */
+#define UPD_CREDENTIALS_KEY UPD_STATE_KEY "\\Credentials"
+#define UPD_CRED_ASIDE_PREFIX "cpuu-old:"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
 
@@ -91,6 +95,20 @@ void upd_step_adpolicy(upd_run *run, cpuu_results *res, const upd_where *w);    
 void upd_step_authhealth(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
 void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
 void upd_step_activation(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_activation.c */
+void upd_step_credentials(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_credentials.c */
+/* step_credentials.c: Rollback (keep 0) puts every credential moved aside
+ * back; Cleanup (keep 1) leaves them; the records go. */
+void upd_credentials_undo(upd_run *run, cpuu_results *res, int keep);
+
+/* cred_<platform>.c: the user's Credential Manager (Windows; none elsewhere). */
+int upd_cred_available(void);
+/* Generic credentials of Office ("MicrosoftOffice<ver>_Data:...") whose
+ * target or user name has an address in one of domains. */
+int upd_cred_find(cpuu_strlist *out, const cpuu_strlist *domains);
+/* target -> "cpuu-old:<target>" inside the store (and back): 1 moved, 0 no
+ * such credential, negative on error. */
+int upd_cred_aside(const char *target);
+int upd_cred_back(const char *target);
 
 /* scenario.c: a [Features] switch (offset of its int field in cpuu_run_opts)
  * as the run uses it: -1 (auto) resolved by [General] Scenario. */

@@ -22,6 +22,7 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->auth_health = -1;
 	opts->m365_detect = -1;
 	opts->office_activation = -1;
+	opts->office_credentials = -1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -39,6 +40,7 @@ static const upd_step steps[] = {
 	{ "caches", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_caches },
 	{ "identity", UPD_SCOPE_RUN, FEATURE(office_identity), 1, upd_step_identity },
 	{ "activation", UPD_SCOPE_RUN, FEATURE(office_activation), 1, upd_step_activation },
+	{ "credentials", UPD_SCOPE_RUN, FEATURE(office_credentials), 1, upd_step_credentials },
 	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy },
 	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth },
 	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect },

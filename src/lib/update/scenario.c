@@ -22,6 +22,8 @@ static const struct {
 	{ offsetof(cpuu_run_opts, m365_detect), { 0, 1, 1 } },
 	/* Reactivation asks the user to sign in to Office: opt-in only. */
 	{ offsetof(cpuu_run_opts, office_activation), { 0, 0, 0 } },
+	/* Cached sign-ins of the source tenant make Office prompt for it. */
+	{ offsetof(cpuu_run_opts, office_credentials), { 0, 1, 1 } },
 };
 
 int upd_feature_on(const cpuu_run_opts *o, size_t feature)
