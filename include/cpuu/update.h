@@ -129,6 +129,9 @@ typedef struct cpuu_run_opts {
 	/* OfficeCredentials (live Windows runs): Credential Manager entries of
 	 * Office naming the source moved aside inside the store. */
 	int office_credentials;
+	/* TokenBroker (opt-in): with a user folder, the WAM account files of KB
+	 * 4499299 moved aside (the user's SID changed in the move). */
+	int token_broker;
 	/* [M365] SourceDomains / SourceTenants: more SMTP domains and tenant IDs
 	 * of the source than the switched accounts name. NULL: none. */
 	const cpuu_strlist *m365_source_domains;

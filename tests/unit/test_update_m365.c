@@ -36,6 +36,8 @@
 #define ID_MSA IDROOT "\\Identities\\8c9d0e1f_LiveId"
 #define AD16 "Software\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover"
 #define AD16_POLICY "Software\\Policies\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover"
+#define TB "AppData/Local/Packages/Microsoft.AAD.BrokerPlugin_cw5n1h2txyewy/AC/TokenBroker/Accounts"
+#define CXH "AppData/Local/Packages/Microsoft.Windows.CloudExperienceHost_cw5n1h2txyewy/AC/TokenBroker/Accounts"
 #define SRC_FP "https://sts.source.example/adfs/services/trust"
 /* Planted secrets: a token-like binary and string an identity may hold. */
 #define SECRET_BIN "eyJ0eXAiOiJKV1QiLCJhbGciOi-planted-token-7f3a"
@@ -54,6 +56,7 @@ static const char mapping_csv[] =
 typedef struct env {
 	char *dir, *hive, *state, *user_dir, *xml;
 	int activation; /* [Features] OfficeActivation: -1 auto, 0, 1 */
+	int token_broker; /* [Features] TokenBroker */
 	cpuu_mapping *map;
 	cpuu_match_source resolver;
 } env;
@@ -146,6 +149,16 @@ static void env_setup(env *e, int switched)
 	assert_int_equal(test_write_file(p, SECRET_BIN, sizeof SECRET_BIN - 1), 0);
 	free(p);
 	e->activation = -1;
+	e->token_broker = -1;
+	/* §3 #14 (KB 4499299): WAM account files, and a CloudExperienceHost one. */
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/" TB "' '%s/" CXH "'", e->user_dir, e->user_dir);
+	assert_int_equal(system(cmd), 0);
+	p = test_path(e->user_dir, TB "/a1b2.tbacct");
+	assert_int_equal(test_write_file(p, SECRET_BIN, sizeof SECRET_BIN - 1), 0);
+	free(p);
+	p = test_path(e->user_dir, CXH "/c3d4.tbacct");
+	assert_int_equal(test_write_file(p, "x", 1), 0);
+	free(p);
 	char csv[2048];
 	snprintf(csv, sizeof csv, mapping_csv, switched ? "true" : "false");
 	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
@@ -175,6 +188,7 @@ static cpuu_results *run(env *e, cpuu_mode mode, int dry_run, cpuu_scenario sc, 
 	o.scenario = (int)sc;
 	o.office_identity = identity;
 	o.office_activation = e->activation;
+	o.token_broker = e->token_broker;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -550,6 +564,47 @@ static void test_activation_opt_in(void **state)
 	env_teardown(&e);
 }
 
+/* Opt-in; the BrokerPlugin's .tbacct files renamed aside, the
+ * CloudExperienceHost's left; Rollback renames them back. */
+static void test_tokenbroker_opt_in(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, 1);
+	char *tb = test_path(e.user_dir, TB "/a1b2.tbacct");
+	char *cxh = test_path(e.user_dir, CXH "/c3d4.tbacct");
+	char *aside = cpuu_aprintf("%s.cpuu-old", tb);
+	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	assert_null(wide(r, "tokenbroker"));
+	cpuu_results_free(r);
+	assert_true(file_exists(tb));
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	cpuu_results_free(r);
+	e.token_broker = 1;
+	r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	assert_int_equal(wide(r, "tokenbroker")->outcome, CPUU_OUTCOME_PLANNED);
+	assert_int_equal(wide(r, "tokenbroker")->changes, 1);
+	cpuu_results_free(r);
+	assert_true(file_exists(tb));
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	assert_int_equal(wide(r, "tokenbroker")->outcome, CPUU_OUTCOME_SWITCHED);
+	cpuu_results_free(r);
+	assert_false(file_exists(tb));
+	assert_true(file_exists(aside) && file_exists(cxh));
+	assert_int_equal(scan_dir(e.state) > 0, 1);
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	assert_int_equal(wide(r, "tokenbroker")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	cpuu_results_free(r);
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
+	cpuu_results_free(r);
+	assert_true(file_exists(tb));
+	assert_false(file_exists(aside));
+	free(tb);
+	free(cxh);
+	free(aside);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_not_switched_changes_nothing),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_activation_opt_in),
+		cmocka_unit_test(test_tokenbroker_opt_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

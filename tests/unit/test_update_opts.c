@@ -154,6 +154,8 @@ static void test_defaults_match_engine(void **state)
 	assert_int_equal(rc.opts.auth_health, init.auth_health);
 	assert_int_equal(rc.opts.m365_detect, init.m365_detect);
 	assert_int_equal(rc.opts.office_activation, init.office_activation);
+	assert_int_equal(rc.opts.office_credentials, init.office_credentials);
+	assert_int_equal(rc.opts.token_broker, init.token_broker);
 	assert_int_equal(rc.opts.exclude_scp_lookup, init.exclude_scp_lookup);
 	assert_int_equal(rc.opts.cached_rule, init.cached_rule);
 	assert_null(rc.opts.profiles);

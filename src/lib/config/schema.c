@@ -58,6 +58,9 @@ static const cpuu_config_key_info schema[] = {
 	E("Features", "OfficeCredentials", "auto", "auto|on|off",
 	  "Live Windows runs: move Office's Credential Manager entries of the source aside (auto: on for Exchange Online targets).", RUN),
 
+	E("Features", "TokenBroker", "auto", "auto|on|off",
+	  "Move the WAM account files of KB 4499299 aside when users' SIDs changed (auto: off, opt-in).", RUN),
+
 	L("M365", "SourceDomains", NULL, "SMTP domains of the source besides those of the switched accounts (identities, OneDrive, Teams).", RUN),
 	L("M365", "SourceTenants", NULL, "Tenant IDs of the source: an Office identity with one of them is the source's.", RUN),
 

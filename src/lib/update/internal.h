@@ -96,6 +96,7 @@ void upd_step_authhealth(upd_run *run, cpuu_results *res, const upd_where *w);  
 void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
 void upd_step_activation(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_activation.c */
 void upd_step_credentials(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_credentials.c */
+void upd_step_tokenbroker(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_tokenbroker.c */
 /* step_credentials.c: Rollback (keep 0) puts every credential moved aside
  * back; Cleanup (keep 1) leaves them; the records go. */
 void upd_credentials_undo(upd_run *run, cpuu_results *res, int keep);

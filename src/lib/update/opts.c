@@ -93,6 +93,7 @@ static void read_features(cpuu_run_opts *o, const cpuu_config *cfg)
 	o->m365_detect = tristate(cpuu_config_get_string(cfg, "Features", "M365Detect"));
 	o->office_activation = tristate(cpuu_config_get_string(cfg, "Features", "OfficeActivation"));
 	o->office_credentials = tristate(cpuu_config_get_string(cfg, "Features", "OfficeCredentials"));
+	o->token_broker = tristate(cpuu_config_get_string(cfg, "Features", "TokenBroker"));
 	const cpuu_strlist *l = cpuu_config_get_list(cfg, "M365", "SourceDomains");
 	o->m365_source_domains = l && l->count ? l : NULL;
 	l = cpuu_config_get_list(cfg, "M365", "SourceTenants");
@@ -191,10 +192,10 @@ int cpuu_run_config_describe(char **out, const cpuu_run_config *rc)
 			o->add_boxes, o->autocomplete, o->signatures, o->autodiscover_reset, o->switch_opts.contab,
 			o->prf_route, o->exclude_scp_lookup, o->switch_opts.new_ost_for_new_mailbox);
 	cpuu_buf_printf(&b, "scenario=%s\noffice_identity=%d\nautodiscover_policy=%d\nauth_health=%d\nm365_detect=%d\noffice_activation=%d\n"
-			    "office_credentials=%d\n",
+			    "office_credentials=%d\ntoken_broker=%d\n",
 			cpuu_scenario_name((cpuu_scenario)o->scenario), o->office_identity, o->autodiscover_policy,
 			o->auth_health, o->m365_detect, o->office_activation,
-			o->office_credentials);
+			o->office_credentials, o->token_broker);
 	describe_list(&b, "m365_source_domains", o->m365_source_domains);
 	describe_list(&b, "m365_source_tenants", o->m365_source_tenants);
 	cpuu_buf_printf(&b, "workers=%u\n", rc->workers);

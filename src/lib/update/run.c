@@ -23,6 +23,7 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->m365_detect = -1;
 	opts->office_activation = -1;
 	opts->office_credentials = -1;
+	opts->token_broker = -1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -41,6 +42,7 @@ static const upd_step steps[] = {
 	{ "identity", UPD_SCOPE_RUN, FEATURE(office_identity), 1, upd_step_identity },
 	{ "activation", UPD_SCOPE_RUN, FEATURE(office_activation), 1, upd_step_activation },
 	{ "credentials", UPD_SCOPE_RUN, FEATURE(office_credentials), 1, upd_step_credentials },
+	{ "tokenbroker", UPD_SCOPE_RUN, FEATURE(token_broker), 1, upd_step_tokenbroker },
 	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy },
 	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth },
 	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect },

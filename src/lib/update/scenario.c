@@ -24,6 +24,8 @@ static const struct {
 	{ offsetof(cpuu_run_opts, office_activation), { 0, 0, 0 } },
 	/* Cached sign-ins of the source tenant make Office prompt for it. */
 	{ offsetof(cpuu_run_opts, office_credentials), { 0, 1, 1 } },
+	/* Only the admin knows whether the user's SID changed: opt-in. */
+	{ offsetof(cpuu_run_opts, token_broker), { 0, 0, 0 } },
 };
 
 int upd_feature_on(const cpuu_run_opts *o, size_t feature)
