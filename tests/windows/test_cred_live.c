@@ -4,7 +4,9 @@
  * generic credentials of the source aside inside the store (dry run: only
  * planned), once; Rollback puts them back with their exact blob and user
  * name; other credentials never move; the planted secret is in no file of
- * the state folder. Plain C; exit 0 when every check holds. */
+ * the state folder. The identity step runs live in the same runs: the
+ * source's Office identity marked, then restored by Rollback. Plain C; exit
+ * 0 when every check holds. */
 #include "cpuu/mapping.h"
 #include "cpuu/registry.h"
 #include "cpuu/update.h"
@@ -59,6 +61,32 @@ static int has(const wchar_t *target, const wchar_t *user, const char *blob)
 	int ok = c->CredentialBlobSize == strlen(blob) && !memcmp(c->CredentialBlob, blob, strlen(blob)) &&
 		 c->UserName && !wcscmp(c->UserName, user);
 	CredFree(c);
+	return ok;
+}
+
+#define ID_SRC "Software\\Microsoft\\Office\\16.0\\Common\\Identity\\Identities\\0a1b_ADAL"
+
+/* The live value as text, or NULL. */
+static char *get_sz(const char *path, const char *name)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	char *s = NULL;
+	if (cpuu_reg_open_live(&reg, 0) == CPUU_OK && cpuu_reg_key_open(&k, reg, NULL, path) == CPUU_OK &&
+	    cpuu_reg_get_string(&s, reg, k, name) != CPUU_OK)
+		s = NULL;
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+	return s;
+}
+
+static int sz_is(const char *path, const char *name, const char *want)
+{
+	char *v = get_sz(path, name);
+	int ok = v && !strcmp(v, want);
+	if (!ok)
+		fprintf(stderr, "  %s\\%s = %s, want %s\n", path, name, v ? v : "(absent)", want);
+	free(v);
 	return ok;
 }
 
@@ -124,6 +152,12 @@ int main(void)
 	CHECK(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)) == CPUU_OK);
 	CHECK(cpuu_fixture_apply(reg, f) == CPUU_OK);
 	cpuu_fixture_free(f);
+	cpuu_reg_key *k = NULL;
+	CHECK(cpuu_reg_key_create(&k, reg, NULL, ID_SRC) == CPUU_OK);
+	CHECK(cpuu_reg_set_string(reg, k, "EmailAddress", "alice@source.example") == CPUU_OK);
+	CHECK(cpuu_reg_set_string(reg, k, "ProviderId", "ADAL") == CPUU_OK);
+	CHECK(cpuu_reg_set_string(reg, k, "FederationProvider", "https://sts.source.example/adfs") == CPUU_OK);
+	cpuu_reg_key_free(k);
 	cpuu_reg_free(reg);
 	cpuu_mapping *map = NULL;
 	CHECK(cpuu_mapping_load_buffer(&map, mapping_csv, strlen(mapping_csv)) == CPUU_OK);
@@ -137,6 +171,7 @@ int main(void)
 	      record(r, "credentials")->changes == 1);
 	cpuu_results_free(r);
 	CHECK(has(SRC_CRED, L"alice@source.example", SECRET));
+	CHECK(sz_is(ID_SRC, "FederationProvider", "https://sts.source.example/adfs"));
 
 	r = run(CPUU_MODE_UPDATE, 0, state, &res);
 	CHECK(record(r, "credentials") && record(r, "credentials")->outcome == CPUU_OUTCOME_SWITCHED);
@@ -146,6 +181,7 @@ int main(void)
 	CHECK(has(TRG_CRED, L"alice@target.example", "target-blob"));
 	CHECK(has(OTHER_CRED, L"alice@source.example", "other-blob"));
 	CHECK(!file_holds_secret(state));
+	CHECK(sz_is(ID_SRC, "FederationProvider", "Error"));
 
 	r = run(CPUU_MODE_UPDATE, 0, state, &res);
 	CHECK(record(r, "credentials") && record(r, "credentials")->outcome == CPUU_OUTCOME_NOTHING_TO_DO);
@@ -158,6 +194,7 @@ int main(void)
 	CHECK(has(SRC_CRED, L"alice@source.example", SECRET));
 	CHECK(!has(ASIDE_CRED, L"alice@source.example", SECRET));
 	CHECK(has(TRG_CRED, L"alice@target.example", "target-blob"));
+	CHECK(sz_is(ID_SRC, "FederationProvider", "https://sts.source.example/adfs"));
 
 	cpuu_mapping_free(map);
 	CredDeleteW(SRC_CRED, CRED_TYPE_GENERIC, 0);
