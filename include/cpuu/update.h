@@ -105,6 +105,37 @@ typedef struct cpuu_run_opts {
 	 * armed, written once Outlook made the account; docs/prf.md). An
 	 * in-place switch never touches them. Default 1. */
 	int signatures;
+	/* [General] Scenario (enum cpuu_scenario, cpuu/m365.h; docs/m365.md):
+	 * where the mailboxes go; decides the Microsoft 365 steps below when
+	 * their [Features] key says auto. Default onprem-crossforest. */
+	int scenario;
+	/* Microsoft 365 steps ([Features] keys; docs/m365.md): -1 auto (the
+	 * scenario decides), 0 off, 1 on. Default -1 each.
+	 * OfficeIdentity: the source's Office sign-in identities reset as OCCT
+	 * does (FederationProvider "Error", root FederationProvider removed). */
+	int office_identity;
+	/* AutodiscoverPolicy: the scenario's Outlook\AutoDiscover values
+	 * (ExcludeExplicitO365Endpoint, ExcludeLastKnownGoodURL); policy twins
+	 * and ZeroConfig values reported, never changed. */
+	int autodiscover_policy;
+	/* AuthHealth: modern-auth blockers reported per user, never set. */
+	int auth_health;
+	/* M365Detect: New Outlook, OneDrive business accounts and Teams of the
+	 * source reported per user. */
+	int m365_detect;
+	/* OfficeActivation (opt-in in every scenario): the per-user Office
+	 * licence folders moved aside so Office activates for the target. */
+	int office_activation;
+	/* OfficeCredentials (live Windows runs): Credential Manager entries of
+	 * Office naming the source moved aside inside the store. */
+	int office_credentials;
+	/* TokenBroker (opt-in): with a user folder, the WAM account files of KB
+	 * 4499299 moved aside (the user's SID changed in the move). */
+	int token_broker;
+	/* [M365] SourceDomains / SourceTenants: more SMTP domains and tenant IDs
+	 * of the source than the switched accounts name. NULL: none. */
+	const cpuu_strlist *m365_source_domains;
+	const cpuu_strlist *m365_source_tenants;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

@@ -289,7 +289,7 @@ for r in "${real[@]}"; do
 		grep -q 'pst path: .*\.pst$' "$work/out.txt" || fail "plaso: text form lacks the PST path"
 		;;
 	*)
-		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d != {"profiles": []})' "$work/out.json" ||
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d.get("profiles") != [])' "$work/out.json" ||
 			fail "$(basename "$r"): profiles reported in a hive without any"
 		;;
 	esac

@@ -148,6 +148,14 @@ static void test_defaults_match_engine(void **state)
 	assert_int_equal(rc.opts.autodiscover_reset, init.autodiscover_reset);
 	assert_int_equal(rc.opts.switch_opts.contab, init.switch_opts.contab);
 	assert_int_equal(rc.opts.prf_route, init.prf_route);
+	assert_int_equal(rc.opts.scenario, init.scenario);
+	assert_int_equal(rc.opts.office_identity, init.office_identity);
+	assert_int_equal(rc.opts.autodiscover_policy, init.autodiscover_policy);
+	assert_int_equal(rc.opts.auth_health, init.auth_health);
+	assert_int_equal(rc.opts.m365_detect, init.m365_detect);
+	assert_int_equal(rc.opts.office_activation, init.office_activation);
+	assert_int_equal(rc.opts.office_credentials, init.office_credentials);
+	assert_int_equal(rc.opts.token_broker, init.token_broker);
 	assert_int_equal(rc.opts.exclude_scp_lookup, init.exclude_scp_lookup);
 	assert_int_equal(rc.opts.cached_rule, init.cached_rule);
 	assert_null(rc.opts.profiles);

@@ -27,6 +27,8 @@ static const cpuu_config_key_info schema[] = {
 	P("General", "BackupDir", NULL, "Where Update keeps what Rollback needs (next to the hive when unset).", RUN),
 	I("General", "Workers", "0", 0, 1024, "Parallel workers in bulk runs; 0 = one per core.", RUN),
 	B("General", "DryRun", "false", "Plan and show the changes without writing anything.", RUN),
+	E("General", "Scenario", "onprem-crossforest", "onprem-crossforest|onprem-to-exo|tenant-to-tenant",
+	  "Where the mailboxes go; decides the Microsoft 365 steps whose [Features] key is auto (docs/m365.md).", RUN),
 
 	L("Profiles", "Profiles", "all", "'all' or the names of the profiles to process.", RUN),
 	E("Profiles", "CachedProfiles", "all", "all|listed|none",
@@ -41,6 +43,26 @@ static const cpuu_config_key_info schema[] = {
 	B("Features", "CONTAB", "true", "Update the Outlook Address Book entries pointing to contacts folders.", RUN),
 	B("Features", "PRF", "false", "Also write an Outlook profile file (.prf) describing the switched profile.", RUN),
 	B("Features", "ExcludeScpLookup", "true", "Set Outlook's ExcludeScpLookup (2016+) so it does not query the source forest's SCP.", RUN),
+	E("Features", "OfficeIdentity", "auto", "auto|on|off",
+	  "Reset the Office sign-in identities of the source as OCCT does (auto: on for onprem-to-exo and tenant-to-tenant).", RUN),
+	E("Features", "AutodiscoverPolicy", "auto", "auto|on|off",
+	  "Set the scenario's Outlook AutoDiscover values; policy twins and ZeroConfig only reported (auto: on).", RUN),
+	E("Features", "AuthHealth", "auto", "auto|on|off",
+	  "Report values that disable WAM or modern auth, never set (auto: on for Exchange Online targets).", RUN),
+	E("Features", "M365Detect", "auto", "auto|on|off",
+	  "Report New Outlook, OneDrive business accounts and Teams of the source (auto: on for Exchange Online targets).", RUN),
+
+	E("Features", "OfficeActivation", "auto", "auto|on|off",
+	  "Move the per-user Office licence folders aside so Office activates for the target (auto: off, opt-in).", RUN),
+
+	E("Features", "OfficeCredentials", "auto", "auto|on|off",
+	  "Live Windows runs: move Office's Credential Manager entries of the source aside (auto: on for Exchange Online targets).", RUN),
+
+	E("Features", "TokenBroker", "auto", "auto|on|off",
+	  "Move the WAM account files of KB 4499299 aside when users' SIDs changed (auto: off, opt-in).", RUN),
+
+	L("M365", "SourceDomains", NULL, "SMTP domains of the source besides those of the switched accounts (identities, OneDrive, Teams).", RUN),
+	L("M365", "SourceTenants", NULL, "Tenant IDs of the source: an Office identity with one of them is the source's.", RUN),
 
 	P("Mapping", "File", NULL, "Mapping CSV (docs/mapping-csv.md); when set it is used instead of the directories.", RESOLVER),
 

@@ -30,6 +30,10 @@
 #define UPD_PRF_KEY UPD_STATE_KEY "\\Prf"
 /* Where Windows runs a command once at the next logon. */
 #define UPD_RUNONCE_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
+/* Values "<credential target>" = the name it was moved aside to in the
+ * user's Credential Manager (live Windows runs; docs/m365.md). */
+#define UPD_CREDENTIALS_KEY UPD_STATE_KEY "\\Credentials"
+#define UPD_CRED_ASIDE_PREFIX "cpuu-old:"
 /* How backups name the registry root. */
 #define UPD_ROOT_NAME "HKEY_CURRENT_USER"
 
@@ -86,6 +90,34 @@ void upd_step_autocomplete(upd_run *run, cpuu_results *res, const upd_where *w);
 void upd_step_autodiscover(upd_run *run, cpuu_results *res, const upd_where *w); /* step_autodiscover.c */
 void upd_step_signatures(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_signatures.c */
 void upd_step_caches(upd_run *run, cpuu_results *res, const upd_where *w);       /* step_caches.c */
+void upd_step_identity(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_identity.c */
+void upd_step_adpolicy(upd_run *run, cpuu_results *res, const upd_where *w);     /* step_adpolicy.c */
+void upd_step_authhealth(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
+void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_m365report.c */
+void upd_step_activation(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_activation.c */
+void upd_step_credentials(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_credentials.c */
+void upd_step_tokenbroker(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_tokenbroker.c */
+/* step_credentials.c: Rollback (keep 0) puts every credential moved aside
+ * back; Cleanup (keep 1) leaves them; the records go. */
+void upd_credentials_undo(upd_run *run, cpuu_results *res, int keep);
+
+/* cred_<platform>.c: the user's Credential Manager (Windows; none elsewhere). */
+int upd_cred_available(void);
+/* Generic credentials of Office ("MicrosoftOffice<ver>_Data:...") whose
+ * target or user name has an address in one of domains. */
+int upd_cred_find(cpuu_strlist *out, const cpuu_strlist *domains);
+/* target -> "cpuu-old:<target>" inside the store (and back): 1 moved, 0 no
+ * such credential, negative on error. */
+int upd_cred_aside(const char *target);
+int upd_cred_back(const char *target);
+
+/* scenario.c: a [Features] switch (offset of its int field in cpuu_run_opts)
+ * as the run uses it: -1 (auto) resolved by [General] Scenario. */
+int upd_feature_on(const cpuu_run_opts *o, size_t feature);
+/* The Office versions ("16.0") and source SMTP domains of the accounts that
+ * now live in the target (from ad_touched), plus [M365] SourceDomains. */
+int upd_m365_source_domains(cpuu_strlist *out, const upd_run *run);
+void upd_m365_versions(cpuu_strlist *out, const upd_run *run);
 /* step_rollback.c: Rollback and Cleanup (the other two modes). */
 void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res);
 

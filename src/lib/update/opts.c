@@ -2,6 +2,7 @@
  * the schema's: this file only converts, it never invents a value. */
 #include "update/internal.h"
 #include "cpuu/runconfig.h"
+#include "cpuu/m365.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -71,6 +72,12 @@ static int read_paths(cpuu_run_config *rc, const cpuu_config *cfg)
 	return CPUU_OK;
 }
 
+/* auto|on|off (the schema checked it) -> -1 (the scenario decides), 1, 0. */
+static int tristate(const char *v)
+{
+	return v && !cpuu_strcasecmp_ascii(v, "on") ? 1 : v && !cpuu_strcasecmp_ascii(v, "off") ? 0 : -1;
+}
+
 static void read_features(cpuu_run_opts *o, const cpuu_config *cfg)
 {
 	o->add_boxes = cpuu_config_get_bool(cfg, "Features", "AddBoxes");
@@ -80,6 +87,17 @@ static void read_features(cpuu_run_opts *o, const cpuu_config *cfg)
 	o->switch_opts.contab = cpuu_config_get_bool(cfg, "Features", "CONTAB");
 	o->prf_route = cpuu_config_get_bool(cfg, "Features", "PRF");
 	o->exclude_scp_lookup = cpuu_config_get_bool(cfg, "Features", "ExcludeScpLookup");
+	o->office_identity = tristate(cpuu_config_get_string(cfg, "Features", "OfficeIdentity"));
+	o->autodiscover_policy = tristate(cpuu_config_get_string(cfg, "Features", "AutodiscoverPolicy"));
+	o->auth_health = tristate(cpuu_config_get_string(cfg, "Features", "AuthHealth"));
+	o->m365_detect = tristate(cpuu_config_get_string(cfg, "Features", "M365Detect"));
+	o->office_activation = tristate(cpuu_config_get_string(cfg, "Features", "OfficeActivation"));
+	o->office_credentials = tristate(cpuu_config_get_string(cfg, "Features", "OfficeCredentials"));
+	o->token_broker = tristate(cpuu_config_get_string(cfg, "Features", "TokenBroker"));
+	const cpuu_strlist *l = cpuu_config_get_list(cfg, "M365", "SourceDomains");
+	o->m365_source_domains = l && l->count ? l : NULL;
+	l = cpuu_config_get_list(cfg, "M365", "SourceTenants");
+	o->m365_source_tenants = l && l->count ? l : NULL;
 }
 
 static int read_profiles(cpuu_run_config *rc, const cpuu_config *cfg)
@@ -114,6 +132,14 @@ int cpuu_run_opts_from_config(cpuu_run_config *out, const cpuu_config *cfg)
 		cpuu_run_config_clear(out);
 		return err;
 	}
+	cpuu_scenario sc = CPUU_SCENARIO_ONPREM_CROSSFOREST;
+	err = cpuu_scenario_from_name(&sc, cpuu_config_get_string(cfg, "General", "Scenario"));
+	if (err) {
+		cpuu_error_prefix("[General] Scenario");
+		cpuu_run_config_clear(out);
+		return err;
+	}
+	out->opts.scenario = (int)sc;
 	out->opts.dry_run = cpuu_config_get_bool(cfg, "General", "DryRun");
 	out->workers = (unsigned)cpuu_config_get_int(cfg, "General", "Workers");
 	read_features(&out->opts, cfg);
@@ -165,6 +191,13 @@ int cpuu_run_config_describe(char **out, const cpuu_run_config *rc)
 			    "prf_route=%d\nexclude_scp_lookup=%d\nnew_ost_for_new_mailbox=%d\n",
 			o->add_boxes, o->autocomplete, o->signatures, o->autodiscover_reset, o->switch_opts.contab,
 			o->prf_route, o->exclude_scp_lookup, o->switch_opts.new_ost_for_new_mailbox);
+	cpuu_buf_printf(&b, "scenario=%s\noffice_identity=%d\nautodiscover_policy=%d\nauth_health=%d\nm365_detect=%d\noffice_activation=%d\n"
+			    "office_credentials=%d\ntoken_broker=%d\n",
+			cpuu_scenario_name((cpuu_scenario)o->scenario), o->office_identity, o->autodiscover_policy,
+			o->auth_health, o->m365_detect, o->office_activation,
+			o->office_credentials, o->token_broker);
+	describe_list(&b, "m365_source_domains", o->m365_source_domains);
+	describe_list(&b, "m365_source_tenants", o->m365_source_tenants);
 	cpuu_buf_printf(&b, "workers=%u\n", rc->workers);
 	describe_text(&b, "temp_dir", rc->temp_dir);
 	describe_text(&b, "log_file", rc->log_file);

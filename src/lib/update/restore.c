@@ -2,6 +2,7 @@
  * touching only the keys that differ (so keys the backup shares with the
  * registry keep their identity, and unchanged keys are not rewritten). */
 #include "update/internal.h"
+#include "cpuu/m365.h"
 
 #include "cpuu/mapi.h"
 
@@ -56,10 +57,14 @@ static int walk(cpuu_strlist *out, cpuu_reg *reg, const char *path)
 	return rc;
 }
 
+/* Secure MAPI properties, and any value whose name looks like a credential
+ * or token (an Office identity's, docs/m365.md): kept out of backups. */
 static int is_secure(const char *name)
 {
 	uint32_t tag;
 	int secure = 0;
+	if (cpuu_m365_secret_name(name))
+		return 1;
 	return cpuu_mapi_tag_parse(&tag, &secure, name) == CPUU_OK && secure;
 }
 

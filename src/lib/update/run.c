@@ -17,6 +17,13 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->autodiscover_reset = 1;
 	opts->autocomplete = 1;
 	opts->signatures = 1;
+	opts->office_identity = -1;
+	opts->autodiscover_policy = -1;
+	opts->auth_health = -1;
+	opts->m365_detect = -1;
+	opts->office_activation = -1;
+	opts->office_credentials = -1;
+	opts->token_broker = -1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }
 
@@ -32,15 +39,20 @@ static const upd_step steps[] = {
 	{ "autodiscover", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_autodiscover },
 	{ "signatures", UPD_SCOPE_RUN, FEATURE(signatures), 1, upd_step_signatures },
 	{ "caches", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_caches },
+	{ "identity", UPD_SCOPE_RUN, FEATURE(office_identity), 1, upd_step_identity },
+	{ "activation", UPD_SCOPE_RUN, FEATURE(office_activation), 1, upd_step_activation },
+	{ "credentials", UPD_SCOPE_RUN, FEATURE(office_credentials), 1, upd_step_credentials },
+	{ "tokenbroker", UPD_SCOPE_RUN, FEATURE(token_broker), 1, upd_step_tokenbroker },
+	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy },
+	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth },
+	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect },
 };
 
 static int step_on(const upd_step *s, const cpuu_run_opts *o)
 {
-	int v;
 	if (s->feature == UPD_ALWAYS)
 		return 1;
-	memcpy(&v, (const char *)o + s->feature, sizeof v);
-	return !v == !s->on;
+	return !upd_feature_on(o, s->feature) == !s->on;
 }
 
 /* Runs the enabled steps of one scope; returns the outcome of the first

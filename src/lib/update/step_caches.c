@@ -46,6 +46,25 @@ void upd_step_caches(upd_run *run, cpuu_results *res, const upd_where *w)
 	}
 	if (d)
 		closedir(d);
+	/* Outlook 2016+ keeps its Autodiscover answers as Outlook\16\*.xml too
+	 * (OCCT clears them at cutover). */
+	char *o16 = !rc ? cpuu_aprintf("%s\\16", outlook) : NULL;
+	char *local16 = o16 ? upd_local_path(run->opts->user_dir, o16) : NULL;
+	d = local16 ? opendir(local16) : NULL;
+	while (!rc && d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= 4 || cpuu_strcasecmp_ascii(e->d_name + n - 4, ".xml"))
+			continue;
+		char *win = cpuu_aprintf("%s\\%s", o16, e->d_name);
+		char *entry = cpuu_aprintf("\\autodiscover16|%s", e->d_name);
+		rc = win && entry ? cache_aside(run, &moved, entry, win) : cpuu_error_oom();
+		free(win);
+		free(entry);
+	}
+	if (d)
+		closedir(d);
+	free(local16);
+	free(o16);
 	if (rc || moved)
 		upd_result_add(res, run, NULL, "caches", rc ? CPUU_OUTCOME_ERROR : CPUU_OUTCOME_SWITCHED, rc ? 0 : moved,
 			       rc ? cpuu_error_last()->message

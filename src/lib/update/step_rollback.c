@@ -85,7 +85,8 @@ static char *entry_label(const char *entry)
 {
 	static const struct {
 		const char *entry, *label;
-	} names[] = { { "\\AutoDiscover ", "autodiscover:" }, { "\\Setup ", "prf:" }, { "\\RunOnce", "autocomplete" } };
+	} names[] = { { "\\AutoDiscover ", "autodiscover:" }, { "\\Setup ", "prf:" }, { "\\RunOnce", "autocomplete" },
+		      { "\\Identity ", "identity:" } };
 	if (entry[0] != '\\')
 		return NULL;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -182,6 +183,7 @@ void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res)
 	if (run->opts->dry_run)
 		return;
 	hive_wide_records(run, res, cleanup);
+	upd_credentials_undo(run, res, cleanup);
 	if (cleanup && upd_txn_rmdir_after(&run->txn, run->state_dir))
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 	if (upd_state_prune(run->reg))

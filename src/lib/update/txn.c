@@ -197,6 +197,14 @@ int upd_txn_apply(upd_txn *t, const char *entry_name, const char *path, const cp
 
 /* --- the journal --- */
 
+int upd_txn_cred_aside(upd_txn *t, const char *target)
+{
+	char *aside = cpuu_aprintf("%s%s", UPD_CRED_ASIDE_PREFIX, target);
+	int rc = aside ? upd_state_set(t->reg, UPD_CREDENTIALS_KEY, target, aside) : cpuu_error_oom();
+	free(aside);
+	return rc ? rc : journal_add(t, UPD_ACT_CRED, target, NULL);
+}
+
 int upd_txn_move_aside(upd_txn *t, const char *record, const char *windows_path, const char *local)
 {
 	int rc = upd_state_set(t->reg, UPD_FILES_KEY, record, windows_path);
@@ -446,6 +454,13 @@ static void take_back(const upd_txn *t, const upd_action *a)
 	cpuu_autocomplete_undo(t->user_dir, &a->handed);
 }
 
+/* Credentials go aside only once the hive records where they went. */
+static void cred_aside(const upd_action *a, upd_txn_report report, void *ctx)
+{
+	if (upd_cred_aside(a->path) < 0)
+		report(ctx, cpuu_error_last()->message);
+}
+
 static const struct {
 	after_fn after;
 	undo_fn undo;
@@ -456,6 +471,7 @@ static const struct {
 	[UPD_ACT_UNLINK] = { remove_file, NULL },
 	[UPD_ACT_RMDIR] = { remove_empty_dir, NULL },
 	[UPD_ACT_UNSYNCED] = { NULL, NULL }, /* synced by upd_txn_flush */
+	[UPD_ACT_CRED] = { cred_aside, NULL },
 };
 
 void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ctx)

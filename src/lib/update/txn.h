@@ -23,7 +23,8 @@ typedef enum upd_act {
 	UPD_ACT_HANDOVER,   /* autocomplete hand-over done before the commit; commit: kept; abort: undone */
 	UPD_ACT_UNLINK,     /* commit: removed (nothing names it any more); abort: kept */
 	UPD_ACT_RMDIR,      /* commit: the folder removed when empty; abort: kept */
-	UPD_ACT_UNSYNCED    /* written without sync (batch): synced with its folder before the registry */
+	UPD_ACT_UNSYNCED,   /* written without sync (batch): synced with its folder before the registry */
+	UPD_ACT_CRED        /* commit: the credential moved aside in the store; abort: nothing (not moved yet) */
 } upd_act;
 
 typedef struct upd_action {
@@ -70,6 +71,9 @@ int upd_txn_write_file(upd_txn *t, const char *record_key, const char *record_na
 /* Takes over a hand-over's change list (*ch zeroed): undone if the commit
  * does not happen; recorded (UPD_FILES_KEY, record) for Rollback. */
 int upd_txn_hand_over(upd_txn *t, const char *record, cpuu_ac_changes *ch);
+/* Moves the Credential Manager entry target aside after the commit; record
+ * (UPD_CREDENTIALS_KEY, target) = its new name. */
+int upd_txn_cred_aside(upd_txn *t, const char *target);
 /* Removes path after the commit (once per path). */
 int upd_txn_unlink_after(upd_txn *t, const char *path);
 /* Removes the folder after the commit when it is empty. */
