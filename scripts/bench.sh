@@ -16,4 +16,5 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   echo "== bench_bulk on /dev/shm"
   "$top/$build/bench/bench_bulk" 10000 /dev/shm || status=1
 fi
+"$top/bench/bench_wine_logon.sh" "$build" || status=1 # the no-op logon under Wine (skips without it)
 exit $status
