@@ -56,6 +56,13 @@ static int live_defaults(cpuu_run_opts *opts, char **state_dir, const cli_user_f
 		if (got[i] && f->profile && !is_folder_under(got[i], f->profile, sub[i]))
 			cpuu_runlog_msg(log, CPUU_LOG_WARNING, "%s is redirected to %s: its files are looked for under %s%s",
 					sub[i] + 1, got[i], f->profile, sub[i]);
+	/* Outlook imports the hand-over from the Roaming AppData it knows: one
+	 * written under the profile folder would never be imported. */
+	if (opts->autocomplete && f->roaming_appdata && f->profile &&
+	    !is_folder_under(f->roaming_appdata, f->profile, sub[1])) {
+		opts->autocomplete = 0;
+		cpuu_runlog_msg(log, CPUU_LOG_WARNING, "autocomplete hand-over skipped: Roaming AppData is redirected");
+	}
 	cpuu_runlog_msg(log, CPUU_LOG_DEBUG, "live: user %s, user folder %s, state folder %s",
 			opts->user ? opts->user : "?", opts->user_dir ? opts->user_dir : "?",
 			opts->state_dir ? opts->state_dir : "?");

@@ -222,5 +222,25 @@ bat CPUU_Rollback.bat
 export_key 'HKCU\Software\Microsoft\Office' "$work/office5.reg"
 cmp -s "$work/office0.reg" "$work/office5.reg" || fail "PRF route: rollback did not restore the profile byte-exact"
 
+# --- 6. Roaming AppData redirected (folder redirection): the hand-over, which
+# Outlook would import from there, is skipped and said; the rest works ------
+sed -i '/^PRF = true/d' "$net/cpuu.ini"
+redir="$work/redirected/Roaming"
+mkdir -p "$redir"
+wine reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Explorer\User Shell Folders' /v AppData \
+	/t REG_EXPAND_SZ /d "$(winpath "$redir")" /f >/dev/null 2>&1
+bat CPUU_Update.bat
+rc=$?
+[ "$rc" -eq 1 ] || fail "redirected: exit $rc: $(log_tail)"
+wine "$net/cpuu.exe" inspect --live --json 2>/dev/null | grep -qF '"alice@target.example"' ||
+	fail "redirected: the profile was not switched"
+[ -e "$roam_ad/Microsoft/Outlook/Outlook.nk2" ] || [ -n "$(find "$redir" -name '*.nk2')" ] &&
+	fail "redirected: a hand-over was written although Outlook would not import it"
+wine reg query "$runonce" 2>/dev/null | grep -qi importnk2 && fail "redirected: a RunOnce import with no hand-over"
+[ -f "$ol/alice@source.example.ost.cpuu-old" ] || fail "redirected: the OST did not go aside"
+bat CPUU_Rollback.bat
+files_sum >"$work/files6.txt"
+cmp -s "$work/files0.txt" "$work/files6.txt" || fail "redirected: rollback did not restore the files"
+
 [ "$fails" -eq 0 ] && echo "wine_logon: the logon path finds the user's folders and stops clients only to change something"
 exit $((fails > 0))
