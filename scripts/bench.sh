@@ -25,6 +25,8 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
   echo "== bench_bulk on /dev/shm" | tee -a "$log"
   "$top/$build/bench/bench_bulk" 2000 /dev/shm 2>&1 | tee -a "$log" || status=1
 fi
+# the no-op logon under Wine (skips without it)
+bash "$top/bench/bench_wine_logon.sh" "$build" 2>&1 | tee -a "$log" || status=1
 # map export against two Samba AD DCs (10,000 users) vs a plain ldapsearch.
 bash "$top/bench/bench_samba_export.sh" "$top/$build" 2>&1 | tee -a "$log" || status=1
 echo

@@ -39,7 +39,8 @@ int cpuu_procstop_run(cpuu_procstop_result *out, const cpuu_strlist *names, unsi
 /* A cpuu_procstop_confirm that asks the logged-on user ([Processes] Ask): a
  * Yes/No message box on Windows (user32 loaded only then), a [Y/n] question
  * on a terminal elsewhere. 1 to go on; 0 when refused or when nobody can be
- * asked (no terminal, no user32). ctx is unused. */
+ * asked (no terminal, no user32). ctx: the run's mode name ("update",
+ * "rollback"; NULL: update), so the question matches the action. */
 int cpuu_procstop_ask_user(void *ctx, const cpuu_strlist *running);
 
 #ifdef __cplusplus

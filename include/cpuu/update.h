@@ -136,6 +136,15 @@ typedef struct cpuu_run_opts {
 	 * of the source than the switched accounts name. NULL: none. */
 	const cpuu_strlist *m365_source_domains;
 	const cpuu_strlist *m365_source_tenants;
+	/* Called once, right before the run's first change to the registry or
+	 * the user's files: never in a dry run, never when nothing changes (a
+	 * no-op logon, a rollback with nothing to undo). The live logon stops
+	 * Outlook and other MAPI clients here (docs/windows.md). A nonzero
+	 * return (a negative cpuu_error_code, message set) stops the run before
+	 * anything changes: each change it would have made is an ERROR result.
+	 * NULL: nothing is called. */
+	int (*before_change)(void *ctx);
+	void *before_change_ctx;
 } cpuu_run_opts;
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);

@@ -68,4 +68,15 @@ int cli_exit_code(int cpuu_code);
  * Returns only on failure (-1, after one line on stderr). */
 int cli_admin_exec(int argc, char **argv);
 
+/* The logged-on user's folders as Windows knows them (known folders, not the
+ * environment, which a logon script may lack): the profile folder
+ * (C:\\Users\\<name>), Local and Roaming AppData, and the user's name. */
+typedef struct cli_user_folders {
+	char *profile, *local_appdata, *roaming_appdata, *user; /* UTF-8; NULL: unknown */
+} cli_user_folders;
+/* Fills what it finds (Windows); POSIX has no logged-on user's registry and
+ * finds nothing. Returns CPUU_OK when the profile folder and the user are known. */
+int cli_user_folders_get(cli_user_folders *out);
+void cli_user_folders_free(cli_user_folders *f);
+
 #endif

@@ -15,43 +15,92 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* %LOCALAPPDATA%\cpuu and %USERNAME%: the logon script's user (Windows;
- * the live registry opens nowhere else). */
-static int live_defaults(char **state_dir, char **user)
+/* Nonzero when path is base + sub, ASCII letters compared without case. */
+static int is_folder_under(const char *path, const char *base, const char *sub)
 {
-	const char *local = getenv("LOCALAPPDATA"), *name = getenv("USERNAME");
-	if (!*state_dir && local && *local) {
-		size_t n = strlen(local) + sizeof "\\cpuu";
-		if ((*state_dir = malloc(n)))
-			snprintf(*state_dir, n, "%s\\cpuu", local);
+	size_t bl = strlen(base), sl = strlen(sub);
+	if (strlen(path) != bl + sl)
+		return 0;
+	for (size_t i = 0; path[i]; i++) {
+		char a = path[i], b = i < bl ? base[i] : sub[i - bl];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
 	}
-	if (!*user && name && *name) {
-		size_t n = strlen(name) + 1;
-		if ((*user = malloc(n)))
-			memcpy(*user, name, n);
+	return 1;
+}
+
+/* The logged-on user as Windows knows them: the profile folder stands for
+ * C:\\Users\\<name> (so the OST, the caches, the autocomplete cache and the
+ * PRF route work as with --user-dir), the state folder defaults to
+ * <Local AppData>\\cpuu, the user to the logon name. Known folders, not
+ * %USERPROFILE%/%LOCALAPPDATA%/%USERNAME%: a logon script may lack them. */
+static int live_defaults(cpuu_run_opts *opts, char **state_dir, const cli_user_folders *f, cpuu_runlog *log)
+{
+	if (!opts->user)
+		opts->user = f->user;
+	if (!opts->user_dir)
+		opts->user_dir = f->profile;
+	if (!opts->state_dir && f->local_appdata && (*state_dir = malloc(strlen(f->local_appdata) + sizeof "\\cpuu"))) {
+		sprintf(*state_dir, "%s\\cpuu", f->local_appdata);
+		opts->state_dir = *state_dir;
 	}
-	return *state_dir && *user ? CPUU_OK : CPUU_EINVALID;
+	/* Files are found under the profile folder: a redirected AppData
+	 * (folder redirection) is said, not followed (docs/windows.md). */
+	const char *sub[2] = { "\\AppData\\Local", "\\AppData\\Roaming" };
+	const char *got[2] = { f->local_appdata, f->roaming_appdata };
+	for (int i = 0; i < 2; i++)
+		if (got[i] && f->profile && !is_folder_under(got[i], f->profile, sub[i]))
+			cpuu_runlog_msg(log, CPUU_LOG_WARNING, "%s is redirected to %s: its files are looked for under %s%s",
+					sub[i] + 1, got[i], f->profile, sub[i]);
+	/* Outlook imports the hand-over from the Roaming AppData it knows: one
+	 * written under the profile folder would never be imported. */
+	if (opts->autocomplete && f->roaming_appdata && f->profile &&
+	    !is_folder_under(f->roaming_appdata, f->profile, sub[1])) {
+		opts->autocomplete = 0;
+		cpuu_runlog_msg(log, CPUU_LOG_WARNING, "autocomplete hand-over skipped: Roaming AppData is redirected");
+	}
+	cpuu_runlog_msg(log, CPUU_LOG_DEBUG, "live: user %s, user folder %s, state folder %s",
+			opts->user ? opts->user : "?", opts->user_dir ? opts->user_dir : "?",
+			opts->state_dir ? opts->state_dir : "?");
+	return opts->state_dir && opts->user ? CPUU_OK : CPUU_EINVALID;
 }
 
 static void print_results(const cpuu_results *r, int json);
 
-/* Outlook and other MAPI clients hold the profile open: they go first
- * ([Processes], docs/procstop.md). Returns the exit bits when the run must
- * not go on. */
-static unsigned stop_mapi_clients(const cpuu_run_config *rc)
+/* Outlook and other MAPI clients hold the profile open: they are stopped
+ * ([Processes], docs/procstop.md) right before the run's first change, so a
+ * logon with nothing to change stops nothing (cpuu_run_opts.before_change). */
+typedef struct live_stop {
+	const cpuu_run_config *rc;
+	cpuu_runlog *log;
+	unsigned mask; /* the exit bits when stopping failed or was refused */
+} live_stop;
+
+static int stop_mapi_clients(void *ctx)
 {
+	live_stop *s = ctx;
 	cpuu_procstop_result r;
-	int err = cpuu_procstop_run(&r, rc->process_names, rc->grace_ms, rc->ask ? cpuu_procstop_ask_user : NULL, NULL);
+	/* The question names the action: update or rollback. */
+	int err = cpuu_procstop_run(&r, s->rc->process_names, s->rc->grace_ms,
+				    s->rc->ask ? cpuu_procstop_ask_user : NULL,
+				    (void *)cpuu_mode_name(s->rc->opts.mode));
+	if (r.running.count)
+		cpuu_runlog_msg(s->log, CPUU_LOG_INFO, "mail programs stopped before the first change: %zu closed, "
+						       "%zu ended, %zu survived (of %zu running)",
+				r.closed, r.killed, r.survived, r.running.count);
 	cpuu_procstop_result_clear(&r);
 	if (err == CPUU_EABORTED) {
 		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
-		return CPUU_EXIT_USER_ABORT;
-	}
-	if (err) {
+		s->mask = CPUU_EXIT_USER_ABORT;
+	} else if (err) {
 		fprintf(stderr, "cpuu: %s: the profile was not changed\n", cpuu_error_last()->message);
-		return CPUU_EXIT_GLOBAL_ERR;
+		s->mask = CPUU_EXIT_GLOBAL_ERR;
 	}
-	return 0;
+	return err;
 }
 
 /* One run over the logged-on user's registry (cpuu_run_registry). */
@@ -60,40 +109,43 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 {
 	cpuu_reg *reg = NULL;
 	cpuu_results *res = NULL;
-	char *state_dir = NULL, *user = NULL;
+	char *state_dir = NULL;
+	cli_user_folders folders = { 0 };
 	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
 	cpuu_run_opts opts = rc->opts;
+	live_stop stop = { rc, log, 0 };
 	if (cpuu_reg_open_live(&reg, opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
 		cli_fail();
 		goto done;
 	}
-	if ((!opts.state_dir || !opts.user) && live_defaults(&state_dir, &user)) {
-		fprintf(stderr, "cpuu: %s: --live needs --state-dir and --user (LOCALAPPDATA or USERNAME unset)\n", cmd);
+	if (cli_user_folders_get(&folders))
+		cpuu_runlog_msg(log, CPUU_LOG_WARNING, "the logged-on user's profile folder or name is unknown "
+						       "(SHGetKnownFolderPath, GetUserName): the user's files are left alone");
+	if (live_defaults(&opts, &state_dir, &folders, log)) {
+		fprintf(stderr, "cpuu: %s: --live needs --state-dir and --user (the user's folders are unknown)\n", cmd);
 		goto done;
 	}
-	if (!opts.state_dir)
-		opts.state_dir = state_dir;
-	if (!opts.user)
-		opts.user = user;
-	/* Nothing may change under a running Outlook. */
-	unsigned stop = opts.dry_run ? 0 : stop_mapi_clients(rc);
-	if (stop) {
-		mask = stop;
-		goto done;
+	/* Nothing may change under a running Outlook; Cleanup changes neither the
+	 * profile nor Outlook's files, so it stops nothing. */
+	if (opts.mode != CPUU_MODE_CLEANUP) {
+		opts.before_change = stop_mapi_clients;
+		opts.before_change_ctx = &stop;
 	}
 	int err = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
 	if (res) {
 		print_results(res, json);
 		cpuu_runlog_results(log, res);
-		mask = res->exit_mask;
+		/* Refused or failed before the first change: nothing changed, and
+		 * the bits say why rather than every account's error. */
+		mask = stop.mask ? stop.mask : res->exit_mask;
 	}
 	if (err)
 		fprintf(stderr, "cpuu: %s\n", cpuu_error_last()->message);
 done:
 	cpuu_results_free(res);
 	cpuu_reg_free(reg);
+	cli_user_folders_free(&folders);
 	free(state_dir);
-	free(user);
 	return mask;
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cpuu/procstop.h"
+#include "procstop/internal.h"
 #include "testutil.h"
 
 #include <ctype.h>
@@ -157,11 +158,35 @@ static void test_default_list_names_outlook(void **state)
 	assert_true(outlook && lync);
 }
 
+/* The question names the action (issue 12): update and rollback differ, and
+ * a mode not given is an update. */
+static void test_question_matches_action(void **state)
+{
+	(void)state;
+	cpuu_strlist one = { 0 };
+	assert_int_equal(cpuu_strlist_add(&one, "OUTLOOK.EXE (42)"), CPUU_OK);
+	char q[1024];
+	ps_question(q, sizeof q, "update", &one);
+	assert_non_null(strstr(q, "Your mailbox has moved."));
+	assert_non_null(strstr(q, "OUTLOOK.EXE (42) must be closed to update your Outlook profile"));
+	assert_non_null(strstr(q, "Close it now?"));
+	ps_question(q, sizeof q, "rollback", &one);
+	assert_null(strstr(q, "Your mailbox has moved"));
+	assert_non_null(strstr(q, "put back as it was"));
+	assert_non_null(strstr(q, "must be closed to restore your Outlook profile"));
+	assert_int_equal(cpuu_strlist_add(&one, "lync.exe (43)"), CPUU_OK);
+	ps_question(q, sizeof q, NULL, &one);
+	assert_non_null(strstr(q, "OUTLOOK.EXE (42) and other mail programs must be closed to update"));
+	assert_non_null(strstr(q, "Close them now?"));
+	cpuu_strlist_free(&one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_polite_then_forced, kill_children),
 		cmocka_unit_test(test_default_list_names_outlook),
+		cmocka_unit_test(test_question_matches_action),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,8 @@ typedef struct env {
 	int prf;        /* the PRF route instead of rewriting in place */
 	int no_signatures; /* [Features] Signatures = false */
 	unsigned off;      /* OFF_*: [Features] switches turned off */
+	int hook_calls;    /* before_change calls seen */
+	int hook_refuse;   /* before_change refuses (CPUU_EABORTED) */
 } env;
 
 enum { OFF_ADDBOXES = 1, OFF_AUTOCOMPLETE = 2, OFF_SCP = 4, OFF_ADRESET = 8 };
@@ -149,6 +151,15 @@ static void env_teardown(env *e)
 	test_tmpdir_remove(e->dir);
 }
 
+/* cpuu_run_opts.before_change as the live logon uses it (stopping Outlook),
+ * counted; refused on demand. */
+static int before_change(void *ctx)
+{
+	env *e = ctx;
+	e->hook_calls++;
+	return e->hook_refuse ? cpuu_error_set(CPUU_EABORTED, "the user kept Outlook open") : CPUU_OK;
+}
+
 static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 {
 	cpuu_run_opts o;
@@ -164,6 +175,8 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.autocomplete = !(e->off & OFF_AUTOCOMPLETE);
 	o.exclude_scp_lookup = !(e->off & OFF_SCP);
 	o.autodiscover_reset = !(e->off & OFF_ADRESET);
+	o.before_change = before_change;
+	o.before_change_ctx = e;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -472,6 +485,49 @@ static void check_rollback_exact(const char *real_base)
 	free(original);
 	free(switched);
 	free(restored);
+	env_teardown(&e);
+}
+
+/* before_change comes once, before the first change, and only when the run
+ * changes something: not in a dry run, not on a second (no-op) update, not
+ * in a rollback or cleanup with nothing to undo. Refused, nothing changes. */
+static void test_before_change_only_when_changing(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *before = dump(e.hive);
+	e.hook_refuse = 1;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_int_equal(e.hook_calls, 1);
+	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
+	assert_false(mask & CPUU_EXIT_SUCCESS);
+	char *after = dump(e.hive);
+	assert_string_equal(before, after);
+	free(after);
+	e.hook_refuse = 0;
+	e.hook_calls = 0;
+	run(&e, CPUU_MODE_UPDATE, 1, NULL);
+	assert_int_equal(e.hook_calls, 0);
+	run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
+	assert_int_equal(e.hook_calls, 0);
+	run(&e, CPUU_MODE_CLEANUP, 0, NULL);
+	assert_int_equal(e.hook_calls, 0);
+	mask = run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_int_equal(e.hook_calls, 1);
+	assert_true(mask & CPUU_EXIT_SUCCESS);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_int_equal(e.hook_calls, 1);
+	run(&e, CPUU_MODE_ROLLBACK, 1, NULL);
+	assert_int_equal(e.hook_calls, 1);
+	run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
+	assert_int_equal(e.hook_calls, 2);
+	after = dump(e.hive);
+	assert_string_equal(before, after);
+	free(after);
+	run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
+	assert_int_equal(e.hook_calls, 2);
+	free(before);
 	env_teardown(&e);
 }
 
@@ -1518,6 +1574,7 @@ int main(void)
 		cmocka_unit_test(test_feature_switches_turn_steps_off),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
+		cmocka_unit_test(test_before_change_only_when_changing),
 		cmocka_unit_test(test_prf_route_without_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,13 @@
 #include <fcntl.h>
 #include <io.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <windows.h>
+/* after windows.h */
+#include <knownfolders.h>
+#include <lmcons.h>
+#include <shlobj.h>
 
 void cli_platform_init(void)
 {
@@ -43,4 +49,48 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 	fprintf(stderr, "cpuu %s: bulk runs (--hives, --users-dir) need the Linux build; "
 			"on Windows use --live for the logged-on user\n", cpuu_mode_name(rc->opts.mode));
 	return CPUU_EXIT_GLOBAL_ERR;
+}
+
+static char *utf8_from_wide(const wchar_t *w)
+{
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	char *out = n > 0 ? malloc((size_t)n) : NULL;
+	if (out && WideCharToMultiByte(CP_UTF8, 0, w, -1, out, n, NULL, NULL) != n) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* A known folder of the calling user (its redirected place if redirected). */
+static char *known_folder(REFKNOWNFOLDERID id)
+{
+	PWSTR w = NULL;
+	char *out = NULL;
+	if (SHGetKnownFolderPath(id, KF_FLAG_DONT_VERIFY, NULL, &w) == S_OK && w && *w)
+		out = utf8_from_wide(w);
+	CoTaskMemFree(w);
+	return out;
+}
+
+int cli_user_folders_get(cli_user_folders *out)
+{
+	memset(out, 0, sizeof *out);
+	out->profile = known_folder(&FOLDERID_Profile);
+	out->local_appdata = known_folder(&FOLDERID_LocalAppData);
+	out->roaming_appdata = known_folder(&FOLDERID_RoamingAppData);
+	wchar_t name[UNLEN + 1];
+	DWORD n = UNLEN + 1;
+	if (GetUserNameW(name, &n))
+		out->user = utf8_from_wide(name);
+	return out->profile && out->user ? CPUU_OK : CPUU_ENOTFOUND;
+}
+
+void cli_user_folders_free(cli_user_folders *f)
+{
+	free(f->profile);
+	free(f->local_appdata);
+	free(f->roaming_appdata);
+	free(f->user);
+	memset(f, 0, sizeof *f);
 }

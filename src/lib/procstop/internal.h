@@ -20,6 +20,9 @@ void ps_end(ps_proc *p);   /* the forced end */
 int ps_alive(ps_proc *p);
 void ps_sleep_ms(unsigned ms);
 void ps_free(ps_proc *procs, size_t n);
+/* The question of cpuu_procstop_ask_user for mode ("update", "rollback";
+ * NULL: update) and the running programs, into buf (ask.c). */
+void ps_question(char *buf, size_t size, const char *mode, const cpuu_strlist *running);
 /* Shows text to the user with Yes/No (posix/ask.c, win32/ask.c): 1 yes. */
 int ps_confirm_text(const char *text);
 

@@ -224,6 +224,8 @@ static void run_begin(upd_run *run, cpuu_reg *reg)
 {
 	run->reg = reg;
 	upd_txn_init(&run->txn, reg, run->state_dir, run->opts->user_dir);
+	run->txn.before_change = run->opts->before_change;
+	run->txn.before_change_ctx = run->opts->before_change_ctx;
 }
 
 static void stamp_duration(cpuu_results *res, double t0)

@@ -39,7 +39,11 @@ static int plan_import(upd_run *run, const cpuu_profile *p)
 static int hand_over(upd_run *run, cpuu_ac_stats *st, const cpuu_profile *p)
 {
 	cpuu_ac_changes ch = { 0 };
-	int rc = cpuu_autocomplete_handover(&ch, st, run->opts->user_dir, p->name, run->resolver);
+	/* The hand-over writes the user's files itself: a change like any other
+	 * (the profile's switch began the run's changes already). */
+	int rc = upd_txn_begin_change(&run->txn);
+	if (!rc)
+		rc = cpuu_autocomplete_handover(&ch, st, run->opts->user_dir, p->name, run->resolver);
 	if (rc || !ch.count)
 		return rc;
 	char *entry = cpuu_aprintf("\\autocomplete|%s", p->name);

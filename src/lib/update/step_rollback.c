@@ -109,6 +109,9 @@ static void one_entry(upd_run *run, cpuu_results *res, doc_cache *cache, const c
 	int rc = upd_state_get(&entry, run->reg, UPD_BACKUPS_KEY, profile);
 	if (!rc && !split_entry(&file, &path, entry))
 		rc = cpuu_error_set(CPUU_EINVALID, "backup entry of profile '%s' is malformed", profile);
+	/* Something to undo or drop: the programs holding the profile go first. */
+	if (!rc && !dry)
+		rc = upd_txn_begin_change(&run->txn);
 	if (!rc && !cleanup && !dry) {
 		rc = cached_doc(&doc, cache, run->state_dir, file);
 		if (!rc)

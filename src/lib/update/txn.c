@@ -19,6 +19,18 @@ void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *
 	t->user_dir = user_dir;
 }
 
+int upd_txn_begin_change(upd_txn *t)
+{
+	if (!t->change_called) {
+		t->change_called = 1;
+		t->change_rc = t->before_change ? t->before_change(t->before_change_ctx) : CPUU_OK;
+		if (t->change_rc)
+			snprintf(t->change_msg, sizeof t->change_msg, "%s",
+				 cpuu_error_last()->code ? cpuu_error_last()->message : "refused before the first change");
+	}
+	return t->change_rc ? cpuu_error_set(t->change_rc, "not changed: %s", t->change_msg) : CPUU_OK;
+}
+
 static void action_free(upd_action *a)
 {
 	free(a->path);
@@ -162,6 +174,8 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 	for (size_t i = 0; i < t->backed_up.count; i++)
 		if (!strcmp(t->backed_up.items[i], entry_name))
 			return CPUU_OK;
+	if ((rc = upd_txn_begin_change(t)))
+		return rc;
 	if (!t->backup) {
 		if (!(t->backup = calloc(1, sizeof *t->backup)))
 			return cpuu_error_oom();
@@ -191,7 +205,9 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 
 int upd_txn_apply(upd_txn *t, const char *entry_name, const char *path, const cpuu_plan *plan)
 {
-	int rc = entry_name ? upd_txn_backup_key(t, entry_name, path) : CPUU_OK;
+	int rc = cpuu_plan_count(plan) ? upd_txn_begin_change(t) : CPUU_OK;
+	if (!rc && entry_name)
+		rc = upd_txn_backup_key(t, entry_name, path);
 	return rc ? rc : cpuu_plan_apply(t->reg, plan);
 }
 
@@ -207,7 +223,9 @@ int upd_txn_cred_aside(upd_txn *t, const char *target)
 
 int upd_txn_move_aside(upd_txn *t, const char *record, const char *windows_path, const char *local)
 {
-	int rc = upd_state_set(t->reg, UPD_FILES_KEY, record, windows_path);
+	int rc = upd_txn_begin_change(t);
+	if (!rc)
+		rc = upd_state_set(t->reg, UPD_FILES_KEY, record, windows_path);
 	return rc ? rc : journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
 }
 
@@ -231,7 +249,9 @@ int upd_txn_write_file(upd_txn *t, const char *record_key, const char *record_na
 {
 	if (!t->user_dir || strncmp(local, t->user_dir, strlen(t->user_dir)))
 		return cpuu_error_set(CPUU_EINVALID, "%s: not inside the user folder", local);
-	int rc = mkdirs_in_user_dir(t, local);
+	int rc = upd_txn_begin_change(t);
+	if (!rc)
+		rc = mkdirs_in_user_dir(t, local);
 	FILE *f = rc ? NULL : fopen(local, "wb");
 	if (f)
 		rc = journal_add(t, UPD_ACT_WRITTEN, local, NULL); /* a partial file goes too */
@@ -331,7 +351,9 @@ int upd_txn_undo_record(upd_txn *t, const char *key, const char *name, int keep_
 	/* Only Files and Prf records name a file; the other keys are markers. */
 	int names_file = !strcmp(key, UPD_FILES_KEY) || !strcmp(key, UPD_PRF_KEY);
 	char *text = NULL;
-	int rc = names_file && !keep_files && t->user_dir ? upd_state_get(&text, t->reg, key, name) : CPUU_OK;
+	int rc = upd_txn_begin_change(t);
+	if (!rc && names_file && !keep_files && t->user_dir)
+		rc = upd_state_get(&text, t->reg, key, name);
 	if (!rc && text) {
 		if (!strcmp(key, UPD_FILES_KEY) && !strncmp(name, "\\autocomplete|", 14)) {
 			cpuu_ac_changes ch = { 0 };

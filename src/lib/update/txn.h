@@ -44,9 +44,18 @@ typedef struct upd_txn {
 	size_t nactions, cap;
 	int prepared;             /* a commit is prepared and awaits finish (batch) */
 	int renamed;              /* the batch put the hive in place; its folder awaits sync */
+	int (*before_change)(void *ctx); /* cpuu_run_opts.before_change */
+	void *before_change_ctx;
+	int change_called;        /* before_change was called ... */
+	int change_rc;            /* ... and returned this (kept: refused once, refused always) */
+	char change_msg[256];     /* its message */
 } upd_txn;
 
 void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *user_dir);
+/* Every change to the registry or the user's files goes through here first:
+ * the run's before_change is called once, before the first; its refusal is
+ * returned for this change and every later one. */
+int upd_txn_begin_change(upd_txn *t);
 /* Aborts a prepared commit and frees everything (the journal is not run). */
 void upd_txn_clear(upd_txn *t);
 
