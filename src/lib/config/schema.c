@@ -27,6 +27,10 @@ static const cpuu_config_key_info schema[] = {
 	P("General", "BackupDir", NULL, "Where Update keeps what Rollback needs (next to the hive when unset).", RUN),
 	I("General", "Workers", "0", 0, 1024, "Parallel workers in bulk runs; 0 = one per core.", RUN),
 	B("General", "DryRun", "false", "Plan and show the changes without writing anything.", RUN),
+	{ "General", "Critical", CPUU_CFG_LIST, NULL, "AddBoxes|CONTAB|Autocomplete|PRF|Activities|Delegates|Rules|SRS|SearchFolders|Shortcuts", 0, 0,
+	  "Features whose failure in a profile leaves that whole profile unswitched (the established tool's -Critical).", RUN },
+	L("General", "AllowAdditionalServices", "MSEMS, MSPST AB, MSPST MS, MSUPST MS, CONTAB",
+	  "MAPI services a profile may hold to be processed ('All': any); a profile with another is skipped.", RUN),
 
 	L("Profiles", "Profiles", "all", "'all' or the names of the profiles to process.", RUN),
 	E("Profiles", "CachedProfiles", "all", "all|listed|none",

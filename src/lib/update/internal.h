@@ -46,6 +46,7 @@ typedef struct upd_run {
 	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
 	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
+	const char *critical_failed; /* the -Critical feature that failed in the current profile */
 } upd_run;
 
 /* --- feature steps (docs/update.md, "Adding a step") ---
@@ -76,6 +77,7 @@ typedef struct upd_step {
 	size_t feature;
 	int on;
 	void (*run)(upd_run *run, cpuu_results *res, const upd_where *where);
+	unsigned critical; /* the CPUU_CRITICAL_* bit naming this step, or 0 */
 } upd_step;
 
 /* The steps (one file each). */
