@@ -1245,6 +1245,73 @@ static void test_critical_feature_keeps_profile(void **state)
 	}
 }
 
+/* INVALID_SWITCH_MSG (docs/exit-codes.md): alice's only mapping row has an
+ * invalid target_smtp (skipped by the loader with a warning), carol's is
+ * marked switched but names no target. Neither is switched, each record
+ * says "invalid", the mask has 512; the profiles are unchanged. */
+static void test_invalid_correspondence(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	cpuu_mapping_free(e.map);
+	static const char csv[] =
+		"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
+		"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n"
+		SRC_AG "alice,alice@source.example,11111111-2222-4333-8444-555555555555,," TRG_AG
+		"alice,not an address,,Alice Example,onprem,,true\n"
+		SRC_AG "carol,carol@source.example,33333333-2222-4333-8444-555555555555,,,,,Carol,online,,true\n"
+		SRC_AG "bob,bob@source.example,22222222-2222-4333-8444-555555555555,," TRG_AG
+		"bob,bob@target.example,,Bob Second,onprem,,false\n";
+	assert_int_equal(cpuu_mapping_load_buffer(&e.map, csv, strlen(csv)), CPUU_OK);
+	assert_int_equal(cpuu_mapping_warnings(e.map)->count, 1);
+	e.resolver.ctx = e.map;
+	char *before = dump(e.hive);
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_true(mask & CPUU_EXIT_INVALID_SWITCH_MSG);
+	assert_false(mask & CPUU_EXIT_SUCCESS);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_INVALID);
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_INVALID);
+	assert_non_null(strstr(find(r, "Old", "carol@source.example")->message, "no target"));
+	assert_int_equal(find(r, "Outlook", "bob@source.example")->outcome, CPUU_OUTCOME_NOT_SWITCHED);
+	assert_string_equal(cpuu_outcome_name(CPUU_OUTCOME_INVALID), "invalid");
+	cpuu_results_free(r);
+	char *after = dump(e.hive);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	env_teardown(&e);
+}
+
+/* A --profiles name no profile has: an error record naming it (SWITCH_ERR),
+ * not a silent success; the named profile that exists is processed. */
+static void test_missing_profile_name(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *items[] = { "old", "No Such Profile" };
+	cpuu_strlist names = { items, 2 };
+	cpuu_run_opts o;
+	cpuu_run_opts_init(&o);
+	o.user = "alice";
+	o.state_dir = e.state;
+	o.profiles = &names;
+	cpuu_results *r = NULL;
+	assert_int_equal(cpuu_run_hive(&r, e.hive, &o, &e.resolver), CPUU_OK);
+	assert_true(r->exit_mask & CPUU_EXIT_SWITCH_ERR);
+	assert_true(r->exit_mask & CPUU_EXIT_SUCCESS);
+	const cpuu_result *x = find(r, "No Such Profile", NULL);
+	assert_int_equal(x->outcome, CPUU_OUTCOME_ERROR);
+	assert_non_null(strstr(x->message, "no profile of this name"));
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	for (size_t i = 0; i < r->count; i++)
+		assert_false(r->items[i].profile && !strcmp(r->items[i].profile, "old")); /* matched, case aside */
+	cpuu_results_free(r);
+	env_teardown(&e);
+}
+
 /* AllowAdditionalServices: profile "Outlook" holds a PST (MSUPST MS). Not
  * listed, the profile is skipped and unchanged; listed, it is switched. */
 static void test_allowed_services(void **state)
@@ -1633,6 +1700,8 @@ int main(void)
 		cmocka_unit_test(test_feature_switches_turn_steps_off),
 		cmocka_unit_test(test_critical_feature_keeps_profile),
 		cmocka_unit_test(test_allowed_services),
+		cmocka_unit_test(test_invalid_correspondence),
+		cmocka_unit_test(test_missing_profile_name),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
 		cmocka_unit_test(test_prf_route_without_signatures),

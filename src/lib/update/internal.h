@@ -98,6 +98,9 @@ void upd_autodiscover_note(upd_run *run, const cpuu_profile *p, const cpuu_match
 
 /* select.c: why the run leaves a profile out ([Profiles] rules), or NULL. */
 const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p);
+/* select.c: one error record (SWITCH_ERR) per name in --profiles /
+ * [Profiles] Profiles that no profile of the registry has. */
+void upd_profiles_missing(upd_run *run, cpuu_results *res, const cpuu_profile_set *set);
 
 /* step.c: what the steps share. */
 double upd_now_ms(void);

@@ -165,6 +165,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 	run->critical_failed = NULL;
 	if (run->failed)
 		return;
+	upd_profiles_missing(run, res, set);
 	upd_where w = { set, NULL, NULL, CPUU_OUTCOME_ERROR };
 	run_steps(run, res, UPD_SCOPE_RUN, &w);
 }

@@ -63,3 +63,18 @@ const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p)
 		return "cached-mode profile not selected by the configuration";
 	return NULL;
 }
+
+/* A named profile that is not there is no silent success: the admin's list
+ * or the user's workstation is not what was thought (docs/exit-codes.md). */
+void upd_profiles_missing(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
+{
+	const cpuu_strlist *names = run->opts->profiles;
+	for (size_t i = 0; names && i < names->count; i++) {
+		size_t j = 0;
+		while (j < set->nprofiles && cpuu_strcasecmp_ascii(names->items[i], set->profiles[j].name))
+			j++;
+		if (j == set->nprofiles)
+			upd_result_add(res, run, names->items[i], NULL, CPUU_OUTCOME_ERROR, 0,
+				       "no profile of this name (--profiles, [Profiles] Profiles)");
+	}
+}
