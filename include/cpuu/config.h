@@ -57,7 +57,7 @@ typedef struct cpuu_config_key_info {
 	const char *key;           /* canonical spelling, e.g. "Mode" */
 	cpuu_config_type type;
 	const char *default_value; /* as it would be written in the INI; NULL = unset */
-	const char *choices;       /* CPUU_CFG_ENUM: "update|rollback|cleanup"; else NULL */
+	const char *choices;       /* CPUU_CFG_ENUM: "update|rollback|cleanup"; a LIST of names: the names it takes; else NULL */
 	long min, max;             /* CPUU_CFG_INT range (inclusive) */
 	const char *help;          /* one line, for docs and `cpuu config --help` */
 	/* Who reads the key ("configuration is code"): CPUU_CONFIG_BY_RUN for the

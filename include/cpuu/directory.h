@@ -39,7 +39,10 @@ typedef enum cpuu_lookup_status {
 	CPUU_LOOKUP_FOUND = 0,
 	CPUU_LOOKUP_NO_SOURCE,      /* no source object for that key */
 	CPUU_LOOKUP_NO_TARGET,      /* source found, no target correspondence */
-	CPUU_LOOKUP_AMBIGUOUS       /* more than one candidate: never switch */
+	CPUU_LOOKUP_AMBIGUOUS,      /* more than one candidate: never switch */
+	/* The key's only entry is a malformed correspondence (a mapping row
+	 * skipped with a warning): never switch; the run's INVALID_SWITCH_MSG. */
+	CPUU_LOOKUP_INVALID
 } cpuu_lookup_status;
 
 const char *cpuu_lookup_status_name(cpuu_lookup_status s); /* "found", "no_source", ... */

@@ -34,10 +34,14 @@ typedef enum cpuu_outcome {
 	/* A feature step found nothing of the switched source to change (e.g. an
 	 * autocomplete cache without an entry of a switched mailbox): neither a
 	 * success of the user's switch nor a failure. */
-	CPUU_OUTCOME_NOTHING_TO_DO
+	CPUU_OUTCOME_NOTHING_TO_DO,
+	/* The mailbox's correspondence exists but is malformed or contradictory
+	 * (a broken mapping row; switched with no target): never switched, the
+	 * run's INVALID_SWITCH_MSG (512). */
+	CPUU_OUTCOME_INVALID
 } cpuu_outcome;
 
-#define CPUU_OUTCOME_COUNT 12
+#define CPUU_OUTCOME_COUNT 13
 
 const char *cpuu_mode_name(cpuu_mode mode);     /* "update", "rollback", "cleanup"; "unknown" */
 const char *cpuu_outcome_name(cpuu_outcome o);  /* "switched", "planned", ...; "unknown" */

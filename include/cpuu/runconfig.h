@@ -42,6 +42,9 @@ typedef struct cpuu_run_config {
 	 * remote users read from RemoteUsersFile); cpuu_run_config_clear frees it. */
 	cpuu_strlist owned_remote_users;
 	char *owned_paths[5];
+	/* What the run was asked and does not do (an established-tool feature
+	 * named in Critical): one line each, for the caller to print. */
+	cpuu_strlist warnings;
 } cpuu_run_config;
 
 /* Fills *out from cfg (which must outlive *out: strings are borrowed from
@@ -59,6 +62,12 @@ int cpuu_run_config_describe(char **out, const cpuu_run_config *rc);
  * when set, and checks that it is a folder. CPUU_EIO with the path when it
  * cannot be made; the run then ends with FAILED_TO_CREATE_TMP_DIR (128). */
 int cpuu_run_temp_dir_create(const cpuu_run_config *rc);
+
+/* The established tool's -Critical names (any case) -> CPUU_CRITICAL_* bits
+ * added to *bits. Names of features cpuu does not migrate (Activities,
+ * Delegates, Rules, SRS, SearchFolders, Shortcuts) add a line to warnings;
+ * any other name is CPUU_EINVALID naming it. */
+int cpuu_critical_from_names(unsigned *bits, cpuu_strlist *warnings, const cpuu_strlist *names);
 
 /* "error", "warning", "info", "debug" -> level; CPUU_ENOTFOUND otherwise. */
 int cpuu_log_level_from_name(cpuu_log_level *out, const char *name);

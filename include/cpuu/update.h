@@ -145,7 +145,24 @@ typedef struct cpuu_run_opts {
 	 * NULL: nothing is called. */
 	int (*before_change)(void *ctx);
 	void *before_change_ctx;
+	/* -Critical / [General] Critical (CPUU_CRITICAL_* bits): a profile in
+	 * which one of these features fails is not switched at all: its changes
+	 * of this run are undone before the commit, its records say why, and
+	 * SWITCH_ERR is set. 0: a failing feature fails alone. */
+	unsigned critical;
+	/* [General] AllowAdditionalServices: the MAPI services (PR_SERVICE_NAME)
+	 * a profile may hold to be processed; a profile holding another one is
+	 * skipped, as the established tool does. NULL: every service. */
+	const cpuu_strlist *allowed_services;
 } cpuu_run_opts;
+
+/* Features that -Critical can name and cpuu does (docs/compat.md). */
+enum cpuu_critical_bits {
+	CPUU_CRITICAL_ADDBOXES = 1u << 0,     /* step addboxes */
+	CPUU_CRITICAL_AUTOCOMPLETE = 1u << 1, /* step autocomplete */
+	CPUU_CRITICAL_CONTAB = 1u << 2,       /* part of the account step's plan */
+	CPUU_CRITICAL_PRF = 1u << 3           /* step prf */
+};
 
 void cpuu_run_opts_init(cpuu_run_opts *opts);
 

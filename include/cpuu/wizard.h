@@ -28,9 +28,25 @@ typedef struct cpuu_wizard {
 	const cpuu_strlist *profiles; /* [Profiles] Profiles; NULL or empty: all */
 	const char *cached;        /* [Profiles] CachedProfiles: all|listed|none, or NULL */
 	const cpuu_strlist *remote_users; /* [Profiles] RemoteUsers */
-	/* [Features] overrides as "Name=yes|no"; NULL: defaults. */
+	/* [Features] overrides as "Name=yes|no"; NULL: defaults. A value equal
+	 * to the schema's default is not written (every written key changes
+	 * what the run does). */
 	const cpuu_strlist *features;
+	/* Where the mailboxes go: "onprem" or "online" (Exchange Online), or
+	 * NULL. Online needs the exported mapping file (the workstation cannot
+	 * read the target's directory over LDAP): refused without one. */
+	const char *target;
+	/* Live directories instead of a mapping file: [Source]/[Target] Url and
+	 * BaseDN (binds and the switch signal are set by hand: docs/config.md). */
+	const char *source_url, *source_base, *target_url, *target_base;
 } cpuu_wizard;
+
+/* With a log share, each workstation logs locally under a name of its own
+ * (user, host, date and time; the run log's placeholders) and the run copies
+ * the log and its result records to the share at its end (docs/wizard.md):
+ * these are the [General] LogFile and ResultFile the wizard writes. */
+#define CPUU_WIZARD_LOG_FILE "%TEMP%\\cpuu_#u_#h_#d_#t.log"
+#define CPUU_WIZARD_RESULT_FILE "%TEMP%\\cpuu_#u_#h_#d_#t.jsonl"
 
 /* Writes cpuu.ini and the three batch files into dir (which must exist),
  * each atomically. CPUU_EINVALID (nothing written) for values that cannot be

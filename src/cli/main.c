@@ -43,6 +43,18 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
+	/* The established tool's command line has no command ("cpuu.exe -ini
+	 * X.ini -Log L"): the mode [General] Mode names, over the logged-on
+	 * user's registry (docs/compat.md). */
+	if (argv[1][0] == '-' && argv[1][1] != '-' && argc < 1000) {
+		char *args[1002];
+		args[0] = (char *)"run";
+		args[1] = (char *)"--live";
+		for (int i = 1; i < argc; i++)
+			args[i + 1] = argv[i];
+		args[argc + 1] = NULL;
+		return cli_cmd_run(argc + 1, args);
+	}
 	fprintf(stderr, "cpuu: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return CLI_EXIT_USAGE;

@@ -38,14 +38,39 @@ static int parse_shard(cli_shard *out, const char *s, long max)
 	return 0;
 }
 
-/* "--name" or "--name=value" (for options taking one value). */
+/* The established tool's switches ("-Profiles", "-ini") are one dash and
+ * any case, as Windows programs read them; cpuu's own are "--" and exact. */
+static int is_alias(const cli_opt *t)
+{
+	return t->name[0] == '-' && t->name[1] != '-';
+}
+
+static int name_matches(const cli_opt *t, const char *arg, size_t n)
+{
+	if (!is_alias(t))
+		return !strncmp(arg, t->name, n);
+	for (size_t i = 0; i < n; i++) {
+		char a = arg[i], b = t->name[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/* "--name" or "--name=value" (for options taking one value); "-Alias". */
 static const cli_opt *find(const cli_opt *t, const char *arg, const char **inline_value)
 {
 	for (; t->kind != CLI_OPT_END; t++) {
-		if (t->kind == CLI_OPT_ARG || strncmp(arg, "--", 2))
+		if (t->kind == CLI_OPT_ARG || (strncmp(arg, "--", 2) && !is_alias(t)))
 			continue;
 		size_t n = strlen(t->name);
-		if (!strncmp(arg, t->name, n) && (!arg[n] || (arg[n] == '=' && (t->kind == CLI_OPT_STRING ||
+		if (strlen(arg) < n)
+			continue;
+		if (name_matches(t, arg, n) && (!arg[n] || (!is_alias(t) && arg[n] == '=' && (t->kind == CLI_OPT_STRING ||
 										   t->kind == CLI_OPT_INT ||
 										   t->kind == CLI_OPT_APPEND ||
 										   t->kind == CLI_OPT_SHARD)))) {
@@ -88,7 +113,9 @@ int cli_opt_parse(const cli_opt *table, int argc, char **argv)
 			continue;
 		}
 		if (o->kind == CLI_OPT_LIST) {
-			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+			/* Up to the next option: "-Profiles A B -Log x" gives A, B. */
+			const char *iv;
+			while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) && !find(table, argv[i + 1], &iv))
 				if (cpuu_strlist_add(o->value, argv[++i])) {
 					fprintf(stderr, "cpuu: %s: out of memory\n", argv[0]);
 					return CLI_OPT_BAD;

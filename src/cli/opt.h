@@ -13,7 +13,7 @@ typedef enum cli_opt_kind {
 	CLI_OPT_FLAG,    /* --x: *(int *)value = 1 */
 	CLI_OPT_STRING,  /* --x VALUE or --x=VALUE: *(const char **)value */
 	CLI_OPT_INT,     /* --x N: *(long *)value, a decimal within [min, max], nothing else */
-	CLI_OPT_LIST,    /* --x A B ...: every following argument not starting with "--" (cpuu_strlist *) */
+	CLI_OPT_LIST,    /* --x A B ...: every following argument up to one starting with "--" or naming a row (cpuu_strlist *) */
 	CLI_OPT_APPEND,  /* --x VALUE, repeatable: each added to a cpuu_strlist */
 	CLI_OPT_ARG,     /* a positional argument (name: its label), in table order: *(const char **)value */
 	CLI_OPT_SHARD    /* --x K/N: *(cli_shard *)value, shard K (from 0) of N, N within [1, max] */
@@ -25,7 +25,10 @@ typedef struct cli_shard {
 } cli_shard;
 
 typedef struct cli_opt {
-	const char *name;       /* "--workers" (CLI_OPT_ARG: "KEY") */
+	/* "--workers" (CLI_OPT_ARG: "KEY"); one dash ("-Profiles"): an alias
+	 * kept for the established tool's command line, matched in any case,
+	 * never with "=value" (docs/compat.md). */
+	const char *name;
 	cli_opt_kind kind;
 	void *value;
 	const char *value_name; /* "N", "FILE", ... in the help */

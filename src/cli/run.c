@@ -184,6 +184,10 @@ typedef struct run_args {
 	long workers, batch;
 	cpuu_strlist profiles;
 	cli_shard shard; /* --shard K/N (bulk) */
+	/* The established tool's switches (docs/compat.md). */
+	const char *log_file;
+	cpuu_strlist critical;
+	int no_scp_exclusion;
 } run_args;
 
 static void usage(FILE *out, const char *cmd, const cli_opt *table)
@@ -236,6 +240,10 @@ static void apply_args(cpuu_run_config *rc, const run_args *a, int mode)
 		rc->opts.profiles = &a->profiles;
 	if (a->workers >= 0)
 		rc->workers = (unsigned)a->workers;
+	if (a->log_file)
+		rc->log_file = a->log_file;
+	if (a->no_scp_exclusion)
+		rc->opts.exclude_scp_lookup = 0;
 }
 
 static void log_settings(cpuu_runlog *log, const cpuu_run_config *rc)
@@ -299,6 +307,16 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		{ "--profiles", CLI_OPT_LIST, &a.profiles, "NAME", "only these profiles (default: [Profiles] Profiles)", 0, 0 },
 		{ "--dry-run", CLI_OPT_FLAG, &a.dry_run, NULL, "plan and show the changes, write nothing", 0, 0 },
 		{ "--json", CLI_OPT_FLAG, &a.json, NULL, "result records as JSON lines on stdout ([Logging] JsonResults)", 0, 0 },
+		{ "--log", CLI_OPT_STRING, &a.log_file, "FILE", "the run's log ([General] LogFile; #u #h #d #t expanded)", 0, 0 },
+		{ "--critical", CLI_OPT_LIST, &a.critical, "FEATURE",
+		  "a profile where one of these fails is not switched ([General] Critical)", 0, 0 },
+		/* The established tool's command line, as its logon scripts give it. */
+		{ "-ini", CLI_OPT_STRING, &a.config, "FILE", "alias of --config (the established tool)", 0, 0 },
+		{ "-Log", CLI_OPT_STRING, &a.log_file, "FILE", "alias of --log", 0, 0 },
+		{ "-Profiles", CLI_OPT_LIST, &a.profiles, "NAME", "alias of --profiles", 0, 0 },
+		{ "-Critical", CLI_OPT_LIST, &a.critical, "FEATURE", "alias of --critical", 0, 0 },
+		{ "-ExcludeScpLookupNever", CLI_OPT_FLAG, &a.no_scp_exclusion, NULL,
+		  "[Features] ExcludeScpLookup = no for this run", 0, 0 },
 		{ 0 }
 	};
 	unsigned mask = CPUU_EXIT_GLOBAL_ERR;
@@ -347,6 +365,12 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		goto done;
 	}
 #endif
+	if (cpuu_critical_from_names(&rc.opts.critical, &rc.warnings, &a.critical) != CPUU_OK) {
+		cli_fail();
+		goto done;
+	}
+	for (size_t i = 0; i < rc.warnings.count; i++)
+		fprintf(stderr, "cpuu: warning: %s\n", rc.warnings.items[i]);
 	if (cpuu_run_temp_dir_create(&rc) != CPUU_OK) {
 		cli_fail();
 		mask = CPUU_EXIT_FAILED_TO_CREATE_TMP_DIR;
@@ -394,6 +418,7 @@ done:
 	cpuu_run_config_clear(&rc);
 	cpuu_config_free(cfg);
 	cpuu_strlist_free(&a.profiles);
+	cpuu_strlist_free(&a.critical);
 	return (int)mask;
 }
 

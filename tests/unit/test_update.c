@@ -89,6 +89,8 @@ typedef struct env {
 	unsigned off;      /* OFF_*: [Features] switches turned off */
 	int hook_calls;    /* before_change calls seen */
 	int hook_refuse;   /* before_change refuses (CPUU_EABORTED) */
+	unsigned critical; /* CPUU_CRITICAL_* (-Critical) */
+	const cpuu_strlist *services; /* [General] AllowAdditionalServices; NULL: All */
 } env;
 
 enum { OFF_ADDBOXES = 1, OFF_AUTOCOMPLETE = 2, OFF_SCP = 4, OFF_ADRESET = 8 };
@@ -177,6 +179,8 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.autodiscover_reset = !(e->off & OFF_ADRESET);
 	o.before_change = before_change;
 	o.before_change_ctx = e;
+	o.critical = e->critical;
+	o.allowed_services = e->services;
 	cpuu_results *r = NULL;
 	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
 	if (rc)
@@ -1220,6 +1224,184 @@ static void test_feature_switches_turn_steps_off(void **state)
 	}
 }
 
+/* -Critical (docs/compat.md): the autocomplete hand-over of profile
+ * "Outlook" fails (injected). Without Autocomplete critical the profile is
+ * switched all the same; with it, nothing of that profile changes (keys,
+ * markers, hand-over, RunOnce), its account records are errors, SWITCH_ERR
+ * is set, and profile "Old" is switched as usual. */
+static void test_critical_feature_keeps_profile(void **state)
+{
+	(void)state;
+	for (int critical = 0; critical < 2; critical++) {
+		env e;
+		char nk2[4400];
+		ac_env_setup(&e, nk2, 1);
+		e.critical = critical ? CPUU_CRITICAL_AUTOCOMPLETE | CPUU_CRITICAL_ADDBOXES : 0;
+		/* "Old" handed its cache over in an earlier run: only "Outlook" fails. */
+		cpuu_reg *pre = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&pre, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(upd_state_set(pre, UPD_AUTOCOMPLETE_KEY, "Old", "handed over"), CPUU_OK);
+		cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+		assert_int_equal(cpuu_reg_commit(pre, &no_backup), CPUU_OK);
+		cpuu_reg_free(pre);
+		char *profile_before = dump_at(e.hive, PROFILE16);
+		setenv("CPUU_FAULT", "autocomplete:write:fail", 1);
+		cpuu_results *r = NULL;
+		unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+		unsetenv("CPUU_FAULT");
+		assert_true(mask & CPUU_EXIT_SWITCH_ERR);
+		assert_int_equal(find(r, "Outlook", "autocomplete")->outcome, CPUU_OUTCOME_ERROR);
+		const cpuu_result *alice = find(r, "Outlook", "alice@source.example");
+		assert_int_equal(alice->outcome, critical ? CPUU_OUTCOME_ERROR : CPUU_OUTCOME_SWITCHED);
+		if (critical)
+			assert_non_null(strstr(alice->message, "critical feature of step 'autocomplete'"));
+		assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+		cpuu_results_free(r);
+		char *profile_after = dump_at(e.hive, PROFILE16);
+		assert_int_equal(strcmp(profile_before, profile_after) == 0, critical);
+		char *whole = dump(e.hive);
+		assert_null(strstr(whole, "importnk2")); /* no hand-over: no import */
+		free(whole);
+		assert_int_equal(access(nk2, F_OK), -1);
+		cpuu_reg *reg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+		char *set_alice = NULL, *set_carol = NULL;
+		cpuu_profile_set *set = NULL;
+		assert_int_equal(cpuu_profiles_load(&set, reg), CPUU_OK);
+		for (size_t i = 0; i < set->nprofiles; i++)
+			for (size_t j = 0; j < set->profiles[i].naccounts; j++) {
+				const cpuu_account *a = &set->profiles[i].accounts[j];
+				if (a->legacy_dn && strstr(a->legacy_dn, "cn=alice"))
+					set_alice = a->legacy_dn;
+				if (a->smtp && strstr(a->smtp, "carol"))
+					set_carol = a->smtp;
+			}
+		assert_non_null(set_alice);
+		assert_non_null(set_carol);
+		assert_int_equal(strstr(set_alice, "/o=Source/") != NULL, critical);
+		assert_non_null(strstr(set_carol, "target"));
+		/* No marker of a switch that did not happen. */
+		cpuu_strlist names = { 0 };
+		assert_int_equal(upd_state_names(&names, reg, UPD_SWITCHED_KEY), CPUU_OK);
+		int outlook_marked = 0;
+		for (size_t i = 0; i < names.count; i++)
+			outlook_marked |= !strncmp(names.items[i], "Outlook|", 8);
+		assert_int_equal(outlook_marked, !critical);
+		cpuu_strlist_free(&names);
+		cpuu_profile_set_free(set);
+		cpuu_reg_free(reg);
+		/* Rollback still brings back the original of what did switch. */
+		assert_true(run(&e, CPUU_MODE_ROLLBACK, 0, NULL) & CPUU_EXIT_SUCCESS);
+		char *rolled = dump_at(e.hive, PROFILE16);
+		assert_string_equal(rolled, profile_before);
+		free(rolled);
+		free(profile_before);
+		free(profile_after);
+		env_teardown(&e);
+	}
+}
+
+/* INVALID_SWITCH_MSG (docs/exit-codes.md): alice's only mapping row has an
+ * invalid target_smtp (skipped by the loader with a warning), carol's is
+ * marked switched but names no target. Neither is switched, each record
+ * says "invalid", the mask has 512; the profiles are unchanged. */
+static void test_invalid_correspondence(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	cpuu_mapping_free(e.map);
+	static const char csv[] =
+		"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
+		"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n"
+		SRC_AG "alice,alice@source.example,11111111-2222-4333-8444-555555555555,," TRG_AG
+		"alice,not an address,,Alice Example,onprem,,true\n"
+		SRC_AG "carol,carol@source.example,33333333-2222-4333-8444-555555555555,,,,,Carol,online,,true\n"
+		SRC_AG "bob,bob@source.example,22222222-2222-4333-8444-555555555555,," TRG_AG
+		"bob,bob@target.example,,Bob Second,onprem,,false\n";
+	assert_int_equal(cpuu_mapping_load_buffer(&e.map, csv, strlen(csv)), CPUU_OK);
+	assert_int_equal(cpuu_mapping_warnings(e.map)->count, 1);
+	e.resolver.ctx = e.map;
+	char *before = dump(e.hive);
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_true(mask & CPUU_EXIT_INVALID_SWITCH_MSG);
+	assert_false(mask & CPUU_EXIT_SUCCESS);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_INVALID);
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_INVALID);
+	assert_non_null(strstr(find(r, "Old", "carol@source.example")->message, "no target"));
+	assert_int_equal(find(r, "Outlook", "bob@source.example")->outcome, CPUU_OUTCOME_NOT_SWITCHED);
+	assert_string_equal(cpuu_outcome_name(CPUU_OUTCOME_INVALID), "invalid");
+	cpuu_results_free(r);
+	char *after = dump(e.hive);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	env_teardown(&e);
+}
+
+/* A --profiles name no profile has: an error record naming it (SWITCH_ERR),
+ * not a silent success; the named profile that exists is processed. */
+static void test_missing_profile_name(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *items[] = { "old", "No Such Profile" };
+	cpuu_strlist names = { items, 2 };
+	cpuu_run_opts o;
+	cpuu_run_opts_init(&o);
+	o.user = "alice";
+	o.state_dir = e.state;
+	o.profiles = &names;
+	cpuu_results *r = NULL;
+	assert_int_equal(cpuu_run_hive(&r, e.hive, &o, &e.resolver), CPUU_OK);
+	assert_true(r->exit_mask & CPUU_EXIT_SWITCH_ERR);
+	assert_true(r->exit_mask & CPUU_EXIT_SUCCESS);
+	const cpuu_result *x = find(r, "No Such Profile", NULL);
+	assert_int_equal(x->outcome, CPUU_OUTCOME_ERROR);
+	assert_non_null(strstr(x->message, "no profile of this name"));
+	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	for (size_t i = 0; i < r->count; i++)
+		assert_false(r->items[i].profile && !strcmp(r->items[i].profile, "old")); /* matched, case aside */
+	cpuu_results_free(r);
+	env_teardown(&e);
+}
+
+/* AllowAdditionalServices: profile "Outlook" holds a PST (MSUPST MS). Not
+ * listed, the profile is skipped and unchanged; listed, it is switched. */
+static void test_allowed_services(void **state)
+{
+	(void)state;
+	for (int with_pst = 0; with_pst < 2; with_pst++) {
+		env e;
+		env_setup(&e, NULL, NULL);
+		char *items[] = { "MSEMS", "MSUPST MS" };
+		cpuu_strlist allowed = { items, with_pst ? 2 : 1 };
+		e.services = &allowed;
+		char *before = dump_at(e.hive, PROFILE16);
+		cpuu_results *r = NULL;
+		run(&e, CPUU_MODE_UPDATE, 0, &r);
+		if (!with_pst) {
+			const cpuu_result *p = find(r, "Outlook", NULL);
+			assert_non_null(p);
+			assert_int_equal(p->outcome, CPUU_OUTCOME_SKIPPED);
+			assert_non_null(strstr(p->message, "AllowAdditionalServices"));
+			for (size_t i = 0; i < r->count; i++)
+				assert_false(r->items[i].account && !strcmp(r->items[i].account, "alice@source.example"));
+		} else {
+			assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+		}
+		assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+		cpuu_results_free(r);
+		char *after = dump_at(e.hive, PROFILE16);
+		assert_int_equal(strcmp(before, after) == 0, !with_pst);
+		free(before);
+		free(after);
+		env_teardown(&e);
+	}
+}
+
 /* A profile named outside ASCII ("Büro", as Windows creates it): switched
  * and rolled back exactly, although cpuu itself never creates such a key
  * (hivex hashes non-ASCII names unlike Windows). The key is made here with
@@ -1572,6 +1754,10 @@ int main(void)
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_autocomplete_nothing_to_do),
 		cmocka_unit_test(test_feature_switches_turn_steps_off),
+		cmocka_unit_test(test_critical_feature_keeps_profile),
+		cmocka_unit_test(test_allowed_services),
+		cmocka_unit_test(test_invalid_correspondence),
+		cmocka_unit_test(test_missing_profile_name),
 		cmocka_unit_test(test_non_ascii_profile_name),
 		cmocka_unit_test(test_prf_route),
 		cmocka_unit_test(test_before_change_only_when_changing),

@@ -57,6 +57,14 @@ static void other_value(char *buf, size_t size, const cpuu_config_key_info *k)
 	case CPUU_CFG_PATH:
 		snprintf(buf, size, "%s", alt_file);
 		break;
+	case CPUU_CFG_LIST:
+		/* A list of names (choices): the first one. */
+		if (k->choices) {
+			snprintf(buf, size, "%.*s", (int)strcspn(k->choices, "|"), k->choices);
+			break;
+		}
+		snprintf(buf, size, "alt-value");
+		break;
 	default:
 		snprintf(buf, size, "alt-value");
 		break;

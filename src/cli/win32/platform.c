@@ -15,8 +15,30 @@
 #include <lmcons.h>
 #include <shlobj.h>
 
+/* A fault nothing handled (a bug): the established tool's CRASH bit (32)
+ * instead of Windows' own exception code, so a logon script sees it in its
+ * %ERRORLEVEL% mask. Only WriteFile and TerminateProcess: the process is in
+ * an unknown state, nothing of the C library is trusted any more. */
+static LONG WINAPI on_unhandled(EXCEPTION_POINTERS *info)
+{
+	static const char head[] = "cpuu: crashed (exception 0x", tail[] = "); exit bit CRASH (32)\n";
+	char msg[sizeof head + 8 + sizeof tail];
+	DWORD code = info && info->ExceptionRecord ? info->ExceptionRecord->ExceptionCode : 0;
+	memcpy(msg, head, sizeof head - 1);
+	for (int i = 0; i < 8; i++)
+		msg[sizeof head - 1 + i] = "0123456789ABCDEF"[(code >> (28 - 4 * i)) & 15];
+	memcpy(msg + sizeof head - 1 + 8, tail, sizeof tail - 1);
+	DWORD written;
+	WriteFile(GetStdHandle(STD_ERROR_HANDLE), msg, (DWORD)(sizeof head - 1 + 8 + sizeof tail - 1), &written, NULL);
+	TerminateProcess(GetCurrentProcess(), CPUU_EXIT_CRASH);
+	return EXCEPTION_EXECUTE_HANDLER;
+}
+
 void cli_platform_init(void)
 {
+	SetUnhandledExceptionFilter(on_unhandled);
+	/* No "program has stopped working" box waiting for a click at logon. */
+	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
 	/* The same bytes as on Linux (JSON lines, .reg diffs): no CR added. */
 	_setmode(_fileno(stdout), _O_BINARY);
 	_setmode(_fileno(stderr), _O_BINARY);

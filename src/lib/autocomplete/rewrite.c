@@ -182,7 +182,7 @@ static int resolve(enum verdict *v, int *dn_found, want *w, const cpuu_match_sou
 			want_clear(w);
 			return rc;
 		}
-		if (st == CPUU_LOOKUP_AMBIGUOUS) {
+		if (st == CPUU_LOOKUP_AMBIGUOUS || st == CPUU_LOOKUP_INVALID) {
 			want_clear(w);
 			*v = V_AMBIGUOUS;
 			return CPUU_OK;

@@ -6,13 +6,18 @@
  * can crash one hive of a bulk run. "<point>:run" runs the shell command in
  * CPUU_FAULT_RUN right there and goes on: a test makes a race deterministic
  * by doing what the other party would do at that exact moment (swap a
- * symlink in, write the hive with hivexsh). Unset (always, outside tests)
- * it costs one getenv per write step. */
+ * symlink in, write the hive with hivexsh). "<point>:crash" faults there as
+ * a bug would (an access violation on Windows, where the CLI's
+ * unhandled-exception handler must turn it into exit bit CRASH, 32; SIGABRT
+ * elsewhere). Unset (always, outside tests) it costs one getenv per write
+ * step. */
 #include "common/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-#ifndef _WIN32
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <signal.h>
 #include <unistd.h>
 #endif
@@ -48,6 +53,12 @@ int cpuu_fault(const char *point)
 		if (cmd && *cmd)
 			(void)!system(cmd); /* the race happens now; its outcome is the test's to check */
 		return 0;
+	}
+	if (!strcmp(f + n + 1, "crash")) {
+#ifdef _WIN32
+		RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0, NULL);
+#endif
+		abort();
 	}
 	return !strcmp(f + n + 1, "fail");
 }

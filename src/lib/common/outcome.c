@@ -7,7 +7,8 @@
 static const char *const mode_names[CPUU_MODE_COUNT] = { "update", "rollback", "cleanup" };
 static const char *const outcome_names[CPUU_OUTCOME_COUNT] = {
 	"switched", "planned", "already_switched", "not_switched", "no_match", "ambiguous",
-	"skipped", "error", "rolled_back", "nothing_to_undo", "cleaned", "nothing_to_do"
+	"skipped", "error", "rolled_back", "nothing_to_undo", "cleaned", "nothing_to_do",
+	"invalid"
 };
 
 const char *cpuu_mode_name(cpuu_mode mode)

@@ -313,6 +313,26 @@ static int on_line(void *user, const char *section, const char *key, const char 
 {
 	cpuu_config *cfg = user;
 	const cpuu_config_key_info *info = cpuu_config_key_find(section, key);
+	/* The established tool's keys, in whatever section its INI has them
+	 * (never a password in cpuu's own directory sections). */
+	const cpuu_config_legacy *old = info ? NULL : cpuu_config_legacy_find(key);
+	if (old && (old->section || (cpuu_strcasecmp_ascii(section, "Source") && cpuu_strcasecmp_ascii(section, "Target")))) {
+		if (!old->section)
+			return warn(cfg, "%s:%u: %s: the established tool's key; %s; ignored", cfg->fname, line, key,
+				    old->ignored_because);
+		if (!old->inverted)
+			return on_line(user, old->section, old->cpuu_key, value, line);
+		const cpuu_config_key_info *b = cpuu_config_key_find(old->section, old->cpuu_key);
+		cfg_value nv;
+		int rc = parse_value(&nv, cfg, b, value);
+		if (rc < 0) {
+			cpuu_error_prefix("%s:%u: [%s] %s", cfg->fname, line, section, key);
+			return rc;
+		}
+		int on = nv.bval;
+		value_clear(&nv);
+		return on ? on_line(user, old->section, old->cpuu_key, "false", line) : CPUU_OK;
+	}
 	if (!info && contains_ci(key, "password"))
 		return cpuu_error_set(CPUU_EINVALID,
 			"%s:%u: [%s] %s: passwords are never read from the INI; use PasswordFile or PasswordEnv",

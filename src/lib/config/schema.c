@@ -29,6 +29,10 @@ static const cpuu_config_key_info schema[] = {
 	B("General", "DryRun", "false", "Plan and show the changes without writing anything.", RUN),
 	E("General", "Scenario", "onprem-crossforest", "onprem-crossforest|onprem-to-exo|tenant-to-tenant",
 	  "Where the mailboxes go; decides the Microsoft 365 steps whose [Features] key is auto (docs/m365.md).", RUN),
+	{ "General", "Critical", CPUU_CFG_LIST, NULL, "AddBoxes|CONTAB|Autocomplete|PRF|Activities|Delegates|Rules|SRS|SearchFolders|Shortcuts", 0, 0,
+	  "Features whose failure in a profile leaves that whole profile unswitched (the established tool's -Critical).", RUN },
+	L("General", "AllowAdditionalServices", "MSEMS, MSPST AB, MSPST MS, MSUPST MS, CONTAB",
+	  "MAPI services a profile may hold to be processed ('All': any); a profile with another is skipped.", RUN),
 
 	L("Profiles", "Profiles", "all", "'all' or the names of the profiles to process.", RUN),
 	E("Profiles", "CachedProfiles", "all", "all|listed|none",

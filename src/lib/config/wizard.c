@@ -132,6 +132,12 @@ static int build_ini(char **out, const cpuu_wizard *w)
 	int rc = CPUU_OK;
 	cpuu_buf_puts(&b, "; cpuu configuration, written by 'cpuu wizard' (keys: docs/config.md)\r\n\r\n[General]\r\n");
 	rc = put_string(&b, "LogShare", w->log_share);
+	/* The share receives what the run logs: without local files there is
+	 * nothing to copy (docs/logging.md). */
+	if (!rc && w->log_share)
+		rc = put_string(&b, "LogFile", CPUU_WIZARD_LOG_FILE);
+	if (!rc && w->log_share)
+		rc = put_string(&b, "ResultFile", CPUU_WIZARD_RESULT_FILE);
 	if (!rc)
 		rc = put_string(&b, "BackupDir", w->state_dir);
 	cpuu_buf_puts(&b, "\r\n[Profiles]\r\n");
@@ -163,13 +169,29 @@ static int build_ini(char **out, const cpuu_wizard *w)
 			rc = cpuu_error_set(CPUU_EINVALID, "unknown feature '%.40s' (docs/config.md, [Features])", f);
 		else if (cpuu_strcasecmp_ascii(eq + 1, "yes") && cpuu_strcasecmp_ascii(eq + 1, "no"))
 			rc = cpuu_error_set(CPUU_EINVALID, "feature '%s' takes yes or no", name);
-		else
+		else if ((!cpuu_strcasecmp_ascii(eq + 1, "yes")) != (k->default_value && strchr("tTyY1", k->default_value[0])))
 			put_kv(&b, k->key, !cpuu_strcasecmp_ascii(eq + 1, "yes") ? "yes" : "no");
 		free(name);
 	}
 	cpuu_buf_puts(&b, "\r\n[Mapping]\r\n");
 	if (!rc)
 		rc = put_string(&b, "File", w->mapping);
+	if (!rc && w->target && strcmp(w->target, "onprem") && strcmp(w->target, "online"))
+		rc = cpuu_error_set(CPUU_EINVALID, "the target must be onprem or online, not '%.40s'", w->target);
+	if (!rc && w->target && !strcmp(w->target, "online") && !w->mapping)
+		rc = cpuu_error_set(CPUU_EINVALID, "an Exchange Online target needs the exported mapping file "
+						   "('cpuu map export'): workstations cannot read its directory over LDAP");
+	if (!rc && !w->mapping && (w->source_url || w->target_url)) {
+		cpuu_buf_puts(&b, "\r\n; binds and the switch signal: docs/config.md ([Source], [Switch])\r\n[Source]\r\n");
+		rc = put_string(&b, "Url", w->source_url);
+		if (!rc)
+			rc = put_string(&b, "BaseDN", w->source_base);
+		cpuu_buf_puts(&b, "\r\n[Target]\r\n");
+		if (!rc)
+			rc = put_string(&b, "Url", w->target_url);
+		if (!rc)
+			rc = put_string(&b, "BaseDN", w->target_base);
+	}
 	if (rc) {
 		cpuu_buf_dispose(&b);
 		return rc;

@@ -1029,6 +1029,12 @@ int cpuu_mapping_lookup(const cpuu_match **match, cpuu_lookup_status *status,
 	const slot *s = probe(m, kind, k.p, k.n, &tag, &found);
 	if (!found)
 		return CPUU_OK;
+	/* Only a broken row holds the key: the user's correspondence exists
+	 * but cannot be read (INVALID_SWITCH_MSG), not a choice of rows. */
+	if ((s->ref & (REF_AMBIG | REF_POISON)) == REF_POISON) {
+		*status = CPUU_LOOKUP_INVALID;
+		return CPUU_OK;
+	}
 	if ((s->ref & (REF_AMBIG | REF_POISON)) || m->shared[(s->ref & REF_IDX) - 1]) {
 		*status = CPUU_LOOKUP_AMBIGUOUS;
 		return CPUU_OK;

@@ -28,6 +28,7 @@ const char *cpuu_lookup_status_name(cpuu_lookup_status s)
 	case CPUU_LOOKUP_NO_SOURCE: return "no_source";
 	case CPUU_LOOKUP_NO_TARGET: return "no_target";
 	case CPUU_LOOKUP_AMBIGUOUS: return "ambiguous";
+	case CPUU_LOOKUP_INVALID: return "invalid";
 	}
 	return "unknown";
 }

@@ -48,7 +48,8 @@ static int later(int64_t t, int64_t seq, int64_t than_t, int64_t than_seq)
 void report_user_tally_add(report_user_tally *t, const cpuu_report_state *st)
 {
 	const cpuu_report_record *r = &st->rec;
-	t->failed |= !strcmp(r->outcome, "error") || !strcmp(r->outcome, "ambiguous");
+	t->failed |= !strcmp(r->outcome, "error") || !strcmp(r->outcome, "ambiguous") ||
+		     !strcmp(r->outcome, "invalid");
 	if (!strcmp(r->mode, "rollback") && !strcmp(r->outcome, "rolled_back") &&
 	    (!t->has_rb || later(st->observed_at, st->seq, t->rb_t, t->rb_seq))) {
 		t->has_rb = 1;

@@ -135,7 +135,8 @@ static cpuu_log_level outcome_level(cpuu_outcome o)
 {
 	if (o == CPUU_OUTCOME_ERROR)
 		return CPUU_LOG_ERROR;
-	return o == CPUU_OUTCOME_NO_MATCH || o == CPUU_OUTCOME_AMBIGUOUS ? CPUU_LOG_WARNING : CPUU_LOG_INFO;
+	return o == CPUU_OUTCOME_NO_MATCH || o == CPUU_OUTCOME_AMBIGUOUS || o == CPUU_OUTCOME_INVALID ? CPUU_LOG_WARNING
+															     : CPUU_LOG_INFO;
 }
 
 void cpuu_runlog_results(cpuu_runlog *l, const cpuu_results *r)

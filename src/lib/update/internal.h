@@ -50,6 +50,7 @@ typedef struct upd_run {
 	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
 	int switched_now;         /* some account or mailbox was switched in this run */
 	int failed;               /* nothing may follow: the registry was not written */
+	const char *critical_failed; /* the -Critical feature that failed in the current profile */
 } upd_run;
 
 /* --- feature steps (docs/update.md, "Adding a step") ---
@@ -80,6 +81,7 @@ typedef struct upd_step {
 	size_t feature;
 	int on;
 	void (*run)(upd_run *run, cpuu_results *res, const upd_where *where);
+	unsigned critical; /* the CPUU_CRITICAL_* bit naming this step, or 0 */
 } upd_step;
 
 /* The steps (one file each). */
@@ -128,6 +130,9 @@ void upd_autodiscover_note(upd_run *run, const cpuu_profile *p, const cpuu_match
 
 /* select.c: why the run leaves a profile out ([Profiles] rules), or NULL. */
 const char *upd_profile_skipped(const upd_run *run, const cpuu_profile *p);
+/* select.c: one error record (SWITCH_ERR) per name in --profiles /
+ * [Profiles] Profiles that no profile of the registry has. */
+void upd_profiles_missing(upd_run *run, cpuu_results *res, const cpuu_profile_set *set);
 
 /* step.c: what the steps share. */
 double upd_now_ms(void);

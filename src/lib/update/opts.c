@@ -100,6 +100,73 @@ static void read_features(cpuu_run_opts *o, const cpuu_config *cfg)
 	o->m365_source_tenants = l && l->count ? l : NULL;
 }
 
+/* The established tool's -Critical values (its administration guide) and
+ * what each is in cpuu: a step's bit, or 0 for a feature cpuu does not
+ * migrate (warned about, never an error: its logon scripts keep working). */
+static const struct {
+	const char *name;
+	unsigned bit;
+} critical_names[] = {
+	{ "AddBoxes", CPUU_CRITICAL_ADDBOXES },
+	{ "CONTAB", CPUU_CRITICAL_CONTAB },
+	{ "Autocomplete", CPUU_CRITICAL_AUTOCOMPLETE },
+	{ "PRF", CPUU_CRITICAL_PRF },
+	{ "Activities", 0 },
+	{ "Delegates", 0 },
+	{ "Rules", 0 },
+	{ "SRS", 0 },
+	{ "SearchFolders", 0 },
+	{ "Shortcuts", 0 },
+};
+
+static int critical_one(unsigned *bits, cpuu_strlist *warnings, const char *name)
+{
+	size_t k = 0, n = sizeof critical_names / sizeof critical_names[0];
+	while (k < n && cpuu_strcasecmp_ascii(critical_names[k].name, name))
+		k++;
+	if (k == n)
+		return cpuu_error_set(CPUU_EINVALID,
+				      "Critical: unknown feature '%s' (AddBoxes, CONTAB, Autocomplete, PRF; "
+				      "the established tool's Activities, Delegates, Rules, SRS, SearchFolders, "
+				      "Shortcuts are accepted and ignored)",
+				      name);
+	*bits |= critical_names[k].bit;
+	if (critical_names[k].bit || !warnings)
+		return CPUU_OK;
+	char *w = cpuu_aprintf("Critical: %s: cpuu does not migrate this feature; ignored", critical_names[k].name);
+	int rc = w ? cpuu_strlist_add(warnings, w) : cpuu_error_oom();
+	free(w);
+	return rc;
+}
+
+/* Items may hold several names apart by blanks, as the established tool's
+ * "-Critical AddBoxes Rules" and its INI value "AddBoxes Rules". */
+int cpuu_critical_from_names(unsigned *bits, cpuu_strlist *warnings, const cpuu_strlist *names)
+{
+	int rc = CPUU_OK;
+	for (size_t i = 0; !rc && names && i < names->count; i++) {
+		for (const char *p = names->items[i]; !rc && *p;) {
+			size_t blank = strspn(p, " \t"), n = strcspn(p + blank, " \t");
+			char *word = n ? cpuu_strndup(p + blank, n) : NULL;
+			if (n)
+				rc = word ? critical_one(bits, warnings, word) : cpuu_error_oom();
+			free(word);
+			p += blank + n;
+		}
+	}
+	return rc;
+}
+
+/* "All" alone lifts the rule (NULL); else the listed services. */
+static void read_services(cpuu_run_opts *o, const cpuu_config *cfg)
+{
+	const cpuu_strlist *l = cpuu_config_get_list(cfg, "General", "AllowAdditionalServices");
+	o->allowed_services = l;
+	for (size_t i = 0; l && i < l->count; i++)
+		if (!cpuu_strcasecmp_ascii(l->items[i], "All"))
+			o->allowed_services = NULL;
+}
+
 static int read_profiles(cpuu_run_config *rc, const cpuu_config *cfg)
 {
 	cpuu_run_opts *o = &rc->opts;
@@ -128,6 +195,9 @@ int cpuu_run_opts_from_config(cpuu_run_config *out, const cpuu_config *cfg)
 		err = read_paths(out, cfg);
 	if (!err)
 		err = read_profiles(out, cfg);
+	if (!err && (err = cpuu_critical_from_names(&out->opts.critical, &out->warnings,
+						    cpuu_config_get_list(cfg, "General", "Critical"))))
+		cpuu_error_prefix("[General]");
 	if (err) {
 		cpuu_run_config_clear(out);
 		return err;
@@ -143,6 +213,7 @@ int cpuu_run_opts_from_config(cpuu_run_config *out, const cpuu_config *cfg)
 	out->opts.dry_run = cpuu_config_get_bool(cfg, "General", "DryRun");
 	out->workers = (unsigned)cpuu_config_get_int(cfg, "General", "Workers");
 	read_features(&out->opts, cfg);
+	read_services(&out->opts, cfg);
 	out->json_results = cpuu_config_get_bool(cfg, "Logging", "JsonResults");
 	const cpuu_strlist *names = cpuu_config_get_list(cfg, "Processes", "Names");
 	out->process_names = names && names->count ? names : NULL;
@@ -156,6 +227,7 @@ void cpuu_run_config_clear(cpuu_run_config *rc)
 	if (!rc)
 		return;
 	cpuu_strlist_free(&rc->owned_remote_users);
+	cpuu_strlist_free(&rc->warnings);
 	for (size_t i = 0; i < sizeof rc->owned_paths / sizeof rc->owned_paths[0]; i++)
 		free(rc->owned_paths[i]);
 	memset(rc, 0, sizeof *rc);
@@ -198,6 +270,8 @@ int cpuu_run_config_describe(char **out, const cpuu_run_config *rc)
 			o->office_credentials, o->token_broker);
 	describe_list(&b, "m365_source_domains", o->m365_source_domains);
 	describe_list(&b, "m365_source_tenants", o->m365_source_tenants);
+	cpuu_buf_printf(&b, "critical=%u\n", o->critical);
+	describe_list(&b, "allowed_services", o->allowed_services);
 	cpuu_buf_printf(&b, "workers=%u\n", rc->workers);
 	describe_text(&b, "temp_dir", rc->temp_dir);
 	describe_text(&b, "log_file", rc->log_file);

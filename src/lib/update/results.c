@@ -18,6 +18,8 @@ unsigned upd_outcome_bits(cpuu_outcome o)
 	case CPUU_OUTCOME_ERROR:
 	case CPUU_OUTCOME_AMBIGUOUS:
 		return CPUU_EXIT_SWITCH_ERR;
+	case CPUU_OUTCOME_INVALID:
+		return CPUU_EXIT_INVALID_SWITCH_MSG;
 	default:
 		return 0;
 	}

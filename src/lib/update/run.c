@@ -30,23 +30,33 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 #define FEATURE(field) offsetof(cpuu_run_opts, field)
 
 /* Update's steps, in order within each scope (docs/update.md, "Adding a
- * step"). The account's own record comes from the first account step. */
+ * step"). The account's own record comes from the first account step.
+ * The last column: the -Critical name that covers the step (CONTAB entries
+ * are part of the account's own plan: they fail with it). */
 static const upd_step steps[] = {
-	{ "account", UPD_SCOPE_ACCOUNT, FEATURE(prf_route), 0, upd_step_account },
-	{ "prf", UPD_SCOPE_ACCOUNT, FEATURE(prf_route), 1, upd_step_prf },
-	{ "addboxes", UPD_SCOPE_ACCOUNT, FEATURE(add_boxes), 1, upd_step_addboxes },
-	{ "autocomplete", UPD_SCOPE_PROFILE, FEATURE(autocomplete), 1, upd_step_autocomplete },
-	{ "autodiscover", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_autodiscover },
-	{ "signatures", UPD_SCOPE_RUN, FEATURE(signatures), 1, upd_step_signatures },
-	{ "caches", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_caches },
-	{ "identity", UPD_SCOPE_RUN, FEATURE(office_identity), 1, upd_step_identity },
-	{ "activation", UPD_SCOPE_RUN, FEATURE(office_activation), 1, upd_step_activation },
-	{ "credentials", UPD_SCOPE_RUN, FEATURE(office_credentials), 1, upd_step_credentials },
-	{ "tokenbroker", UPD_SCOPE_RUN, FEATURE(token_broker), 1, upd_step_tokenbroker },
-	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy },
-	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth },
-	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect },
+	{ "account", UPD_SCOPE_ACCOUNT, FEATURE(prf_route), 0, upd_step_account, CPUU_CRITICAL_CONTAB },
+	{ "prf", UPD_SCOPE_ACCOUNT, FEATURE(prf_route), 1, upd_step_prf, CPUU_CRITICAL_PRF },
+	{ "addboxes", UPD_SCOPE_ACCOUNT, FEATURE(add_boxes), 1, upd_step_addboxes, CPUU_CRITICAL_ADDBOXES },
+	{ "autocomplete", UPD_SCOPE_PROFILE, FEATURE(autocomplete), 1, upd_step_autocomplete, CPUU_CRITICAL_AUTOCOMPLETE },
+	{ "autodiscover", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_autodiscover, 0 },
+	{ "signatures", UPD_SCOPE_RUN, FEATURE(signatures), 1, upd_step_signatures, 0 },
+	{ "caches", UPD_SCOPE_RUN, UPD_ALWAYS, 1, upd_step_caches, 0 },
+	{ "identity", UPD_SCOPE_RUN, FEATURE(office_identity), 1, upd_step_identity, 0 },
+	{ "activation", UPD_SCOPE_RUN, FEATURE(office_activation), 1, upd_step_activation, 0 },
+	{ "credentials", UPD_SCOPE_RUN, FEATURE(office_credentials), 1, upd_step_credentials, 0 },
+	{ "tokenbroker", UPD_SCOPE_RUN, FEATURE(token_broker), 1, upd_step_tokenbroker, 0 },
+	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy, 0 },
+	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth, 0 },
+	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect, 0 },
 };
+
+/* Whether the step's failure is one the run was told is critical. */
+static int step_critical(const upd_step *s, const cpuu_run_opts *o)
+{
+	if (!(s->critical & o->critical))
+		return 0;
+	return s->critical != CPUU_CRITICAL_CONTAB || o->switch_opts.contab;
+}
 
 static int step_on(const upd_step *s, const cpuu_run_opts *o)
 {
@@ -65,6 +75,9 @@ static cpuu_outcome run_steps(upd_run *run, cpuu_results *res, upd_scope scope, 
 			continue;
 		size_t at = res->count;
 		steps[i].run(run, res, w);
+		for (size_t r = at; r < res->count && !run->critical_failed && step_critical(&steps[i], run->opts); r++)
+			if (res->items[r].outcome == CPUU_OUTCOME_ERROR)
+				run->critical_failed = steps[i].name;
 		if (first && scope == UPD_SCOPE_ACCOUNT) {
 			w->account_outcome = res->count > at ? res->items[at].outcome : CPUU_OUTCOME_ERROR;
 			first = 0;
@@ -85,9 +98,45 @@ static char *user_from_hive(const char *hive)
 	return cpuu_strndup(start, (size_t)(end - start));
 }
 
+/* -Critical: a critical feature failed in p; everything this run did to p
+ * is undone before the commit and its records say so. */
+static void profile_undo(upd_run *run, cpuu_results *res, size_t first, upd_txn_mark *mark, size_t ad_count)
+{
+	int rc = upd_txn_mark_undo(&run->txn, mark);
+	if (rc) {
+		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+		run->failed = 1; /* the registry is not what any record says: no commit */
+		return;
+	}
+	while (run->ad_touched.count > ad_count)
+		free(run->ad_touched.items[--run->ad_touched.count]);
+	char *msg = cpuu_aprintf("not switched: the critical feature of step '%s' failed in this profile",
+				 run->critical_failed);
+	res->exit_mask = 0;
+	for (size_t j = 0; j < res->count; j++) {
+		cpuu_result *r = &res->items[j];
+		if (j >= first && (r->outcome == CPUU_OUTCOME_SWITCHED || r->outcome == CPUU_OUTCOME_PLANNED)) {
+			r->outcome = CPUU_OUTCOME_ERROR;
+			r->changes = 0;
+			free(r->message);
+			r->message = cpuu_strdup(msg ? msg : "not switched: a critical feature failed");
+		}
+		res->exit_mask |= upd_outcome_bits(r->outcome);
+	}
+	free(msg);
+}
+
+/* What one profile's changes can touch in the registry: the profile, cpuu's
+ * own state (markers, backups, file records) and RunOnce (hand-overs). */
+static int profile_mark(upd_run *run, upd_txn_mark *mark, const cpuu_profile *p)
+{
+	const char *paths[] = { p->path, UPD_STATE_KEY, UPD_RUNONCE_KEY };
+	return upd_txn_mark_set(&run->txn, mark, paths, sizeof paths / sizeof paths[0]);
+}
+
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
-	for (size_t i = 0; i < set->nprofiles; i++) {
+	for (size_t i = 0; i < set->nprofiles && !run->failed; i++) {
 		const cpuu_profile *p = &set->profiles[i];
 		const char *skip = upd_profile_skipped(run, p);
 		if (skip) {
@@ -96,6 +145,13 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		}
 		size_t before = res->count;
 		int switched_before = run->switched_now;
+		upd_txn_mark mark = { 0 };
+		size_t ad_count = run->ad_touched.count;
+		run->critical_failed = NULL;
+		if (run->opts->critical && profile_mark(run, &mark, p)) {
+			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+			continue;
+		}
 		run->switched_now = 0;
 		for (size_t j = 0; j < p->naccounts; j++) {
 			if (p->accounts[j].kind != CPUU_ACCOUNT_EXCHANGE)
@@ -111,8 +167,17 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		upd_where w = { set, p, NULL, CPUU_OUTCOME_ERROR };
 		if (switched_here)
 			run_steps(run, res, UPD_SCOPE_PROFILE, &w);
+		if (run->critical_failed) {
+			profile_undo(run, res, before, &mark, ad_count);
+			run->switched_now = 0;
+		}
+		upd_txn_mark_clear(&mark);
 		run->switched_now = switched_before || run->switched_now;
 	}
+	run->critical_failed = NULL;
+	if (run->failed)
+		return;
+	upd_profiles_missing(run, res, set);
 	upd_where w = { set, NULL, NULL, CPUU_OUTCOME_ERROR };
 	run_steps(run, res, UPD_SCOPE_RUN, &w);
 }
@@ -165,6 +230,11 @@ static void run_changes(upd_run *run, cpuu_results *res, int batch)
 		}
 		run_update(run, res, set);
 		cpuu_profile_set_free(set);
+		if (run->failed) {
+			commit_failed(res, "not written: a profile's changes could not be undone");
+			res->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
+			return;
+		}
 	} else {
 		upd_rollback_or_cleanup(run, res);
 	}

@@ -44,6 +44,14 @@ cpuu_outcome upd_resolve_keys(const upd_run *run, const char *const *keys, size_
 			*why = "ambiguous correspondence: several source or target objects match";
 			return CPUU_OUTCOME_AMBIGUOUS;
 		}
+		if (st == CPUU_LOOKUP_INVALID) {
+			*why = "the correspondence of this mailbox is malformed (see the mapping file's warnings): not switched";
+			return CPUU_OUTCOME_INVALID;
+		}
+		if (st == CPUU_LOOKUP_NO_TARGET && m && m->switched) {
+			*why = "contradictory correspondence: marked switched but names no target: not switched";
+			return CPUU_OUTCOME_INVALID;
+		}
 		if (st == CPUU_LOOKUP_NO_TARGET)
 			no_target = 1;
 		if (st == CPUU_LOOKUP_FOUND && m) {

@@ -507,3 +507,65 @@ void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ct
 			kinds[a->kind].undo(t, a);
 	}
 }
+
+/* --- savepoints --- */
+
+int upd_txn_mark_set(upd_txn *t, upd_txn_mark *m, const char *const *paths, size_t n)
+{
+	memset(m, 0, sizeof *m);
+	m->nactions = t->nactions;
+	m->nbacked_up = t->backed_up.count;
+	m->nbackup_keys = t->backup ? t->backup->nkeys : 0;
+	if (!(m->before = calloc(n ? n : 1, sizeof *m->before)))
+		return cpuu_error_oom();
+	for (size_t i = 0; i < n; i++) {
+		char *top = topmost_missing(t->reg, paths[i]);
+		int rc = top ? cpuu_strlist_add(&m->tops, top) : cpuu_error_oom();
+		if (!rc)
+			rc = export_subtree(&m->before[i], t->reg, top);
+		free(top);
+		if (rc) {
+			upd_txn_mark_clear(m);
+			return rc;
+		}
+	}
+	return CPUU_OK;
+}
+
+int upd_txn_mark_undo(upd_txn *t, upd_txn_mark *m)
+{
+	int rc = CPUU_OK;
+	for (size_t i = 0; !rc && i < m->tops.count; i++) {
+		size_t changes = 0;
+		rc = upd_restore_subtree(t->reg, m->before[i], m->tops.items[i], &changes);
+	}
+	while (t->nactions > m->nactions) {
+		upd_action *a = &t->actions[--t->nactions];
+		if (kinds[a->kind].undo)
+			kinds[a->kind].undo(t, a);
+		action_free(a);
+	}
+	while (t->backed_up.count > m->nbacked_up)
+		free(t->backed_up.items[--t->backed_up.count]);
+	if (t->backup && t->backup->nkeys > m->nbackup_keys) {
+		/* The newer keys go through a document of their own to be freed. */
+		cpuu_regtext *tail = calloc(1, sizeof *tail);
+		size_t k = t->backup->nkeys - m->nbackup_keys;
+		if (tail && (tail->keys = malloc(k * sizeof *tail->keys))) {
+			memcpy(tail->keys, t->backup->keys + m->nbackup_keys, k * sizeof *tail->keys);
+			tail->nkeys = k;
+			t->backup->nkeys = m->nbackup_keys;
+		}
+		cpuu_regtext_free(tail);
+	}
+	return rc;
+}
+
+void upd_txn_mark_clear(upd_txn_mark *m)
+{
+	for (size_t i = 0; m->before && i < m->tops.count; i++)
+		cpuu_regtext_free(m->before[i]);
+	free(m->before);
+	cpuu_strlist_free(&m->tops);
+	memset(m, 0, sizeof *m);
+}

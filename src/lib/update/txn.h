@@ -93,6 +93,22 @@ int upd_txn_rmdir_after(upd_txn *t, const char *dir);
  * record dropped. */
 int upd_txn_undo_record(upd_txn *t, const char *key, const char *name, int keep_files);
 
+/* --- savepoints: one profile's share of the run undone before the commit
+ * (-Critical, docs/compat.md) --- */
+typedef struct upd_txn_mark {
+	size_t nactions, nbacked_up, nbackup_keys;
+	cpuu_strlist tops;      /* the registry subtrees saved (from the root) */
+	cpuu_regtext **before;  /* each as it was, [-top] when absent */
+} upd_txn_mark;
+/* Saves the subtrees at paths (their topmost missing key when absent) and
+ * where the journal and the backup document stand. */
+int upd_txn_mark_set(upd_txn *t, upd_txn_mark *m, const char *const *paths, size_t n);
+/* Back to the mark: the saved subtrees restored in the registry, the
+ * journal's newer records undone newest first and dropped, the backup
+ * document's newer entries dropped. */
+int upd_txn_mark_undo(upd_txn *t, upd_txn_mark *m);
+void upd_txn_mark_clear(upd_txn_mark *m);
+
 /* --- the commit phases --- */
 /* Single hive and live registry (batch 0): the backup written and synced,
  * then the registry committed. Batch: the backup written unsynced (journal:
