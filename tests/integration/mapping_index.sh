@@ -50,7 +50,7 @@ st() { "$CPUU" map lookup --config "$work/idx.ini" --json "$1" | sed -n 's/.*"st
 [ "$(st ' X500:/o=old/cn=ALICE')" = found ] || fail "alice by X500"
 [ "$(st bob2@c.com)" = ambiguous ] || fail "bob's duplicate through a quoted blank"
 [ "$(st carol@c.com)" = no_target ] || fail "carol"
-[ "$(st dave@c.com)" = ambiguous ] || fail "dave's malformed row"
+[ "$(st dave@c.com)" = invalid ] || fail "dave's malformed row (a key only a malformed row holds: invalid)"
 [ "$(st nobody@c.com)" = no_source ] || fail "nobody"
 
 # cpuu update reads [Mapping] File too: the demo's hive and mapping, switched

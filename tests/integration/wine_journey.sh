@@ -60,17 +60,10 @@ cp "$WIN/cpuu.exe" "$net/cpuu.exe"
 for f in cpuu.ini CPUU_Update.bat CPUU_Rollback.bat CPUU_Cleanup.bat; do
 	[ -s "$net/$f" ] || fail "the wizard wrote no $f"
 done
-# Each workstation's log and result records under unique names, copied to
-# the share (docs/logging.md); added here where the wizard does not yet.
-grep -q '^LogFile' "$net/cpuu.ini" || python3 - "$net/cpuu.ini" <<'PY'
-import sys
-t = open(sys.argv[1], newline="").read()
-nl = "\r\n" if "\r\n" in t else "\n"
-add = nl.join(["LogFile = %TEMP%\\cpuu-%USERNAME%-%COMPUTERNAME%.log",
-               "ResultFile = %TEMP%\\cpuu-%USERNAME%-%COMPUTERNAME%.jsonl"])
-t = t.replace("[General]" + nl, "[General]" + nl + add + nl, 1)
-open(sys.argv[1], "w", newline="").write(t)
-PY
+# Given a log share, the wizard names each logon's log and result records
+# after the user, the host and the time (docs/wizard.md), copied to the share.
+grep -q '^LogFile.*cpuu_#u_#h_#d_#t\.log' "$net/cpuu.ini" || fail "the wizard wrote no per-logon LogFile: $(grep -i '^LogFile' "$net/cpuu.ini")"
+grep -q '^ResultFile' "$net/cpuu.ini" || fail "the wizard wrote no ResultFile"
 printf '\n[Processes]\nGraceSeconds = 5\n' >>"$net/cpuu.ini"
 cat >"$work/export.ini" <<INI
 [Source]
@@ -190,8 +183,8 @@ python3 - "$home/AppData/Roaming/Microsoft/Outlook/Outlook.nk2" "$trg_dn" <<'PY'
 import sys
 assert sys.argv[2].encode("utf-16-le") in open(sys.argv[1], "rb").read()
 PY
-ls "$share"/cpuu-"$wuser"-*.log >/dev/null 2>&1 || fail "no log in the share: $(ls "$share")"
-ls "$share"/cpuu-"$wuser"-*.jsonl >/dev/null 2>&1 || fail "no result records in the share: $(ls "$share")"
+ls "$share"/cpuu_"$wuser"_*.log >/dev/null 2>&1 || fail "no log in the share: $(ls "$share")"
+ls "$share"/cpuu_"$wuser"_*.jsonl >/dev/null 2>&1 || fail "no result records in the share: $(ls "$share")"
 
 # --- the admin reads the share -----------------------------------------------
 db="$work/report.sqlite"

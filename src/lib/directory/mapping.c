@@ -1053,7 +1053,10 @@ int map_each_key(const cpuu_mapping *m, map_key_cb cb, void *user)
 			continue;
 		size_t idx = (s->ref & REF_IDX) - 1;
 		const cpuu_match *row = NULL;
-		cpuu_lookup_status st = CPUU_LOOKUP_AMBIGUOUS;
+		/* As cpuu_mapping_lookup answers: a key only a malformed row holds
+		 * is invalid, one in several rows ambiguous. */
+		cpuu_lookup_status st = (s->ref & (REF_AMBIG | REF_POISON)) == REF_POISON ? CPUU_LOOKUP_INVALID
+											 : CPUU_LOOKUP_AMBIGUOUS;
 		if (!(s->ref & (REF_AMBIG | REF_POISON)) && !m->shared[idx]) {
 			row = &m->rows[idx];
 			st = (row->target_legacy_dn || row->target_smtp) ? CPUU_LOOKUP_FOUND : CPUU_LOOKUP_NO_TARGET;

@@ -366,8 +366,8 @@ int cpuu_mapping_index_lookup(cpuu_match *out, cpuu_lookup_status *status,
 				continue;
 			unsigned st = kr[1];
 			uint64_t row = get_u64(kr + 8);
-			if (st == CPUU_LOOKUP_AMBIGUOUS && row == 0) {
-				*status = CPUU_LOOKUP_AMBIGUOUS;
+			if ((st == CPUU_LOOKUP_AMBIGUOUS || st == CPUU_LOOKUP_INVALID) && row == 0) {
+				*status = (cpuu_lookup_status)st;
 			} else if ((st == CPUU_LOOKUP_FOUND || st == CPUU_LOOKUP_NO_TARGET) && row) {
 				rc = read_row(out, ix, row);
 				if (rc == CPUU_OK)
