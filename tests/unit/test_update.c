@@ -1370,6 +1370,28 @@ static void run_with_fault(env *e, const char *fault)
 	assert_int_equal(WEXITSTATUS(status), fault ? 1 : 0);
 }
 
+/* A run in a child the fault kills (nothing asserted of how it ended but
+ * that the kill point was reached). */
+static void run_with_fault_kill(env *e, const char *fault)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("CPUU_FAULT", fault, 1);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e->state;
+		o.user_dir = e->user_dir;
+		cpuu_results *r = NULL;
+		cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
 /* The journal: file effects done before the commit (autocomplete hand-over,
  * the PRF route's .prf) are undone when the commit fails, and those meant
  * for after it (old OST, OAB moved aside) never happen; with a commit, they
@@ -1495,6 +1517,165 @@ static void test_faults_leave_old_or_new(void **state)
 	free(switched_office);
 }
 
+/* A failed fsync of the hive's folder after the rename: the new hive is in
+ * place but may not survive a crash, and the hive's results say so (an
+ * ERROR record and GLOBAL_ERR), in a batch as in a single run. */
+static void test_failed_folder_sync_is_an_error(void **state)
+{
+	(void)state;
+	for (int batch = 0; batch < 2; batch++) {
+		env e;
+		env_setup(&e, NULL, NULL);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e.state;
+		cpuu_results *r[1] = { NULL };
+		const char *paths[1] = { e.hive };
+		setenv("CPUU_FAULT", "commit:dirsync:fail", 1);
+		int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.resolver) : cpuu_run_hive(&r[0], e.hive, &o, &e.resolver);
+		unsetenv("CPUU_FAULT");
+		assert_int_not_equal(rc, CPUU_OK);
+		assert_non_null(r[0]);
+		assert_true(r[0]->exit_mask & CPUU_EXIT_GLOBAL_ERR);
+		int errors = 0;
+		for (size_t i = 0; i < r[0]->count; i++)
+			if (r[0]->items[i].outcome == CPUU_OUTCOME_ERROR && r[0]->items[i].message &&
+			    strstr(r[0]->items[i].message, "sync"))
+				errors++;
+		assert_int_equal(errors, 1);
+		cpuu_results_free(r[0]);
+		env_teardown(&e);
+	}
+}
+
+/* Secrets planted in the profile: account manager passwords (by name) and
+ * a DPAPI blob under a name that says nothing. */
+#define ACCT_MGR PROFILE16 "\\9375CFF0413111d3B88A00104B2A6676\\00000002"
+#define DPAPI_HDR "\x01\x00\x00\x00\xd0\x8c\x9d\xdf\x01\x15\xd1\x11\x8c\x7a\x00\xc0\x4f\xc2\x97\xeb"
+static const char *const planted_secrets[] = { "pop3-secret-7Qx", "imap-secret-9Kz", "dpapi-secret-4Wm" };
+
+static void plant_secrets(const char *hive)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	uint8_t blob[128];
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, ACCT_MGR), CPUU_OK);
+	/* Outlook's form: one prefix byte, then the DPAPI blob. */
+	blob[0] = 2;
+	memcpy(blob + 1, DPAPI_HDR, 20);
+	memcpy(blob + 21, planted_secrets[0], strlen(planted_secrets[0]));
+	assert_int_equal(cpuu_reg_value_set(reg, k, "POP3 Password", CPUU_REG_BINARY, blob, 21 + strlen(planted_secrets[0])),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "IMAP Password", CPUU_REG_BINARY,
+					    (const uint8_t *)planted_secrets[1], strlen(planted_secrets[1])),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, k, "Account Name", "pop account"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, SECURE_SECTION), CPUU_OK);
+	memcpy(blob, DPAPI_HDR, 20);
+	memcpy(blob + 20, planted_secrets[2], strlen(planted_secrets[2]));
+	assert_int_equal(cpuu_reg_value_set(reg, k, "01020fff", CPUU_REG_BINARY, blob, 20 + strlen(planted_secrets[2])),
+			 CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
+	cpuu_reg_free(reg);
+}
+
+/* Does the text hold s, plainly, in UTF-16LE, or as .reg hex ("70,6f,...")? */
+static int holds_secret(const uint8_t *data, size_t len, const char *s)
+{
+	char u16[64], hex[256];
+	size_t n = strlen(s), h = 0;
+	for (size_t i = 0; i < n; i++) {
+		u16[2 * i] = s[i];
+		u16[2 * i + 1] = 0;
+		h += (size_t)snprintf(hex + h, sizeof hex - h, "%s%02x", i ? "," : "", (unsigned char)s[i]);
+	}
+	/* hex is searched by its first 5 bytes: a .reg line may wrap later. */
+	return memmem(data, len, s, n) || memmem(data, len, u16, 2 * n) || memmem(data, len, hex, 14);
+}
+
+/* Every file below dir except the hive itself: no planted secret. */
+static void assert_no_secret_in_files(const char *dir, const char *hive)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *full = test_path(dir, de->d_name);
+		struct stat st;
+		assert_int_equal(lstat(full, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			assert_no_secret_in_files(full, hive);
+		} else if (strcmp(full, hive)) {
+			size_t len = 0;
+			uint8_t *data = test_read_file(full, &len);
+			assert_non_null(data);
+			for (size_t i = 0; i < 3; i++)
+				if (holds_secret(data, len, planted_secrets[i]))
+					fail_msg("%s holds the secret %s", full, planted_secrets[i]);
+			free(data);
+			/* A .reg file is also read back: no value holds one. */
+			cpuu_regtext *doc = NULL;
+			if (strstr(de->d_name, ".reg") && cpuu_regtext_read_file(&doc, full) == CPUU_OK) {
+				for (size_t k = 0; k < doc->nkeys; k++)
+					for (size_t v = 0; v < doc->keys[k].nvalues; v++)
+						for (size_t i = 0; i < 3; i++)
+							assert_null(memmem(doc->keys[k].values[v].data, doc->keys[k].values[v].len,
+									   planted_secrets[i], strlen(planted_secrets[i])));
+				cpuu_regtext_free(doc);
+			}
+		}
+		free(full);
+	}
+	closedir(d);
+}
+
+/* Issue 16 item 5: no password or DPAPI blob in any file cpuu writes
+ * (backups, the .reg temp a killed run leaves, results), and Rollback is
+ * still exact: the secrets come from the hive itself. */
+static void test_secrets_never_leave_the_hive(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	plant_secrets(e.hive);
+	char *original = dump(e.hive);
+	/* The secrets are there to be found (the search itself works). */
+	size_t hlen = 0;
+	uint8_t *hbytes = test_read_file(e.hive, &hlen);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(holds_secret(hbytes, hlen, planted_secrets[i]));
+	free(hbytes);
+	assert_true(holds_secret((const uint8_t *)original, strlen(original), planted_secrets[0]));
+
+	/* A run killed right after its backup is written, then a full run. */
+	run_with_fault_kill(&e, "update:before-commit:kill");
+	assert_no_secret_in_files(e.dir, e.hive);
+	cpuu_results *r = NULL;
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
+	char *text = NULL;
+	assert_int_equal(cpuu_results_to_jsonl(&text, r), CPUU_OK);
+	for (size_t i = 0; i < 3; i++)
+		assert_false(holds_secret((const uint8_t *)text, strlen(text), planted_secrets[i]));
+	cpuu_free(text);
+	cpuu_results_free(r);
+	assert_no_secret_in_files(e.dir, e.hive);
+
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	char *restored = dump(e.hive);
+	assert_string_equal(original, restored);
+	assert_no_secret_in_files(e.dir, e.hive);
+	free(original);
+	free(restored);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1507,6 +1688,8 @@ int main(void)
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
 		cmocka_unit_test(test_faults_leave_old_or_new),
+		cmocka_unit_test(test_failed_folder_sync_is_an_error),
+		cmocka_unit_test(test_secrets_never_leave_the_hive),
 		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),

@@ -331,8 +331,16 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		cpuu_fault_subject(hive_paths[i]);
 		int drc = jobs[i].run.txn.renamed ? sync_hive_folder(hive_paths[i]) : CPUU_OK;
-		if (drc && !rc)
-			rc = drc; /* renamed, but the rename may not survive a crash yet */
+		if (drc) {
+			/* Renamed, but the rename may not survive a crash yet: the
+			 * hive's result says so (not SUCCESS); the journal still runs,
+			 * as the new hive is the one in place. */
+			upd_result_add(out[i], &jobs[i].run, NULL, NULL, CPUU_OUTCOME_ERROR, 0,
+				       cpuu_error_last()->message);
+			out[i]->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
+			if (!rc)
+				rc = drc;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		cpuu_fault_subject(hive_paths[i]);
