@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
@@ -1676,6 +1677,216 @@ static void test_secrets_never_leave_the_hive(void **state)
 	env_teardown(&e);
 }
 
+/* The files in dir whose names start with prefix (count; *first: one). */
+static size_t files_named(const char *dir, const char *prefix, char **first)
+{
+	size_t n = 0;
+	if (first)
+		*first = NULL;
+	DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			if (first && !*first)
+				*first = strdup(de->d_name);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The backup file the hive's entry for profile names. */
+static char *entry_file(const char *hive, const char *profile)
+{
+	cpuu_reg *reg = NULL;
+	char *entry = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	assert_int_equal(upd_state_get(&entry, reg, UPD_BACKUPS_KEY, profile), CPUU_OK);
+	cpuu_reg_free(reg);
+	assert_non_null(entry);
+	*strchr(entry, '|') = '\0';
+	return entry;
+}
+
+/* Issue 16 item 3: a backup's life. A killed run's backup (and a temp of
+ * it) is removed by the next run, others' files are not; the committed
+ * backup is kept by later runs; a failed run leaves none; Rollback retires
+ * its backup, Cleanup finds and removes it. */
+static void test_backup_lifecycle(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *original = dump(e.hive);
+
+	/* A failed commit: its backup goes with it. */
+	run_with_fault(&e, "commit:write:fail");
+	assert_int_equal(files_named(e.state, "backup-", NULL), 0);
+
+	/* Killed between backup and commit: an orphan (and its temp). */
+	run_with_fault_kill(&e, "update:before-commit:kill");
+	char *orphan = NULL;
+	assert_int_equal(files_named(e.state, "backup-", &orphan), 1);
+	char name[600];
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	assert_int_equal(test_write_file(name, "partial", 7), 0);
+	/* Files that are not this hive's: another hive's backup, the admin's. */
+	char *foreign = test_path(e.state, "backup-20260101T000000Z-000000000000.reg");
+	char *notes = test_path(e.state, "notes.txt");
+	assert_int_equal(test_write_file(foreign, "other hive", 10), 0);
+	assert_int_equal(test_write_file(notes, "admin", 5), 0);
+	assert_string_equal(dump(e.hive), original);
+
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	char *made = entry_file(e.hive, "Outlook");
+	char *first = NULL;
+	assert_int_equal(files_named(e.state, "backup-2", NULL), 2); /* ours and the foreign one */
+	char *made_path = test_path(e.state, made);
+	assert_int_equal(access(made_path, F_OK), 0);
+	snprintf(name, sizeof name, "%s/%s", e.state, orphan);
+	if (strcmp(orphan, made))
+		assert_int_not_equal(access(name, F_OK), 0);
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	assert_int_not_equal(access(name, F_OK), 0);
+	assert_int_equal(access(foreign, F_OK), 0);
+	assert_int_equal(access(notes, F_OK), 0);
+
+	/* Later runs keep the backup the committed hive names, byte for byte. */
+	char *keep = test_path(e.dir, "backup-copy");
+	assert_int_equal(test_copy_file(made_path, keep), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_true(test_files_equal(keep, made_path));
+
+	/* Rollback: exact, and its backup retired (not removed). */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_string_equal(dump(e.hive), original);
+	assert_int_not_equal(access(made_path, F_OK), 0);
+	assert_int_equal(files_named(e.state, "retired-", &first), 1);
+	char *retired = test_path(e.state, first);
+	assert_true(test_files_equal(keep, retired));
+	/* Again (likely within the same second): a second retired backup. */
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_equal(files_named(e.state, "retired-", NULL), 2);
+	assert_int_equal(files_named(e.state, "backup-2", NULL), 1); /* the foreign one */
+
+	/* Cleanup finds it (it used to report nothing) and removes it. */
+	cpuu_results *r = NULL;
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 1, &r), CPUU_EXIT_SUCCESS);
+	cpuu_results_free(r);
+	assert_int_equal(access(retired, F_OK), 0); /* a dry run removes nothing */
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "backup")->outcome, CPUU_OUTCOME_CLEANED);
+	cpuu_results_free(r);
+	assert_int_not_equal(access(retired, F_OK), 0);
+	assert_int_equal(files_named(e.state, "retired-", NULL), 0);
+	assert_int_equal(access(foreign, F_OK), 0);
+	assert_int_equal(access(notes, F_OK), 0);
+	assert_string_equal(dump(e.hive), original);
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
+
+	free(retired);
+	free(first);
+	free(keep);
+	free(made_path);
+	free(made);
+	free(foreign);
+	free(notes);
+	free(orphan);
+	free(original);
+	env_teardown(&e);
+}
+
+/* A backup name taken at the moment the run creates its own (what a
+ * concurrent run would do): the file there is never replaced, the run's
+ * backup gets a free name and the hive names that one. Two hives sharing a
+ * state folder, run at once, each roll back exactly. */
+static void test_backups_never_overwritten(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *original = dump(e.hive);
+	/* The name this owner's backups get (from a stamp onwards). */
+	char *base = upd_backup_file_name(e.hive);
+	const char *tag = strrchr(base, '-');
+	char cmd[8192] = "";
+	size_t at = 0;
+	time_t now = time(NULL);
+	char decoys[8][128];
+	for (int i = 0; i < 8; i++) {
+		time_t when = now - 1 + i;
+		struct tm tm;
+		char stamp[32];
+		gmtime_r(&when, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(decoys[i], sizeof decoys[i], "backup-%s%s", stamp, tag);
+		at += (size_t)snprintf(cmd + at, sizeof cmd - at, "printf DECOY > '%s/%s'; ", e.state, decoys[i]);
+	}
+	setenv("CPUU_FAULT", "update:backup:run", 1);
+	setenv("CPUU_FAULT_RUN", cmd, 1);
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	unsetenv("CPUU_FAULT");
+	unsetenv("CPUU_FAULT_RUN");
+	assert_true(mask & CPUU_EXIT_SUCCESS);
+	for (int i = 0; i < 8; i++) {
+		char *p = test_path(e.state, decoys[i]);
+		size_t len = 0;
+		uint8_t *data = test_read_file(p, &len);
+		assert_non_null(data);
+		assert_int_equal(len, 5);
+		assert_memory_equal(data, "DECOY", 5);
+		free(data);
+		free(p);
+	}
+	char *made = entry_file(e.hive, "Outlook");
+	assert_non_null(strstr(made, ".reg.")); /* the first free ".N" */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_string_equal(dump(e.hive), original);
+	free(made);
+	free(base);
+
+	/* Two hives, one state folder, both runs at once. */
+	char *other_dir = test_path(e.dir, "u2");
+	assert_int_equal(mkdir(other_dir, 0700), 0);
+	char *other = test_path(other_dir, "NTUSER.DAT");
+	assert_int_equal(test_copy_file(e.hive, other), 0);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			cpuu_run_opts o;
+			cpuu_run_opts_init(&o);
+			o.user = "alice";
+			o.state_dir = e.state;
+			cpuu_results *r = NULL;
+			int rc = cpuu_run_hive(&r, k ? other : e.hive, &o, &e.resolver);
+			_exit(rc == CPUU_OK ? 0 : 1);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int status = 0;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	char *f1 = entry_file(e.hive, "Outlook"), *f2 = entry_file(other, "Outlook");
+	assert_string_not_equal(f1, f2);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_string_equal(dump(e.hive), original);
+	char *hive1 = e.hive;
+	e.hive = other;
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_string_equal(dump(e.hive), original);
+	e.hive = hive1;
+	free(f1);
+	free(f2);
+	free(other);
+	free(other_dir);
+	free(original);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1690,6 +1901,8 @@ int main(void)
 		cmocka_unit_test(test_faults_leave_old_or_new),
 		cmocka_unit_test(test_failed_folder_sync_is_an_error),
 		cmocka_unit_test(test_secrets_never_leave_the_hive),
+		cmocka_unit_test(test_backup_lifecycle),
+		cmocka_unit_test(test_backups_never_overwritten),
 		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),

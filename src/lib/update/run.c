@@ -212,6 +212,9 @@ static void run_begin(upd_run *run, cpuu_reg *reg)
 {
 	run->reg = reg;
 	upd_txn_init(&run->txn, reg, run->state_dir, run->opts->user_dir);
+	run->txn.owner = run->hive;
+	if (!run->opts->dry_run)
+		upd_txn_sweep(&run->txn); /* a killed run's backup, before any change */
 }
 
 static void stamp_duration(cpuu_results *res, double t0)

@@ -23,7 +23,8 @@ typedef enum upd_act {
 	UPD_ACT_HANDOVER,   /* autocomplete hand-over done before the commit; commit: kept; abort: undone */
 	UPD_ACT_UNLINK,     /* commit: removed (nothing names it any more); abort: kept */
 	UPD_ACT_RMDIR,      /* commit: the folder removed when empty; abort: kept */
-	UPD_ACT_UNSYNCED    /* written without sync (batch): synced with its folder before the registry */
+	UPD_ACT_UNSYNCED,   /* written without sync (batch): synced with its folder before the registry */
+	UPD_ACT_RETIRE      /* commit: the backup file (a name in state_dir) renamed "retired-..." for Cleanup */
 } upd_act;
 
 typedef struct upd_action {
@@ -38,6 +39,8 @@ typedef struct upd_txn {
 	const char *user_dir;     /* the user folder (offline), or NULL */
 	cpuu_regtext *backup;     /* subtrees first changed in this run */
 	char *backup_file;        /* its file name in state_dir */
+	int backup_made;          /* backup_file exists: this run created it */
+	const char *owner;        /* the hive's path or the live label: tags its backups' names */
 	cpuu_strlist backed_up;   /* entry names in backup */
 	upd_action *actions;      /* the journal, in the order of the run */
 	size_t nactions, cap;
@@ -48,6 +51,11 @@ typedef struct upd_txn {
 void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *user_dir);
 /* Aborts a prepared commit and frees everything (the journal is not run). */
 void upd_txn_clear(upd_txn *t);
+
+/* Removes the owner's orphans from the state folder: backups (and their
+ * temp files) that its registry, as read before any change, does not name
+ * (left by a killed run). Call before the first change, never in a dry run. */
+void upd_txn_sweep(upd_txn *t);
 
 /* --- the backup document --- */
 /* Keeps the subtree at path as it was before cpuu's first change to it, under
@@ -72,6 +80,9 @@ int upd_txn_write_file(upd_txn *t, const char *record_key, const char *record_na
 int upd_txn_hand_over(upd_txn *t, const char *record, cpuu_ac_changes *ch);
 /* Removes path after the commit (once per path). */
 int upd_txn_unlink_after(upd_txn *t, const char *path);
+/* Retires a backup file (a name in state_dir) after the commit: renamed
+ * "retired-..." (never replacing a file), where Cleanup finds it. */
+int upd_txn_retire_after(upd_txn *t, const char *file);
 /* Removes the folder after the commit when it is empty. */
 int upd_txn_rmdir_after(upd_txn *t, const char *dir);
 
