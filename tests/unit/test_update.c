@@ -1887,6 +1887,103 @@ static void test_backups_never_overwritten(void **state)
 	env_teardown(&e);
 }
 
+/* The names below dir, recursively, without following links, as one text. */
+static void list_tree(char *out, size_t cap, const char *dir)
+{
+	char cmd[4600];
+	snprintf(cmd, sizeof cmd, "cd '%s' && find . | LC_ALL=C sort", dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+/* Issue 16 item 2: a link planted in the user folder (the Outlook folder,
+ * the OAB folder, a cached Autodiscover answer, the PRF folder) or as the
+ * state folder is refused: nothing outside the folder is renamed, written
+ * or removed. */
+static void test_links_in_user_folder_refused(void **state)
+{
+	(void)state;
+	enum { OUTLOOK_DIR, OAB_DIR, AD_XML, PRF_DIR, STATE_DIR, NCASES };
+	for (int c = 0; c < NCASES; c++) {
+		env e;
+		if (c == PRF_DIR)
+			prf_env_setup(&e);
+		else
+			env_setup(&e, NULL, NULL);
+		if (!e.user_dir)
+			e.user_dir = test_path(e.dir, "alice");
+		char *outside = test_path(e.dir, "outside");
+		char cmd[9000];
+		/* Outside: what a link would lead to, named as cpuu looks for it. */
+		snprintf(cmd, sizeof cmd,
+			 "mkdir -p '%s/Offline Address Books' '%s/AppData/Local/Microsoft' && "
+			 "printf ost > '%s/alice@source.example.ost' && printf oab > '%s/Offline Address Books/u.oab' && "
+			 "printf xml > '%s/x - Autodiscover.xml' && mkdir '%s/state'",
+			 outside, e.user_dir, outside, outside, outside, outside);
+		assert_int_equal(system(cmd), 0);
+		const char *ol = "AppData/Local/Microsoft/Outlook";
+		if (c == OUTLOOK_DIR)
+			snprintf(cmd, sizeof cmd, "ln -s '%s' '%s/%s'", outside, e.user_dir, ol);
+		else if (c == OAB_DIR)
+			snprintf(cmd, sizeof cmd, "mkdir '%s/%s' && ln -s '%s/Offline Address Books' '%s/%s/Offline Address Books'",
+				 e.user_dir, ol, outside, e.user_dir, ol);
+		else if (c == AD_XML)
+			snprintf(cmd, sizeof cmd, "mkdir '%s/%s' && ln -s '%s/x - Autodiscover.xml' '%s/%s/1f - Autodiscover.xml'",
+				 e.user_dir, ol, outside, e.user_dir, ol);
+		else if (c == PRF_DIR)
+			snprintf(cmd, sizeof cmd, "ln -s '%s' '%s/AppData/Local/cpuu'", outside, e.user_dir);
+		else
+			snprintf(cmd, sizeof cmd, "ln -s '%s/state' '%s'", outside, e.state);
+		assert_int_equal(system(cmd), 0);
+		char before[8192], after[8192];
+		list_tree(before, sizeof before, outside);
+		char *hive_before = dump(e.hive);
+
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e.state;
+		o.user_dir = e.user_dir;
+		o.prf_route = e.prf;
+		cpuu_results *r = NULL;
+		int rc = cpuu_run_hive(&r, e.hive, &o, &e.resolver);
+		assert_non_null(r);
+		list_tree(after, sizeof after, outside);
+		if (strcmp(before, after))
+			fail_msg("case %d: outside the user folder changed:\n%s\n--- now ---\n%s", c, before, after);
+		/* Files outside keep their bytes. */
+		char *ost = test_path(outside, "alice@source.example.ost");
+		size_t len = 0;
+		uint8_t *data = test_read_file(ost, &len);
+		assert_non_null(data);
+		assert_int_equal(len, 3);
+		free(data);
+		free(ost);
+		if (c == STATE_DIR) {
+			/* No backup possible: nothing changes at all. */
+			(void)rc;
+			assert_true(r->exit_mask & (CPUU_EXIT_GLOBAL_ERR | CPUU_EXIT_SWITCH_ERR));
+			char *now = dump(e.hive);
+			assert_string_equal(now, hive_before);
+			free(now);
+		} else {
+			/* The refusal is reported, never silent. */
+			int refused = 0;
+			for (size_t i = 0; i < r->count; i++)
+				refused += r->items[i].outcome == CPUU_OUTCOME_ERROR;
+			if (!refused)
+				fail_msg("case %d: a link was not reported", c);
+		}
+		cpuu_results_free(r);
+		free(hive_before);
+		free(outside);
+		env_teardown(&e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1903,6 +2000,7 @@ int main(void)
 		cmocka_unit_test(test_secrets_never_leave_the_hive),
 		cmocka_unit_test(test_backup_lifecycle),
 		cmocka_unit_test(test_backups_never_overwritten),
+		cmocka_unit_test(test_links_in_user_folder_refused),
 		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),

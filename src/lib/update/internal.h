@@ -155,6 +155,9 @@ char *upd_backup_file_name(const char *owner);
 int upd_backup_is_owners(const char *name, const char *owner);
 int upd_backup_is_retired(const char *name, const char *owner);
 int upd_mkdir(const char *dir);
+/* The state folder (its last component) is no link: backups are never
+ * written, swept or removed through one (absent: OK). */
+int upd_state_dir_check(const char *dir);
 
 /* files.c: the local path of a Windows path from a profile inside the user
  * folder ("C:\\Users\\<name>\\rest" -> "<user_dir>/rest"), or NULL when the

@@ -194,3 +194,19 @@ int upd_mkdir(const char *dir)
 		return cpuu_error_set(CPUU_EIO, "cannot create folder %s: %s", dir, strerror(errno));
 	return CPUU_OK;
 }
+
+int upd_state_dir_check(const char *dir)
+{
+#ifndef _WIN32
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return CPUU_OK; /* made when first needed */
+	if (S_ISLNK(st.st_mode))
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "state folder %s is a link: refused (never followed)", dir);
+	if (!S_ISDIR(st.st_mode))
+		return cpuu_error_set(CPUU_EINVALID, "state folder %s is not a folder", dir);
+#else
+	(void)dir;
+#endif
+	return CPUU_OK;
+}

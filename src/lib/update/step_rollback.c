@@ -198,7 +198,8 @@ static void retire_used(upd_run *run, cpuu_results *res, const cpuu_strlist *use
 static size_t drop_retired(upd_run *run, cpuu_results *res)
 {
 	size_t n = 0;
-	DIR *d = opendir(run->state_dir);
+	DIR *d = upd_state_dir_check(run->state_dir) ? NULL : opendir(run->state_dir);
+	cpuu_error_clear();
 	for (struct dirent *de; d && (de = readdir(d));) {
 		if (!upd_backup_is_retired(de->d_name, run->hive))
 			continue;

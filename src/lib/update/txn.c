@@ -201,7 +201,8 @@ static int write_backup(upd_txn *t, unsigned flags)
 void upd_txn_sweep(upd_txn *t)
 {
 	cpuu_strlist names = { 0 }, files = { 0 };
-	DIR *d = t->owner ? opendir(t->state_dir) : NULL;
+	DIR *d = t->owner && !upd_state_dir_check(t->state_dir) ? opendir(t->state_dir) : NULL;
+	cpuu_error_clear();
 	if (!d)
 		return;
 	int rc = upd_state_names(&names, t->reg, UPD_BACKUPS_KEY);
@@ -316,12 +317,16 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 	for (size_t i = 0; i < t->backed_up.count; i++)
 		if (!strcmp(t->backed_up.items[i], entry_name))
 			return CPUU_OK;
+	if (!t->backup_file) {
+		/* Each time until the state folder is usable: no backup, no change. */
+		if ((rc = upd_state_dir_check(t->state_dir)) || (rc = upd_mkdir(t->state_dir)) ||
+		    (rc = upd_state_dir_check(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->owner)))
+			return rc ? rc : cpuu_error_last()->code;
+	}
 	if (!t->backup) {
 		if (!(t->backup = calloc(1, sizeof *t->backup)))
 			return cpuu_error_oom();
 		t->backup->version = 5;
-		if ((rc = upd_mkdir(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->owner)))
-			return rc ? rc : cpuu_error_last()->code;
 	}
 	char *top = topmost_missing(t->reg, path);
 	char *entry = NULL;
