@@ -1984,6 +1984,55 @@ static void test_links_in_user_folder_refused(void **state)
 	}
 }
 
+/* Issue 16 item 8: killed between the commit and the moves after it (the
+ * hive switched, its records say the OST and the OAB go aside, they have
+ * not): the next run completes them; a further run moves nothing more. */
+static void test_moves_after_a_killed_commit_completed(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/Offline Address Books'", e.user_dir);
+	assert_int_equal(system(cmd), 0);
+	char ost[4200], aside[4300], oab[4300], oab_aside[4400];
+	snprintf(ost, sizeof ost, "%s/AppData/Local/Microsoft/Outlook/alice@source.example.ost", e.user_dir);
+	snprintf(aside, sizeof aside, "%s.cpuu-old", ost);
+	snprintf(oab, sizeof oab, "%s/AppData/Local/Microsoft/Outlook/Offline Address Books", e.user_dir);
+	snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
+	assert_int_equal(test_write_file(ost, "!BDN", 4), 0);
+	char *before = dump(e.hive);
+
+	/* The batch of one renames the hive, then syncs its folder: killed there. */
+	run_with_fault_kill(&e, "commit:dirsync:kill");
+	char *after_kill = dump(e.hive);
+	assert_string_not_equal(before, after_kill); /* committed */
+	assert_int_equal(access(ost, F_OK), 0);       /* not moved yet */
+	assert_int_equal(access(oab, F_OK), 0);
+
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	assert_int_not_equal(access(ost, F_OK), 0);
+	assert_int_equal(access(aside, F_OK), 0);
+	assert_int_not_equal(access(oab, F_OK), 0);
+	assert_int_equal(access(oab_aside, F_OK), 0);
+	/* Outlook makes a new OAB folder: a later run leaves it. */
+	assert_int_equal(mkdir(oab, 0700), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_int_equal(access(oab, F_OK), 0);
+	assert_int_equal(rmdir(oab), 0);
+	/* And Rollback brings both back. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_equal(access(ost, F_OK), 0);
+	assert_int_equal(access(oab, F_OK), 0);
+	char *back = dump(e.hive);
+	assert_string_equal(before, back);
+	free(back);
+	free(before);
+	free(after_kill);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2001,6 +2050,7 @@ int main(void)
 		cmocka_unit_test(test_backup_lifecycle),
 		cmocka_unit_test(test_backups_never_overwritten),
 		cmocka_unit_test(test_links_in_user_folder_refused),
+		cmocka_unit_test(test_moves_after_a_killed_commit_completed),
 		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),

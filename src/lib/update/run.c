@@ -215,6 +215,8 @@ static void run_begin(upd_run *run, cpuu_reg *reg)
 	run->txn.owner = run->hive;
 	if (!run->opts->dry_run)
 		upd_txn_sweep(&run->txn); /* a killed run's backup, before any change */
+	if (!run->opts->dry_run && run->opts->mode == CPUU_MODE_UPDATE)
+		upd_txn_resume(&run->txn); /* a killed run's moves, after this commit */
 }
 
 static void stamp_duration(cpuu_results *res, double t0)

@@ -365,6 +365,29 @@ int upd_txn_move_aside(upd_txn *t, const char *record, const char *windows_path,
 	return rc ? rc : journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
 }
 
+void upd_txn_resume(upd_txn *t)
+{
+	cpuu_strlist names = { 0 };
+	if (!t->user_dir || upd_state_names(&names, t->reg, UPD_FILES_KEY)) {
+		cpuu_error_clear();
+		return;
+	}
+	for (size_t i = 0; i < names.count; i++) {
+		if (!strncmp(names.items[i], "\\autocomplete|", 14))
+			continue; /* a hand-over is done before the commit: nothing pending */
+		char *text = NULL, *local = NULL, *aside = NULL;
+		if (!upd_state_get(&text, t->reg, UPD_FILES_KEY, names.items[i]) && text &&
+		    (local = upd_local_path(t->user_dir, text)) && (aside = cpuu_aprintf("%s.cpuu-old", local)) &&
+		    upd_exists_in(t->user_dir, local) == 1 && upd_exists_in(t->user_dir, aside) == 0)
+			(void)journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
+		free(aside);
+		free(local);
+		free(text);
+	}
+	cpuu_error_clear();
+	cpuu_strlist_free(&names);
+}
+
 /* Makes the folders of rel below the user folder (never above it, never
  * through a link). */
 static int mkdirs_in_user_dir(const upd_txn *t, const char *rel)

@@ -57,6 +57,12 @@ void upd_txn_clear(upd_txn *t);
  * (left by a killed run). Call before the first change, never in a dry run. */
 void upd_txn_sweep(upd_txn *t);
 
+/* Update: the moves aside a committed run recorded (Files records) but did
+ * not get to (killed after its commit) are journaled again, to be done
+ * after this run's commit: each whose file is still there and whose
+ * "<file>.cpuu-old" is not. Call before any change, never in a dry run. */
+void upd_txn_resume(upd_txn *t);
+
 /* --- the backup document --- */
 /* Keeps the subtree at path as it was before cpuu's first change to it, under
  * entry_name (a profile name, or "\\<what>" for keys that are no profile).
