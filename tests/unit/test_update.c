@@ -1626,7 +1626,7 @@ static void assert_no_secret_in_files(const char *dir, const char *hive)
 			if (strstr(de->d_name, ".reg") && cpuu_regtext_read_file(&doc, full) == CPUU_OK) {
 				for (size_t k = 0; k < doc->nkeys; k++)
 					for (size_t v = 0; v < doc->keys[k].nvalues; v++)
-						for (size_t i = 0; i < 3; i++)
+						for (size_t i = 0; doc->keys[k].values[v].data && i < 3; i++)
 							assert_null(memmem(doc->keys[k].values[v].data, doc->keys[k].values[v].len,
 									   planted_secrets[i], strlen(planted_secrets[i])));
 				cpuu_regtext_free(doc);
@@ -1675,6 +1675,14 @@ static void test_secrets_never_leave_the_hive(void **state)
 	free(original);
 	free(restored);
 	env_teardown(&e);
+}
+
+/* The whole hive exports as want. */
+static void assert_hive_is(const char *hive, const char *want)
+{
+	char *now = dump(hive);
+	assert_string_equal(now, want);
+	free(now);
 }
 
 /* The files in dir whose names start with prefix (count; *first: one). */
@@ -1735,7 +1743,7 @@ static void test_backup_lifecycle(void **state)
 	char *notes = test_path(e.state, "notes.txt");
 	assert_int_equal(test_write_file(foreign, "other hive", 10), 0);
 	assert_int_equal(test_write_file(notes, "admin", 5), 0);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
 	char *made = entry_file(e.hive, "Outlook");
@@ -1759,7 +1767,7 @@ static void test_backup_lifecycle(void **state)
 
 	/* Rollback: exact, and its backup retired (not removed). */
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 	assert_int_not_equal(access(made_path, F_OK), 0);
 	assert_int_equal(files_named(e.state, "retired-", &first), 1);
 	char *retired = test_path(e.state, first);
@@ -1782,7 +1790,7 @@ static void test_backup_lifecycle(void **state)
 	assert_int_equal(files_named(e.state, "retired-", NULL), 0);
 	assert_int_equal(access(foreign, F_OK), 0);
 	assert_int_equal(access(notes, F_OK), 0);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
 
 	free(retired);
@@ -1842,7 +1850,7 @@ static void test_backups_never_overwritten(void **state)
 	char *made = entry_file(e.hive, "Outlook");
 	assert_non_null(strstr(made, ".reg.")); /* the first free ".N" */
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 	free(made);
 	free(base);
 
@@ -1873,11 +1881,11 @@ static void test_backups_never_overwritten(void **state)
 	char *f1 = entry_file(e.hive, "Outlook"), *f2 = entry_file(other, "Outlook");
 	assert_string_not_equal(f1, f2);
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 	char *hive1 = e.hive;
 	e.hive = other;
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_string_equal(dump(e.hive), original);
+	assert_hive_is(e.hive, original);
 	e.hive = hive1;
 	free(f1);
 	free(f2);
