@@ -10,6 +10,7 @@
 #include <time.h>
 #ifdef _WIN32
 #include <direct.h>
+#include <windows.h>
 #endif
 
 /* Opens a state key: 1 opened, 0 absent (nothing to report), <0 error. */
@@ -206,7 +207,14 @@ int upd_state_dir_check(const char *dir)
 	if (!S_ISDIR(st.st_mode))
 		return cpuu_error_set(CPUU_EINVALID, "state folder %s is not a folder", dir);
 #else
-	(void)dir;
+	/* A junction or symbolic link is a reparse point. */
+	DWORD a = GetFileAttributesA(dir);
+	if (a == INVALID_FILE_ATTRIBUTES)
+		return CPUU_OK;
+	if (a & FILE_ATTRIBUTE_REPARSE_POINT)
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "state folder %s is a link: refused (never followed)", dir);
+	if (!(a & FILE_ATTRIBUTE_DIRECTORY))
+		return cpuu_error_set(CPUU_EINVALID, "state folder %s is not a folder", dir);
 #endif
 	return CPUU_OK;
 }
