@@ -236,14 +236,15 @@ export_key 'HKCU\Software' "$work/software4.reg"
 cmp -s "$work/software0.reg" "$work/software4.reg" || fail "second rollback changed the registry"
 
 # --- cleanup ------------------------------------------------------------------
-# Rollback keeps its backup file (it is no longer referenced); cleanup
-# removes the files the registry points at.
+# Rollback retires its backup file (retired-..., no longer referenced);
+# cleanup removes the files the registry points at and the retired ones.
 kept=$(ls "$work/state" 2>/dev/null)
+printf '%s' "$kept" | grep -q '^retired-' || fail "rollback retired no backup: $kept"
 cpuu update "${live[@]}" --mapping "$map" >/dev/null 2>&1
 [ "$(ls "$work/state" | wc -l)" -gt "$(printf '%s' "$kept" | grep -c .)" ] || fail "update made no new backup"
 cpuu cleanup "${live[@]}" > "$work/cleanup.txt" 2>&1
 grep -q "cleaned" "$work/cleanup.txt" || fail "cleanup: $(cat "$work/cleanup.txt")"
-[ "$(ls "$work/state" 2>/dev/null)" = "$kept" ] || fail "cleanup left backups: $(ls "$work/state")"
+[ -z "$(ls "$work/state" 2>/dev/null)" ] || fail "cleanup left backups: $(ls "$work/state")"
 wine reg query 'HKCU\Software\cpuu\Backups' >/dev/null 2>&1 && fail "cleanup left HKCU\\Software\\cpuu\\Backups"
 cpuu rollback "${live[@]}" > "$work/rollback3.txt" 2>&1
 grep -q "nothing_to_undo" "$work/rollback3.txt" || fail "rollback after cleanup: $(cat "$work/rollback3.txt")"

@@ -375,6 +375,12 @@ static void test_files_and_passwords(void **state)
 	assert_int_equal(cpuu_config_password(&pw, cfg, "Target"), CPUU_OK);
 	assert_string_equal(pw, "from-env");
 	cpuu_free(pw);
+	/* Read once, then out of the environment (children, core dumps);
+	 * a later bind of the process still has it. */
+	assert_null(getenv("CPUU_TEST_TGT_PW"));
+	assert_int_equal(cpuu_config_password(&pw, cfg, "Target"), CPUU_OK);
+	assert_string_equal(pw, "from-env");
+	cpuu_free(pw);
 	setenv("CPUU_TEST_TGT_PW", "", 1);
 	assert_int_equal(cpuu_config_password(&pw, cfg, "Target"), CPUU_EINVALID);
 	unsetenv("CPUU_TEST_TGT_PW");

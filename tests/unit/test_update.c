@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
@@ -1608,6 +1609,28 @@ static void run_with_fault(env *e, const char *fault)
 	assert_int_equal(WEXITSTATUS(status), fault ? 1 : 0);
 }
 
+/* A run in a child the fault kills (nothing asserted of how it ended but
+ * that the kill point was reached). */
+static void run_with_fault_kill(env *e, const char *fault)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("CPUU_FAULT", fault, 1);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e->state;
+		o.user_dir = e->user_dir;
+		cpuu_results *r = NULL;
+		cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		_exit(0);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
 /* The journal: file effects done before the commit (autocomplete hand-over,
  * the PRF route's .prf) are undone when the commit fails, and those meant
  * for after it (old OST, OAB moved aside) never happen; with a commit, they
@@ -1733,6 +1756,529 @@ static void test_faults_leave_old_or_new(void **state)
 	free(switched_office);
 }
 
+/* A failed fsync of the hive's folder after the rename: the new hive is in
+ * place but may not survive a crash, and the hive's results say so (an
+ * ERROR record and GLOBAL_ERR), in a batch as in a single run. */
+static void test_failed_folder_sync_is_an_error(void **state)
+{
+	(void)state;
+	for (int batch = 0; batch < 2; batch++) {
+		env e;
+		env_setup(&e, NULL, NULL);
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e.state;
+		cpuu_results *r[1] = { NULL };
+		const char *paths[1] = { e.hive };
+		setenv("CPUU_FAULT", "commit:dirsync:fail", 1);
+		int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.resolver) : cpuu_run_hive(&r[0], e.hive, &o, &e.resolver);
+		unsetenv("CPUU_FAULT");
+		assert_int_not_equal(rc, CPUU_OK);
+		assert_non_null(r[0]);
+		assert_true(r[0]->exit_mask & CPUU_EXIT_GLOBAL_ERR);
+		int errors = 0;
+		for (size_t i = 0; i < r[0]->count; i++)
+			if (r[0]->items[i].outcome == CPUU_OUTCOME_ERROR && r[0]->items[i].message &&
+			    strstr(r[0]->items[i].message, "sync"))
+				errors++;
+		assert_int_equal(errors, 1);
+		cpuu_results_free(r[0]);
+		env_teardown(&e);
+	}
+}
+
+/* Secrets planted in the profile: account manager passwords (by name) and
+ * a DPAPI blob under a name that says nothing. */
+#define ACCT_MGR PROFILE16 "\\9375CFF0413111d3B88A00104B2A6676\\00000002"
+#define DPAPI_HDR "\x01\x00\x00\x00\xd0\x8c\x9d\xdf\x01\x15\xd1\x11\x8c\x7a\x00\xc0\x4f\xc2\x97\xeb"
+static const char *const planted_secrets[] = { "pop3-secret-7Qx", "imap-secret-9Kz", "dpapi-secret-4Wm" };
+
+static void plant_secrets(const char *hive)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	uint8_t blob[128];
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, ACCT_MGR), CPUU_OK);
+	/* Outlook's form: one prefix byte, then the DPAPI blob. */
+	blob[0] = 2;
+	memcpy(blob + 1, DPAPI_HDR, 20);
+	memcpy(blob + 21, planted_secrets[0], strlen(planted_secrets[0]));
+	assert_int_equal(cpuu_reg_value_set(reg, k, "POP3 Password", CPUU_REG_BINARY, blob, 21 + strlen(planted_secrets[0])),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "IMAP Password", CPUU_REG_BINARY,
+					    (const uint8_t *)planted_secrets[1], strlen(planted_secrets[1])),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, k, "Account Name", "pop account"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, SECURE_SECTION), CPUU_OK);
+	memcpy(blob, DPAPI_HDR, 20);
+	memcpy(blob + 20, planted_secrets[2], strlen(planted_secrets[2]));
+	assert_int_equal(cpuu_reg_value_set(reg, k, "01020fff", CPUU_REG_BINARY, blob, 20 + strlen(planted_secrets[2])),
+			 CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
+	cpuu_reg_free(reg);
+}
+
+/* Does the text hold s, plainly, in UTF-16LE, or as .reg hex ("70,6f,...")? */
+static int holds_secret(const uint8_t *data, size_t len, const char *s)
+{
+	char u16[64], hex[256];
+	size_t n = strlen(s), h = 0;
+	for (size_t i = 0; i < n; i++) {
+		u16[2 * i] = s[i];
+		u16[2 * i + 1] = 0;
+		h += (size_t)snprintf(hex + h, sizeof hex - h, "%s%02x", i ? "," : "", (unsigned char)s[i]);
+	}
+	/* hex is searched by its first 5 bytes: a .reg line may wrap later. */
+	return memmem(data, len, s, n) || memmem(data, len, u16, 2 * n) || memmem(data, len, hex, 14);
+}
+
+/* Every file below dir except the hive itself: no planted secret. */
+static void assert_no_secret_in_files(const char *dir, const char *hive)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *full = test_path(dir, de->d_name);
+		struct stat st;
+		assert_int_equal(lstat(full, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			assert_no_secret_in_files(full, hive);
+		} else if (strcmp(full, hive)) {
+			size_t len = 0;
+			uint8_t *data = test_read_file(full, &len);
+			assert_non_null(data);
+			for (size_t i = 0; i < 3; i++)
+				if (holds_secret(data, len, planted_secrets[i]))
+					fail_msg("%s holds the secret %s", full, planted_secrets[i]);
+			free(data);
+			/* A .reg file is also read back: no value holds one. */
+			cpuu_regtext *doc = NULL;
+			if (strstr(de->d_name, ".reg") && cpuu_regtext_read_file(&doc, full) == CPUU_OK) {
+				for (size_t k = 0; k < doc->nkeys; k++)
+					for (size_t v = 0; v < doc->keys[k].nvalues; v++)
+						for (size_t i = 0; doc->keys[k].values[v].data && i < 3; i++)
+							assert_null(memmem(doc->keys[k].values[v].data, doc->keys[k].values[v].len,
+									   planted_secrets[i], strlen(planted_secrets[i])));
+				cpuu_regtext_free(doc);
+			}
+		}
+		free(full);
+	}
+	closedir(d);
+}
+
+/* Issue 16 item 5: no password or DPAPI blob in any file cpuu writes
+ * (backups, the .reg temp a killed run leaves, results), and Rollback is
+ * still exact: the secrets come from the hive itself. */
+static void test_secrets_never_leave_the_hive(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	plant_secrets(e.hive);
+	char *original = dump(e.hive);
+	/* The secrets are there to be found (the search itself works). */
+	size_t hlen = 0;
+	uint8_t *hbytes = test_read_file(e.hive, &hlen);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(holds_secret(hbytes, hlen, planted_secrets[i]));
+	free(hbytes);
+	assert_true(holds_secret((const uint8_t *)original, strlen(original), planted_secrets[0]));
+
+	/* A run killed right after its backup is written, then a full run. */
+	run_with_fault_kill(&e, "update:before-commit:kill");
+	assert_no_secret_in_files(e.dir, e.hive);
+	cpuu_results *r = NULL;
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
+	char *text = NULL;
+	assert_int_equal(cpuu_results_to_jsonl(&text, r), CPUU_OK);
+	for (size_t i = 0; i < 3; i++)
+		assert_false(holds_secret((const uint8_t *)text, strlen(text), planted_secrets[i]));
+	cpuu_free(text);
+	cpuu_results_free(r);
+	assert_no_secret_in_files(e.dir, e.hive);
+
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	char *restored = dump(e.hive);
+	assert_string_equal(original, restored);
+	assert_no_secret_in_files(e.dir, e.hive);
+	free(original);
+	free(restored);
+	env_teardown(&e);
+}
+
+/* The whole hive exports as want. */
+static void assert_hive_is(const char *hive, const char *want)
+{
+	char *now = dump(hive);
+	assert_string_equal(now, want);
+	free(now);
+}
+
+/* The files in dir whose names start with prefix (count; *first: one). */
+static size_t files_named(const char *dir, const char *prefix, char **first)
+{
+	size_t n = 0;
+	if (first)
+		*first = NULL;
+	DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			if (first && !*first)
+				*first = strdup(de->d_name);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The backup file the hive's entry for profile names. */
+static char *entry_file(const char *hive, const char *profile)
+{
+	cpuu_reg *reg = NULL;
+	char *entry = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	assert_int_equal(upd_state_get(&entry, reg, UPD_BACKUPS_KEY, profile), CPUU_OK);
+	cpuu_reg_free(reg);
+	assert_non_null(entry);
+	*strchr(entry, '|') = '\0';
+	return entry;
+}
+
+/* Issue 16 item 3: a backup's life. A killed run's backup (and a temp of
+ * it) is removed by the next run, others' files are not; the committed
+ * backup is kept by later runs; a failed run leaves none; Rollback retires
+ * its backup, Cleanup finds and removes it. */
+static void test_backup_lifecycle(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *original = dump(e.hive);
+
+	/* A failed commit: its backup goes with it. */
+	run_with_fault(&e, "commit:write:fail");
+	assert_int_equal(files_named(e.state, "backup-", NULL), 0);
+
+	/* Killed between backup and commit: an orphan (and its temp). */
+	run_with_fault_kill(&e, "update:before-commit:kill");
+	char *orphan = NULL;
+	assert_int_equal(files_named(e.state, "backup-", &orphan), 1);
+	char name[600];
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	assert_int_equal(test_write_file(name, "partial", 7), 0);
+	/* Files that are not this hive's: another hive's backup, the admin's. */
+	char *foreign = test_path(e.state, "backup-20260101T000000Z-000000000000.reg");
+	char *notes = test_path(e.state, "notes.txt");
+	assert_int_equal(test_write_file(foreign, "other hive", 10), 0);
+	assert_int_equal(test_write_file(notes, "admin", 5), 0);
+	assert_hive_is(e.hive, original);
+
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	char *made = entry_file(e.hive, "Outlook");
+	char *first = NULL;
+	assert_int_equal(files_named(e.state, "backup-2", NULL), 2); /* ours and the foreign one */
+	char *made_path = test_path(e.state, made);
+	assert_int_equal(access(made_path, F_OK), 0);
+	snprintf(name, sizeof name, "%s/%s", e.state, orphan);
+	if (strcmp(orphan, made))
+		assert_int_not_equal(access(name, F_OK), 0);
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	assert_int_not_equal(access(name, F_OK), 0);
+	assert_int_equal(access(foreign, F_OK), 0);
+	assert_int_equal(access(notes, F_OK), 0);
+
+	/* Later runs keep the backup the committed hive names, byte for byte. */
+	char *keep = test_path(e.dir, "backup-copy");
+	assert_int_equal(test_copy_file(made_path, keep), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_true(test_files_equal(keep, made_path));
+
+	/* Rollback: exact, and its backup retired (not removed). */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_hive_is(e.hive, original);
+	assert_int_not_equal(access(made_path, F_OK), 0);
+	assert_int_equal(files_named(e.state, "retired-", &first), 1);
+	char *retired = test_path(e.state, first);
+	assert_true(test_files_equal(keep, retired));
+	/* Again (likely within the same second): a second retired backup. */
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_equal(files_named(e.state, "retired-", NULL), 2);
+	assert_int_equal(files_named(e.state, "backup-2", NULL), 1); /* the foreign one */
+
+	/* Cleanup finds it (it used to report nothing) and removes it. */
+	cpuu_results *r = NULL;
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 1, &r), CPUU_EXIT_SUCCESS);
+	cpuu_results_free(r);
+	assert_int_equal(access(retired, F_OK), 0); /* a dry run removes nothing */
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, &r), CPUU_EXIT_SUCCESS);
+	assert_int_equal(find_wide(r, "backup")->outcome, CPUU_OUTCOME_CLEANED);
+	cpuu_results_free(r);
+	assert_int_not_equal(access(retired, F_OK), 0);
+	assert_int_equal(files_named(e.state, "retired-", NULL), 0);
+	assert_int_equal(access(foreign, F_OK), 0);
+	assert_int_equal(access(notes, F_OK), 0);
+	assert_hive_is(e.hive, original);
+	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
+
+	free(retired);
+	free(first);
+	free(keep);
+	free(made_path);
+	free(made);
+	free(foreign);
+	free(notes);
+	free(orphan);
+	free(original);
+	env_teardown(&e);
+}
+
+/* A backup name taken at the moment the run creates its own (what a
+ * concurrent run would do): the file there is never replaced, the run's
+ * backup gets a free name and the hive names that one. Two hives sharing a
+ * state folder, run at once, each roll back exactly. */
+static void test_backups_never_overwritten(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	char *original = dump(e.hive);
+	/* The name this owner's backups get (from a stamp onwards). */
+	char *base = upd_backup_file_name(e.hive);
+	const char *tag = strrchr(base, '-');
+	char cmd[8192] = "";
+	size_t at = 0;
+	time_t now = time(NULL);
+	char decoys[8][128];
+	for (int i = 0; i < 8; i++) {
+		time_t when = now - 1 + i;
+		struct tm tm;
+		char stamp[32];
+		gmtime_r(&when, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(decoys[i], sizeof decoys[i], "backup-%s%s", stamp, tag);
+		at += (size_t)snprintf(cmd + at, sizeof cmd - at, "printf DECOY > '%s/%s'; ", e.state, decoys[i]);
+	}
+	setenv("CPUU_FAULT", "update:backup:run", 1);
+	setenv("CPUU_FAULT_RUN", cmd, 1);
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	unsetenv("CPUU_FAULT");
+	unsetenv("CPUU_FAULT_RUN");
+	assert_true(mask & CPUU_EXIT_SUCCESS);
+	for (int i = 0; i < 8; i++) {
+		char *p = test_path(e.state, decoys[i]);
+		size_t len = 0;
+		uint8_t *data = test_read_file(p, &len);
+		assert_non_null(data);
+		assert_int_equal(len, 5);
+		assert_memory_equal(data, "DECOY", 5);
+		free(data);
+		free(p);
+	}
+	char *made = entry_file(e.hive, "Outlook");
+	assert_non_null(strstr(made, ".reg.")); /* the first free ".N" */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_hive_is(e.hive, original);
+	free(made);
+	free(base);
+
+	/* Two hives, one state folder, both runs at once. */
+	char *other_dir = test_path(e.dir, "u2");
+	assert_int_equal(mkdir(other_dir, 0700), 0);
+	char *other = test_path(other_dir, "NTUSER.DAT");
+	assert_int_equal(test_copy_file(e.hive, other), 0);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			cpuu_run_opts o;
+			cpuu_run_opts_init(&o);
+			o.user = "alice";
+			o.state_dir = e.state;
+			cpuu_results *r = NULL;
+			int rc = cpuu_run_hive(&r, k ? other : e.hive, &o, &e.resolver);
+			_exit(rc == CPUU_OK ? 0 : 1);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int status = 0;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	char *f1 = entry_file(e.hive, "Outlook"), *f2 = entry_file(other, "Outlook");
+	assert_string_not_equal(f1, f2);
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_hive_is(e.hive, original);
+	char *hive1 = e.hive;
+	e.hive = other;
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_hive_is(e.hive, original);
+	e.hive = hive1;
+	free(f1);
+	free(f2);
+	free(other);
+	free(other_dir);
+	free(original);
+	env_teardown(&e);
+}
+
+/* The names below dir, recursively, without following links, as one text. */
+static void list_tree(char *out, size_t cap, const char *dir)
+{
+	char cmd[4600];
+	snprintf(cmd, sizeof cmd, "cd '%s' && find . | LC_ALL=C sort", dir);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	pclose(p);
+}
+
+/* Issue 16 item 2: a link planted in the user folder (the Outlook folder,
+ * the OAB folder, a cached Autodiscover answer, the PRF folder) or as the
+ * state folder is refused: nothing outside the folder is renamed, written
+ * or removed. */
+static void test_links_in_user_folder_refused(void **state)
+{
+	(void)state;
+	enum { OUTLOOK_DIR, OAB_DIR, AD_XML, PRF_DIR, STATE_DIR, NCASES };
+	for (int c = 0; c < NCASES; c++) {
+		env e;
+		if (c == PRF_DIR)
+			prf_env_setup(&e);
+		else
+			env_setup(&e, NULL, NULL);
+		if (!e.user_dir)
+			e.user_dir = test_path(e.dir, "alice");
+		char *outside = test_path(e.dir, "outside");
+		char cmd[9000];
+		/* Outside: what a link would lead to, named as cpuu looks for it. */
+		snprintf(cmd, sizeof cmd,
+			 "mkdir -p '%s/Offline Address Books' '%s/AppData/Local/Microsoft' && "
+			 "printf ost > '%s/alice@source.example.ost' && printf oab > '%s/Offline Address Books/u.oab' && "
+			 "printf xml > '%s/x - Autodiscover.xml' && mkdir '%s/state'",
+			 outside, e.user_dir, outside, outside, outside, outside);
+		assert_int_equal(system(cmd), 0);
+		const char *ol = "AppData/Local/Microsoft/Outlook";
+		if (c == OUTLOOK_DIR)
+			snprintf(cmd, sizeof cmd, "ln -s '%s' '%s/%s'", outside, e.user_dir, ol);
+		else if (c == OAB_DIR)
+			snprintf(cmd, sizeof cmd, "mkdir '%s/%s' && ln -s '%s/Offline Address Books' '%s/%s/Offline Address Books'",
+				 e.user_dir, ol, outside, e.user_dir, ol);
+		else if (c == AD_XML)
+			snprintf(cmd, sizeof cmd, "mkdir '%s/%s' && ln -s '%s/x - Autodiscover.xml' '%s/%s/1f - Autodiscover.xml'",
+				 e.user_dir, ol, outside, e.user_dir, ol);
+		else if (c == PRF_DIR)
+			snprintf(cmd, sizeof cmd, "ln -s '%s' '%s/AppData/Local/cpuu'", outside, e.user_dir);
+		else
+			snprintf(cmd, sizeof cmd, "ln -s '%s/state' '%s'", outside, e.state);
+		assert_int_equal(system(cmd), 0);
+		char before[8192], after[8192];
+		list_tree(before, sizeof before, outside);
+		char *hive_before = dump(e.hive);
+
+		cpuu_run_opts o;
+		cpuu_run_opts_init(&o);
+		o.user = "alice";
+		o.state_dir = e.state;
+		o.user_dir = e.user_dir;
+		o.prf_route = e.prf;
+		cpuu_results *r = NULL;
+		int rc = cpuu_run_hive(&r, e.hive, &o, &e.resolver);
+		assert_non_null(r);
+		list_tree(after, sizeof after, outside);
+		if (strcmp(before, after))
+			fail_msg("case %d: outside the user folder changed:\n%s\n--- now ---\n%s", c, before, after);
+		/* Files outside keep their bytes. */
+		char *ost = test_path(outside, "alice@source.example.ost");
+		size_t len = 0;
+		uint8_t *data = test_read_file(ost, &len);
+		assert_non_null(data);
+		assert_int_equal(len, 3);
+		free(data);
+		free(ost);
+		if (c == STATE_DIR) {
+			/* No backup possible: nothing changes at all. */
+			(void)rc;
+			assert_true(r->exit_mask & (CPUU_EXIT_GLOBAL_ERR | CPUU_EXIT_SWITCH_ERR));
+			char *now = dump(e.hive);
+			assert_string_equal(now, hive_before);
+			free(now);
+		} else {
+			/* The refusal is reported, never silent. */
+			int refused = 0;
+			for (size_t i = 0; i < r->count; i++)
+				refused += r->items[i].outcome == CPUU_OUTCOME_ERROR;
+			if (!refused)
+				fail_msg("case %d: a link was not reported", c);
+		}
+		cpuu_results_free(r);
+		free(hive_before);
+		free(outside);
+		env_teardown(&e);
+	}
+}
+
+/* Issue 16 item 8: killed between the commit and the moves after it (the
+ * hive switched, its records say the OST and the OAB go aside, they have
+ * not): the next run completes them; a further run moves nothing more. */
+static void test_moves_after_a_killed_commit_completed(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, NULL, NULL);
+	e.user_dir = test_path(e.dir, "alice");
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/Offline Address Books'", e.user_dir);
+	assert_int_equal(system(cmd), 0);
+	char ost[4200], aside[4300], oab[4300], oab_aside[4400];
+	snprintf(ost, sizeof ost, "%s/AppData/Local/Microsoft/Outlook/alice@source.example.ost", e.user_dir);
+	snprintf(aside, sizeof aside, "%s.cpuu-old", ost);
+	snprintf(oab, sizeof oab, "%s/AppData/Local/Microsoft/Outlook/Offline Address Books", e.user_dir);
+	snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
+	assert_int_equal(test_write_file(ost, "!BDN", 4), 0);
+	char *before = dump(e.hive);
+
+	/* The batch of one renames the hive, then syncs its folder: killed there. */
+	run_with_fault_kill(&e, "commit:dirsync:kill");
+	char *after_kill = dump(e.hive);
+	assert_string_not_equal(before, after_kill); /* committed */
+	assert_int_equal(access(ost, F_OK), 0);       /* not moved yet */
+	assert_int_equal(access(oab, F_OK), 0);
+
+	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
+	assert_int_not_equal(access(ost, F_OK), 0);
+	assert_int_equal(access(aside, F_OK), 0);
+	assert_int_not_equal(access(oab, F_OK), 0);
+	assert_int_equal(access(oab_aside, F_OK), 0);
+	/* Outlook makes a new OAB folder: a later run leaves it. */
+	assert_int_equal(mkdir(oab, 0700), 0);
+	run(&e, CPUU_MODE_UPDATE, 0, NULL);
+	assert_int_equal(access(oab, F_OK), 0);
+	assert_int_equal(rmdir(oab), 0);
+	/* And Rollback brings both back. */
+	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
+	assert_int_equal(access(ost, F_OK), 0);
+	assert_int_equal(access(oab, F_OK), 0);
+	char *back = dump(e.hive);
+	assert_string_equal(before, back);
+	free(back);
+	free(before);
+	free(after_kill);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1745,6 +2291,12 @@ int main(void)
 		cmocka_unit_test(test_bad_hive_changes_nothing),
 		cmocka_unit_test(test_results_jsonl),
 		cmocka_unit_test(test_faults_leave_old_or_new),
+		cmocka_unit_test(test_failed_folder_sync_is_an_error),
+		cmocka_unit_test(test_secrets_never_leave_the_hive),
+		cmocka_unit_test(test_backup_lifecycle),
+		cmocka_unit_test(test_backups_never_overwritten),
+		cmocka_unit_test(test_links_in_user_folder_refused),
+		cmocka_unit_test(test_moves_after_a_killed_commit_completed),
 		cmocka_unit_test(test_failed_commit_undoes_file_effects),
 		cmocka_unit_test(test_local_paths_stay_in_the_user_folder),
 		cmocka_unit_test(test_old_ost_renamed_aside_and_back),

@@ -83,7 +83,12 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 		if (!udir)
 			break;
 		snprintf(udir, n, "%s/%s", dir, e->d_name);
-		DIR *u = opendir(udir);
+		/* Never through a link (issue 16): a user folder that is one could
+		 * lead to another user's hive. */
+		struct stat lst;
+		DIR *u = lstat(udir, &lst) == 0 && S_ISDIR(lst.st_mode) ? opendir(udir) : NULL;
+		if (!u && lstat(udir, &lst) == 0 && S_ISLNK(lst.st_mode))
+			fprintf(stderr, "cpuu: %s is a link: skipped (never followed)\n", udir);
 		struct dirent *f;
 		while (u && (f = readdir(u))) {
 			if (strcasecmp(f->d_name, "NTUSER.DAT"))
@@ -92,7 +97,10 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 			char *path = malloc(m);
 			if (path) {
 				snprintf(path, m, "%s/%s", udir, f->d_name);
-				list_push(out, path);
+				if (lstat(path, &lst) == 0 && S_ISREG(lst.st_mode))
+					list_push(out, path);
+				else
+					fprintf(stderr, "cpuu: %s is a link or not a file: skipped (never followed)\n", path);
 				free(path);
 			}
 			break;

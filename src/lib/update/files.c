@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 char *upd_local_path(const char *user_dir, const char *windows_path)
 {
@@ -40,14 +42,92 @@ char *upd_local_path(const char *user_dir, const char *windows_path)
 	return out;
 }
 
-int upd_rename_if(const char *from, const char *to)
+/* local's path relative to base, or NULL when local is not below it. */
+static const char *rel_in(const char *base, const char *local)
 {
+	size_t n = base ? strlen(base) : 0;
+	if (!n || strncmp(local, base, n) || local[n] != '/' || !local[n + 1])
+		return NULL;
+	return local + n + 1;
+}
+
+int upd_rename_if(const char *base, const char *from, const char *to)
+{
+	const char *rf = rel_in(base, from), *rt = rel_in(base, to);
+	if (!rf || !rt)
+		return cpuu_error_set(CPUU_EINVALID, "%s: not inside %s", rf ? to : from, base ? base : "the user folder");
+	/* Every component resolved without following a link (a link on the
+	 * way is refused); the target is never replaced. */
+	int rc = cpuu_file_rename_beneath(base, rf, rt, CPUU_FILE_NOREPLACE);
+	if (rc == CPUU_ENOTFOUND || rc == CPUU_EEXISTS) {
+		cpuu_error_clear();
+		return 0;
+	}
+	return rc ? rc : 1;
+}
+
+int upd_unlink_in(const char *base, const char *local)
+{
+	const char *rel = rel_in(base, local);
+	if (!rel)
+		return cpuu_error_set(CPUU_EINVALID, "%s: not inside %s", local, base ? base : "the user folder");
+	int rc = cpuu_file_unlink_beneath(base, rel);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return CPUU_OK;
+	}
+	return rc;
+}
+
+int upd_exists_in(const char *base, const char *local)
+{
+	const char *rel = rel_in(base, local);
+	if (!rel)
+		return cpuu_error_set(CPUU_EINVALID, "%s: not inside %s", local, base ? base : "the user folder");
+#ifndef _WIN32
+	int dirfd = -1;
+	const char *leaf = NULL;
+	int rc = cpuu_file_dir_beneath(&dirfd, &leaf, base, rel);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
 	struct stat st;
-	if (stat(from, &st) != 0)
+	int found = fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(dirfd);
+	if (found && S_ISLNK(st.st_mode))
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s: a link; left alone (never followed out of the user folder)",
+				      local);
+	return found;
+#else
+	int fd = -1;
+	int rc = cpuu_file_open_beneath(&fd, base, rel, O_RDONLY, 0);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
 		return 0;
-	if (stat(to, &st) == 0)
-		return 0;
-	if (rename(from, to) != 0)
-		return cpuu_error_set(CPUU_EIO, "cannot rename %s to %s: %s", from, to, strerror(errno));
-	return 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc ? rc : 1;
+#endif
+}
+
+DIR *upd_opendir_in(const char *base, const char *local)
+{
+	const char *rel = rel_in(base, local);
+	if (!rel)
+		return NULL;
+#ifndef _WIN32
+	int fd = -1;
+	if (cpuu_file_open_beneath(&fd, base, rel, O_RDONLY | O_DIRECTORY, 0))
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+#else
+	return opendir(local);
+#endif
 }

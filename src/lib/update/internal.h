@@ -2,6 +2,7 @@
 #define CPUU_UPDATE_INTERNAL_H
 
 #include "common/internal.h"
+#include <dirent.h>
 #include "cpuu/autocomplete.h"
 #include "cpuu/profile.h"
 #include "cpuu/prf.h"
@@ -184,18 +185,33 @@ int upd_state_delete(cpuu_reg *reg, const char *key, const char *name);
 int upd_state_names(cpuu_strlist *out, cpuu_reg *reg, const char *key);
 /* Deletes Software\cpuu when it holds nothing any more. */
 int upd_state_prune(cpuu_reg *reg);
-/* A new file name for this run's backup in dir: never a path, never an
- * existing file. */
-char *upd_backup_file_name(const char *dir);
+/* This run's backup's file name (owner: the hive or the live registry's
+ * label): never a path; made unique when the file is created. */
+char *upd_backup_file_name(const char *owner);
+/* Is name one of owner's backups (or a temp of one) / one Rollback retired? */
+int upd_backup_is_owners(const char *name, const char *owner);
+int upd_backup_is_retired(const char *name, const char *owner);
 int upd_mkdir(const char *dir);
+/* The state folder (its last component) is no link: backups are never
+ * written, swept or removed through one (absent: OK). */
+int upd_state_dir_check(const char *dir);
 
 /* files.c: the local path of a Windows path from a profile inside the user
  * folder ("C:\\Users\\<name>\\rest" -> "<user_dir>/rest"), or NULL when the
  * path is elsewhere or would escape the folder. */
 char *upd_local_path(const char *user_dir, const char *windows_path);
-/* Renames from -> to when from exists and to does not; 1 renamed, 0 nothing
- * to do, negative on error. */
-int upd_rename_if(const char *from, const char *to);
+/* Renames from -> to, both below base (the user folder), when from exists
+ * and to does not (never replacing): every component resolved without
+ * following links (a link on the way: an error). 1 renamed,
+ * 0 from missing or to existing (never replaced), <0 error.
+ * upd_unlink_in: local below base removed (missing: OK), links not followed.
+ * upd_exists_in: 1 local exists below base, 0 not, <0 a link (refused).
+ * upd_opendir_in: the folder local below base, opened without following a
+ * link, or NULL. */
+int upd_rename_if(const char *base, const char *from, const char *to);
+int upd_unlink_in(const char *base, const char *local);
+int upd_exists_in(const char *base, const char *local);
+DIR *upd_opendir_in(const char *base, const char *local);
 
 /* restore.c: secure values ("S" + 8 hex: DPAPI-encrypted, possibly cached
  * credentials) never enter a backup: each keeps only its place, as an empty

@@ -68,12 +68,26 @@ static int is_secure(const char *name)
 	return cpuu_mapi_tag_parse(&tag, &secure, name) == CPUU_OK && secure;
 }
 
+/* A value no backup may hold (issue 16): a secure MAPI property, an account
+ * manager password, any DPAPI blob. cpuu never changes one, so Rollback
+ * takes it from the hive as it finds it. */
+static int is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
+{
+	return is_secure(name) || cpuu_reg_value_is_secret(name, type, data, len);
+}
+
+/* The placeholder a backup holds for a secret: its name, no type, no data. */
+static int is_placeholder(const cpuu_regtext_value *v)
+{
+	return v->type == CPUU_REG_NONE && v->len == 0 && !v->delete_value;
+}
+
 void upd_mask_secure(cpuu_regtext *doc)
 {
 	for (size_t i = 0; i < doc->nkeys; i++)
 		for (size_t j = 0; j < doc->keys[i].nvalues; j++) {
 			cpuu_regtext_value *v = &doc->keys[i].values[j];
-			if (!is_secure(v->name))
+			if (!is_secret(v->name, v->type, v->data, v->len))
 				continue;
 			memset(v->data, 0, v->len); /* not even in freed memory */
 			free(v->data);
@@ -84,8 +98,10 @@ void upd_mask_secure(cpuu_regtext *doc)
 	cpuu_error_clear();
 }
 
-/* The backup's values with the secure placeholders filled from the current
- * values (a secure value gone since is left out). */
+/* The backup's values with the placeholders filled from the current values
+ * (a secret gone since is left out). A placeholder is taken as one when its
+ * name is a secret's or the current value is a secret; an empty REG_NONE
+ * value that really was one (the current value no secret) stays as it is. */
 static cpuu_regtext_key resolve_secure(const cpuu_regtext_key *want, const cpuu_reg_value *cur, size_t ncur,
 				       cpuu_regtext_value *space)
 {
@@ -94,7 +110,14 @@ static cpuu_regtext_key resolve_secure(const cpuu_regtext_key *want, const cpuu_
 	out.nvalues = 0;
 	for (size_t i = 0; i < want->nvalues; i++) {
 		const cpuu_regtext_value *w = &want->values[i];
-		if (w->type == CPUU_REG_NONE && w->len == 0 && is_secure(w->name)) {
+		int secret_name = is_secure(w->name) || cpuu_reg_value_is_secret(w->name, 0, NULL, 0);
+		if (is_placeholder(w) && !secret_name) {
+			for (size_t c = 0; c < ncur; c++)
+				if (!strcmp(cur[c].name, w->name) &&
+				    is_secret(cur[c].name, cur[c].type, cur[c].data, cur[c].len))
+					secret_name = 1;
+		}
+		if (is_placeholder(w) && secret_name) {
 			for (size_t c = 0; c < ncur; c++)
 				if (!strcmp(cur[c].name, w->name)) {
 					space[out.nvalues] = *w;

@@ -296,6 +296,11 @@ static void run_begin(upd_run *run, cpuu_reg *reg)
 	upd_txn_init(&run->txn, reg, run->state_dir, run->opts->user_dir);
 	run->txn.before_change = run->opts->before_change;
 	run->txn.before_change_ctx = run->opts->before_change_ctx;
+	run->txn.owner = run->hive;
+	if (!run->opts->dry_run)
+		upd_txn_sweep(&run->txn); /* a killed run's backup, before any change */
+	if (!run->opts->dry_run && run->opts->mode == CPUU_MODE_UPDATE)
+		upd_txn_resume(&run->txn); /* a killed run's moves, after this commit */
 }
 
 static void stamp_duration(cpuu_results *res, double t0)
@@ -415,8 +420,16 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 	for (size_t i = 0; i < n; i++) {
 		cpuu_fault_subject(hive_paths[i]);
 		int drc = jobs[i].run.txn.renamed ? sync_hive_folder(hive_paths[i]) : CPUU_OK;
-		if (drc && !rc)
-			rc = drc; /* renamed, but the rename may not survive a crash yet */
+		if (drc) {
+			/* Renamed, but the rename may not survive a crash yet: the
+			 * hive's result says so (not SUCCESS); the journal still runs,
+			 * as the new hive is the one in place. */
+			upd_result_add(out[i], &jobs[i].run, NULL, NULL, CPUU_OUTCOME_ERROR, 0,
+				       cpuu_error_last()->message);
+			out[i]->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
+			if (!rc)
+				rc = drc;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		cpuu_fault_subject(hive_paths[i]);

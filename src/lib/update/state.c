@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #ifdef _WIN32
 #include <direct.h>
+#include <windows.h>
 #endif
 
 /* Opens a state key: 1 opened, 0 absent (nothing to report), <0 error. */
@@ -125,10 +127,28 @@ int upd_state_prune(cpuu_reg *reg)
 	return rc;
 }
 
-/* backup-<UTC time>-<n>.reg: sorts by age, unique within the folder. */
-char *upd_backup_file_name(const char *dir)
+/* The owner's tag in its backup names: 12 hex digits of a hash of the hive
+ * (its real path when it resolves) or the live registry's label. Runs of
+ * one owner never overlap (the hive lock; one live run per session), so a
+ * file with the tag that the owner's registry does not name is an orphan of
+ * a killed run, whoever else shares the folder. */
+static void owner_tag(char tag[13], const char *owner)
 {
-	char stamp[32];
+	char *real = NULL;
+#ifndef _WIN32
+	real = owner ? realpath(owner, NULL) : NULL;
+#endif
+	const char *o = real ? real : owner ? owner : "";
+	uint64_t h = cpuu_hash_bytes(CPUU_HASH_INIT, o, strlen(o));
+	snprintf(tag, 13, "%012llx", (unsigned long long)(h & 0xffffffffffffull));
+	free(real);
+}
+
+/* backup-<UTC time>-<tag>.reg: sorts by age; cpuu_file_write_new makes it
+ * unique (".1", ".2", ... when taken). */
+char *upd_backup_file_name(const char *owner)
+{
+	char stamp[32], tag[13];
 	time_t t = time(NULL);
 	struct tm tm;
 #ifdef _WIN32
@@ -137,23 +157,31 @@ char *upd_backup_file_name(const char *dir)
 	gmtime_r(&t, &tm);
 #endif
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	for (unsigned n = 1; n < 100000; n++) {
-		char *name = cpuu_aprintf("backup-%s-%u.reg", stamp, n);
-		char *full = name ? cpuu_aprintf("%s/%s", dir, name) : NULL;
-		if (!full) {
-			free(name);
-			cpuu_error_oom();
-			return NULL;
-		}
-		struct stat st;
-		int taken = stat(full, &st) == 0;
-		free(full);
-		if (!taken)
-			return name;
-		free(name);
-	}
-	cpuu_error_set(CPUU_EIO, "no free backup file name in %s", dir);
-	return NULL;
+	owner_tag(tag, owner);
+	char *name = cpuu_aprintf("backup-%s-%s.reg", stamp, tag);
+	if (!name)
+		cpuu_error_oom();
+	return name;
+}
+
+/* "<prefix><stamp>-<tag>.reg..." (a backup, its ".N" or a temp of it). */
+static int named_for(const char *name, const char *prefix, const char *owner)
+{
+	char tag[13], mid[20];
+	owner_tag(tag, owner);
+	snprintf(mid, sizeof mid, "-%s.reg", tag);
+	return !strncmp(name, prefix, strlen(prefix)) && strstr(name, mid) && !strchr(name, '/') &&
+	       !strchr(name, '\\');
+}
+
+int upd_backup_is_owners(const char *name, const char *owner)
+{
+	return named_for(name, "backup-", owner);
+}
+
+int upd_backup_is_retired(const char *name, const char *owner)
+{
+	return named_for(name, "retired-", owner);
 }
 
 int upd_mkdir(const char *dir)
@@ -165,5 +193,28 @@ int upd_mkdir(const char *dir)
 #endif
 	if (rc != 0 && errno != EEXIST)
 		return cpuu_error_set(CPUU_EIO, "cannot create folder %s: %s", dir, strerror(errno));
+	return CPUU_OK;
+}
+
+int upd_state_dir_check(const char *dir)
+{
+#ifndef _WIN32
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return CPUU_OK; /* made when first needed */
+	if (S_ISLNK(st.st_mode))
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "state folder %s is a link: refused (never followed)", dir);
+	if (!S_ISDIR(st.st_mode))
+		return cpuu_error_set(CPUU_EINVALID, "state folder %s is not a folder", dir);
+#else
+	/* A junction or symbolic link is a reparse point. */
+	DWORD a = GetFileAttributesA(dir);
+	if (a == INVALID_FILE_ATTRIBUTES)
+		return CPUU_OK;
+	if (a & FILE_ATTRIBUTE_REPARSE_POINT)
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "state folder %s is a link: refused (never followed)", dir);
+	if (!(a & FILE_ATTRIBUTE_DIRECTORY))
+		return cpuu_error_set(CPUU_EINVALID, "state folder %s is not a folder", dir);
+#endif
 	return CPUU_OK;
 }

@@ -13,9 +13,10 @@
 static int cache_aside(upd_run *run, size_t *moved, const char *entry, const char *windows_path)
 {
 	char *local = upd_local_path(run->opts->user_dir, windows_path);
-	struct stat st;
-	int rc = CPUU_OK;
-	if (local && stat(local, &st) == 0 && !(rc = upd_txn_move_aside(&run->txn, entry, windows_path, local)))
+	/* Looked at (and later moved) without following a link: a link there
+	 * or on the way is refused, nothing outside the folder is touched. */
+	int rc = local ? upd_exists_in(run->opts->user_dir, local) : 0;
+	if (rc > 0 && !(rc = upd_txn_move_aside(&run->txn, entry, windows_path, local)))
 		(*moved)++;
 	free(local);
 	return rc;
@@ -31,7 +32,7 @@ void upd_step_caches(upd_run *run, cpuu_results *res, const upd_where *w)
 	char *local = outlook ? upd_local_path(run->opts->user_dir, outlook) : NULL;
 	size_t moved = 0;
 	int rc = oab ? cache_aside(run, &moved, "\\oab", oab) : cpuu_error_oom();
-	DIR *d = !rc && local ? opendir(local) : NULL;
+	DIR *d = !rc && local ? upd_opendir_in(run->opts->user_dir, local) : NULL;
 	struct dirent *e;
 	static const char suffix[] = " - Autodiscover.xml";
 	while (!rc && d && (e = readdir(d))) {

@@ -4,6 +4,7 @@
  * left for the admin through the transaction (txn.h). */
 #include "update/internal.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,7 +99,7 @@ static char *entry_label(const char *entry)
 }
 
 /* One backup entry: restored (rollback) or dropped (cleanup). */
-static void one_entry(upd_run *run, cpuu_results *res, doc_cache *cache, const char *profile)
+static void one_entry(upd_run *run, cpuu_results *res, doc_cache *cache, cpuu_strlist *used, const char *profile)
 {
 	double t0 = upd_now_ms();
 	int cleanup = run->opts->mode == CPUU_MODE_CLEANUP, dry = run->opts->dry_run;
@@ -123,6 +124,8 @@ static void one_entry(upd_run *run, cpuu_results *res, doc_cache *cache, const c
 			rc = drop_records(run, profile, UPD_PRF_KEY, 0);
 		if (!rc)
 			rc = drop_records(run, profile, CPUU_PRF_PENDING_KEY, 0);
+		if (!rc)
+			rc = cpuu_strlist_add(used, file);
 	}
 	/* Renamed OSTs come back (rollback) or stay aside for the admin
 	 * (cleanup: they are never deleted); either way the record goes. */
@@ -167,6 +170,59 @@ static void hive_wide_records(upd_run *run, cpuu_results *res, int cleanup)
 	cpuu_strlist_free(&files);
 }
 
+/* Is file still named by a backup entry (one whose rollback failed)? */
+static int still_named(upd_run *run, const char *file)
+{
+	cpuu_strlist names = { 0 };
+	int named = upd_state_names(&names, run->reg, UPD_BACKUPS_KEY) != CPUU_OK; /* unsure: named */
+	for (size_t i = 0; !named && i < names.count; i++) {
+		char *entry = NULL, *f = NULL;
+		const char *path = NULL;
+		if (upd_state_get(&entry, run->reg, UPD_BACKUPS_KEY, names.items[i]) != CPUU_OK)
+			named = 1;
+		else if (split_entry(&f, &path, entry))
+			named = !strcmp(f, file);
+		free(entry);
+	}
+	cpuu_strlist_free(&names);
+	cpuu_error_clear();
+	return named;
+}
+
+/* The backups Rollback used and nothing names any more are retired after
+ * the commit ("retired-..." in the state folder), for Cleanup. */
+static void retire_used(upd_run *run, cpuu_results *res, const cpuu_strlist *used)
+{
+	for (size_t i = 0; i < used->count; i++)
+		if (!still_named(run, used->items[i]) && upd_txn_retire_after(&run->txn, used->items[i]))
+			upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+}
+
+/* Cleanup: the owner's retired backups go after the commit. Returns how many. */
+static size_t drop_retired(upd_run *run, cpuu_results *res)
+{
+	size_t n = 0;
+	DIR *d = upd_state_dir_check(run->state_dir) ? NULL : opendir(run->state_dir);
+	cpuu_error_clear();
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (!upd_backup_is_retired(de->d_name, run->hive))
+			continue;
+		n++;
+		if (run->opts->dry_run) {
+			upd_result_add(res, run, NULL, "backup", CPUU_OUTCOME_PLANNED, 0, "a backup Rollback used: to remove");
+			continue;
+		}
+		char *full = cpuu_aprintf("%s/%s", run->state_dir, de->d_name);
+		int rc = full ? upd_txn_unlink_after(&run->txn, full) : cpuu_error_oom();
+		free(full);
+		upd_result_add(res, run, NULL, "backup", rc ? CPUU_OUTCOME_ERROR : CPUU_OUTCOME_CLEANED, 0,
+			       rc ? cpuu_error_last()->message : "a backup Rollback used: removed");
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res)
 {
 	cpuu_strlist names = { 0 };
@@ -176,15 +232,21 @@ void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res)
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 		return;
 	}
-	if (names.count == 0)
+	size_t retired = cleanup ? drop_retired(run, res) : 0;
+	if (names.count == 0 && retired == 0)
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_NOTHING_TO_UNDO, 0,
 			       cleanup ? "no backup to clean up" : "nothing to undo");
+	cpuu_strlist used = { 0 };
 	for (size_t i = 0; i < names.count; i++)
-		one_entry(run, res, &cache, names.items[i]);
+		one_entry(run, res, &cache, &used, names.items[i]);
 	doc_cache_free(&cache);
 	cpuu_strlist_free(&names);
-	if (run->opts->dry_run)
+	if (run->opts->dry_run) {
+		cpuu_strlist_free(&used);
 		return;
+	}
+	retire_used(run, res, &used);
+	cpuu_strlist_free(&used);
 	hive_wide_records(run, res, cleanup);
 	upd_credentials_undo(run, res, cleanup);
 	if (cleanup && upd_txn_rmdir_after(&run->txn, run->state_dir))

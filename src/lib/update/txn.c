@@ -10,6 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#include <sys/stat.h>
+#endif
+
+#include "cpuu/unicode.h"
 
 void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *user_dir)
 {
@@ -78,21 +87,167 @@ static char *backup_path(const upd_txn *t)
 	return cpuu_aprintf("%s/%s", t->state_dir, t->backup_file);
 }
 
-static int write_backup(const upd_txn *t, unsigned flags)
+/* The document as cpuu_regtext_write_file writes it: UTF-16LE with a BOM. */
+static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
+{
+	char *text = NULL;
+	size_t tl = 0;
+	uint8_t *u16 = NULL;
+	size_t ul = 0;
+	*out = NULL;
+	int rc = cpuu_regtext_format(&text, &tl, doc);
+	if (!rc)
+		rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
+	if (text) {
+		memset(text, 0, tl);
+		free(text);
+	}
+	if (!rc && !(*out = malloc(ul + 2)))
+		rc = cpuu_error_oom();
+	if (!rc) {
+		(*out)[0] = 0xFF;
+		(*out)[1] = 0xFE;
+		memcpy(*out + 2, u16, ul);
+		*len = ul + 2;
+	}
+	free(u16);
+	return rc;
+}
+
+/* The entries this run wrote name the file it was given in the end. */
+static int relabel_entries(upd_txn *t, const char *made)
+{
+	size_t old = strlen(t->backup_file);
+	int rc = CPUU_OK;
+	for (size_t i = 0; !rc && i < t->backed_up.count; i++) {
+		char *entry = NULL, *now = NULL;
+		rc = upd_state_get(&entry, t->reg, UPD_BACKUPS_KEY, t->backed_up.items[i]);
+		if (!rc && entry && !strncmp(entry, t->backup_file, old) && entry[old] == '|') {
+			now = cpuu_aprintf("%s%s", made, entry + old);
+			rc = now ? upd_state_set(t->reg, UPD_BACKUPS_KEY, t->backed_up.items[i], now) : cpuu_error_oom();
+		}
+		free(now);
+		free(entry);
+	}
+	char *copy = rc ? NULL : cpuu_strdup(made);
+	if (!rc && !copy)
+		rc = cpuu_error_oom();
+	if (!rc) {
+		free(t->backup_file);
+		t->backup_file = copy;
+	}
+	return rc;
+}
+
+/* The backup file made at a name no file has (never replacing one, even a
+ * concurrent run's: cpuu_file_write_new links it in place). */
+static int create_backup(char **made, const char *full, const uint8_t *bytes, size_t len, unsigned flags)
+{
+	unsigned fflags = flags & CPUU_REGTEXT_NO_SYNC ? CPUU_FILE_NO_SYNC : 0;
+#ifndef _WIN32
+	return cpuu_file_write_new(made, full, bytes, len, fflags);
+#else
+	/* Windows: the name taken by an exclusive create, then filled. */
+	*made = NULL;
+	for (unsigned i = 0; i < 10000; i++) {
+		char *cand = i ? cpuu_aprintf("%s.%u", full, i) : cpuu_strdup(full);
+		if (!cand)
+			return cpuu_error_oom();
+		int fd = _open(cand, _O_CREAT | _O_EXCL | _O_WRONLY | _O_BINARY, _S_IREAD | _S_IWRITE);
+		if (fd >= 0) {
+			_close(fd);
+			int rc = cpuu_file_write_atomic(cand, bytes, len, fflags);
+			if (rc) {
+				_unlink(cand);
+				free(cand);
+				return rc;
+			}
+			*made = cand;
+			return CPUU_OK;
+		}
+		int e = errno;
+		free(cand);
+		if (e != EEXIST)
+			return cpuu_error_set(CPUU_EIO, "%s: cannot create it: %s", full, strerror(e));
+	}
+	return cpuu_error_set(CPUU_EIO, "%s: too many backups of that name", full);
+#endif
+}
+
+static int write_backup(upd_txn *t, unsigned flags)
 {
 	char *full = backup_path(t);
-	int rc = !full ? cpuu_error_oom()
-		 : cpuu_fault("update:backup") ? cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full)
-					       : cpuu_regtext_write_file_ex(full, t->backup, flags);
+	if (!full)
+		return cpuu_error_oom();
+	int rc = CPUU_OK;
+	if (cpuu_fault("update:backup")) {
+		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full);
+	} else if (t->backup_made) {
+		/* The live registry's backup grows: this run's own file, replaced. */
+		rc = cpuu_regtext_write_file_ex(full, t->backup, flags);
+	} else {
+		uint8_t *bytes = NULL;
+		size_t len = 0;
+		char *made = NULL;
+		rc = backup_bytes(&bytes, &len, t->backup);
+		if (!rc)
+			rc = create_backup(&made, full, bytes, len, flags);
+		free(bytes);
+		const char *slash = made ? strrchr(made, '/') : NULL;
+		const char *base = slash ? slash + 1 : made;
+		if (!rc) {
+			t->backup_made = 1;
+			/* Gone again if the registry that would name it is not committed
+			 * (the live registry names it at once: it stays). */
+			if (!(cpuu_reg_capabilities(t->reg) & CPUU_REG_CAP_LIVE))
+				rc = journal_add(t, UPD_ACT_WRITTEN, made, NULL);
+		}
+		if (!rc && strcmp(base, t->backup_file))
+			rc = relabel_entries(t, base);
+		free(made);
+	}
 	free(full);
 	return rc;
 }
 
+void upd_txn_sweep(upd_txn *t)
+{
+	cpuu_strlist names = { 0 }, files = { 0 };
+	DIR *d = t->owner && !upd_state_dir_check(t->state_dir) ? opendir(t->state_dir) : NULL;
+	cpuu_error_clear();
+	if (!d)
+		return;
+	int rc = upd_state_names(&names, t->reg, UPD_BACKUPS_KEY);
+	for (size_t i = 0; !rc && i < names.count; i++) {
+		char *entry = NULL;
+		rc = upd_state_get(&entry, t->reg, UPD_BACKUPS_KEY, names.items[i]);
+		char *bar = entry ? strchr(entry, '|') : NULL;
+		if (bar)
+			*bar = '\0';
+		if (!rc && entry)
+			rc = cpuu_strlist_add(&files, entry);
+		free(entry);
+	}
+	/* A registry that cannot be read names what it names: nothing goes. */
+	for (struct dirent *de; !rc && (de = readdir(d));) {
+		if (!upd_backup_is_owners(de->d_name, t->owner))
+			continue;
+		int named = 0;
+		for (size_t i = 0; i < files.count && !named; i++)
+			named = !strcmp(files.items[i], de->d_name);
+		if (!named && cpuu_file_unlink_beneath(t->state_dir, de->d_name))
+			cpuu_error_clear(); /* left for the next run */
+	}
+	closedir(d);
+	cpuu_error_clear();
+	cpuu_strlist_free(&names);
+	cpuu_strlist_free(&files);
+}
 /* The live registry (win32 backend, docs/windows.md) changes with every
  * call rather than at the commit: there the backup goes to disk each time it
  * grows, before the first change to what it covers. Hives get it once,
  * before their commit. */
-static int backup_now_if_live(const upd_txn *t)
+static int backup_now_if_live(upd_txn *t)
 {
 	return cpuu_reg_capabilities(t->reg) & CPUU_REG_CAP_LIVE ? write_backup(t, 0) : CPUU_OK;
 }
@@ -176,21 +331,28 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 			return CPUU_OK;
 	if ((rc = upd_txn_begin_change(t)))
 		return rc;
+	if (!t->backup_file) {
+		/* Each time until the state folder is usable: no backup, no change. */
+		if ((rc = upd_state_dir_check(t->state_dir)) || (rc = upd_mkdir(t->state_dir)) ||
+		    (rc = upd_state_dir_check(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->owner)))
+			return rc ? rc : cpuu_error_last()->code;
+	}
 	if (!t->backup) {
 		if (!(t->backup = calloc(1, sizeof *t->backup)))
 			return cpuu_error_oom();
 		t->backup->version = 5;
-		if ((rc = upd_mkdir(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->state_dir)))
-			return rc ? rc : cpuu_error_last()->code;
 	}
 	char *top = topmost_missing(t->reg, path);
-	char *entry = top ? cpuu_aprintf("%s|%s", t->backup_file, top) : NULL;
+	char *entry = NULL;
 	cpuu_regtext *doc = NULL;
-	rc = entry ? export_subtree(&doc, t->reg, top) : cpuu_error_oom();
+	rc = top ? export_subtree(&doc, t->reg, top) : cpuu_error_oom();
 	if (!rc)
 		rc = backup_take(t, doc);
 	if (!rc)
 		rc = backup_now_if_live(t);
+	/* Named after the write: the live registry's first one fixes the name. */
+	if (!rc && !(entry = cpuu_aprintf("%s|%s", t->backup_file, top)))
+		rc = cpuu_error_oom();
 	if (!rc)
 		rc = upd_state_set(t->reg, UPD_BACKUPS_KEY, entry_name, entry);
 	if (!rc)
@@ -229,15 +391,42 @@ int upd_txn_move_aside(upd_txn *t, const char *record, const char *windows_path,
 	return rc ? rc : journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
 }
 
-/* Makes the folders of local below the user folder (never above it). */
-static int mkdirs_in_user_dir(const upd_txn *t, const char *local)
+void upd_txn_resume(upd_txn *t)
 {
-	size_t base = strlen(t->user_dir);
-	char *dir = cpuu_strdup(local);
+	cpuu_strlist names = { 0 };
+	if (!t->user_dir || upd_state_names(&names, t->reg, UPD_FILES_KEY)) {
+		cpuu_error_clear();
+		return;
+	}
+	for (size_t i = 0; i < names.count; i++) {
+		if (!strncmp(names.items[i], "\\autocomplete|", 14))
+			continue; /* a hand-over is done before the commit: nothing pending */
+		char *text = NULL, *local = NULL, *aside = NULL;
+		if (!upd_state_get(&text, t->reg, UPD_FILES_KEY, names.items[i]) && text &&
+		    (local = upd_local_path(t->user_dir, text)) && (aside = cpuu_aprintf("%s.cpuu-old", local)) &&
+		    upd_exists_in(t->user_dir, local) == 1 && upd_exists_in(t->user_dir, aside) == 0)
+			(void)journal_add(t, UPD_ACT_MOVE_ASIDE, local, NULL);
+		free(aside);
+		free(local);
+		free(text);
+	}
+	cpuu_error_clear();
+	cpuu_strlist_free(&names);
+}
+
+/* Makes the folders of rel below the user folder (never above it, never
+ * through a link). */
+static int mkdirs_in_user_dir(const upd_txn *t, const char *rel)
+{
+	char *dir = cpuu_strdup(rel);
 	int rc = dir ? CPUU_OK : cpuu_error_oom();
-	for (char *c = dir ? dir + base + 1 : NULL; !rc && c && (c = strchr(c, '/')); c++) {
+	for (char *c = dir; !rc && c && (c = strchr(c, '/')); c++) {
 		*c = '\0';
-		rc = upd_mkdir(dir);
+		rc = cpuu_file_mkdir_beneath(t->user_dir, dir, 0700);
+		if (rc == CPUU_EEXISTS) {
+			cpuu_error_clear();
+			rc = CPUU_OK;
+		}
 		*c = '/';
 	}
 	free(dir);
@@ -247,17 +436,26 @@ static int mkdirs_in_user_dir(const upd_txn *t, const char *local)
 int upd_txn_write_file(upd_txn *t, const char *record_key, const char *record_name, const char *windows_path,
 		       const char *local, const uint8_t *bytes, size_t len)
 {
-	if (!t->user_dir || strncmp(local, t->user_dir, strlen(t->user_dir)))
+	size_t n = t->user_dir ? strlen(t->user_dir) : 0;
+	if (!n || strncmp(local, t->user_dir, n) || local[n] != '/')
 		return cpuu_error_set(CPUU_EINVALID, "%s: not inside the user folder", local);
+	const char *rel = local + n + 1;
 	int rc = upd_txn_begin_change(t);
 	if (!rc)
-		rc = mkdirs_in_user_dir(t, local);
-	FILE *f = rc ? NULL : fopen(local, "wb");
-	if (f)
+		rc = mkdirs_in_user_dir(t, rel);
+	int fd = -1;
+	if (!rc)
+		rc = cpuu_file_open_beneath(&fd, t->user_dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0)
 		rc = journal_add(t, UPD_ACT_WRITTEN, local, NULL); /* a partial file goes too */
-	if (!rc && (!f || fwrite(bytes, 1, len, f) != len))
-		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
-	if (f && fclose(f) != 0 && !rc)
+	for (size_t done = 0; !rc && done < len;) {
+		ssize_t w = write(fd, bytes + done, len - done);
+		if (w <= 0)
+			rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
+		else
+			done += (size_t)w;
+	}
+	if (fd >= 0 && close(fd) != 0 && !rc)
 		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write: %s", local, strerror(errno));
 	if (!rc)
 		rc = upd_state_set(t->reg, record_key, record_name, windows_path);
@@ -341,6 +539,14 @@ int upd_txn_unlink_after(upd_txn *t, const char *path)
 	return journal_add(t, UPD_ACT_UNLINK, path, NULL);
 }
 
+int upd_txn_retire_after(upd_txn *t, const char *file)
+{
+	for (size_t i = 0; i < t->nactions; i++)
+		if (t->actions[i].kind == UPD_ACT_RETIRE && !strcmp(t->actions[i].path, file))
+			return CPUU_OK;
+	return journal_add(t, UPD_ACT_RETIRE, file, NULL);
+}
+
 int upd_txn_rmdir_after(upd_txn *t, const char *dir)
 {
 	return journal_add(t, UPD_ACT_RMDIR, dir, NULL);
@@ -366,9 +572,8 @@ int upd_txn_undo_record(upd_txn *t, const char *key, const char *name, int keep_
 			char *local = upd_local_path(t->user_dir, text);
 			char *aside = local ? cpuu_aprintf("%s.cpuu-old", local) : NULL;
 			if (local && !strcmp(key, UPD_PRF_KEY)) {
-				if (unlink(local) != 0 && errno != ENOENT)
-					rc = cpuu_error_set(CPUU_EIO, "%s: cannot remove: %s", local, strerror(errno));
-			} else if (aside && upd_rename_if(aside, local) < 0) {
+				rc = upd_unlink_in(t->user_dir, local);
+			} else if (aside && upd_rename_if(t->user_dir, aside, local) < 0) {
 				rc = cpuu_error_last()->code;
 			}
 			free(aside);
@@ -439,36 +644,58 @@ int upd_txn_finish(upd_txn *t)
 
 /* --- what each kind of record does: after a durable commit, and instead
  * of it (nothing committed). NULL: nothing. --- */
-typedef void (*after_fn)(const upd_action *a, upd_txn_report report, void *ctx);
+typedef void (*after_fn)(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx);
 typedef void (*undo_fn)(const upd_txn *t, const upd_action *a);
 
 /* Old files go aside only once the committed profile points elsewhere. */
-static void move_aside(const upd_action *a, upd_txn_report report, void *ctx)
+static void move_aside(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
 {
+	(void)t;
 	char *to = cpuu_aprintf("%s.cpuu-old", a->path);
-	if (!to || upd_rename_if(a->path, to) < 0)
+	if (!to || upd_rename_if(t->user_dir, a->path, to) < 0)
 		report(ctx, to ? cpuu_error_last()->message : "out of memory");
 	free(to);
 }
 
 /* Backups go only once the registry no longer points at them. */
-static void remove_file(const upd_action *a, upd_txn_report report, void *ctx)
+static void remove_file(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
 {
-	if (unlink(a->path) != 0 && errno != ENOENT)
+	if (upd_unlink_in(t->state_dir, a->path))
 		report(ctx, "could not remove a backup file");
 }
 
-static void remove_empty_dir(const upd_action *a, upd_txn_report report, void *ctx)
+/* "backup-X" -> "retired-X" beside it, never over a file (a retired
+ * backup is kept for Cleanup, which removes it). */
+static void retire(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
 {
+	const char *rest = !strncmp(a->path, "backup-", 7) ? a->path + 7 : a->path;
+	int rc = CPUU_EEXISTS;
+	/* A backup of the same second retired before: the next free ".N". */
+	for (unsigned i = 0; rc == CPUU_EEXISTS && i < 1000; i++) {
+		char *to = i ? cpuu_aprintf("retired-%s.%u", rest, i) : cpuu_aprintf("retired-%s", rest);
+		rc = to ? cpuu_file_rename_beneath(t->state_dir, a->path, to, CPUU_FILE_NOREPLACE) : cpuu_error_oom();
+		free(to);
+	}
+	if (rc)
+		report(ctx, cpuu_error_last()->message);
+}
+
+static void remove_empty_dir(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
+{
+	(void)t;
 	(void)report;
 	(void)ctx;
 	rmdir(a->path); /* only succeeds when empty, which is what we want */
 }
 
+/* A file this run wrote: in the user folder (the PRF route's) or the
+ * state folder (the backup). */
 static void unwrite(const upd_txn *t, const upd_action *a)
 {
-	(void)t;
-	unlink(a->path);
+	size_t n = t->user_dir ? strlen(t->user_dir) : 0;
+	int in_user = n && !strncmp(a->path, t->user_dir, n) && a->path[n] == '/';
+	if (upd_unlink_in(in_user ? t->user_dir : t->state_dir, a->path))
+		cpuu_error_clear(); /* the next run's sweep removes a backup left */
 }
 
 static void take_back(const upd_txn *t, const upd_action *a)
@@ -494,6 +721,7 @@ static const struct {
 	[UPD_ACT_RMDIR] = { remove_empty_dir, NULL },
 	[UPD_ACT_UNSYNCED] = { NULL, NULL }, /* synced by upd_txn_flush */
 	[UPD_ACT_CRED] = { cred_aside, NULL },
+	[UPD_ACT_RETIRE] = { retire, NULL },
 };
 
 void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ctx)
@@ -502,7 +730,7 @@ void upd_txn_complete(upd_txn *t, int committed, upd_txn_report report, void *ct
 	for (size_t i = 0; i < t->nactions; i++) {
 		const upd_action *a = &t->actions[committed ? i : t->nactions - 1 - i];
 		if (committed && kinds[a->kind].after)
-			kinds[a->kind].after(a, report, ctx);
+			kinds[a->kind].after(t, a, report, ctx);
 		else if (!committed && kinds[a->kind].undo)
 			kinds[a->kind].undo(t, a);
 	}

@@ -24,7 +24,8 @@ typedef enum upd_act {
 	UPD_ACT_UNLINK,     /* commit: removed (nothing names it any more); abort: kept */
 	UPD_ACT_RMDIR,      /* commit: the folder removed when empty; abort: kept */
 	UPD_ACT_UNSYNCED,   /* written without sync (batch): synced with its folder before the registry */
-	UPD_ACT_CRED        /* commit: the credential moved aside in the store; abort: nothing (not moved yet) */
+	UPD_ACT_CRED,       /* commit: the credential moved aside in the store; abort: nothing (not moved yet) */
+	UPD_ACT_RETIRE      /* commit: the backup file (a name in state_dir) renamed "retired-..." for Cleanup */
 } upd_act;
 
 typedef struct upd_action {
@@ -39,6 +40,8 @@ typedef struct upd_txn {
 	const char *user_dir;     /* the user folder (offline), or NULL */
 	cpuu_regtext *backup;     /* subtrees first changed in this run */
 	char *backup_file;        /* its file name in state_dir */
+	int backup_made;          /* backup_file exists: this run created it */
+	const char *owner;        /* the hive's path or the live label: tags its backups' names */
 	cpuu_strlist backed_up;   /* entry names in backup */
 	upd_action *actions;      /* the journal, in the order of the run */
 	size_t nactions, cap;
@@ -58,6 +61,17 @@ void upd_txn_init(upd_txn *t, cpuu_reg *reg, const char *state_dir, const char *
 int upd_txn_begin_change(upd_txn *t);
 /* Aborts a prepared commit and frees everything (the journal is not run). */
 void upd_txn_clear(upd_txn *t);
+
+/* Removes the owner's orphans from the state folder: backups (and their
+ * temp files) that its registry, as read before any change, does not name
+ * (left by a killed run). Call before the first change, never in a dry run. */
+void upd_txn_sweep(upd_txn *t);
+
+/* Update: the moves aside a committed run recorded (Files records) but did
+ * not get to (killed after its commit) are journaled again, to be done
+ * after this run's commit: each whose file is still there and whose
+ * "<file>.cpuu-old" is not. Call before any change, never in a dry run. */
+void upd_txn_resume(upd_txn *t);
 
 /* --- the backup document --- */
 /* Keeps the subtree at path as it was before cpuu's first change to it, under
@@ -85,6 +99,9 @@ int upd_txn_hand_over(upd_txn *t, const char *record, cpuu_ac_changes *ch);
 int upd_txn_cred_aside(upd_txn *t, const char *target);
 /* Removes path after the commit (once per path). */
 int upd_txn_unlink_after(upd_txn *t, const char *path);
+/* Retires a backup file (a name in state_dir) after the commit: renamed
+ * "retired-..." (never replacing a file), where Cleanup finds it. */
+int upd_txn_retire_after(upd_txn *t, const char *file);
 /* Removes the folder after the commit when it is empty. */
 int upd_txn_rmdir_after(upd_txn *t, const char *dir);
 
