@@ -115,6 +115,11 @@ int cpuu_file_open_bounded(FILE **f, uint64_t *size, const char *path, size_t li
  * the C runtime's fopen. Temp file in the same folder, FlushFileBuffers,
  * MoveFileEx(REPLACE_EXISTING | WRITE_THROUGH). */
 int cpuu_win32_write_atomic(const char *path, const void *data, size_t len);
+/* Whether base\rel exists (file or folder), every component checked as by
+ * cpuu_file_open_beneath: 1, 0, or a negative code (a link or junction on
+ * the way is refused). Opening a folder with _open fails on Windows, so
+ * existence is asked of the file system instead. */
+int cpuu_win32_exists_beneath(const char *base, const char *rel);
 #endif
 
 /* Growable byte buffer. */

@@ -102,15 +102,7 @@ int upd_exists_in(const char *base, const char *local)
 				      local);
 	return found;
 #else
-	int fd = -1;
-	int rc = cpuu_file_open_beneath(&fd, base, rel, O_RDONLY, 0);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	return rc ? rc : 1;
+	return cpuu_win32_exists_beneath(base, rel);
 #endif
 }
 

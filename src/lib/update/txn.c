@@ -704,8 +704,9 @@ static void take_back(const upd_txn *t, const upd_action *a)
 }
 
 /* Credentials go aside only once the hive records where they went. */
-static void cred_aside(const upd_action *a, upd_txn_report report, void *ctx)
+static void cred_aside(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
 {
+	(void)t;
 	if (upd_cred_aside(a->path) < 0)
 		report(ctx, cpuu_error_last()->message);
 }

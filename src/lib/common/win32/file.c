@@ -197,3 +197,18 @@ int cpuu_file_mkdir_beneath(const char *base, const char *rel, unsigned mode)
 	free(full);
 	return ok ? CPUU_OK : win_err(e, base, rel, "create");
 }
+
+int cpuu_win32_exists_beneath(const char *base, const char *rel)
+{
+	char *full;
+	int rc = win_beneath(&full, base, rel, 1);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	int found = GetFileAttributesA(full) != INVALID_FILE_ATTRIBUTES;
+	free(full);
+	return found;
+}
