@@ -166,7 +166,7 @@ static void test_index_answers_like_csv(void **state)
 	cpuu_mapping_index *ix = NULL;
 	assert_int_equal(cpuu_mapping_index_open(&ix, idx), CPUU_OK);
 	assert_int_equal(cpuu_mapping_index_verify(ix), CPUU_OK);
-	size_t seen[4] = { 0 };
+	size_t seen[CPUU_LOOKUP_INVALID + 1] = { 0 };
 	for (size_t i = 0; i < keys.count; i++) {
 		cpuu_lookup_status st = compare_key(m, ix, keys.items[i]);
 		seen[st]++;
@@ -183,11 +183,11 @@ static void test_index_answers_like_csv(void **state)
 		for (size_t k = 0; k < r->source_x500.count; k++)
 			compare_key(m, ix, r->source_x500.items[k]);
 	}
-	printf("compared %zu keys: %zu found, %zu no source, %zu no target, %zu ambiguous\n", keys.count,
+	printf("compared %zu keys: %zu found, %zu no source, %zu no target, %zu ambiguous, %zu invalid\n", keys.count,
 	       seen[CPUU_LOOKUP_FOUND], seen[CPUU_LOOKUP_NO_SOURCE], seen[CPUU_LOOKUP_NO_TARGET],
-	       seen[CPUU_LOOKUP_AMBIGUOUS]);
+	       seen[CPUU_LOOKUP_AMBIGUOUS], seen[CPUU_LOOKUP_INVALID]);
 	/* the comparison covered every outcome */
-	for (int s = 0; s < 4; s++)
+	for (int s = 0; s <= CPUU_LOOKUP_INVALID; s++)
 		assert_true(seen[s] > 10);
 	/* cpuu_mapping_load on the index: the same answers through the
 	 * mapping API every caller uses (cpuu update reads [Mapping] File so). */
