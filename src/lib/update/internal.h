@@ -170,6 +170,17 @@ const char *upd_account_label(const cpuu_account *a);
 
 /* results.c */
 unsigned upd_outcome_bits(cpuu_outcome o);
+/* A failed commit leaves the hive as it was: what looked done is not
+ * (results.c). hive_failed adds the hive's ERROR record and GLOBAL_ERR;
+ * not_written both, naming the commit stage that failed. */
+void upd_commit_failed(cpuu_results *res, const char *message);
+int upd_hive_failed(cpuu_results *res, upd_run *run, int rc);
+void upd_not_written(upd_run *run, cpuu_results *res, const char *stage, int rc);
+/* -Critical (critical.c): the savepoint of what one profile's changes can
+ * touch, and its undo when a critical feature failed in that profile (the
+ * profile's records from index first on become errors). */
+int upd_profile_mark(upd_run *run, upd_txn_mark *mark, const cpuu_profile *p);
+void upd_profile_undo(upd_run *run, cpuu_results *res, size_t first, upd_txn_mark *mark, size_t ad_count);
 cpuu_result *upd_result_add(cpuu_results *r, const upd_run *run, const char *profile, const char *account,
 			    cpuu_outcome outcome, size_t changes, const char *message);
 /* The same, with the time spent since t0 (upd_now_ms). */

@@ -314,3 +314,24 @@ int cpuu_run_temp_dir_create(const cpuu_run_config *rc)
 		cpuu_error_prefix("[General] TempDir");
 	return err;
 }
+
+/* The engine's defaults for callers without an INI (the INI's own defaults
+ * come from the schema; test_update_opts checks the two agree). */
+void cpuu_run_opts_init(cpuu_run_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->mode = CPUU_MODE_UPDATE;
+	opts->add_boxes = 1;
+	opts->exclude_scp_lookup = 1;
+	opts->autodiscover_reset = 1;
+	opts->autocomplete = 1;
+	opts->signatures = 1;
+	opts->office_identity = -1;
+	opts->autodiscover_policy = -1;
+	opts->auth_health = -1;
+	opts->m365_detect = -1;
+	opts->office_activation = -1;
+	opts->office_credentials = -1;
+	opts->token_broker = -1;
+	cpuu_switch_opts_init(&opts->switch_opts);
+}

@@ -96,3 +96,38 @@ int cpuu_results_to_jsonl(char **out, const cpuu_results *r)
 	*out = cpuu_buf_detach(&b, NULL);
 	return *out ? CPUU_OK : CPUU_ENOMEM;
 }
+
+/* A failed commit leaves the hive as it was: what looked done is not. */
+void upd_commit_failed(cpuu_results *res, const char *message)
+{
+	res->exit_mask = 0;
+	for (size_t i = 0; i < res->count; i++) {
+		cpuu_result *r = &res->items[i];
+		if (r->outcome == CPUU_OUTCOME_SWITCHED || r->outcome == CPUU_OUTCOME_ROLLED_BACK ||
+		    r->outcome == CPUU_OUTCOME_CLEANED) {
+			r->outcome = CPUU_OUTCOME_ERROR;
+			r->changes = 0;
+			free(r->message);
+			r->message = cpuu_strdup(message);
+		}
+		res->exit_mask |= upd_outcome_bits(r->outcome);
+	}
+}
+
+int upd_hive_failed(cpuu_results *res, upd_run *run, int rc)
+{
+	upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
+	res->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
+	run->failed = 1;
+	return rc;
+}
+
+/* Nothing of this hive was written: its records say so ("not written: ..."). */
+void upd_not_written(upd_run *run, cpuu_results *res, const char *stage, int rc)
+{
+	char *msg = stage ? cpuu_aprintf("not written: %s: %s", stage, cpuu_error_last()->message)
+			  : cpuu_aprintf("not written: %s", cpuu_error_last()->message);
+	upd_commit_failed(res, msg ? msg : "not written");
+	free(msg);
+	upd_hive_failed(res, run, rc);
+}

@@ -8,25 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cpuu_run_opts_init(cpuu_run_opts *opts)
-{
-	memset(opts, 0, sizeof *opts);
-	opts->mode = CPUU_MODE_UPDATE;
-	opts->add_boxes = 1;
-	opts->exclude_scp_lookup = 1;
-	opts->autodiscover_reset = 1;
-	opts->autocomplete = 1;
-	opts->signatures = 1;
-	opts->office_identity = -1;
-	opts->autodiscover_policy = -1;
-	opts->auth_health = -1;
-	opts->m365_detect = -1;
-	opts->office_activation = -1;
-	opts->office_credentials = -1;
-	opts->token_broker = -1;
-	cpuu_switch_opts_init(&opts->switch_opts);
-}
-
 #define FEATURE(field) offsetof(cpuu_run_opts, field)
 
 /* Update's steps, in order within each scope (docs/update.md, "Adding a
@@ -98,42 +79,6 @@ static char *user_from_hive(const char *hive)
 	return cpuu_strndup(start, (size_t)(end - start));
 }
 
-/* -Critical: a critical feature failed in p; everything this run did to p
- * is undone before the commit and its records say so. */
-static void profile_undo(upd_run *run, cpuu_results *res, size_t first, upd_txn_mark *mark, size_t ad_count)
-{
-	int rc = upd_txn_mark_undo(&run->txn, mark);
-	if (rc) {
-		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
-		run->failed = 1; /* the registry is not what any record says: no commit */
-		return;
-	}
-	while (run->ad_touched.count > ad_count)
-		free(run->ad_touched.items[--run->ad_touched.count]);
-	char *msg = cpuu_aprintf("not switched: the critical feature of step '%s' failed in this profile",
-				 run->critical_failed);
-	res->exit_mask = 0;
-	for (size_t j = 0; j < res->count; j++) {
-		cpuu_result *r = &res->items[j];
-		if (j >= first && (r->outcome == CPUU_OUTCOME_SWITCHED || r->outcome == CPUU_OUTCOME_PLANNED)) {
-			r->outcome = CPUU_OUTCOME_ERROR;
-			r->changes = 0;
-			free(r->message);
-			r->message = cpuu_strdup(msg ? msg : "not switched: a critical feature failed");
-		}
-		res->exit_mask |= upd_outcome_bits(r->outcome);
-	}
-	free(msg);
-}
-
-/* What one profile's changes can touch in the registry: the profile, cpuu's
- * own state (markers, backups, file records) and RunOnce (hand-overs). */
-static int profile_mark(upd_run *run, upd_txn_mark *mark, const cpuu_profile *p)
-{
-	const char *paths[] = { p->path, UPD_STATE_KEY, UPD_RUNONCE_KEY };
-	return upd_txn_mark_set(&run->txn, mark, paths, sizeof paths / sizeof paths[0]);
-}
-
 static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *set)
 {
 	for (size_t i = 0; i < set->nprofiles && !run->failed; i++) {
@@ -148,7 +93,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		upd_txn_mark mark = { 0 };
 		size_t ad_count = run->ad_touched.count;
 		run->critical_failed = NULL;
-		if (run->opts->critical && profile_mark(run, &mark, p)) {
+		if (run->opts->critical && upd_profile_mark(run, &mark, p)) {
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 			continue;
 		}
@@ -168,7 +113,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 		if (switched_here)
 			run_steps(run, res, UPD_SCOPE_PROFILE, &w);
 		if (run->critical_failed) {
-			profile_undo(run, res, before, &mark, ad_count);
+			upd_profile_undo(run, res, before, &mark, ad_count);
 			run->switched_now = 0;
 		}
 		upd_txn_mark_clear(&mark);
@@ -182,41 +127,6 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 	run_steps(run, res, UPD_SCOPE_RUN, &w);
 }
 
-/* A failed commit leaves the hive as it was: what looked done is not. */
-static void commit_failed(cpuu_results *res, const char *message)
-{
-	res->exit_mask = 0;
-	for (size_t i = 0; i < res->count; i++) {
-		cpuu_result *r = &res->items[i];
-		if (r->outcome == CPUU_OUTCOME_SWITCHED || r->outcome == CPUU_OUTCOME_ROLLED_BACK ||
-		    r->outcome == CPUU_OUTCOME_CLEANED) {
-			r->outcome = CPUU_OUTCOME_ERROR;
-			r->changes = 0;
-			free(r->message);
-			r->message = cpuu_strdup(message);
-		}
-		res->exit_mask |= upd_outcome_bits(r->outcome);
-	}
-}
-
-static int hive_failed(cpuu_results *res, upd_run *run, int rc)
-{
-	upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
-	res->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
-	run->failed = 1;
-	return rc;
-}
-
-/* Nothing of this hive was written: its records say so ("not written: ..."). */
-static void not_written(upd_run *run, cpuu_results *res, const char *stage, int rc)
-{
-	char *msg = stage ? cpuu_aprintf("not written: %s: %s", stage, cpuu_error_last()->message)
-			  : cpuu_aprintf("not written: %s", cpuu_error_last()->message);
-	commit_failed(res, msg ? msg : "not written");
-	free(msg);
-	hive_failed(res, run, rc);
-}
-
 /* Phase 1: the mode's steps over an open registry, then the transaction
  * committed (single runs) or its commit prepared (batch). */
 static void run_changes(upd_run *run, cpuu_results *res, int batch)
@@ -225,13 +135,13 @@ static void run_changes(upd_run *run, cpuu_results *res, int batch)
 	if (run->opts->mode == CPUU_MODE_UPDATE) {
 		cpuu_profile_set *set = NULL;
 		if ((rc = cpuu_profiles_load(&set, run->reg))) {
-			hive_failed(res, run, rc);
+			upd_hive_failed(res, run, rc);
 			return;
 		}
 		run_update(run, res, set);
 		cpuu_profile_set_free(set);
 		if (run->failed) {
-			commit_failed(res, "not written: a profile's changes could not be undone");
+			upd_commit_failed(res, "not written: a profile's changes could not be undone");
 			res->exit_mask |= CPUU_EXIT_GLOBAL_ERR;
 			return;
 		}
@@ -240,7 +150,7 @@ static void run_changes(upd_run *run, cpuu_results *res, int batch)
 	}
 	const char *stage = NULL;
 	if ((rc = upd_txn_commit(&run->txn, run->opts->dry_run, batch, &stage)))
-		not_written(run, res, stage, rc);
+		upd_not_written(run, res, stage, rc);
 }
 
 typedef struct report_ctx {
@@ -340,7 +250,7 @@ static void job_start(hive_job *j, cpuu_results **out, const char *hive_path, co
 	if (rc) {
 		j->run.failed = 1;
 	} else if ((rc = cpuu_reg_open_hive(&reg, hive_path, opts->dry_run ? 0 : CPUU_REG_OPEN_WRITE))) {
-		hive_failed(*out, &j->run, rc);
+		upd_hive_failed(*out, &j->run, rc);
 	} else {
 		run_begin(&j->run, reg);
 		run_changes(&j->run, *out, 1);
@@ -405,7 +315,7 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 		int prepared = r->txn.prepared;
 		int jrc = r->failed ? CPUU_OK : upd_txn_flush(&r->txn);
 		if (jrc && prepared) {
-			not_written(r, out[i], NULL, jrc); /* not durable: nothing put in place */
+			upd_not_written(r, out[i], NULL, jrc); /* not durable: nothing put in place */
 			if (!rc)
 				rc = jrc;
 		}
@@ -415,7 +325,7 @@ int cpuu_run_hives(cpuu_results **out, const char *const *hive_paths, size_t n, 
 		cpuu_fault_subject(hive_paths[i]);
 		int jrc = r->failed ? CPUU_OK : upd_txn_finish(&r->txn);
 		if (jrc)
-			not_written(r, out[i], NULL, jrc);
+			upd_not_written(r, out[i], NULL, jrc);
 	}
 	for (size_t i = 0; i < n; i++) {
 		cpuu_fault_subject(hive_paths[i]);
