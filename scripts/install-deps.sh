@@ -14,12 +14,12 @@ for g in "${groups[@]}"; do
     # Every command the tests, the demo and the benchmarks run comes from a package
     # named here (tests/integration/install_deps.sh checks it with dpkg -S).
     test) pkgs+=(slapd ldap-utils postgresql chromium python3 libwin-hivex-perl chntpw sqlite3 openssl
-                 bsdutils coreutils
+                 bsdutils coreutils procps make binutils python3-minimal
                  # Samba AD DCs for the directory suite (tests/support/samba-forest.sh).
                  samba samba-ad-provision samba-common-bin ldb-tools iproute2 util-linux
                  krb5-user libsasl2-modules-gssapi-mit) ;;
     # make windows (mingw-w64 cross compiler) and its tests under Wine.
-    windows) pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64) ;;
+    windows) pkgs+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64 libwine) ;;
     *) echo "install-deps: unknown group $g" >&2; exit 2 ;;
   esac
 done

@@ -19,12 +19,8 @@ named=$(bash "$src/scripts/install-deps.sh" --list build test windows | sort -u)
 for must in libhivex-bin slapd postgresql wine; do
 	grep -qx "$must" <<<"$named" || fail "install-deps.sh --list missed '$must' (its format changed?)"
 done
-# ... and what they depend on, two levels down (postgresql -> postgresql-15 ->
-# postgresql-client-15 ...), as apt would install it.
-depends_of() { [ $# -gt 0 ] && apt-cache depends --important "$@" 2>/dev/null |
-	sed -n 's/^ *\(Depends\|PreDepends\): *<\{0,1\}\([^>: ]*\).*/\2/p' | sort -u; }
-deps1=$(depends_of $named)
-deps=$(printf '%s\n' "$deps1" $(depends_of $deps1) | sort -u)
+# A package pulled in only as another's dependency does not count: that is
+# how psql (postgresql-client-common, under postgresql) went unnamed.
 
 # scripts/fuzz.sh is left out: it installs its own clang when asked to fuzz.
 scripts=$(ls "$src"/tests/integration/*.sh "$src"/tests/support/*.sh "$src"/scripts/demo.sh \
@@ -47,7 +43,7 @@ words=$(for f in $scripts; do
 		sed -E 's/[[:space:];|&)]+$//' | grep -oE '[a-z][a-z0-9_.+-]*$'
 done | sort -u)
 # Commands the C benchmarks and tests run through popen/system/exec.
-cwords=$(grep -hoE '"(hivexregedit|hivexsh|reged|sqlite3|openssl|wine|chromium|slapd|ldapsearch|psql|initdb|pg_ctl)[ "]' \
+cwords=$(grep -hoE '"(hivexregedit|hivexsh|reged|sqlite3|openssl|wine|chromium|slapd|ldapsearch|initdb|pg_ctl)[ "]' \
 	"$src"/bench/*.c "$src"/tests/unit/*.c 2>/dev/null | tr -d '" ' | sort -u)
 
 # Each command resolved as on a fresh machine (no /usr/local, no pyenv shims);
@@ -77,7 +73,7 @@ for w in "${!owner[@]}"; do
 	done
 	[ -n "$pkg" ] || { echo "note: '$w' (${path:-not in /usr/bin or /bin}) belongs to no package: not checked"; continue; }
 	checked=$((checked + 1))
-	if grep -qx "$pkg" <<<"$named" || grep -qx "$pkg" <<<"$deps"; then continue; fi
+	if grep -qx "$pkg" <<<"$named"; then continue; fi
 	[ "$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)" = yes ] && continue
 	# Priority required (mawk, ...) is on every Debian system; apt itself runs
 	# the install step, so a machine without it installs nothing.
