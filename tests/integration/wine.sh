@@ -17,48 +17,14 @@
 # Skips (77) without the Windows build or Wine; CI has both (make test runs
 # make windows and installs the `windows` group of scripts/install-deps.sh).
 set -u
-
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] ||
-	skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
+wine_need
 command -v python3 >/dev/null || skip "python3 missing"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-wine-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
-# No Mono/Gecko installers, no window system.
-export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1 # this prefix's server only
-	rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-echo "wine: $(wine --version 2>/dev/null); prefix $WINEPREFIX"
-wineboot -i >/dev/null 2>&1
-wineserver -w
-wineserver -p # one server for the whole test (see wine_wizard.sh)
-wine reg query 'HKCU\Software' >/dev/null 2>&1 || { echo "FAIL: wineboot left no usable HKCU"; exit 1; }
+wine_prefix wine
 
 cpuu() { wine "$WIN/cpuu.exe" "$@"; }
 fixture() { wine "$WIN/cpuu-fixture.exe" "$@"; }
-# reg export writes UTF-16LE .reg text: what we compare byte for byte.
-export_key() { # key file
-	rm -f "$2"
-	# One retry: reg.exe itself failed once in many runs (not cpuu's doing).
-	wine reg export "$1" "$(winpath "$2")" /y >"$work/export.err" 2>&1 ||
-		{ sleep 1; wine reg export "$1" "$(winpath "$2")" /y >"$work/export.err" 2>&1; } ||
-		fail "reg export $1: $(cat "$work/export.err")"
-}
 
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 # The profiles and correspondence of tests/unit/test_update.c: alice switched
 # (cached, additional mailboxes), bob not switched yet, carol switched to
 # Exchange Online in an Outlook 2013 profile with 8-bit strings.
@@ -97,7 +63,7 @@ cached = yes
 ost = C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\carol.ost
 EOF
 cat > "$work/mapping.csv" <<EOF
-source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched
+$MAPPING_HEADER
 ${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true
 ${SRC_AG}bob,bob@source.example,22222222-2222-4333-8444-555555555555,,${TRG_AG}bob,bob@target.example,bbbbbbbb-2222-4333-8444-555555555555,Bob Second,onprem,bbbbbbbb-2222-4333-8444-555555555555@target.example,false
 ${SRC_AG}carol,carol@source.example,33333333-2222-4333-8444-555555555555,,,carol@target.onmicrosoft.com,,Carol,online,,true
@@ -257,8 +223,4 @@ rc=$?
 out=$(cpuu update --hives 'C:\list.txt' --mapping "$map" 2>&1)
 echo "$out" | grep -q "Linux build" || fail "bulk run on Windows: $out"
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "wine: all checks passed"
+wine_finish "wine: all checks passed"

@@ -11,43 +11,22 @@
 # restores HKCU and every file byte-exact -> CPUU_Cleanup.bat.
 # Skips (77) without the Windows build, Wine, slapd or python3.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-for f in cpuu.exe cpuu-fixture.exe cpuu-test-mapi-window.exe; do
-	[ -f "$WIN/$f" ] || skip "no $f in $WIN (run 'make windows')"
-done
-command -v wine >/dev/null || skip "wine is not installed"
+wine_need cpuu.exe cpuu-fixture.exe cpuu-test-mapi-window.exe
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || skip "slapd not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winejourney-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
 clients=()
-cleanup() {
+wine_test_cleanup() {
 	for p in "${clients[@]}"; do kill "$p" 2>/dev/null; done
-	wineserver -k >/dev/null 2>&1
 	bash "$SRC/tests/support/slapd.sh" stop "$work/slapd"
-	rm -rf "$work"
 }
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+wine_prefix winejourney --null-graphics # windows without X
 
 bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&1 ||
 	{ echo "FAIL: slapd did not start: $(tail -5 "$work/slapd.log")"; exit 1; }
 . "$work/slapd/env"
-wineboot -i >/dev/null 2>&1
-wineserver -w
-wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1 # windows without X
-wineserver -w
-wineserver -p
-wuser=$(wine cmd /c 'echo %USERNAME%' 2>/dev/null | tr -d '\r\n')
-home="$WINEPREFIX/drive_c/users/$wuser"
-[ -n "$wuser" ] && [ -d "$home" ] || skip "no Wine user profile folder"
+wine_user
 ol="$home/AppData/Local/Microsoft/Outlook"
 
 # --- the admin: wizard, then the mapping from the directories ----------------
@@ -125,29 +104,10 @@ printf 'oab of the source\n' >"$ol/Offline Address Books/abc/udetails.oab"
 printf '<Autodiscover>source</Autodiscover>\n' >"$ol/9a8b7c6d - Autodiscover.xml"
 # The autocomplete stream (outlook-profile.md section 5): the user by the
 # source legacyExchangeDN, and someone outside the migration.
-python3 - "$ol/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat" "$src_dn" "$src_smtp" <<'PY'
-import struct, sys
-def text(tag, s):
-    b = (s + "\0").encode("utf-16-le")
-    return struct.pack("<II8sI", tag, 0, b"\0" * 8, len(b)) + b
-def long(tag, v):
-    return struct.pack("<IIII", tag, 0, v, 0)
-out = struct.pack("<IIII", 0xBAADF00D, 12, 0, 2)
-out += struct.pack("<I", 5) + text(0x6001001F, "Moved User") + text(0x3002001F, "EX") + \
-    text(0x3003001F, sys.argv[2]) + text(0x39FE001F, sys.argv[3]) + long(0x60040003, 0x4000)
-out += struct.pack("<I", 3) + text(0x6001001F, "Zed Outside") + text(0x3002001F, "SMTP") + long(0x60040003, 0x2000)
-out += struct.pack("<I", 0) + b"\x11" * 8
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$SRC/tests/support/autocomplete-stream.py" \
+	"$ol/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat" "Moved User" "$src_dn" "$src_smtp"
 
-files_sum() { (cd "$home/AppData" && find . -type f ! -path './Local/cpuu/*' ! -path './Local/Temp/*' -print0 |
-	sort -z | xargs -0 sha256sum); }
-export_key() {
-	rm -f "$2"
-	wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1 ||
-		{ sleep 1; wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1; } || fail "reg export $1"
-}
-files_sum >"$work/files0.txt"
+user_files_sum >"$work/files0.txt"
 export_key 'HKCU\Software' "$work/software0.reg"
 
 mkdir -p "$work/apps"
@@ -197,7 +157,7 @@ assert u["total"] == 1 and u["done"] == 1 and u["failed"] == 0, u
 PY
 
 # --- second logon: nothing changes, Outlook keeps running ---------------------
-files_sum >"$work/files1.txt"
+user_files_sum >"$work/files1.txt"
 export_key 'HKCU\Software' "$work/software1.reg"
 start_outlook 2
 bat CPUU_Update.bat
@@ -205,7 +165,7 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "second logon: exit $rc, want 1"
 sleep 1
 kill -0 "$outlook" 2>/dev/null && [ ! -e "$work/ol2.closed" ] || fail "second logon stopped Outlook"
-files_sum >"$work/files2.txt"
+user_files_sum >"$work/files2.txt"
 cmp -s "$work/files1.txt" "$work/files2.txt" || fail "second logon changed the user's files"
 export_key 'HKCU\Software' "$work/software2.reg"
 cmp -s "$work/software1.reg" "$work/software2.reg" || fail "second logon changed HKCU\\Software"
@@ -216,7 +176,7 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "rollback: exit $rc, want 1"
 wait "$outlook"
 [ -e "$work/ol2.closed" ] || fail "rollback: Outlook was not closed before the restore"
-files_sum >"$work/files3.txt"
+user_files_sum >"$work/files3.txt"
 cmp -s "$work/files0.txt" "$work/files3.txt" ||
 	fail "rollback: the files are not back byte-exact: $(diff "$work/files0.txt" "$work/files3.txt" | head -6)"
 export_key 'HKCU\Software' "$work/software3.reg"
@@ -227,5 +187,4 @@ rc=$?
 export_key 'HKCU\Software' "$work/software4.reg"
 cmp -s "$work/software0.reg" "$work/software4.reg" || fail "cleanup after rollback changed HKCU\\Software"
 
-[ "$fails" -eq 0 ] && echo "wine_journey: wizard, export, logon, report, second logon, rollback and cleanup"
-exit $((fails > 0))
+wine_finish "wine_journey: wizard, export, logon, report, second logon, rollback and cleanup"

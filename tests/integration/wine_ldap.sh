@@ -11,37 +11,18 @@
 #   fixture profile, and rollback restores it byte for byte.
 # Skips (77) without the Windows build, Wine, slapd or python3.
 set -u
-
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] ||
-	skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
+wine_need
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || skip "slapd not installed"
 command -v python3 >/dev/null || skip "python3 missing"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-wineldap-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1 # this prefix's server only
-	bash "$SRC/tests/support/slapd.sh" stop "$work/slapd"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
+wine_test_cleanup() { bash "$SRC/tests/support/slapd.sh" stop "$work/slapd"; }
+wine_prefix wineldap
 cpuu_win() { wine "$WIN/cpuu.exe" "$@"; }
 
 bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&1 ||
 	{ echo "FAIL: slapd did not start: $(tail -5 "$work/slapd.log")"; exit 1; }
 . "$work/slapd/env"
-wineboot -i >/dev/null 2>&1
-wineserver -w
-wineserver -p # one server for the whole test (see wine_wizard.sh)
 
 # ini FILE SRC_PWFILE TRG_PWFILE [URL] [extra [Source] lines]
 ini() {
@@ -161,7 +142,7 @@ cached = yes
 open(sys.argv[2] + ".target", "w").write(r["target_legacy_dn"] + "\n" + r["target_smtp"] + "\n")
 PY
 wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
-wine reg export 'HKCU\Software\Microsoft\Office' "$(winpath "$work/before.reg")" /y >/dev/null 2>&1
+export_key 'HKCU\Software\Microsoft\Office' "$work/before.reg"
 state=$(winpath "$work/state")
 cpuu_win update --live --config "$winini" --state-dir "$state" --user u >"$work/update.txt" 2>&1
 rc=$?
@@ -173,11 +154,7 @@ grep -qF "\"legacy_dn\": \"$target_dn\"" "$work/after.json" || fail "no target l
 grep -qF "\"smtp\": \"$target_smtp\"" "$work/after.json" || fail "no target SMTP after update"
 cpuu_win rollback --live --state-dir "$state" --user u >"$work/rollback.txt" 2>&1 ||
 	[ $(($? & 1)) -eq 1 ] || fail "rollback: $(cat "$work/rollback.txt")"
-wine reg export 'HKCU\Software\Microsoft\Office' "$(winpath "$work/rolled.reg")" /y >/dev/null 2>&1
+export_key 'HKCU\Software\Microsoft\Office' "$work/rolled.reg"
 cmp -s "$work/before.reg" "$work/rolled.reg" || fail "rollback after an LDAP-driven update is not byte-exact"
 
-if [ "$failures" -ne 0 ]; then
-	echo "$failures failure(s)"
-	exit 1
-fi
-echo "wine_ldap: wldap32 agrees with OpenLDAP ($n lookups)"
+wine_finish "wine_ldap: wldap32 agrees with OpenLDAP ($n lookups)"

@@ -15,52 +15,21 @@
 #  - the PRF route writes its .prf under the user's Local AppData.
 # Skips (77) without the Windows build or Wine.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-for f in cpuu.exe cpuu-fixture.exe cpuu-test-mapi-window.exe; do
-	[ -f "$WIN/$f" ] || skip "no $f in $WIN (run 'make windows')"
-done
-command -v wine >/dev/null || skip "wine is not installed"
+wine_need cpuu.exe cpuu-fixture.exe cpuu-test-mapi-window.exe
 command -v python3 >/dev/null || skip "python3 is not installed"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winelogon-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
 clients=()
-cleanup() {
-	for p in "${clients[@]}"; do kill "$p" 2>/dev/null; done
-	wineserver -k >/dev/null 2>&1
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-wineboot -i >/dev/null 2>&1
-wineserver -w
+wine_test_cleanup() { for p in "${clients[@]}"; do kill "$p" 2>/dev/null; done; }
 # No X display: Wine's null graphics driver still gives real (invisible to
 # anyone) top-level windows with messages, which is what procstop talks to.
-wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
-wineserver -w
-wineserver -p
-
-# The Wine user and their profile folder (C:\users\<name>).
-wuser=$(wine cmd /c 'echo %USERNAME%' 2>/dev/null | tr -d '\r\n')
-[ -n "$wuser" ] || skip "no Wine user name"
-home="$WINEPREFIX/drive_c/users/$wuser"
-[ -d "$home" ] || skip "no Wine profile folder $home"
+wine_prefix winelogon --null-graphics
+wine_user # the Wine user and their profile folder (C:\users\<name>)
 local_ad="$home/AppData/Local"
 roam_ad="$home/AppData/Roaming"
 
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 OST_WIN="C:\\Users\\$wuser\\AppData\\Local\\Microsoft\\Outlook\\alice@source.example.ost"
-printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" \
-	"display_name = Alice Example" "smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" \
-	"mailbox_guid = 11111111-2222-4333-8444-555555555555" "cached = yes" "ost = $OST_WIN" >"$work/user.fixture"
+alice_fixture "$work/user.fixture" yes "ost = $OST_WIN"
 wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
 
 # The user's files: the OST, the offline address book, a cached Autodiscover
@@ -71,30 +40,12 @@ mkdir -p "$ol/RoamCache" "$ol/Offline Address Books/abc" "$roam_ad/Microsoft/Out
 head -c 65536 /dev/urandom >"$ol/alice@source.example.ost"
 printf 'oab of the source\n' >"$ol/Offline Address Books/abc/udetails.oab"
 printf '<Autodiscover>source</Autodiscover>\n' >"$ol/1f2e3d4c - Autodiscover.xml"
-python3 - "$ol/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat" "${SRC_AG}alice" <<'PY'
-import struct, sys
-def text(tag, s):
-    b = (s + "\0").encode("utf-16-le")
-    return struct.pack("<II8sI", tag, 0, b"\0" * 8, len(b)) + b
-def long(tag, v):
-    return struct.pack("<IIII", tag, 0, v, 0)
-out = struct.pack("<IIII", 0xBAADF00D, 12, 0, 2)
-out += struct.pack("<I", 5) + text(0x6001001F, "Alice Example") + text(0x3002001F, "EX") + \
-    text(0x3003001F, sys.argv[2]) + text(0x39FE001F, "alice@source.example") + long(0x60040003, 0x4000)
-out += struct.pack("<I", 3) + text(0x6001001F, "Zed Outside") + text(0x3002001F, "SMTP") + long(0x60040003, 0x2000)
-out += struct.pack("<I", 0) + b"\x11" * 8
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$SRC/tests/support/autocomplete-stream.py" \
+	"$ol/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat" "Alice Example" "${SRC_AG}alice" \
+	alice@source.example
 
-files_sum() { (cd "$home/AppData" && find . -type f ! -path './Local/cpuu/*' ! -path './Local/Temp/*' \
-	! -name 'cpuu-*.log' -print0 | sort -z | xargs -0 sha256sum); }
-export_key() { # key file
-	rm -f "$2"
-	wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1 ||
-		{ sleep 1; wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1; } || fail "reg export $1"
-}
 runonce='HKCU\Software\Microsoft\Windows\CurrentVersion\RunOnce'
-files_sum >"$work/files0.txt"
+user_files_sum >"$work/files0.txt"
 export_key 'HKCU\Software\Microsoft\Office' "$work/office0.reg"
 wine reg query "$runonce" >"$work/runonce0.txt" 2>&1
 
@@ -103,10 +54,7 @@ wine reg query "$runonce" >"$work/runonce0.txt" 2>&1
 net="$work/NETLOGON/cpuu"
 mkdir -p "$net"
 cp "$WIN/cpuu.exe" "$net/cpuu.exe"
-printf '%s\n' \
-	"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched" \
-	"${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" \
-	>"$net/mapping.csv"
+alice_mapping "$net/mapping.csv"
 "$CPUU" wizard --yes --out "$net" --mapping "$(winpath "$net/mapping.csv")" >/dev/null || fail "cpuu wizard"
 printf '\n[Processes]\nGraceSeconds = 5\n' >>"$net/cpuu.ini"
 
@@ -175,7 +123,7 @@ wine reg query "$runonce" 2>/dev/null | grep -qi 'importnk2 /profile "Outlook"' 
 ls "$local_ad/cpuu/"*.reg >/dev/null 2>&1 || fail "first logon: no backup in <Local AppData>\\cpuu (the known folder)"
 
 # --- 2. second logon: nothing to change, nothing stopped ---------------------
-files_sum >"$work/files1.txt"
+user_files_sum >"$work/files1.txt"
 export_key 'HKCU\Software' "$work/software1.reg"
 start_clients 2
 bat CPUU_Update.bat
@@ -184,7 +132,7 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "second logon: exit $rc, want 1: $(log_tail)"
 sleep 1
 untouched 2 "second logon"
-files_sum >"$work/files2.txt"
+user_files_sum >"$work/files2.txt"
 cmp -s "$work/files1.txt" "$work/files2.txt" || fail "second logon changed the user's files"
 export_key 'HKCU\Software' "$work/software2.reg"
 cmp -s "$work/software1.reg" "$work/software2.reg" || fail "second logon changed HKCU\\Software"
@@ -194,7 +142,7 @@ bat CPUU_Rollback.bat
 rc=$?
 [ "$rc" -eq 1 ] || fail "rollback: CPUU_Rollback.bat exit $rc, want 1"
 stopped 2 "rollback"
-files_sum >"$work/files3.txt"
+user_files_sum >"$work/files3.txt"
 cmp -s "$work/files0.txt" "$work/files3.txt" ||
 	fail "rollback did not restore the user's files byte-exact: $(diff "$work/files0.txt" "$work/files3.txt" | head -6)"
 export_key 'HKCU\Software\Microsoft\Office' "$work/office3.reg"
@@ -239,8 +187,7 @@ wine "$net/cpuu.exe" inspect --live --json 2>/dev/null | grep -qF '"alice@target
 wine reg query "$runonce" 2>/dev/null | grep -qi importnk2 && fail "redirected: a RunOnce import with no hand-over"
 [ -f "$ol/alice@source.example.ost.cpuu-old" ] || fail "redirected: the OST did not go aside"
 bat CPUU_Rollback.bat
-files_sum >"$work/files6.txt"
+user_files_sum >"$work/files6.txt"
 cmp -s "$work/files0.txt" "$work/files6.txt" || fail "redirected: rollback did not restore the files"
 
-[ "$fails" -eq 0 ] && echo "wine_logon: the logon path finds the user's folders and stops clients only to change something"
-exit $((fails > 0))
+wine_finish "wine_logon: the logon path finds the user's folders and stops clients only to change something"

@@ -6,28 +6,14 @@
 # build refuses the index (exit 7, "stale"). Skips (77) without the Windows
 # build or Wine.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-SRC=${CPUU_SOURCE_DIR:?}
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] || skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winemapidx-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
-export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1 # this prefix's server only
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+wine_need cpuu.exe
+wine_prefix winemapidx
 
 cd "$work" || exit 1
 {
-	echo source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched
+	echo "$MAPPING_HEADER"
 	echo '/o=C/cn=alice,alice@c.com,0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0,X500:/o=Old/cn=alice,/o=F/cn=alice,alice@f.com,,"Smith, Alice",onprem,,true'
 	echo '"/o=C/cn=bob ",bob@c.com,,,/o=F/cn=bob,bob@f.com,,,online,,true'
 	echo '/o=C/cn=bob,bob2@c.com,,,/o=F/cn=bob2,bob2@f.com,,,online,,true'
@@ -47,5 +33,4 @@ done
 touch -d '+1 minute' mapping.csv
 wine "$WIN/cpuu.exe" map lookup --config idx.ini alice@c.com >out 2>err; rc=$?
 [ "$rc" = 7 ] && grep -q stale err && ! grep -q switched out || fail "stale index under Wine: exit $rc $(cat err)"
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo ok
+wine_finish ok

@@ -10,41 +10,12 @@
 # bits back, and CPUU_Rollback.bat must undo it. Skips (77) without the
 # Windows build or Wine.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] || skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed"
+wine_need
+wine_prefix winewiz
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winewiz-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-wineboot -i >/dev/null 2>&1
-wineserver -w
-# One server for the whole test: a wine command started while the previous
-# one's server is shutting down can fail to start its child under load.
-wineserver -p
-
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" \
-	"display_name = Alice Example" "smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" \
-	"mailbox_guid = 11111111-2222-4333-8444-555555555555" "cached = yes" >"$work/user.fixture"
-mapping() {
-	printf '%s\n' \
-		"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched" \
-		"${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" >"$1"
-}
+alice_fixture "$work/user.fixture" yes
 wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
 
 # run_case NAME BATCH_DIR EXE_DIR [wizard options]: write, update, check, roll back.
@@ -82,7 +53,7 @@ $(find "$WINEPREFIX/drive_c/users" -name cpuu-update.log -exec tail -n 20 {} + 2
 beside="$work/NETLOGON/cpuu & co (x86)/^sure^ !x!/Büro 日本"
 mkdir -p "$beside"
 cp "$WIN/cpuu.exe" "$beside/cpuu.exe"
-mapping "$beside/mapping.csv"
+alice_mapping "$beside/mapping.csv"
 run_case beside "$beside" "$beside" --mapping "$(winpath "$beside/mapping.csv")" \
 	--state-dir "$(winpath "$beside/state")"
 
@@ -90,9 +61,8 @@ run_case beside "$beside" "$beside" --mapping "$(winpath "$beside/mapping.csv")"
 far="$work/apps/cpuu & co (x86)/100% ^sure^ !x! [1]"
 mkdir -p "$far" "$work/scripts"
 cp "$WIN/cpuu.exe" "$far/cpuu.exe"
-mapping "$far/mapping.csv"
+alice_mapping "$far/mapping.csv"
 run_case explicit "$work/scripts" "$far" --exe "$(winpath "$far/cpuu.exe")" \
 	--mapping "$(winpath "$far/mapping.csv")" --state-dir "$(winpath "$far/state")"
 
-[ "$fails" -eq 0 ] && echo "the wizard's batch files carry every path intact through cmd.exe"
-exit $((fails > 0))
+wine_finish "the wizard's batch files carry every path intact through cmd.exe"

@@ -7,40 +7,13 @@
 # switched, and `cpuu report ingest` of the share reads them.
 # Skips (77) without the Windows build or Wine.
 set -u
-
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] ||
-	skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
+wine_need
+wine_prefix winshare
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winshare-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
-export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1 # this prefix's server only
-	rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-wineboot -i >/dev/null 2>&1
-wineserver -w
-wineserver -p
-wine reg query 'HKCU\Software' >/dev/null 2>&1 || { echo "FAIL: wineboot left no usable HKCU"; exit 1; }
-
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" "display_name = Alice Example" \
-	"smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" "mailbox_guid = 11111111-2222-4333-8444-555555555555" \
-	"cached = no" >"$work/alice.fixture"
-hdr="source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched"
-printf '%s\n%s\n' "$hdr" "${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" >"$work/mapping.csv"
+alice_fixture "$work/alice.fixture" no
+alice_mapping "$work/mapping.csv"
 out=$(wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/alice.fixture")" 2>&1) || fail "cpuu-fixture --live: $out"
 
 mkdir "$work/share"
@@ -76,5 +49,4 @@ grep -l '"outcome":"already_switched"' "$work"/share/*.jsonl | grep -q . || fail
 	fail "report summary: $(cat "$work/summary.json")"
 grep -q "$user" "$work/summary.json" || grep -q '"users"' "$work/summary.json" || fail "summary: $(cat "$work/summary.json")"
 
-[ "$failures" -eq 0 ] && echo "the wizard's log share: each logon's log and results under their own names, ingested"
-exit $((failures > 0))
+wine_finish "the wizard's log share: each logon's log and results under their own names, ingested"
