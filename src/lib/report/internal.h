@@ -92,6 +92,27 @@ void report_user_tally_add(report_user_tally *t, const cpuu_report_state *st);
 size_t report_user_tally_fold(report_user_tally *t, const cpuu_report_states *all, size_t from);
 cpuu_report_user_status report_user_tally_status(const report_user_tally *t);
 
+/* The rows of a query as an array of items of one shape: a row narrower
+ * than min_cols is an error; fill converts one row into the item (an error
+ * leaves the item out and stops the query); clear frees what an item owns
+ * (NULL: nothing). */
+typedef struct report_rows report_rows;
+typedef struct report_row_shape {
+	size_t item_size;
+	int min_cols;
+	int (*fill)(void *item, const report_rows *l, const char *const *v);
+	void (*clear)(void *item);
+} report_row_shape;
+struct report_rows {
+	const report_row_shape *shape;
+	void *items;
+	size_t count, cap;
+};
+/* Runs sql and appends each row to *out (emptied first); on error *out
+ * holds the rows before it (free them with report_rows_free). */
+int report_rows_query(report_rows *out, cpuu_report *rep, const report_row_shape *shape, const char *sql);
+void report_rows_free(report_rows *l);
+
 /* Runs a query whose first column is a count; *out = that number. */
 int report_count(cpuu_report *rep, size_t *out, const char *sql);
 /* Fills a state from columns user, hive, profile, account, mode, outcome,

@@ -61,68 +61,41 @@ void report_state_clear(cpuu_report_state *st)
 
 #define STATE_COLS "user_name, hive, profile, account, mode, outcome, changes, message, duration_ms, observed_at, id"
 
-typedef struct state_list {
-	cpuu_report_state *items;
-	size_t count, cap;
-} state_list;
-
-static int state_row(void *ctx, int ncol, const char *const *v)
+/* The kinds of rows the summary reads (report_rows): each its conversion. */
+static int fill_state(void *item, const report_rows *l, const char *const *v)
 {
-	state_list *l = ctx;
-	if (ncol < 11)
-		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	cpuu_report_state *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
-	if (!p)
-		return cpuu_error_oom();
-	l->items = p;
-	int rc = report_state_from_row(&l->items[l->count], v);
-	if (!rc)
-		l->count++;
-	return rc;
+	(void)l;
+	return report_state_from_row(item, v);
 }
 
-static void state_list_free(cpuu_report_state *items, size_t n)
+static void clear_state(void *item)
 {
-	for (size_t i = 0; i < n; i++)
-		report_state_clear(&items[i]);
-	free(items);
+	report_state_clear(item);
 }
 
-typedef struct count_list {
-	cpuu_report_count *items;
-	size_t count, cap;
-} count_list;
+static const report_row_shape state_rows = { sizeof(cpuu_report_state), 11, fill_state, clear_state };
 
-static int named_count_row(void *ctx, int ncol, const char *const *v)
+static int fill_count(void *item, const report_rows *l, const char *const *v)
 {
-	count_list *l = ctx;
-	if (ncol < 2)
-		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	cpuu_report_count *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
-	if (!p)
+	(void)l;
+	cpuu_report_count *c = item;
+	if (!(c->name = cpuu_strdup(v[0] ? v[0] : "")))
 		return cpuu_error_oom();
-	l->items = p;
-	if (!(l->items[l->count].name = cpuu_strdup(v[0] ? v[0] : "")))
-		return cpuu_error_oom();
-	l->items[l->count++].count = v[1] ? (size_t)strtoull(v[1], NULL, 10) : 0;
+	c->count = v[1] ? (size_t)strtoull(v[1], NULL, 10) : 0;
 	return 0;
 }
 
-typedef struct feature_list {
-	cpuu_report_feature_count *items;
-	size_t count, cap;
-} feature_list;
-
-static int feature_row(void *ctx, int ncol, const char *const *v)
+static void clear_count(void *item)
 {
-	feature_list *l = ctx;
-	if (ncol < 3)
-		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	cpuu_report_feature_count *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
-	if (!p)
-		return cpuu_error_oom();
-	l->items = p;
-	cpuu_report_feature_count *f = &l->items[l->count];
+	free(((cpuu_report_count *)item)->name);
+}
+
+static const report_row_shape count_rows = { sizeof(cpuu_report_count), 2, fill_count, clear_count };
+
+static int fill_feature(void *item, const report_rows *l, const char *const *v)
+{
+	(void)l;
+	cpuu_report_feature_count *f = item;
 	f->feature = cpuu_strdup(v[0] ? v[0] : "");
 	f->outcome = cpuu_strdup(v[1] ? v[1] : "");
 	f->count = v[2] ? (size_t)strtoull(v[2], NULL, 10) : 0;
@@ -131,8 +104,36 @@ static int feature_row(void *ctx, int ncol, const char *const *v)
 		free(f->outcome);
 		return cpuu_error_oom();
 	}
-	l->count++;
 	return 0;
+}
+
+static void clear_feature(void *item)
+{
+	cpuu_report_feature_count *f = item;
+	free(f->feature);
+	free(f->outcome);
+}
+
+static const report_row_shape feature_rows = { sizeof(cpuu_report_feature_count), 3, fill_feature, clear_feature };
+
+/* (time, accounts that got there then): the running total is the point. */
+static int fill_point(void *item, const report_rows *l, const char *const *v)
+{
+	if (!v[0] || !v[1])
+		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
+	const cpuu_report_point *prev = l->count ? (const cpuu_report_point *)l->items + l->count - 1 : NULL;
+	cpuu_report_point *p = item;
+	p->t = strtoll(v[0], NULL, 10);
+	p->done = (prev ? prev->done : 0) + (size_t)strtoull(v[1], NULL, 10);
+	return 0;
+}
+
+static const report_row_shape point_rows = { sizeof(cpuu_report_point), 2, fill_point, NULL };
+
+static void items_free(const report_row_shape *shape, void *items, size_t n)
+{
+	report_rows l = { shape, items, n, n };
+	report_rows_free(&l);
 }
 
 /* Users by status: the latest state folded user by user (the rows come
@@ -163,18 +164,10 @@ void cpuu_report_summary_free(cpuu_report_summary *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_features; i++) {
-		free(s->by_feature[i].feature);
-		free(s->by_feature[i].outcome);
-	}
-	free(s->by_feature);
-	for (size_t i = 0; i < s->n_outcomes; i++)
-		free(s->by_outcome[i].name);
-	for (size_t i = 0; i < s->n_modes; i++)
-		free(s->by_mode[i].name);
-	free(s->by_outcome);
-	free(s->by_mode);
-	state_list_free(s->failures, s->n_failures);
+	items_free(&feature_rows, s->by_feature, s->n_features);
+	items_free(&count_rows, s->by_outcome, s->n_outcomes);
+	items_free(&count_rows, s->by_mode, s->n_modes);
+	items_free(&state_rows, s->failures, s->n_failures);
 	free(s);
 }
 
@@ -184,9 +177,7 @@ int cpuu_report_summary_get(cpuu_report_summary **out, cpuu_report *rep)
 	cpuu_report_summary *s = calloc(1, sizeof *s);
 	if (!s)
 		return cpuu_error_oom();
-	count_list oc = { 0 }, mc = { 0 };
-	state_list fl = { 0 };
-	feature_list fe = { 0 };
+	report_rows oc = { 0 }, mc = { 0 }, fe = { 0 }, fl = { 0 };
 	int rc = report_count(rep, &s->records, "SELECT count(*) FROM report_records");
 	if (!rc)
 		rc = report_count(rep, &s->files, "SELECT count(*) FROM report_files");
@@ -205,25 +196,22 @@ int cpuu_report_summary_get(cpuu_report_summary **out, cpuu_report *rep)
 	if (!rc)
 		rc = report_count(rep, &s->nothing_to_do, "SELECT count(*) FROM report_latest WHERE outcome = 'nothing_to_do'");
 	if (!rc)
-		rc = rep->be->query(rep,
-				    "SELECT outcome, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
-				    " GROUP BY outcome ORDER BY outcome",
-				    named_count_row, &oc);
+		rc = report_rows_query(&oc, rep, &count_rows,
+				       "SELECT outcome, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
+				       " GROUP BY outcome ORDER BY outcome");
 	if (!rc)
-		rc = rep->be->query(rep,
-				    "SELECT mode, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
-				    " GROUP BY mode ORDER BY mode",
-				    named_count_row, &mc);
+		rc = report_rows_query(&mc, rep, &count_rows,
+				       "SELECT mode, count(*) FROM report_latest WHERE " REPORT_IS_ACCOUNT_SQL
+				       " GROUP BY mode ORDER BY mode");
 	if (!rc)
-		rc = rep->be->query(rep,
-				    "SELECT feature, outcome, count(*) FROM (SELECT " REPORT_FEATURE_SQL
-				    " AS feature, outcome FROM report_latest) x WHERE feature IS NOT NULL"
-				    " GROUP BY feature, outcome ORDER BY feature, outcome",
-				    feature_row, &fe);
+		rc = report_rows_query(&fe, rep, &feature_rows,
+				       "SELECT feature, outcome, count(*) FROM (SELECT " REPORT_FEATURE_SQL
+				       " AS feature, outcome FROM report_latest) x WHERE feature IS NOT NULL"
+				       " GROUP BY feature, outcome ORDER BY feature, outcome");
 	if (!rc)
-		rc = rep->be->query(rep, "SELECT " STATE_COLS " FROM report_latest WHERE outcome IN ('error', 'ambiguous')"
-					 " ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')",
-				    state_row, &fl);
+		rc = report_rows_query(&fl, rep, &state_rows,
+				       "SELECT " STATE_COLS " FROM report_latest WHERE outcome IN ('error', 'ambiguous')"
+				       " ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')");
 	size_t latest = 0;
 	if (!rc)
 		rc = report_count(rep, &latest, "SELECT count(*) FROM report_latest");
@@ -248,51 +236,26 @@ void cpuu_report_states_free(cpuu_report_states *s)
 {
 	if (!s)
 		return;
-	state_list_free(s->items, s->count);
+	items_free(&state_rows, s->items, s->count);
 	free(s);
 }
 
 int cpuu_report_latest(cpuu_report_states **out, cpuu_report *rep)
 {
 	*out = NULL;
-	state_list l = { 0 };
-	int rc = rep->be->query(rep,
-				"SELECT " STATE_COLS " FROM report_latest"
-				" ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')",
-				state_row, &l);
-	if (rc) {
-		state_list_free(l.items, l.count);
-		return rc;
-	}
-	cpuu_report_states *s = calloc(1, sizeof *s);
+	report_rows l;
+	int rc = report_rows_query(&l, rep, &state_rows,
+				   "SELECT " STATE_COLS " FROM report_latest"
+				   " ORDER BY user_name, coalesce(profile, ''), coalesce(account, '')");
+	cpuu_report_states *s = rc ? NULL : calloc(1, sizeof *s);
 	if (!s) {
-		state_list_free(l.items, l.count);
-		return cpuu_error_oom();
+		report_rows_free(&l);
+		return rc ? rc : cpuu_error_oom();
 	}
 	s->items = l.items;
 	s->count = l.count;
 	*out = s;
 	return CPUU_OK;
-}
-
-typedef struct point_list {
-	cpuu_report_point *items;
-	size_t count, cap, total;
-} point_list;
-
-static int point_row(void *ctx, int ncol, const char *const *v)
-{
-	point_list *l = ctx;
-	if (ncol < 2 || !v[0] || !v[1])
-		return cpuu_error_set(CPUU_EIO, "report store: unexpected row shape");
-	cpuu_report_point *p = cpuu_array_reserve(l->items, &l->cap, l->count + 1, sizeof *p);
-	if (!p)
-		return cpuu_error_oom();
-	l->items = p;
-	l->total += (size_t)strtoull(v[1], NULL, 10);
-	l->items[l->count].t = strtoll(v[0], NULL, 10);
-	l->items[l->count++].done = l->total;
-	return 0;
 }
 
 void cpuu_report_progress_free(cpuu_report_progress *p)
@@ -306,15 +269,14 @@ void cpuu_report_progress_free(cpuu_report_progress *p)
 int cpuu_report_progress_get(cpuu_report_progress **out, cpuu_report *rep)
 {
 	*out = NULL;
-	point_list l = { 0 };
-	int rc = rep->be->query(rep,
-				"SELECT t, count(*) FROM (SELECT min(observed_at) AS t FROM report_records"
-				" WHERE outcome IN ('switched', 'already_switched') AND " REPORT_IS_ACCOUNT_SQL
-				" GROUP BY user_name, coalesce(profile, ''), coalesce(account, '')) x GROUP BY t ORDER BY t",
-				point_row, &l);
+	report_rows l;
+	int rc = report_rows_query(&l, rep, &point_rows,
+				   "SELECT t, count(*) FROM (SELECT min(observed_at) AS t FROM report_records"
+				   " WHERE outcome IN ('switched', 'already_switched') AND " REPORT_IS_ACCOUNT_SQL
+				   " GROUP BY user_name, coalesce(profile, ''), coalesce(account, '')) x GROUP BY t ORDER BY t");
 	cpuu_report_progress *p = rc ? NULL : calloc(1, sizeof *p);
 	if (!p) {
-		free(l.items);
+		report_rows_free(&l);
 		return rc ? rc : cpuu_error_oom();
 	}
 	p->items = l.items;
