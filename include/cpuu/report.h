@@ -69,6 +69,11 @@ typedef void (*cpuu_report_warn_fn)(void *ctx, const char *message);
  * batch under way is rolled back). */
 int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_stats *stats,
 		       cpuu_report_warn_fn warn, void *ctx);
+/* cpuu_report_ingest of each path in turn (each committed at its end; the
+ * first error stops), reading what the store knows of its files once for
+ * all of them. */
+int cpuu_report_ingest_paths(cpuu_report *rep, const char *const *paths, size_t n, cpuu_report_ingest_stats *stats,
+			     cpuu_report_warn_fn warn, void *ctx);
 
 /* The latest record per user/profile/account, with the time it was observed
  * (the modification time of its file when ingested, seconds since 1970). */

@@ -462,6 +462,50 @@ static void test_idempotent(void **state)
 	cpuu_report_free(rep);
 }
 
+/* Several paths in one command (cpuu report ingest --from A --from B):
+ * what the store knows is read once, and what one path read is known to
+ * the next, so a file under two paths is read once and stored once. The
+ * first error stops, after what came before it was committed. */
+static void test_ingest_paths_in_one_command(void **state)
+{
+	(void)state;
+	tree();
+	char *p0 = test_path(g_dir, "logs/site2"), *p1 = test_path(g_dir, "logs"),
+	     *p2 = test_path(g_dir, "logs/ws1.jsonl"), *missing = test_path(g_dir, "nowhere");
+	struct stat a, b;
+	assert_int_equal(stat(p2, &a), 0);
+	char *ws2 = test_path(g_dir, "logs/site2/ws2.jsonl");
+	assert_int_equal(stat(ws2, &b), 0);
+	free(ws2);
+	cpuu_report *rep = open_store();
+	const char *paths[] = { p0, p1, p2 };
+	cpuu_report_ingest_stats st = { 0 };
+	if (cpuu_report_ingest_paths(rep, paths, 3, &st, NULL, NULL))
+		fail_msg("ingest: %s", cpuu_error_last()->message);
+	/* site2/ws2 read by the first path, ws1 by the second; then each seen
+	 * again: unchanged, not opened. */
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.unchanged, 2);
+	assert_int_equal(st.bytes_read, (size_t)(a.st_size + b.st_size));
+	assert_int_equal(st.added, 5);
+	assert_int_equal(st.duplicates, 0);
+	/* A path that is not there stops the command after the one before. */
+	const char *bad[] = { p1, missing, p2 };
+	st = (cpuu_report_ingest_stats){ 0 };
+	assert_int_equal(cpuu_report_ingest_paths(rep, bad, 3, &st, NULL, NULL), CPUU_ENOTFOUND);
+	assert_int_equal(st.unchanged, 2);
+	assert_int_equal(st.files, 0);
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->records, 5);
+	assert_int_equal(s->files, 2);
+	cpuu_report_summary_free(s);
+	cpuu_report_free(rep);
+	free(p0);
+	free(p1);
+	free(p2);
+	free(missing);
+}
+
 static void test_grown_and_rewritten_file(void **state)
 {
 	(void)state;
@@ -902,6 +946,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rolled_back_users_are_not_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_paths_in_one_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grown_and_rewritten_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_follows_file_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_lines, setup, teardown),

@@ -29,9 +29,7 @@ static void warn_line(void *ctx, const char *message)
 static int cmd_ingest(cpuu_report *rep, const cpuu_strlist *from, int quiet)
 {
 	cpuu_report_ingest_stats st = { 0 };
-	int rc = CPUU_OK;
-	for (size_t i = 0; !rc && i < from->count; i++)
-		rc = cpuu_report_ingest(rep, from->items[i], &st, warn_line, &quiet);
+	int rc = cpuu_report_ingest_paths(rep, (const char *const *)from->items, from->count, &st, warn_line, &quiet);
 	fprintf(stderr, "cpuu: %zu file(s), %zu record(s): %zu added, %zu already stored, %zu malformed line(s)",
 		st.files, st.records, st.added, st.duplicates, st.malformed);
 	if (st.unreadable)

@@ -28,6 +28,25 @@ typedef struct report_file_seen {
 
 int64_t report_head_hash(const unsigned char *data, size_t len);
 
+/* A result file by its absolute path: from the folder walk, its mtime and
+ * size (the rest 0); from the store, all of what it remembers (files.c). */
+typedef struct report_file {
+	char *path;
+	report_file_seen seen;
+} report_file;
+typedef struct report_file_list {
+	report_file *items;
+	size_t count, cap;
+} report_file_list;
+int report_file_list_add(report_file_list *l, const char *path, const report_file_seen *seen);
+void report_file_list_free(report_file_list *l);
+/* Every file the store knows, sorted by path (one query). */
+int report_known_load(report_file_list *out, cpuu_report *rep);
+const report_file_seen *report_known_find(const report_file_list *known, const char *path);
+/* Files read since the load into known (same path: fresh wins); empties
+ * fresh. */
+int report_known_merge(report_file_list *known, report_file_list *fresh);
+
 /* One store backend. Every query text is written in the SQL both stores
  * understand; parameters are $1.. in PostgreSQL and ?NNN in SQLite, so the
  * backends own the statements with parameters (file upsert, record insert). */
@@ -134,7 +153,9 @@ int report_stat(const char *path, int *is_dir, int64_t *mtime, int64_t *size);
  * open, and its first REPORT_HEAD_BYTES bytes (head, *head_len). */
 int report_read_from(char **data, size_t *len, int64_t *mtime, int64_t *size, unsigned char *head,
 		     size_t *head_len, const char *path, int64_t from);
-int report_list_jsonl(cpuu_strlist *out, const char *dir);
+/* Every *.jsonl file under dir (not following links), in name order, with
+ * the mtime and size of the walk's lstat. */
+int report_list_jsonl(report_file_list *out, const char *dir);
 int report_write_atomic(const char *dir, const char *name, const char *data, size_t len);
 
 #endif

@@ -79,61 +79,6 @@ int64_t report_head_hash(const unsigned char *data, size_t len)
 	return (int64_t)(h & 0x7FFFFFFFFFFFFFFFull); /* a signed 64-bit column in both stores */
 }
 
-/* What the store knows of every file, sorted by path: one query per ingest,
- * then a binary search per file instead of a round trip. */
-typedef struct known_file {
-	char *path;
-	report_file_seen seen;
-} known_file;
-
-typedef struct known_files {
-	known_file *items;
-	size_t count, cap;
-	int oom;
-} known_files;
-
-static int64_t num(const char *v)
-{
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-static int known_row(void *ctx, int ncol, const char *const *v)
-{
-	known_files *k = ctx;
-	if (ncol < 6 || !v[0])
-		return 0;
-	known_file *p = cpuu_array_reserve(k->items, &k->cap, k->count + 1, sizeof *p);
-	char *path = p ? cpuu_strdup(v[0]) : NULL;
-	if (!path) {
-		if (p)
-			k->items = p;
-		k->oom = 1;
-		return CPUU_ENOMEM;
-	}
-	k->items = p;
-	k->items[k->count++] = (known_file){ path, { num(v[1]), num(v[2]), num(v[3]), num(v[4]), num(v[5]) } };
-	return 0;
-}
-
-static int cmp_known(const void *a, const void *b)
-{
-	return strcmp(((const known_file *)a)->path, ((const known_file *)b)->path);
-}
-
-static void known_free(known_files *k)
-{
-	for (size_t i = 0; i < k->count; i++)
-		free(k->items[i].path);
-	free(k->items);
-}
-
-static const report_file_seen *known_find(const known_files *k, const char *path)
-{
-	known_file key = { (char *)path, { 0 } };
-	const known_file *f = k->count ? bsearch(&key, k->items, k->count, sizeof *k->items, cmp_known) : NULL;
-	return f ? &f->seen : NULL;
-}
-
 typedef struct ingest {
 	cpuu_report *rep;
 	cpuu_report_ingest_stats *st;
@@ -142,7 +87,9 @@ typedef struct ingest {
 	int64_t now;
 	int in_tx;
 	size_t batch_files, batch_records;
-	known_files known;
+	report_file_list known; /* what the store knew at the start, and what this command read since */
+	report_file_list fresh; /* read in the current --from path, merged into known after it */
+	int track;              /* a later path follows: keep fresh */
 } ingest;
 
 /* Completes and commits the batch under way; counts what it added. */
@@ -168,16 +115,16 @@ static int commit_batch(ingest *in)
  * end of its last complete line, provided its first bytes are unchanged (a
  * file rewritten in place is read again from its start; inserts are
  * idempotent either way). */
-static int ingest_file(ingest *in, const char *path)
+static int ingest_file(ingest *in, const report_file *f)
 {
-	const report_file_seen *old = known_find(&in->known, path);
-	int is_dir;
-	int64_t mtime, size;
-	if (old && !report_stat(path, &is_dir, &mtime, &size) && !is_dir && size == old->size &&
-	    mtime == old->mtime && old->consumed == size) {
+	const char *path = f->path;
+	const report_file_seen *old = report_known_find(&in->known, path);
+	/* f->seen holds the stat of the walk (or of the path given). */
+	if (old && f->seen.size == old->size && f->seen.mtime == old->mtime && old->consumed == f->seen.size) {
 		in->st->unchanged++;
 		return CPUU_OK;
 	}
+	int64_t mtime, size;
 	size_t len = 0, head_len = 0;
 	char *data = NULL;
 	unsigned char head[REPORT_HEAD_BYTES];
@@ -224,6 +171,8 @@ static int ingest_file(ingest *in, const char *path)
 	int64_t file_id;
 	if ((rc = in->rep->be->file(in->rep, &file_id, path, &seen, in->now)))
 		goto out;
+	if (in->track && (rc = report_file_list_add(&in->fresh, path, &seen)))
+		goto out;
 	in->st->files++;
 	in->batch_files++;
 	for (size_t pos = 0; pos < len;) {
@@ -269,37 +218,49 @@ out:
 	return rc;
 }
 
-int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_stats *stats,
-		       cpuu_report_warn_fn warn, void *ctx)
+/* The files of one --from path: the file itself, or the *.jsonl files
+ * under the folder. */
+static int list_path(report_file_list *files, const char *path)
+{
+	int is_dir;
+	report_file_seen seen = { 0 };
+	char *abs = report_abspath(path);
+	if (!abs)
+		return cpuu_error_last()->code;
+	int rc = report_stat(abs, &is_dir, &seen.mtime, &seen.size);
+	if (!rc)
+		rc = is_dir ? report_list_jsonl(files, abs) : report_file_list_add(files, abs, &seen);
+	free(abs);
+	return rc;
+}
+
+/* One path after another, each committed at its end, as separate calls
+ * would; the store's file rows are read once, and what one path read is
+ * known to the next (a file under two paths is unchanged the second time). */
+int cpuu_report_ingest_paths(cpuu_report *rep, const char *const *paths, size_t n, cpuu_report_ingest_stats *stats,
+			     cpuu_report_warn_fn warn, void *ctx)
 {
 	cpuu_report_ingest_stats local = { 0 };
 	if (!stats)
 		stats = &local;
-	int is_dir;
-	int64_t mtime, size;
-	char *abs = report_abspath(path);
-	if (!abs)
-		return cpuu_error_last()->code;
-	int rc = report_stat(abs, &is_dir, &mtime, &size);
-	cpuu_strlist files = { 0 };
-	if (!rc)
-		rc = is_dir ? report_list_jsonl(&files, abs) : cpuu_strlist_add(&files, abs);
-	free(abs);
-	if (rc) {
-		cpuu_strlist_free(&files);
-		return rc;
+	ingest in = { rep, stats, warn, ctx, (int64_t)time(NULL), 0, 0, 0, { 0 }, { 0 }, 0 };
+	int rc = CPUU_OK, loaded = 0;
+	for (size_t p = 0; !rc && p < n; p++) {
+		report_file_list files = { 0 };
+		rc = list_path(&files, paths[p]);
+		if (!rc && !loaded) {
+			rc = report_known_load(&in.known, rep);
+			loaded = 1;
+		}
+		in.track = p + 1 < n;
+		for (size_t i = 0; !rc && i < files.count; i++)
+			rc = ingest_file(&in, &files.items[i]);
+		if (!rc && in.in_tx)
+			rc = commit_batch(&in);
+		if (!rc)
+			rc = report_known_merge(&in.known, &in.fresh);
+		report_file_list_free(&files);
 	}
-	ingest in = { rep, stats, warn, ctx, (int64_t)time(NULL), 0, 0, 0, { 0 } };
-	rc = rep->be->query(rep, "SELECT path, mtime, size, consumed, lines, head FROM report_files", known_row,
-			    &in.known);
-	if (rc && in.known.oom)
-		rc = cpuu_error_oom();
-	if (!rc && in.known.count)
-		qsort(in.known.items, in.known.count, sizeof *in.known.items, cmp_known);
-	for (size_t i = 0; !rc && i < files.count; i++)
-		rc = ingest_file(&in, files.items[i]);
-	if (!rc && in.in_tx)
-		rc = commit_batch(&in);
 	if (rc) {
 		/* Roll back the batch under way but keep the first error's message. */
 		char msg[1024];
@@ -308,7 +269,13 @@ int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_st
 		cpuu_error_set(rc, "%s", msg);
 		/* stats->added counts committed batches only: nothing to undo. */
 	}
-	known_free(&in.known);
-	cpuu_strlist_free(&files);
+	report_file_list_free(&in.known);
+	report_file_list_free(&in.fresh);
 	return rc;
+}
+
+int cpuu_report_ingest(cpuu_report *rep, const char *path, cpuu_report_ingest_stats *stats,
+		       cpuu_report_warn_fn warn, void *ctx)
+{
+	return cpuu_report_ingest_paths(rep, &path, 1, stats, warn, ctx);
 }

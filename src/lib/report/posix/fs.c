@@ -107,7 +107,7 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-static int walk(cpuu_strlist *out, const char *dir, int depth)
+static int walk(report_file_list *out, const char *dir, int depth)
 {
 	if (depth > 32)
 		return cpuu_error_set(CPUU_EINVALID, "%s: folders nested too deep", dir);
@@ -138,7 +138,9 @@ static int walk(cpuu_strlist *out, const char *dir, int depth)
 			if (S_ISDIR(st.st_mode))
 				rc = walk(out, p, depth + 1);
 			else if (S_ISREG(st.st_mode) && ends_with(p, ".jsonl"))
-				rc = cpuu_strlist_add(out, p);
+				rc = report_file_list_add(out, p,
+							  &(report_file_seen){ .mtime = (int64_t)st.st_mtime,
+									       .size = (int64_t)st.st_size });
 		}
 		free(p);
 	}
@@ -146,7 +148,7 @@ static int walk(cpuu_strlist *out, const char *dir, int depth)
 	return rc;
 }
 
-int report_list_jsonl(cpuu_strlist *out, const char *dir)
+int report_list_jsonl(report_file_list *out, const char *dir)
 {
 	return walk(out, dir, 0);
 }
