@@ -982,6 +982,11 @@ static void ac_long(uint8_t **p, uint32_t tag, uint32_t v)
 	ac_u32(p, 0);
 }
 
+/* with_alice: 0 no row of alice, 1 her row, AC_ALICE_KEPT_WHOLE her row
+ * with PR_ACCOUNT (0x3A00001F) holding her source address as text, a
+ * property cpuu does not rebuild (docs/autocomplete.md): the row can only
+ * be kept whole. */
+#define AC_ALICE_KEPT_WHOLE 2
 static size_t make_stream_rows(uint8_t *buf, int with_alice)
 {
 	uint8_t *p = buf;
@@ -991,11 +996,13 @@ static size_t make_stream_rows(uint8_t *buf, int with_alice)
 	ac_u32(&p, with_alice ? 2 : 1);
 	/* alice, by her source legacyExchangeDN */
 	if (with_alice) {
-		ac_u32(&p, 5);
+		ac_u32(&p, with_alice == AC_ALICE_KEPT_WHOLE ? 6 : 5);
 		ac_text(&p, 0x6001001F, "Alice Example");
 		ac_text(&p, 0x3002001F, "EX");
 		ac_text(&p, 0x3003001F, SRC_AG "alice");
 		ac_text(&p, 0x39FE001F, "alice@source.example");
+		if (with_alice == AC_ALICE_KEPT_WHOLE)
+			ac_text(&p, 0x3A00001F, "alice@source.example");
 		ac_long(&p, 0x60040003, 0x4000);
 	}
 	/* someone outside the migration, by SMTP only */
@@ -1051,8 +1058,9 @@ static void test_contab_inconsistent_refused(void **state)
 	env_teardown(&e);
 }
 
-/* A user folder with one autocomplete stream (alice's row or not);
- * nk2[4400]: where the hand-over of profile "Outlook" goes. */
+/* A user folder with one autocomplete stream (alice's row or not, as
+ * make_stream_rows); nk2[4400]: where the hand-over of profile "Outlook"
+ * goes. */
 static void ac_env_setup(env *e, char *nk2, int with_alice)
 {
 	env_setup(e, NULL, NULL);
@@ -1172,6 +1180,44 @@ static void test_autocomplete_nothing_to_do(void **state)
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"),
 			 CPUU_ENOTFOUND);
 	cpuu_reg_free(reg);
+	env_teardown(&e);
+}
+
+/* An autocomplete cache whose only row of a switched mailbox cannot be
+ * rebuilt whole for the target: the row is kept as it was, never half
+ * rewritten, and the step says so. Not nothing_to_do (the entry still names
+ * the source): skipped, with the count and why; the cache file is left byte
+ * for byte, nothing is handed over and no import is armed. */
+static void test_autocomplete_kept_whole_only_is_skipped(void **state)
+{
+	(void)state;
+	env e;
+	char nk2[4400], stream[4400];
+	ac_env_setup(&e, nk2, AC_ALICE_KEPT_WHOLE);
+	snprintf(stream, sizeof stream,
+		 "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
+		 e.user_dir);
+	char *copy = test_path(e.dir, "stream-before.dat");
+	assert_int_equal(test_copy_file(stream, copy), 0);
+
+	cpuu_results *r = NULL;
+	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
+	assert_true(mask & CPUU_EXIT_SUCCESS);
+	assert_false(mask & CPUU_EXIT_SWITCH_ERR);
+	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
+	const cpuu_result *ac = find(r, "Outlook", "autocomplete");
+	assert_int_equal(ac->outcome, CPUU_OUTCOME_SKIPPED);
+	assert_string_equal(cpuu_outcome_name(ac->outcome), "skipped");
+	assert_int_equal(ac->changes, 0);
+	assert_string_equal(ac->message, "1 entry of switched mailboxes could not be rebuilt whole for the target and "
+					 "is kept as it was");
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, stream));
+	assert_int_not_equal(access(nk2, F_OK), 0);
+	char *whole = dump(e.hive);
+	assert_null(strstr(whole, "importnk2"));
+	free(whole);
+	free(copy);
 	env_teardown(&e);
 }
 
@@ -2305,6 +2351,7 @@ int main(void)
 		cmocka_unit_test(test_contab_inconsistent_refused),
 		cmocka_unit_test(test_autocomplete_handed_over),
 		cmocka_unit_test(test_autocomplete_nothing_to_do),
+		cmocka_unit_test(test_autocomplete_kept_whole_only_is_skipped),
 		cmocka_unit_test(test_feature_switches_turn_steps_off),
 		cmocka_unit_test(test_critical_feature_keeps_profile),
 		cmocka_unit_test(test_allowed_services),

@@ -382,6 +382,7 @@ static void add_stats(cpuu_ac_stats *t, const cpuu_ac_stats *s)
 	t->not_switched += s->not_switched;
 	t->unmatched += s->unmatched;
 	t->ambiguous += s->ambiguous;
+	t->kept_whole += s->kept_whole;
 }
 
 int cpuu_autocomplete_handover(cpuu_ac_changes *changes, cpuu_ac_stats *stats, const char *user_dir,
