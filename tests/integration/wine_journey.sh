@@ -26,6 +26,7 @@ wine_prefix winejourney --null-graphics # windows without X
 bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&1 ||
 	{ echo "FAIL: slapd did not start: $(tail -5 "$work/slapd.log")"; exit 1; }
 . "$work/slapd/env"
+. "$SRC/tests/support/slapd-ini.sh"
 wine_user
 ol="$home/AppData/Local/Microsoft/Outlook"
 
@@ -44,26 +45,7 @@ done
 grep -q '^LogFile.*cpuu_#u_#h_#d_#t\.log' "$net/cpuu.ini" || fail "the wizard wrote no per-logon LogFile: $(grep -i '^LogFile' "$net/cpuu.ini")"
 grep -q '^ResultFile' "$net/cpuu.ini" || fail "the wizard wrote no ResultFile"
 printf '\n[Processes]\nGraceSeconds = 5\n' >>"$net/cpuu.ini"
-cat >"$work/export.ini" <<INI
-[Source]
-Url = $SLAPD_URL
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $SRC_PWFILE
-[Target]
-Url = $SLAPD_URL
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $TRG_PWFILE
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-INI
+slapd_ini "$work/export.ini"
 "$CPUU" map export --config "$work/export.ini" --out "$net/mapping.csv" >"$work/export.out" 2>&1 ||
 	fail "cpuu map export: $(cat "$work/export.out")"
 
@@ -107,8 +89,7 @@ printf '<Autodiscover>source</Autodiscover>\n' >"$ol/9a8b7c6d - Autodiscover.xml
 python3 "$SRC/tests/support/autocomplete-stream.py" \
 	"$ol/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat" "Moved User" "$src_dn" "$src_smtp"
 
-user_files_sum >"$work/files0.txt"
-export_key 'HKCU\Software' "$work/software0.reg"
+user_state s0
 
 mkdir -p "$work/apps"
 cp "$WIN/cpuu-test-mapi-window.exe" "$work/apps/OUTLOOK.EXE"
@@ -157,18 +138,15 @@ assert u["total"] == 1 and u["done"] == 1 and u["failed"] == 0, u
 PY
 
 # --- second logon: nothing changes, Outlook keeps running ---------------------
-user_files_sum >"$work/files1.txt"
-export_key 'HKCU\Software' "$work/software1.reg"
+user_state s1
 start_outlook 2
 bat CPUU_Update.bat
 rc=$?
 [ "$rc" -eq 1 ] || fail "second logon: exit $rc, want 1"
 sleep 1
 kill -0 "$outlook" 2>/dev/null && [ ! -e "$work/ol2.closed" ] || fail "second logon stopped Outlook"
-user_files_sum >"$work/files2.txt"
-cmp -s "$work/files1.txt" "$work/files2.txt" || fail "second logon changed the user's files"
-export_key 'HKCU\Software' "$work/software2.reg"
-cmp -s "$work/software1.reg" "$work/software2.reg" || fail "second logon changed HKCU\\Software"
+user_state s2
+user_state_same s1 s2 "second logon"
 
 # --- rollback, byte-exact; then cleanup ---------------------------------------
 bat CPUU_Rollback.bat
@@ -176,15 +154,12 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "rollback: exit $rc, want 1"
 wait "$outlook"
 [ -e "$work/ol2.closed" ] || fail "rollback: Outlook was not closed before the restore"
-user_files_sum >"$work/files3.txt"
-cmp -s "$work/files0.txt" "$work/files3.txt" ||
-	fail "rollback: the files are not back byte-exact: $(diff "$work/files0.txt" "$work/files3.txt" | head -6)"
-export_key 'HKCU\Software' "$work/software3.reg"
-cmp -s "$work/software0.reg" "$work/software3.reg" || fail "rollback: HKCU\\Software is not back byte-exact"
+user_state s3
+user_state_same s0 s3 "rollback, byte-exact"
 bat CPUU_Cleanup.bat
 rc=$?
 [ $((rc & (4 | 8 | 16))) -eq 0 ] || fail "cleanup: exit $rc"
 export_key 'HKCU\Software' "$work/software4.reg"
-cmp -s "$work/software0.reg" "$work/software4.reg" || fail "cleanup after rollback changed HKCU\\Software"
+cmp -s "$work/s0.reg" "$work/software4.reg" || fail "cleanup after rollback changed HKCU\\Software"
 
 wine_finish "wine_journey: wizard, export, logon, report, second logon, rollback and cleanup"

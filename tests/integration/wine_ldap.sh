@@ -23,37 +23,12 @@ cpuu_win() { wine "$WIN/cpuu.exe" "$@"; }
 bash "$SRC/tests/support/slapd.sh" start "$work/slapd" $$ >"$work/slapd.log" 2>&1 ||
 	{ echo "FAIL: slapd did not start: $(tail -5 "$work/slapd.log")"; exit 1; }
 . "$work/slapd/env"
+. "$SRC/tests/support/slapd-ini.sh"
 
-# ini FILE SRC_PWFILE TRG_PWFILE [URL] [extra [Source] lines]
-ini() {
-	cat >"$1" <<INI
-[Source]
-Url = ${4:-$SLAPD_URL}
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $2
-TimeoutSeconds = 5
-${5:-}
-[Target]
-Url = ${4:-$SLAPD_URL}
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $3
-TimeoutSeconds = 5
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-INI
-}
-ini "$work/linux.ini" "$SRC_PWFILE" "$TRG_PWFILE"
-ini "$work/win.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")"
-ini "$work/wrong.ini" "$(winpath "$WRONG_PWFILE")" "$(winpath "$TRG_PWFILE")"
-ini "$work/down.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")" "ldap://127.0.0.1:1"
+slapd_ini "$work/linux.ini" "$SRC_PWFILE" "$TRG_PWFILE"
+slapd_ini "$work/win.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")"
+slapd_ini "$work/wrong.ini" "$(winpath "$WRONG_PWFILE")" "$(winpath "$TRG_PWFILE")"
+slapd_ini "$work/down.ini" "$(winpath "$SRC_PWFILE")" "$(winpath "$TRG_PWFILE")" "ldap://127.0.0.1:1"
 grep -v '^BindDN\|^PasswordFile' "$work/win.ini" >"$work/anon-win.ini"
 grep -v '^BindDN\|^PasswordFile' "$work/linux.ini" >"$work/anon-linux.ini"
 winini=$(winpath "$work/win.ini")
@@ -102,8 +77,8 @@ key=$(sed -n 2p "$work/keys.txt")
 for case in wrong down; do
 	ini_l="$work/$case-linux.ini"
 	case $case in
-	wrong) ini "$ini_l" "$WRONG_PWFILE" "$TRG_PWFILE"; want=11 ;;
-	down) ini "$ini_l" "$SRC_PWFILE" "$TRG_PWFILE" "ldap://127.0.0.1:1"; want=10 ;;
+	wrong) slapd_ini "$ini_l" "$WRONG_PWFILE" "$TRG_PWFILE"; want=11 ;;
+	down) slapd_ini "$ini_l" "$SRC_PWFILE" "$TRG_PWFILE" "ldap://127.0.0.1:1"; want=10 ;;
 	esac
 	"$CPUU" map lookup --config "$ini_l" "$key" >/dev/null 2>"$work/$case-l.err"
 	lrc=$?

@@ -123,8 +123,7 @@ wine reg query "$runonce" 2>/dev/null | grep -qi 'importnk2 /profile "Outlook"' 
 ls "$local_ad/cpuu/"*.reg >/dev/null 2>&1 || fail "first logon: no backup in <Local AppData>\\cpuu (the known folder)"
 
 # --- 2. second logon: nothing to change, nothing stopped ---------------------
-user_files_sum >"$work/files1.txt"
-export_key 'HKCU\Software' "$work/software1.reg"
+user_state s1
 start_clients 2
 bat CPUU_Update.bat
 rc=$?
@@ -132,10 +131,8 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "second logon: exit $rc, want 1: $(log_tail)"
 sleep 1
 untouched 2 "second logon"
-user_files_sum >"$work/files2.txt"
-cmp -s "$work/files1.txt" "$work/files2.txt" || fail "second logon changed the user's files"
-export_key 'HKCU\Software' "$work/software2.reg"
-cmp -s "$work/software1.reg" "$work/software2.reg" || fail "second logon changed HKCU\\Software"
+user_state s2
+user_state_same s1 s2 "second logon"
 
 # --- 3. rollback: the clients of round 2 are stopped, all comes back ---------
 bat CPUU_Rollback.bat

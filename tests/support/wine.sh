@@ -31,6 +31,11 @@
 #                           folder under drive_c/users); skip without them
 #   user_files_sum          sha256sum of every file under $home/AppData but
 #                           cpuu's own (state folder, logs) and Temp
+#   user_state NAME         user_files_sum into $work/NAME.files and
+#                           HKCU\Software into $work/NAME.reg
+#   user_state_same A B WHAT
+#                           fail (saying WHAT) unless states A and B have the
+#                           same files and HKCU\Software byte for byte
 #   alice_fixture FILE CACHED [LINE...]
 #                           cpuu-fixture text: a default Outlook 2016 profile
 #                           with alice's Exchange account (source side),
@@ -104,6 +109,17 @@ wine_user() {
 user_files_sum() {
 	(cd "$home/AppData" && find . -type f ! -path './Local/cpuu/*' ! -path './Local/Temp/*' \
 		! -name 'cpuu-*.log' -print0 | sort -z | xargs -0 sha256sum)
+}
+
+user_state() { # name
+	user_files_sum >"$work/$1.files"
+	export_key 'HKCU\Software' "$work/$1.reg"
+}
+
+user_state_same() { # a b what
+	cmp -s "$work/$1.files" "$work/$2.files" ||
+		fail "$3: the user's files differ: $(diff "$work/$1.files" "$work/$2.files" | head -6)"
+	cmp -s "$work/$1.reg" "$work/$2.reg" || fail "$3: HKCU\\Software differs"
 }
 
 alice_fixture() { # file cached [line...]
