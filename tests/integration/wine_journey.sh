@@ -50,30 +50,8 @@ slapd_ini "$work/export.ini"
 	fail "cpuu map export: $(cat "$work/export.out")"
 
 # --- the user: an Outlook profile of a switched mailbox, and its files --------
-python3 - "$net/mapping.csv" "$work/user.fixture" "$wuser" <<'PY' || fail "no switched user in the export"
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-n = {}
-for r in rows:
-    n[r["source_legacy_dn"]] = n.get(r["source_legacy_dn"], 0) + 1
-r = next(r for r in rows if r["switched"] == "true" and r["target_kind"] == "onprem"
-         and r["source_mailbox_guid"] and n[r["source_legacy_dn"]] == 1)
-ost = "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Outlook\\%s.ost" % (sys.argv[3], r["source_smtp"])
-open(sys.argv[2], "w").write(f"""[profile Outlook]
-version = 16.0
-default = yes
-[exchange]
-display_name = {r['target_display_name']}
-smtp = {r['source_smtp']}
-legacy_dn = {r['source_legacy_dn']}
-mailbox_guid = {r['source_mailbox_guid']}
-cached = yes
-ost = {ost}
-""")
-open(sys.argv[2] + ".who", "w").write("\n".join([r["source_legacy_dn"], r["source_smtp"], r["target_legacy_dn"],
-                                                 r["target_smtp"],
-    "same" if r["source_mailbox_guid"].lower() == r["target_mailbox_guid"].lower() else "new"]) + "\n")
-PY
+python3 "$SRC/tests/support/switched-user.py" "$net/mapping.csv" "$work/user.fixture" "$wuser" ||
+	fail "no switched user in the export"
 src_dn=$(sed -n 1p "$work/user.fixture.who")
 src_smtp=$(sed -n 2p "$work/user.fixture.who")
 trg_dn=$(sed -n 3p "$work/user.fixture.who")

@@ -96,26 +96,8 @@ wrc=$?
 [ "$lrc" -eq "$wrc" ] || fail "no BindDN: exit $wrc on Windows, $lrc on Linux ($(cat "$work/anon.err"))"
 
 # --- update --live over the live directories ------------------------------------
-python3 - "$work/linux.csv" "$work/user.fixture" <<'PY' || fail "no switched user in the export"
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
-n = {}
-for r in rows:
-    n[r["source_legacy_dn"]] = n.get(r["source_legacy_dn"], 0) + 1
-r = next(r for r in rows if r["switched"] == "true" and r["target_kind"] == "onprem"
-         and r["source_mailbox_guid"] and n[r["source_legacy_dn"]] == 1)
-open(sys.argv[2], "w").write(f"""[profile Outlook]
-version = 16.0
-default = yes
-[exchange]
-display_name = {r['target_display_name']}
-smtp = {r['source_smtp']}
-legacy_dn = {r['source_legacy_dn']}
-mailbox_guid = {r['source_mailbox_guid']}
-cached = yes
-""")
-open(sys.argv[2] + ".target", "w").write(r["target_legacy_dn"] + "\n" + r["target_smtp"] + "\n")
-PY
+python3 "$SRC/tests/support/switched-user.py" "$work/linux.csv" "$work/user.fixture" ||
+	fail "no switched user in the export"
 wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
 export_key 'HKCU\Software\Microsoft\Office' "$work/before.reg"
 state=$(winpath "$work/state")
@@ -123,8 +105,8 @@ cpuu_win update --live --config "$winini" --state-dir "$state" --user u >"$work/
 rc=$?
 [ $((rc & 1)) -eq 1 ] && [ $((rc & 20)) -eq 0 ] || fail "update --live over LDAP: exit $rc: $(cat "$work/update.txt")"
 cpuu_win inspect --live --json | tr -d '\r' >"$work/after.json"
-target_dn=$(sed -n 1p "$work/user.fixture.target")
-target_smtp=$(sed -n 2p "$work/user.fixture.target")
+target_dn=$(sed -n 3p "$work/user.fixture.who")
+target_smtp=$(sed -n 4p "$work/user.fixture.who")
 grep -qF "\"legacy_dn\": \"$target_dn\"" "$work/after.json" || fail "no target legacyDN after update: $(head -c 600 "$work/after.json")"
 grep -qF "\"smtp\": \"$target_smtp\"" "$work/after.json" || fail "no target SMTP after update"
 cpuu_win rollback --live --state-dir "$state" --user u >"$work/rollback.txt" 2>&1 ||
