@@ -47,6 +47,17 @@
 # At exit: the test's own function wine_test_cleanup if it defines one (its
 # clients, its servers), then this prefix's wineserver (only ours), then
 # $work.
+#
+# A test in full (tests/integration/wine_exit_bits.sh is a short one):
+#   set -u
+#   . "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
+#   wine_need
+#   wine_prefix mytest
+#   alice_fixture "$work/alice.fixture" no
+#   alice_mapping "$work/mapping.csv"
+#   wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/alice.fixture")" >/dev/null 2>&1 || fail "fixture"
+#   wine "$WIN/cpuu.exe" update --live --mapping "$(winpath "$work/mapping.csv")" ... || fail "..."
+#   wine_finish "mytest: what it showed"
 
 SRC=${CPUU_SOURCE_DIR:?}
 WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
