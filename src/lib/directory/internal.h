@@ -68,7 +68,17 @@ struct cpuu_ldap {
 	char *base_dn;
 	char *url;
 	int page_size;
+	/* Set by the first network failure (timeout, connection lost): the
+	 * message, repeated at once by every later call (ldap_conn.c). */
+	char *unavailable;
 };
+
+/* dir_conn_search / dir_conn_add_values on ld's connection, except that
+ * after a network failure the directory counts as unavailable for the rest
+ * of the run: a stalled DC costs the timeout once, not once per lookup. */
+int dir_ldap_search(cpuu_ldap *ld, const char *filter, const char *const *attrs, dir_entry_cb cb, void *user);
+int dir_ldap_add_values(int *exists, cpuu_ldap *ld, const char *dn, const char *attr,
+			const char *const *vals, size_t count);
 
 /* --- Entries ------------------------------------------------------------- */
 

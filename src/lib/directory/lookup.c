@@ -49,7 +49,7 @@ static int search(obj_list *l, cpuu_ldap *ld, const char *filter, const dir_rule
 	char *full = cpuu_aprintf("(&" DIR_MAIL_ENABLED "%s)", filter);
 	if (!full)
 		return cpuu_error_oom();
-	int rc = dir_conn_search(ld->conn, ld->base_dn, full, attrs, collect, l);
+	int rc = dir_ldap_search(ld, full, attrs, collect, l);
 	free(full);
 	if (rc != CPUU_OK)
 		obj_list_clear(l);

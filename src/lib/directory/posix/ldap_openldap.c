@@ -16,8 +16,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
 /* A deadline for the TLS handshake. libldap 2.5.13 (Debian 12) spins
@@ -172,12 +175,21 @@ static const char *diag(LDAP *ld)
 
 #include "directory/ldap_codes.h"
 
+static int answers_garbage(const char *url, int timeout);
+
 static int fail(dir_conn *c, int rc, int tls_phase, const char *what)
 {
 	int code = map_rc(rc, tls_phase);
 	const char *url = c && c->url ? c->url : "?";
 	if (rc == LDAP_TIMEOUT)
 		return cpuu_error_set(code, "%s: %s: timed out after %d s", url, what, c ? c->timeout : 0);
+	/* A lost connection may be a server that answered in another
+	 * protocol: say so rather than "Can't contact LDAP server". The
+	 * probe speaks plain LDAP, so not for a TLS connection. */
+	if (rc == LDAP_DECODING_ERROR ||
+	    (rc == LDAP_SERVER_DOWN && c && !dir_has_prefix(url, "ldaps://") && answers_garbage(url, c->timeout)))
+		return cpuu_error_set(CPUU_ENETWORK, "%s: %s: the server did not answer in LDAP (decoding error; "
+						     "another service on that port?)", url, what);
 	return cpuu_error_set(code, "%s: %s: %s%s", url, what, ldap_err2string(rc),
 			      c ? diag(c->ld) : "");
 }
@@ -206,6 +218,56 @@ static int tcp_reachable(const char *url, int timeout)
 	ldap_unbind_ext(probe, NULL, NULL);
 	free(plain);
 	return ok;
+}
+
+/* After libldap lost a connection ("Can't contact LDAP server"): is the
+ * server there but speaking something else (a web server on that port, a
+ * proxy's error page)? A fresh TCP connection gets an anonymous LDAPv3 bind
+ * request (RFC 4511: SEQUENCE { messageID 1, [APPLICATION 0] { version 3,
+ * name "", simple "" } }) and the first bytes of the answer are read: an
+ * LDAP answer starts with a SEQUENCE (0x30) holding an INTEGER messageID
+ * (0x02). Returns 1 for an answer that is not LDAP, 0 otherwise (no
+ * answer, closed, or LDAP). POSIX sockets, like the rest of this file. */
+static int answers_garbage(const char *url, int timeout)
+{
+	static const unsigned char bind_req[] = { 0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07,
+						  0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00 };
+	LDAPURLDesc *u = NULL;
+	if (ldap_url_parse(url, &u) != LDAP_SUCCESS || !u)
+		return 0;
+	char port[16];
+	snprintf(port, sizeof port, "%d", u->lud_port ? u->lud_port : 389);
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	int found = getaddrinfo(u->lud_host && u->lud_host[0] ? u->lud_host : "localhost", port, &hints, &ai);
+	ldap_free_urldesc(u);
+	if (found != 0 || !ai)
+		return 0;
+	int garbage = 0;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd >= 0) {
+		struct timeval tv = { timeout > 5 ? 5 : timeout, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		unsigned char got[8];
+		ssize_t n = 0;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    send(fd, bind_req, sizeof bind_req, MSG_NOSIGNAL) == (ssize_t)sizeof bind_req) {
+			while ((n = recv(fd, got, sizeof got, 0)) < 0 && errno == EINTR)
+				;
+		}
+		/* The messageID follows the length: short form (0x30 LL 0x02) or
+		 * long form (0x30 0x8K <K bytes> 0x02). */
+		if (n >= 3) {
+			size_t at = got[1] < 0x80 ? 2 : 2 + (size_t)(got[1] & 0x7f);
+			garbage = got[0] != 0x30 || (at < (size_t)n && got[at] != 0x02) || (got[1] & 0x7f) > 4;
+		} else if (n > 0) {
+			garbage = got[0] != 0x30;
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return garbage;
 }
 
 static void conn_close(dir_conn *c);
@@ -325,7 +387,11 @@ static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
 		if (watch_stop(&c->wd) && rc != LDAP_SUCCESS)
 			rc = LDAP_TIMEOUT;
 		if (rc != LDAP_SUCCESS) {
-			int code = rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ? fail(c, rc, 0, "StartTLS")
+			/* Before TLS the server speaks plain LDAP: a lost
+			 * connection may be garbage, which fail() tells. */
+			int code = rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_DECODING_ERROR ||
+					   (rc == LDAP_SERVER_DOWN && answers_garbage(c->url, c->timeout))
+					   ? fail(c, rc, 0, "StartTLS")
 										 : cpuu_error_set(CPUU_ETLS, "%s: StartTLS failed (certificate not trusted by %s, "
 												  "wrong host name, or StartTLS not offered): %s%s",
 												  c->url, s->ca_file ? s->ca_file : "the system CA store",

@@ -54,6 +54,9 @@ static int fail(const dir_conn *c, ULONG rc, int tls_phase, const char *what)
 	if (rc == LDAP_TIMEOUT)
 		return cpuu_error_set(map_rc(rc, tls_phase), "%s: %s: timed out after %d s", url, what,
 				      c ? c->timeout : 0);
+	if (rc == LDAP_DECODING_ERROR)
+		return cpuu_error_set(CPUU_ENETWORK, "%s: %s: the server did not answer in LDAP (decoding error; "
+						     "another service on that port?)", url, what);
 	const char *text = ldap_err2stringA(rc);
 	return cpuu_error_set(map_rc(rc, tls_phase), "%s: %s: %s", url, what, text ? text : "LDAP error");
 }
