@@ -171,6 +171,11 @@ def extras(rnd, src, trg, exp, ranged, suffix_s, suffix_t):
                   ("proxyAddresses", ["SMTP:" + s_smtp] + ["X500:" + x for x in x500]),
                   ("objectGUID", s_oguid), ("msExchMailboxGuid", s_mbx),
                   ("msExchRecipientTypeDetails", rtype)] + uac
+        # The other correspondence rules of the slapd suite hold for these
+        # too: source extensionAttribute2 = target legacyExchangeDN,
+        # extensionAttribute3 = target SMTP, target mS-DS-ConsistencyGuid =
+        # the source objectGUID's bytes (as gen-users.py's users carry them).
+        sattrs += [("extensionAttribute2", t_ldn), ("extensionAttribute3", t_smtp)]
         if switched:
             sattrs.append(("extensionAttribute10", "cpuu-switched"))
             sattrs.append(("targetAddress", "SMTP:" + t_smtp))
@@ -181,7 +186,7 @@ def extras(rnd, src, trg, exp, ranged, suffix_s, suffix_t):
                   ("proxyAddresses", ["SMTP:" + t_smtp] + ["X500:" + x for x in target_x500]),
                   ("objectGUID", t_oguid),
                   ("msExchMailboxGuid", t_mbx), ("msExchRecipientTypeDetails", rtype),
-                  ("extensionAttribute1", guid_str(s_oguid))] + uac
+                  ("extensionAttribute1", guid_str(s_oguid)), ("mS-DS-ConsistencyGuid", s_oguid)] + uac
         src.append(ldif(expand(sattrs)))
         trg.append(ldif(expand(tattrs)))
         mbx = guid_str(t_mbx)

@@ -2,7 +2,11 @@
  * tests/support/samba-forest.sh): for every key of expected.tsv (about 6,000:
  * legacyDN, primary and secondary SMTP, mailbox GUID, every X500 including
  * the 1,600 of a mailbox with more addresses than AD's MaxValRange), the
- * live answer equals the generator's and the exported mapping file's.
+ * live answer equals the generator's and the exported mapping file's, under
+ * each of the four correspondence rules of the slapd suite (target
+ * extensionAttribute1 = source objectGUID text, target mS-DS-ConsistencyGuid
+ * = its raw bytes, source extensionAttribute2 = target legacyExchangeDN,
+ * source extensionAttribute3 = target SMTP).
  * Ranged retrieval: "rangebox" (3,000 X500 addresses on the source and on
  * its target, keys in ranged.tsv) read in ranges of 97 values (the test
  * hook CPUU_TEST_LDAP_RANGE_STEP: Samba ranges only when asked, a Windows
@@ -92,17 +96,19 @@ static char *slurp(const char *path)
 	return t;
 }
 
-static cpuu_config *make_config(void)
+#define RULE_TARGET_GUID "[Correspondence]\nAttribute = extensionAttribute1\nSide = target\nHolds = objectGUID\n"
+
+static cpuu_config *make_config_rule(const char *corr)
 {
 	char ini[8192];
 	snprintf(ini, sizeof ini,
 		 "[Source]\nUrl = %s\nCACertFile = %s\nBaseDN = %s\nBindDN = %s\nPasswordFile = %s\nPageSize = 300\n"
 		 "[Target]\nUrl = %s\nStartTLS = yes\nCACertFile = %s\nBaseDN = %s\nBindDN = %s\nPasswordFile = %s\n"
 		 "PageSize = 250\n"
-		 "[Correspondence]\nAttribute = extensionAttribute1\nSide = target\nHolds = objectGUID\n"
+		 "%s"
 		 "[Switch]\nAttribute = extensionAttribute10\nValue = cpuu-switched\nSide = source\n",
 		 env("SRC_LDAPS_URL"), env("SAMBA_CA"), env("SRC_BASE"), env("SRC_BIND"), env("SRC_PWFILE"),
-		 env("TRG_URL"), env("SAMBA_CA"), env("TRG_BASE"), env("TRG_BIND"), env("TRG_PWFILE"));
+		 env("TRG_URL"), env("SAMBA_CA"), env("TRG_BASE"), env("TRG_BIND"), env("TRG_PWFILE"), corr);
 	char *path = test_path(g_dir, "cpuu.ini");
 	assert_int_equal(test_write_file(path, ini, strlen(ini)), 0);
 	cpuu_config *cfg = NULL;
@@ -110,6 +116,11 @@ static cpuu_config *make_config(void)
 		fail_msg("config: %s", cpuu_error_last()->message);
 	free(path);
 	return cfg;
+}
+
+static cpuu_config *make_config(void)
+{
+	return make_config_rule(RULE_TARGET_GUID);
 }
 
 static const char *nz(const char *s) { return s ? s : "-"; }
@@ -139,10 +150,14 @@ static const char *kind_name(cpuu_target_kind k)
 	return k == CPUU_TARGET_ONLINE ? "online" : k == CPUU_TARGET_ONPREM ? "onprem" : "-";
 }
 
-static void test_every_key(void **state)
+/* Every key of expected.tsv under one correspondence rule: the live answer
+ * equals the generator's and the exported file's. all_big: every one of
+ * bigbox's 1,600 X500 keys, else its first and last ten (the other rules
+ * differ from the first on the target side only, which bigbox's source
+ * keys all reach alike; its 1,600 lookups are a third of the time). */
+static void check_every_key(const char *corr, int all_big)
 {
-	(void)state;
-	cpuu_config *cfg = make_config();
+	cpuu_config *cfg = make_config_rule(corr);
 	cpuu_directory *dir = NULL;
 	if (cpuu_directory_open(&dir, cfg) != CPUU_OK)
 		fail_msg("open: %s", cpuu_error_last()->message);
@@ -166,6 +181,11 @@ static void test_every_key(void **state)
 		const char *e_guid = dash(next_field(&p)), *e_disp = dash(next_field(&p));
 		const char *e_kind = next_field(&p), *e_server = dash(next_field(&p));
 		int e_sw = atoi(next_field(&p));
+		if (strstr(key, "cn=bigbox-") && !all_big) {
+			const char *num = strstr(key, "cn=bigbox-") + 10;
+			if (atoi(num) >= 10 && atoi(num) < 1590)
+				continue;
+		}
 
 		cpuu_match live;
 		cpuu_lookup_status ls;
@@ -215,13 +235,40 @@ static void test_every_key(void **state)
 	free(text);
 	fprintf(stderr, "%zu keys checked live and in the file (%zu found, %zu switched, %zu of bigbox's X500)\n",
 		checked, found, switched, big);
-	assert_true(checked > 5000);
+	assert_true(checked > 4000);
 	assert_true(switched > 1000); /* the data has switched users: a real check */
-	assert_int_equal(big, 1600);  /* more values than AD's MaxValRange, each found */
+	assert_int_equal(big, all_big ? 1600 : 20); /* more values than AD's MaxValRange, each found */
 	cpuu_mapping_free(map);
 	free(csv);
 	cpuu_directory_free(dir);
 	cpuu_config_free(cfg);
+}
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	check_every_key(RULE_TARGET_GUID, 1);
+}
+
+/* The slapd suite's other three correspondence rules (test_directory_ldap.c)
+ * on the real DCs: a binary attribute holding the raw GUID, and the source
+ * pointing at the target by legacyExchangeDN and by SMTP. */
+static void test_every_key_target_raw_guid(void **state)
+{
+	(void)state;
+	check_every_key("[Correspondence]\nAttribute = mS-DS-ConsistencyGuid\nSide = target\nHolds = objectGUID\n", 0);
+}
+
+static void test_every_key_source_legacydn(void **state)
+{
+	(void)state;
+	check_every_key("[Correspondence]\nAttribute = extensionAttribute2\nSide = source\nHolds = legacyExchangeDN\n", 0);
+}
+
+static void test_every_key_source_smtp(void **state)
+{
+	(void)state;
+	check_every_key("[Correspondence]\nAttribute = extensionAttribute3\nSide = source\nHolds = smtp\n", 0);
 }
 
 static const cpuu_match *row_of(const cpuu_match *rows, size_t n, const char *ldn)
@@ -370,6 +417,9 @@ int main(void)
 		const struct CMUnitTest tests[] = {
 			cmocka_unit_test(test_ranged_values),
 			cmocka_unit_test(test_every_key),
+			cmocka_unit_test(test_every_key_target_raw_guid),
+			cmocka_unit_test(test_every_key_source_legacydn),
+			cmocka_unit_test(test_every_key_source_smtp),
 		};
 		rc = cmocka_run_group_tests(tests, NULL, NULL);
 	}
