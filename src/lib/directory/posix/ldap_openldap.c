@@ -46,6 +46,7 @@ struct dir_conn {
 	int timeout;
 	int page_size;
 	int tls;          /* ldaps:// or StartTLS */
+	int connected;    /* the TCP connection was made: a lost one may be garbage */
 	watchdog wd;
 	ldap_conncb cb;
 };
@@ -187,7 +188,8 @@ static int fail(dir_conn *c, int rc, int tls_phase, const char *what)
 	 * protocol: say so rather than "Can't contact LDAP server". The
 	 * probe speaks plain LDAP, so not for a TLS connection. */
 	if (rc == LDAP_DECODING_ERROR ||
-	    (rc == LDAP_SERVER_DOWN && c && !dir_has_prefix(url, "ldaps://") && answers_garbage(url, c->timeout)))
+	    (rc == LDAP_SERVER_DOWN && c && c->connected && !dir_has_prefix(url, "ldaps://") &&
+	     answers_garbage(url, c->timeout)))
 		return cpuu_error_set(CPUU_ENETWORK, "%s: %s: the server did not answer in LDAP (decoding error; "
 						     "another service on that port?)", url, what);
 	return cpuu_error_set(code, "%s: %s: %s%s", url, what, ldap_err2string(rc),
@@ -381,6 +383,7 @@ static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
 		conn_close(c);
 		return code;
 	}
+	c->connected = 1;
 	if (!ldaps && s->start_tls) {
 		watch_start(&c->wd, c->timeout);
 		rc = ldap_start_tls_s(c->ld, NULL, NULL);
