@@ -2,8 +2,9 @@
 # cpuu map export / lookup / x500 against the test slapd (tests/support/slapd.sh):
 # live and file lookups print the same JSON for a sample of keys of every
 # kind; the generator's expected status and exit code hold; failures (server
-# down, wrong password, timeout, TLS) give one-line errors with distinct exit
-# codes; x500 --apply twice adds nothing the second time.
+# down, wrong password, timeout, TLS, a server answering garbage:
+# tests/support/ldap-stub.py) give one-line errors with distinct exit codes;
+# x500 --apply twice adds nothing the second time.
 set -u
 : "${CPUU:?}" "${CPUU_SOURCE_DIR:?}"
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || { echo "slapd not installed: skip"; exit 77; }
@@ -11,8 +12,10 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 missing: skip"; exit 77; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-ldapmap-XXXXXX")
 hang_pid=
+stub_pid=
 cleanup() {
 	[ -n "$hang_pid" ] && kill "$hang_pid" 2>/dev/null
+	[ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null
 	bash "$CPUU_SOURCE_DIR/tests/support/slapd.sh" stop "$work/slapd"
 	rm -rf "$work"
 }
@@ -124,6 +127,20 @@ expect_err 12 "StartTLS (wrong CA)" starttls.ini
 ini hangtls.ini "Url = ldaps://127.0.0.1:$(cat "$work/hang.port")
 TimeoutSeconds = 1"
 expect_err 10 "ldaps timeout" hangtls.ini
+# A server that answers in another protocol (a web server's 400 page, then
+# closed): an honest message, not "Can't contact LDAP server".
+python3 "$CPUU_SOURCE_DIR/tests/support/ldap-stub.py" garbage "$work/garbage.port" "$work/garbage.log" &
+stub_pid=$!
+for _ in $(seq 50); do [ -s "$work/garbage.port" ] && break; sleep 0.1; done
+ini garbage.ini "Url = ldap://127.0.0.1:$(cat "$work/garbage.port")"
+expect_err 10 "garbage answer" garbage.ini
+grep -q "did not answer in LDAP (decoding error" "$work/err" || fail "garbage answer: $(cat "$work/err")"
+grep -q "Can't contact" "$work/err" && fail "garbage answer reads as server down: $(cat "$work/err")"
+grep -q '^bind$' "$work/garbage.log" || fail "the garbage server never saw the bind: the test proved nothing"
+ini garbage-st.ini "Url = ldap://127.0.0.1:$(cat "$work/garbage.port")
+StartTLS = yes"
+expect_err 10 "garbage answer to StartTLS" garbage-st.ini
+grep -q "StartTLS: the server did not answer in LDAP" "$work/err" || fail "garbage StartTLS: $(cat "$work/err")"
 
 # X500: LDIF parses with ldapmodify; --apply adds, a second --apply adds nothing.
 "$CPUU" map x500 --config "$work/live.ini" --out "$work/x500.ldif" >"$work/x1.out" || fail "x500: $(cat "$work/x1.out")"

@@ -55,7 +55,8 @@
 #
 # DIR/env defines SRC_URL, SRC_LDAPS_URL, SRC_GC_URL, SRC_GCS_URL, SRC_IP,
 # SRC_BASE, SRC_BIND, SRC_PWFILE, the same with TRG_, SAMBA_CA (the CA
-# file), SAMBA_WRONG_CA, WRONG_PWFILE, EXPECTED (expected.tsv), KRB5_SRC_CONF
+# file), SAMBA_WRONG_CA, WRONG_PWFILE, EXPECTED (expected.tsv), RANGED
+# (ranged.tsv: rangebox's keys, samba-ldif.py), KRB5_SRC_CONF
 # and KRB5_TRG_CONF (krb5.conf naming each DC's KDC), SRC_KEYTAB and TRG_KEYTAB
 # (the service accounts' keys), SAMBA_DIR and SAMBA_PIDS.
 set -euo pipefail
@@ -277,7 +278,7 @@ start() {
 	c=$(prepare)
 	rm -rf "$d/source" "$d/target"
 	cp -a "$c/source" "$c/target" "$d/"
-	cp "$c/expected.tsv" "$d/expected.tsv"
+	cp "$c/expected.tsv" "$c/ranged.tsv" "$d/"
 	: >"$d/addresses"
 	local sip tip
 	sip=$(take_address) && echo "$sip" >>"$d/addresses" || { echo "samba-forest: no free loopback address" >&2; return 1; }
@@ -326,6 +327,7 @@ SAMBA_CA='$d/tls/ca.pem'
 SAMBA_WRONG_CA='$d/tls/wrongca.pem'
 WRONG_PWFILE='$d/wrong.pw'
 EXPECTED='$d/expected.tsv'
+RANGED='$d/ranged.tsv'
 KRB5_SRC_CONF='$d/krb5-source.conf'
 KRB5_TRG_CONF='$d/krb5-target.conf'
 SRC_KEYTAB='$d/source.keytab'

@@ -27,6 +27,11 @@ pass them by or find them:
     and 16, disabled accounts as Exchange creates them) with targets;
   - "bigbox", a mailbox with more proxyAddresses (X500 history) than AD's
     MaxValRange (1500), so a DC that ranges values must be read in ranges.
+  - "rangebox", 3,000 X500 addresses on the source and the same 3,000 on
+    its target (a target that already carries the history): the ranged
+    retrieval test (test_directory_samba.c) reads both sides in small
+    ranges. Its keys go to ranged.tsv, not expected.tsv, so the every-key
+    test does not pay 3,000 lookups of a 3,001-value object.
 """
 import base64
 import os
@@ -40,6 +45,7 @@ SHARED_MAILBOX = "4"   # msExchRecipientTypeDetails: SharedMailbox
 ROOM_MAILBOX = "16"    # RoomMailbox
 USER_MAILBOX = "1"
 BIG_X500 = 1600        # > MaxValRange 1500
+RANGE_X500 = 3000      # two MaxValRange ranges and a part
 
 
 def parse_ldif(path):
@@ -125,7 +131,7 @@ def guid_str(b):
     return str(uuid.UUID(bytes_le=bytes(b)))
 
 
-def extras(rnd, src, trg, exp, suffix_s, suffix_t):
+def extras(rnd, src, trg, exp, ranged, suffix_s, suffix_t):
     def rguid():
         return bytes(rnd.getrandbits(8) for _ in range(16))
 
@@ -152,7 +158,7 @@ def extras(rnd, src, trg, exp, suffix_s, suffix_t):
                 e.append(("member", members))
             (src if side == "s" else trg).append(ldif(expand(e)))
 
-    def mailbox_pair(alias, display, rtype, x500, switched, disabled):
+    def mailbox_pair(alias, display, rtype, x500, switched, disabled, target_x500=(), out=None):
         s_oguid, s_mbx, t_oguid, t_mbx = rguid(), rguid(), rguid(), rguid()
         s_ldn = "%s/cn=%s-%s" % (SRC_ORG, s_oguid.hex()[:8], alias)
         t_ldn = "%s/cn=%s-%s" % (TRG_ORG, t_oguid.hex()[:8], alias)
@@ -165,6 +171,11 @@ def extras(rnd, src, trg, exp, suffix_s, suffix_t):
                   ("proxyAddresses", ["SMTP:" + s_smtp] + ["X500:" + x for x in x500]),
                   ("objectGUID", s_oguid), ("msExchMailboxGuid", s_mbx),
                   ("msExchRecipientTypeDetails", rtype)] + uac
+        # The other correspondence rules of the slapd suite hold for these
+        # too: source extensionAttribute2 = target legacyExchangeDN,
+        # extensionAttribute3 = target SMTP, target mS-DS-ConsistencyGuid =
+        # the source objectGUID's bytes (as gen-users.py's users carry them).
+        sattrs += [("extensionAttribute2", t_ldn), ("extensionAttribute3", t_smtp)]
         if switched:
             sattrs.append(("extensionAttribute10", "cpuu-switched"))
             sattrs.append(("targetAddress", "SMTP:" + t_smtp))
@@ -172,9 +183,10 @@ def extras(rnd, src, trg, exp, suffix_s, suffix_t):
                   ("objectClass", ["top", "person", "organizationalPerson", "user"]),
                   ("cn", alias), ("sAMAccountName", alias[:20]), ("displayName", display),
                   ("mail", t_smtp), ("mailNickname", alias), ("legacyExchangeDN", t_ldn),
-                  ("proxyAddresses", ["SMTP:" + t_smtp]), ("objectGUID", t_oguid),
+                  ("proxyAddresses", ["SMTP:" + t_smtp] + ["X500:" + x for x in target_x500]),
+                  ("objectGUID", t_oguid),
                   ("msExchMailboxGuid", t_mbx), ("msExchRecipientTypeDetails", rtype),
-                  ("extensionAttribute1", guid_str(s_oguid))] + uac
+                  ("extensionAttribute1", guid_str(s_oguid)), ("mS-DS-ConsistencyGuid", s_oguid)] + uac
         src.append(ldif(expand(sattrs)))
         trg.append(ldif(expand(tattrs)))
         mbx = guid_str(t_mbx)
@@ -183,7 +195,7 @@ def extras(rnd, src, trg, exp, suffix_s, suffix_t):
         keys = [("ldn", s_ldn), ("smtp", s_smtp), ("guid", guid_str(s_mbx))]
         keys += [("x500", x) for x in x500]
         for kind, key in keys:
-            exp.append("\t".join([kind, key] + facts))
+            (exp if out is None else out).append("\t".join([kind, key] + facts))
 
     for k in range(10):
         mailbox_pair("shared%02d" % k, "Shared %02d" % k, SHARED_MAILBOX,
@@ -191,6 +203,8 @@ def extras(rnd, src, trg, exp, suffix_s, suffix_t):
         mailbox_pair("room%02d" % k, "Room %02d" % k, ROOM_MAILBOX, [], k % 3 != 0, True)
     big = ["/o=Legacy Org/ou=Site %d/cn=Recipients/cn=bigbox-%04d" % (n % 7, n) for n in range(BIG_X500)]
     mailbox_pair("bigbox", "Big Box", USER_MAILBOX, big, True, False)
+    many = ["/o=History Org/ou=Site %d/cn=Recipients/cn=rangebox-%04d" % (n % 5, n) for n in range(RANGE_X500)]
+    mailbox_pair("rangebox", "Range Box", USER_MAILBOX, many, True, False, many, ranged)
 
 
 def expand(attrs):
@@ -213,13 +227,16 @@ def main():
     trg = ad_entries(parse_ldif(os.path.join(gen, "target.ldif")))
     with open(os.path.join(gen, "expected.tsv"), encoding="utf-8") as f:
         exp = [l for l in f.read().split("\n") if l]
-    extras(random.Random(1717), src, trg, exp, "dc=source,dc=example", "dc=target,dc=example")
+    ranged = []
+    extras(random.Random(1717), src, trg, exp, ranged, "dc=source,dc=example", "dc=target,dc=example")
     with open(os.path.join(out, "source-ad.ldif"), "w", encoding="utf-8") as f:
         f.write("".join(src))
     with open(os.path.join(out, "target-ad.ldif"), "w", encoding="utf-8") as f:
         f.write("".join(trg))
     with open(os.path.join(out, "expected.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(exp) + "\n")
+    with open(os.path.join(out, "ranged.tsv"), "w", encoding="utf-8") as f:
+        f.write("\n".join(ranged) + "\n")
     return 0
 
 

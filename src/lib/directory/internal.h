@@ -42,13 +42,43 @@ int dir_conn_search(dir_conn *c, const char *base, const char *filter,
 int dir_conn_add_values(int *exists, dir_conn *c, const char *dn, const char *attr,
 			const char *const *vals, size_t count);
 
+/* --- Ranged attribute values (ldap_range.c) -------------------------------
+ * A backend copies entries with the attribute names as sent
+ * ("proxyAddresses;range=0-1499"), then calls dir_entry_complete_ranges,
+ * which reads the rest of each ranged attribute through read (a
+ * base-object search of dn for the one attribute req, copied into *out
+ * with raw names) and leaves every attribute under its plain name. */
+typedef int (*dir_range_read)(dir_entry *out, void *ctx, const char *dn, const char *req);
+int dir_entry_complete_ranges(dir_entry *e, dir_range_read read, void *ctx);
+void dir_entry_clear(dir_entry *e);
+/* The test-only hook CPUU_TEST_LDAP_RANGE_STEP (0 when unset): ask for
+ * ranges of that many values from the first request on. */
+int dir_range_step(void);
+/* Continuation reads made so far by this process (for tests). */
+size_t dir_range_followups(void);
+/* "attr;range=LO-*", or "attr;range=LO-(LO+step-1)" with a step. */
+char *dir_range_attr_name(const char *attr, unsigned long lo, int step);
+/* attrs with ";range=0-(step-1)" added to each (a NULL-terminated copy). */
+char **dir_range_attrs(const char *const *attrs, int step);
+void dir_range_attrs_free(char **attrs);
+
 /* The connection object of the public API. */
 struct cpuu_ldap {
 	dir_conn *conn;
 	char *base_dn;
 	char *url;
 	int page_size;
+	/* Set by the first network failure (timeout, connection lost): the
+	 * message, repeated at once by every later call (ldap_conn.c). */
+	char *unavailable;
 };
+
+/* dir_conn_search / dir_conn_add_values on ld's connection, except that
+ * after a network failure the directory counts as unavailable for the rest
+ * of the run: a stalled DC costs the timeout once, not once per lookup. */
+int dir_ldap_search(cpuu_ldap *ld, const char *filter, const char *const *attrs, dir_entry_cb cb, void *user);
+int dir_ldap_add_values(int *exists, cpuu_ldap *ld, const char *dn, const char *attr,
+			const char *const *vals, size_t count);
 
 /* --- Entries ------------------------------------------------------------- */
 

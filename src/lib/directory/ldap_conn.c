@@ -24,6 +24,46 @@ int cpuu_ldap_connect(cpuu_ldap **out, const cpuu_ldap_settings *s)
 	return CPUU_OK;
 }
 
+/* A DC that accepts connections and stops answering makes every call wait
+ * TimeoutSeconds; a run looking up many accounts would wait that long for
+ * each. After the first network failure the connection is not trusted
+ * again: later calls fail at once with the same code and the first
+ * message, so the run reports every remaining account as an error and
+ * changes nothing for them, in one timeout. */
+static int unavailable_check(const cpuu_ldap *ld)
+{
+	if (!ld->unavailable)
+		return CPUU_OK;
+	return cpuu_error_set(CPUU_ENETWORK, "directory not asked again in this run after: %s", ld->unavailable);
+}
+
+static int unavailable_note(cpuu_ldap *ld, int rc)
+{
+	if (rc == CPUU_ENETWORK && !ld->unavailable) {
+		const char *msg = cpuu_error_last()->message;
+		ld->unavailable = cpuu_strdup(msg && msg[0] ? msg : "network failure");
+	}
+	return rc;
+}
+
+int dir_ldap_search(cpuu_ldap *ld, const char *filter, const char *const *attrs, dir_entry_cb cb, void *user)
+{
+	int rc = unavailable_check(ld);
+	if (rc != CPUU_OK)
+		return rc;
+	return unavailable_note(ld, dir_conn_search(ld->conn, ld->base_dn, filter, attrs, cb, user));
+}
+
+int dir_ldap_add_values(int *exists, cpuu_ldap *ld, const char *dn, const char *attr,
+			const char *const *vals, size_t count)
+{
+	*exists = 0;
+	int rc = unavailable_check(ld);
+	if (rc != CPUU_OK)
+		return rc;
+	return unavailable_note(ld, dir_conn_add_values(exists, ld->conn, dn, attr, vals, count));
+}
+
 static void wipe_free(char *s)
 {
 	if (!s)
@@ -77,6 +117,7 @@ void cpuu_ldap_free(cpuu_ldap *ld)
 	if (!ld)
 		return;
 	dir_conn_close(ld->conn);
+	free(ld->unavailable);
 	free(ld->base_dn);
 	free(ld->url);
 	free(ld);

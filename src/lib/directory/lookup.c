@@ -49,7 +49,7 @@ static int search(obj_list *l, cpuu_ldap *ld, const char *filter, const dir_rule
 	char *full = cpuu_aprintf("(&" DIR_MAIL_ENABLED "%s)", filter);
 	if (!full)
 		return cpuu_error_oom();
-	int rc = dir_conn_search(ld->conn, ld->base_dn, full, attrs, collect, l);
+	int rc = dir_ldap_search(ld, full, attrs, collect, l);
 	free(full);
 	if (rc != CPUU_OK)
 		obj_list_clear(l);
@@ -154,17 +154,44 @@ static void buf_dn_terms(cpuu_buf *b, const char *dn)
 	free(esc);
 }
 
+/* One search of the OR of the terms in b; *shared set when an object other
+ * than s holds one of s's keys. */
+static int shared_search(int *shared, cpuu_directory *d, const dir_object *s, cpuu_buf *b)
+{
+	cpuu_buf_puts(b, ")");
+	char *filter = cpuu_buf_detach(b, NULL);
+	if (!filter)
+		return CPUU_ENOMEM;
+	obj_list all;
+	int rc = search(&all, d->source, filter, &d->rules, 0);
+	free(filter);
+	if (rc != CPUU_OK)
+		return rc;
+	for (size_t i = 0; i < all.count; i++)
+		if (strcmp(all.items[i].dn, s->dn) && shares_key(&all.items[i], s))
+			*shared = 1;
+	obj_list_clear(&all);
+	return CPUU_OK;
+}
+
+/* A filter stays below this many bytes: a mailbox with thousands of X500
+ * addresses would otherwise make one request of several hundred KB, and
+ * Samba drops the connection of a search request above its "ldap max
+ * search request size" (256,000 bytes by default; Windows' MaxReceiveBuffer
+ * is 10 MB). */
+#define SHARED_FILTER_MAX 64000
+
 /* A source whose keys another source also holds is ambiguous by every key
- * (the mapping file marks both rows): one search for all of s's keys. */
+ * (the mapping file marks both rows): one search for all of s's keys, in
+ * several when they make too long a filter. */
 static int shared_with_other(int *shared, cpuu_directory *d, const dir_object *s)
 {
 	*shared = 0;
 	cpuu_buf b = { 0 };
+	int rc = CPUU_OK;
 	cpuu_buf_puts(&b, "(|");
 	if (s->legacy_dn)
 		buf_dn_terms(&b, s->legacy_dn);
-	for (size_t i = 0; i < s->x500.count; i++)
-		buf_dn_terms(&b, s->x500.items[i]);
 	if (s->smtp) {
 		char *esc = dir_filter_escape(s->smtp, strlen(s->smtp));
 		if (esc)
@@ -180,20 +207,17 @@ static int shared_with_other(int *shared, cpuu_directory *d, const dir_object *s
 			cpuu_buf_printf(&b, "(msExchMailboxGuid=%s)", esc);
 		free(esc);
 	}
-	cpuu_buf_puts(&b, ")");
-	char *filter = cpuu_buf_detach(&b, NULL);
-	if (!filter)
-		return CPUU_ENOMEM;
-	obj_list all;
-	int rc = search(&all, d->source, filter, &d->rules, 0);
-	free(filter);
-	if (rc != CPUU_OK)
-		return rc;
-	for (size_t i = 0; i < all.count; i++)
-		if (strcmp(all.items[i].dn, s->dn) && shares_key(&all.items[i], s))
-			*shared = 1;
-	obj_list_clear(&all);
-	return CPUU_OK;
+	for (size_t i = 0; i < s->x500.count && rc == CPUU_OK && !*shared; i++) {
+		buf_dn_terms(&b, s->x500.items[i]);
+		if (b.len >= SHARED_FILTER_MAX && i + 1 < s->x500.count) {
+			rc = shared_search(shared, d, s, &b);
+			cpuu_buf_puts(&b, "(|");
+		}
+	}
+	if (rc == CPUU_OK && !*shared)
+		rc = shared_search(shared, d, s, &b);
+	cpuu_buf_dispose(&b);
+	return rc;
 }
 
 /* For a binary correspondence attribute holding the raw 16 bytes: asked

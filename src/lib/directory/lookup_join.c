@@ -34,7 +34,7 @@ static int read_all(obj_vec *v, cpuu_ldap *ld, const dir_rules *r, int target)
 	memset(v, 0, sizeof *v);
 	v->rules = r;
 	v->target = target;
-	return dir_conn_search(ld->conn, ld->base_dn, DIR_MAIL_ENABLED, attrs, add_entry, v);
+	return dir_ldap_search(ld, DIR_MAIL_ENABLED, attrs, add_entry, v);
 }
 
 /* String -> list of indexes, chained hash table. */

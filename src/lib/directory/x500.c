@@ -262,7 +262,7 @@ int cpuu_x500_plan_apply(size_t *added, const cpuu_x500_plan *p, cpuu_directory 
 	for (size_t i = 0; i < p->count; i++) {
 		const x500_item *it = &p->items[i];
 		int exists = 0;
-		int rc = dir_conn_add_values(&exists, d->target->conn, it->dn, "proxyAddresses",
+		int rc = dir_ldap_add_values(&exists, d->target, it->dn, "proxyAddresses",
 					     (const char *const *)it->values.items, it->values.count);
 		if (rc != CPUU_OK)
 			return rc;
@@ -273,7 +273,7 @@ int cpuu_x500_plan_apply(size_t *added, const cpuu_x500_plan *p, cpuu_directory 
 		/* One of the values appeared since the plan: add one by one. */
 		for (size_t k = 0; k < it->values.count; k++) {
 			const char *one[1] = { it->values.items[k] };
-			rc = dir_conn_add_values(&exists, d->target->conn, it->dn, "proxyAddresses", one, 1);
+			rc = dir_ldap_add_values(&exists, d->target, it->dn, "proxyAddresses", one, 1);
 			if (rc != CPUU_OK)
 				return rc;
 			if (!exists)

@@ -16,8 +16,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
 /* A deadline for the TLS handshake. libldap 2.5.13 (Debian 12) spins
@@ -43,6 +46,7 @@ struct dir_conn {
 	int timeout;
 	int page_size;
 	int tls;          /* ldaps:// or StartTLS */
+	int connected;    /* the TCP connection was made: a lost one may be garbage */
 	watchdog wd;
 	ldap_conncb cb;
 };
@@ -172,12 +176,22 @@ static const char *diag(LDAP *ld)
 
 #include "directory/ldap_codes.h"
 
+static int answers_garbage(const char *url, int timeout);
+
 static int fail(dir_conn *c, int rc, int tls_phase, const char *what)
 {
 	int code = map_rc(rc, tls_phase);
 	const char *url = c && c->url ? c->url : "?";
 	if (rc == LDAP_TIMEOUT)
 		return cpuu_error_set(code, "%s: %s: timed out after %d s", url, what, c ? c->timeout : 0);
+	/* A lost connection may be a server that answered in another
+	 * protocol: say so rather than "Can't contact LDAP server". The
+	 * probe speaks plain LDAP, so not for a TLS connection. */
+	if (rc == LDAP_DECODING_ERROR ||
+	    (rc == LDAP_SERVER_DOWN && c && c->connected && !dir_has_prefix(url, "ldaps://") &&
+	     answers_garbage(url, c->timeout)))
+		return cpuu_error_set(CPUU_ENETWORK, "%s: %s: the server did not answer in LDAP (decoding error; "
+						     "another service on that port?)", url, what);
 	return cpuu_error_set(code, "%s: %s: %s%s", url, what, ldap_err2string(rc),
 			      c ? diag(c->ld) : "");
 }
@@ -206,6 +220,56 @@ static int tcp_reachable(const char *url, int timeout)
 	ldap_unbind_ext(probe, NULL, NULL);
 	free(plain);
 	return ok;
+}
+
+/* After libldap lost a connection ("Can't contact LDAP server"): is the
+ * server there but speaking something else (a web server on that port, a
+ * proxy's error page)? A fresh TCP connection gets an anonymous LDAPv3 bind
+ * request (RFC 4511: SEQUENCE { messageID 1, [APPLICATION 0] { version 3,
+ * name "", simple "" } }) and the first bytes of the answer are read: an
+ * LDAP answer starts with a SEQUENCE (0x30) holding an INTEGER messageID
+ * (0x02). Returns 1 for an answer that is not LDAP, 0 otherwise (no
+ * answer, closed, or LDAP). POSIX sockets, like the rest of this file. */
+static int answers_garbage(const char *url, int timeout)
+{
+	static const unsigned char bind_req[] = { 0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07,
+						  0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00 };
+	LDAPURLDesc *u = NULL;
+	if (ldap_url_parse(url, &u) != LDAP_SUCCESS || !u)
+		return 0;
+	char port[16];
+	snprintf(port, sizeof port, "%d", u->lud_port ? u->lud_port : 389);
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	int found = getaddrinfo(u->lud_host && u->lud_host[0] ? u->lud_host : "localhost", port, &hints, &ai);
+	ldap_free_urldesc(u);
+	if (found != 0 || !ai)
+		return 0;
+	int garbage = 0;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd >= 0) {
+		struct timeval tv = { timeout > 5 ? 5 : timeout, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		unsigned char got[8];
+		ssize_t n = 0;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    send(fd, bind_req, sizeof bind_req, MSG_NOSIGNAL) == (ssize_t)sizeof bind_req) {
+			while ((n = recv(fd, got, sizeof got, 0)) < 0 && errno == EINTR)
+				;
+		}
+		/* The messageID follows the length: short form (0x30 LL 0x02) or
+		 * long form (0x30 0x8K <K bytes> 0x02). */
+		if (n >= 3) {
+			size_t at = got[1] < 0x80 ? 2 : 2 + (size_t)(got[1] & 0x7f);
+			garbage = got[0] != 0x30 || (at < (size_t)n && got[at] != 0x02) || (got[1] & 0x7f) > 4;
+		} else if (n > 0) {
+			garbage = got[0] != 0x30;
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return garbage;
 }
 
 static void conn_close(dir_conn *c);
@@ -319,13 +383,18 @@ static int conn_open(dir_conn **out, const cpuu_ldap_settings *s)
 		conn_close(c);
 		return code;
 	}
+	c->connected = 1;
 	if (!ldaps && s->start_tls) {
 		watch_start(&c->wd, c->timeout);
 		rc = ldap_start_tls_s(c->ld, NULL, NULL);
 		if (watch_stop(&c->wd) && rc != LDAP_SUCCESS)
 			rc = LDAP_TIMEOUT;
 		if (rc != LDAP_SUCCESS) {
-			int code = rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE ? fail(c, rc, 0, "StartTLS")
+			/* Before TLS the server speaks plain LDAP: a lost
+			 * connection may be garbage, which fail() tells. */
+			int code = rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_DECODING_ERROR ||
+					   (rc == LDAP_SERVER_DOWN && answers_garbage(c->url, c->timeout))
+					   ? fail(c, rc, 0, "StartTLS")
 										 : cpuu_error_set(CPUU_ETLS, "%s: StartTLS failed (certificate not trusted by %s, "
 												  "wrong host name, or StartTLS not offered): %s%s",
 												  c->url, s->ca_file ? s->ca_file : "the system CA store",
@@ -377,19 +446,6 @@ static void conn_close(dir_conn *c)
 	free(c);
 }
 
-static void entry_free(dir_entry *e)
-{
-	for (size_t i = 0; i < e->count; i++) {
-		for (size_t k = 0; k < e->attrs[i].count; k++)
-			free(e->attrs[i].vals[k].data);
-		free(e->attrs[i].vals);
-		free(e->attrs[i].name);
-	}
-	free(e->attrs);
-	free(e->dn);
-	memset(e, 0, sizeof *e);
-}
-
 static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
 {
 	memset(e, 0, sizeof *e);
@@ -437,12 +493,40 @@ static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
 	return CPUU_OK;
 }
 
+/* One attribute of one object (a base-object search): the next range of
+ * a ranged attribute (ldap_range.c). */
+static int read_range(dir_entry *out, void *ctx, const char *dn, const char *req)
+{
+	dir_conn *c = ctx;
+	struct timeval tv = { c->timeout, 0 };
+	char *attrs[2] = { (char *)req, NULL };
+	LDAPMessage *res = NULL;
+	int rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
+				   LDAP_NO_LIMIT, &res);
+	int code = CPUU_OK;
+	if (rc != LDAP_SUCCESS) {
+		code = fail(c, rc, 0, "search");
+	} else {
+		LDAPMessage *m = ldap_first_entry(c->ld, res);
+		if (m)
+			code = entry_copy(out, c->ld, m);
+	}
+	ldap_msgfree(res);
+	return code;
+}
+
 static int conn_search(dir_conn *c, const char *base, const char *filter,
 		       const char *const *attrs, dir_entry_cb cb, void *user)
 {
 	struct berval *cookie = NULL;
 	int code = CPUU_OK;
 	struct timeval tv = { c->timeout, 0 };
+	/* Test hook: small ranges from the first request on (ldap_range.c). */
+	int step = dir_range_step();
+	char **ranged = step > 0 && attrs ? dir_range_attrs(attrs, step) : NULL;
+	if (step > 0 && attrs && !ranged)
+		return CPUU_ENOMEM;
+	char **req = ranged ? ranged : (char **)attrs;
 	for (;;) {
 		LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL };
 		int rc = ldap_create_page_control(c->ld, (ber_int_t)c->page_size, cookie, 0, &page);
@@ -452,7 +536,7 @@ static int conn_search(dir_conn *c, const char *base, const char *filter,
 		}
 		sctrls[0] = page;
 		LDAPMessage *res = NULL;
-		rc = ldap_search_ext_s(c->ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)attrs, 0,
+		rc = ldap_search_ext_s(c->ld, base, LDAP_SCOPE_SUBTREE, filter, req, 0,
 				       sctrls, NULL, &tv, LDAP_NO_LIMIT, &res);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS) {
@@ -467,8 +551,10 @@ static int conn_search(dir_conn *c, const char *base, const char *filter,
 			dir_entry e;
 			code = entry_copy(&e, c->ld, m);
 			if (code == CPUU_OK)
+				code = dir_entry_complete_ranges(&e, read_range, c);
+			if (code == CPUU_OK)
 				code = cb(user, &e);
-			entry_free(&e);
+			dir_entry_clear(&e);
 		}
 		/* The next page's cookie from the response controls. */
 		LDAPControl **rctrls = NULL;
@@ -503,6 +589,7 @@ static int conn_search(dir_conn *c, const char *base, const char *filter,
 	}
 	if (cookie)
 		ber_bvfree(cookie);
+	dir_range_attrs_free(ranged);
 	return code;
 }
 

@@ -54,6 +54,9 @@ static int fail(const dir_conn *c, ULONG rc, int tls_phase, const char *what)
 	if (rc == LDAP_TIMEOUT)
 		return cpuu_error_set(map_rc(rc, tls_phase), "%s: %s: timed out after %d s", url, what,
 				      c ? c->timeout : 0);
+	if (rc == LDAP_DECODING_ERROR)
+		return cpuu_error_set(CPUU_ENETWORK, "%s: %s: the server did not answer in LDAP (decoding error; "
+						     "another service on that port?)", url, what);
 	const char *text = ldap_err2stringA(rc);
 	return cpuu_error_set(map_rc(rc, tls_phase), "%s: %s: %s", url, what, text ? text : "LDAP error");
 }
@@ -218,19 +221,6 @@ void dir_conn_close(dir_conn *c)
 	conn_close(c);
 }
 
-static void entry_free(dir_entry *e)
-{
-	for (size_t i = 0; i < e->count; i++) {
-		for (size_t k = 0; k < e->attrs[i].count; k++)
-			free(e->attrs[i].vals[k].data);
-		free(e->attrs[i].vals);
-		free(e->attrs[i].name);
-	}
-	free(e->attrs);
-	free(e->dn);
-	memset(e, 0, sizeof *e);
-}
-
 static int entry_copy(dir_entry *e, LDAP *ld, LDAPMessage *msg)
 {
 	memset(e, 0, sizeof *e);
@@ -300,17 +290,52 @@ static int next_cookie(struct berval **cookie, dir_conn *c, LDAPMessage *res)
 	return CPUU_OK;
 }
 
+/* One attribute of one object (a base-object search): the next range of
+ * a ranged attribute (ldap_range.c). */
+static int read_range(dir_entry *out, void *ctx, const char *dn, const char *req)
+{
+	dir_conn *c = ctx;
+	struct l_timeval tv = { c->timeout, 0 };
+	wchar_t *wdn = wide(dn), *wreq = wide(req), *wfilter = wide("(objectClass=*)");
+	int code = wdn && wreq && wfilter ? CPUU_OK : cpuu_error_oom();
+	LDAPMessage *res = NULL;
+	if (!code) {
+		wchar_t *wattrs[2] = { wreq, NULL };
+		ULONG rc = ldap_search_ext_sW(c->ld, wdn, LDAP_SCOPE_BASE, wfilter, wattrs, 0, NULL, NULL, &tv,
+					      LDAP_NO_LIMIT, &res);
+		if (rc != LDAP_SUCCESS) {
+			code = fail(c, rc, 0, "search");
+		} else {
+			LDAPMessage *m = ldap_first_entry(c->ld, res);
+			if (m)
+				code = entry_copy(out, c->ld, m);
+		}
+	}
+	if (res)
+		ldap_msgfree(res);
+	free(wdn);
+	free(wreq);
+	free(wfilter);
+	return code;
+}
+
 int dir_conn_search(dir_conn *c, const char *base, const char *filter,
 		    const char *const *attrs, dir_entry_cb cb, void *user)
 {
 	size_t nattrs = 0;
 	while (attrs && attrs[nattrs])
 		nattrs++;
+	/* Test hook: small ranges from the first request on (ldap_range.c). */
+	int step = dir_range_step();
+	char **ranged = step > 0 && attrs ? dir_range_attrs(attrs, step) : NULL;
+	if (step > 0 && attrs && !ranged)
+		return CPUU_ENOMEM;
+	const char *const *req = ranged ? (const char *const *)ranged : attrs;
 	wchar_t *wbase = wide(base), *wfilter = wide(filter);
 	wchar_t **wattrs = calloc(nattrs + 1, sizeof *wattrs);
 	int code = wbase && wfilter && wattrs ? CPUU_OK : cpuu_error_oom();
 	for (size_t i = 0; !code && i < nattrs; i++)
-		if (!(wattrs[i] = wide(attrs[i])))
+		if (!(wattrs[i] = wide(req[i])))
 			code = cpuu_error_oom();
 	struct berval *cookie = NULL;
 	struct l_timeval tv = { c->timeout, 0 };
@@ -338,8 +363,10 @@ int dir_conn_search(dir_conn *c, const char *base, const char *filter,
 			dir_entry e;
 			code = entry_copy(&e, c->ld, m);
 			if (!code)
+				code = dir_entry_complete_ranges(&e, read_range, c);
+			if (!code)
 				code = cb(user, &e);
-			entry_free(&e);
+			dir_entry_clear(&e);
 		}
 		if (cookie) {
 			ber_bvfree(cookie);
@@ -358,6 +385,7 @@ int dir_conn_search(dir_conn *c, const char *base, const char *filter,
 	free(wattrs);
 	free(wbase);
 	free(wfilter);
+	dir_range_attrs_free(ranged);
 	return code;
 }
 
