@@ -40,7 +40,17 @@ void hive_cache_clear(hive_cache *c);
 typedef struct hive_raw {
 	uint8_t *d;
 	size_t size;
+	uint64_t *touched; /* keys whose subkey lists hivex changed (add_child) */
+	size_t ntouched, captouched;
 } hive_raw;
+
+/* A key of the image (its name and values are what hivex has until hivex
+ * writes values or deletes keys: both drop the image). */
+int hive_raw_has_key(const hive_raw *r, uint64_t nk);
+/* The same, and its subkey list unchanged since. */
+int hive_raw_lists_ok(const hive_raw *r, uint64_t nk);
+/* nk's subkeys are about to change in hivex; -1 when out of memory. */
+int hive_raw_touch(hive_raw *r, uint64_t nk);
 
 char *hive_raw_key_name(const hive_raw *r, uint64_t nk);
 char *hive_raw_value_name(const hive_raw *r, uint64_t vk);

@@ -96,19 +96,37 @@ static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
 	size_t ul = 0;
 	*out = NULL;
 	int rc = cpuu_regtext_format(&text, &tl, doc);
-	if (!rc)
+	/* A backup is mostly hex digits: ASCII text is widened in one pass
+	 * into the buffer written (same bytes as the general conversion). */
+	size_t ascii = 0;
+	while (!rc && ascii < tl && (unsigned char)text[ascii] < 0x80)
+		ascii++;
+	if (!rc && ascii == tl) {
+		if (!(*out = malloc(tl * 2 + 2))) {
+			rc = cpuu_error_oom();
+		} else {
+			(*out)[0] = 0xFF;
+			(*out)[1] = 0xFE;
+			for (size_t i = 0; i < tl; i++) {
+				(*out)[2 + i * 2] = (uint8_t)text[i];
+				(*out)[3 + i * 2] = 0;
+			}
+			*len = tl * 2 + 2;
+		}
+	} else if (!rc) {
 		rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
+		if (!rc && !(*out = malloc(ul + 2)))
+			rc = cpuu_error_oom();
+		if (!rc) {
+			(*out)[0] = 0xFF;
+			(*out)[1] = 0xFE;
+			memcpy(*out + 2, u16, ul);
+			*len = ul + 2;
+		}
+	}
 	if (text) {
 		memset(text, 0, tl);
 		free(text);
-	}
-	if (!rc && !(*out = malloc(ul + 2)))
-		rc = cpuu_error_oom();
-	if (!rc) {
-		(*out)[0] = 0xFF;
-		(*out)[1] = 0xFE;
-		memcpy(*out + 2, u16, ul);
-		*len = ul + 2;
 	}
 	free(u16);
 	return rc;

@@ -32,7 +32,7 @@ static void hive_close(void *impl)
 	free(hi->base);
 	free(hi->path);
 	free(hi->last_backup);
-	free(hi->raw.d);
+	cpuu_hive_raw_drop(hi);
 	hive_cache_clear(&hi->cache);
 	free(hi);
 }
@@ -45,7 +45,7 @@ static int hive_root(cpuu_reg_node *node, char **name, void *impl)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: no root key: %s", hi->path, err_text(errno));
 	*node = r;
 	if (name) {
-		*name = hi->raw.d ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
+		*name = hive_raw_has_key(&hi->raw, r) ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
 		if (!*name)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable root key name: %s", hi->path, err_text(errno));
 	}
@@ -65,7 +65,8 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		*out = (cpuu_reg_node)cached_node;
 		return CPUU_OK;
 	}
-	if (cpuu_reg_is_ascii(name) && hi->raw.d) {
+	int raw_lists = hive_raw_lists_ok(&hi->raw, parent);
+	if (cpuu_reg_is_ascii(name) && raw_lists) {
 		found = (hive_node_h)hive_raw_child(&hi->raw, parent, name);
 	} else if (cpuu_reg_is_ascii(name)) {
 		errno = 0;
@@ -73,7 +74,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		if (!found && errno)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
 					      err_text(errno));
-	} else if (hi->raw.d) {
+	} else if (raw_lists) {
 		uint64_t *kids = NULL;
 		size_t n = 0;
 		int rc = hive_raw_children(&kids, &n, &hi->raw, parent);
@@ -105,7 +106,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	}
 	if (!found)
 		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
-	char *stored = hi->raw.d ? hive_raw_key_name(&hi->raw, found) : hivex_node_name(hi->h, found);
+	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found) : hivex_node_name(hi->h, found);
 	if (!stored)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
 				      err_text(errno));
@@ -131,7 +132,10 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
-	cpuu_hive_raw_drop(hi);
+	/* Only the parent's subkey list changes in hivex's copy: the image
+	 * still answers for everything else. */
+	if (hive_raw_touch(&hi->raw, parent) != 0)
+		cpuu_hive_raw_drop(hi);
 	errno = 0;
 	hive_node_h n = hivex_node_add_child(hi->h, (hive_node_h)parent, name);
 	if (!n)
@@ -204,7 +208,7 @@ static int raw_subkeys(cpuu_strlist *out, hive_impl *hi, cpuu_reg_node node)
 static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 {
 	hive_impl *hi = impl;
-	if (hi->raw.d)
+	if (hive_raw_lists_ok(&hi->raw, node))
 		return raw_subkeys(out, hi, node);
 	errno = 0;
 	hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)node);
@@ -256,9 +260,10 @@ static int read_raw_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
 	return CPUU_OK;
 }
 
-static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
+/* v: a value of a key of the image (raw) or of hivex's copy. */
+static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v, int raw)
 {
-	if (hi->raw.d) {
+	if (raw) {
 		int rc = read_raw_value(out, hi, v);
 		if (rc <= 0)
 			return rc;
@@ -295,7 +300,8 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 	*count = 0;
 	size_t n = 0;
 	hive_value_h *vs = NULL;
-	if (hi->raw.d) {
+	int raw = hive_raw_has_key(&hi->raw, node);
+	if (raw) {
 		int rrc = hive_raw_values(&vs, &n, &hi->raw, node);
 		if (rrc)
 			return rrc;
@@ -315,7 +321,7 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 	int rc = CPUU_OK;
 	size_t i;
 	for (i = 0; i < n && rc == CPUU_OK; i++)
-		rc = read_hivex_value(&arr[i], hi, vs[i]);
+		rc = read_hivex_value(&arr[i], hi, vs[i], raw);
 	free(vs);
 	if (rc) {
 		cpuu_reg_values_free(arr, i);
@@ -472,15 +478,16 @@ static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, c
 	}
 	if (cpuu_reg_is_ascii(name)) {
 		errno = 0;
-		hive_value_h v = hi->raw.d ? (hive_value_h)hive_raw_value_find(&hi->raw, node, name)
-					   : hivex_node_get_value(hi->h, (hive_node_h)node, name);
+		int raw = hive_raw_has_key(&hi->raw, node);
+		hive_value_h v = raw ? (hive_value_h)hive_raw_value_find(&hi->raw, node, name)
+				     : hivex_node_get_value(hi->h, (hive_node_h)node, name);
 		if (!v) {
 			if (errno)
 				return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up value: %s", hi->path,
 						      err_text(errno));
 			return CPUU_ENOTFOUND;
 		}
-		return read_hivex_value(out, hi, v);
+		return read_hivex_value(out, hi, v, raw);
 	}
 	cpuu_reg_value *vals;
 	size_t n;
@@ -571,8 +578,8 @@ static int hive_value_delete(void *impl, cpuu_reg_node node, const char *name)
 void cpuu_hive_raw_drop(hive_impl *hi)
 {
 	free(hi->raw.d);
-	hi->raw.d = NULL;
-	hi->raw.size = 0;
+	free(hi->raw.touched);
+	memset(&hi->raw, 0, sizeof hi->raw);
 }
 
 int cpuu_hive_flush(hive_impl *hi)

@@ -265,3 +265,33 @@ int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_
 	*type = cpuu_le32(v + 16);
 	return CPUU_OK;
 }
+
+int hive_raw_has_key(const hive_raw *r, uint64_t nk)
+{
+	if (!r->d || nk < BINS || (nk & 3) || nk > r->size - 0x50 || r->size < 0x50)
+		return 0;
+	const uint8_t *k = r->d + nk;
+	return (int32_t)cpuu_le32(k) < 0 && k[4] == 'n' && k[5] == 'k';
+}
+
+int hive_raw_lists_ok(const hive_raw *r, uint64_t nk)
+{
+	if (!hive_raw_has_key(r, nk))
+		return 0;
+	for (size_t i = 0; i < r->ntouched; i++)
+		if (r->touched[i] == nk)
+			return 0;
+	return 1;
+}
+
+int hive_raw_touch(hive_raw *r, uint64_t nk)
+{
+	if (!r->d)
+		return 0;
+	uint64_t *t = cpuu_array_reserve(r->touched, &r->captouched, r->ntouched + 1, sizeof *t);
+	if (!t)
+		return -1;
+	r->touched = t;
+	r->touched[r->ntouched++] = nk;
+	return 0;
+}
