@@ -131,7 +131,10 @@ static counts compare_file(const char *path)
 	fseek(fp, 0, SEEK_END);
 	long size = ftell(fp);
 	rewind(fp);
-	hive_raw r = { malloc((size_t)size), (size_t)size };
+	hive_raw r;
+	memset(&r, 0, sizeof r);
+	r.d = malloc((size_t)size);
+	r.size = (size_t)size;
 	assert_int_equal(fread(r.d, 1, (size_t)size, fp), (size_t)size);
 	fclose(fp);
 	assert_int_equal(cpuu_hive_check(r.d, r.size, path), CPUU_OK);
