@@ -577,7 +577,7 @@ static int hive_value_delete(void *impl, cpuu_reg_node node, const char *name)
 
 void cpuu_hive_raw_drop(hive_impl *hi)
 {
-	free(hi->raw.d);
+	cpuu_hive_image_free(hi->raw.d, hi->raw.size);
 	free(hi->raw.touched);
 	memset(&hi->raw, 0, sizeof hi->raw);
 }

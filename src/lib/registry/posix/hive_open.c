@@ -114,7 +114,7 @@ int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags)
 
 static void impl_free(hive_impl *hi)
 {
-	free(hi->raw.d);
+	cpuu_hive_image_free(hi->raw.d, hi->raw.size);
 	if (hi->h)
 		hivex_close(hi->h);
 	if (hi->dirfd >= 0)
