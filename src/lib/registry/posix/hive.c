@@ -58,7 +58,8 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	hive_node_h found = 0;
 	uint64_t cached_node;
 	const char *cached_name;
-	if (cpuu_reg_is_ascii(name) &&
+	int ascii = cpuu_reg_is_ascii(name);
+	if (ascii &&
 	    hive_cache_get(&hi->cache, hi->generation, (uint64_t)parent, name, &cached_node, &cached_name)) {
 		if (stored_name && !(*stored_name = cpuu_strdup(cached_name)))
 			return cpuu_error_oom();
@@ -66,9 +67,9 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		return CPUU_OK;
 	}
 	int raw_lists = hive_raw_lists_ok(&hi->raw, parent);
-	if (cpuu_reg_is_ascii(name) && raw_lists) {
+	if (ascii && raw_lists) {
 		found = (hive_node_h)hive_raw_child(&hi->raw, parent, name);
-	} else if (cpuu_reg_is_ascii(name)) {
+	} else if (ascii) {
 		errno = 0;
 		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
 		if (!found && errno)
@@ -110,7 +111,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	if (!stored)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
 				      err_text(errno));
-	if (cpuu_reg_is_ascii(name))
+	if (ascii)
 		hive_cache_put(&hi->cache, hi->generation, (uint64_t)parent, name, (uint64_t)found, stored);
 	if (stored_name)
 		*stored_name = stored;
