@@ -124,13 +124,11 @@ static void put_hex(cpuu_buf *b, size_t column, uint32_t type, const uint8_t *da
 	char line[256];
 	size_t lp = 0, eol_len = strlen(eol);
 	for (size_t i = 0; i < len; i++) {
-		line[lp] = digits[data[i] >> 4];
-		line[lp + 1] = digits[data[i] & 15];
-		line[lp + 2] = ',';
-		lp += 2;
+		line[lp++] = digits[data[i] >> 4];
+		line[lp++] = digits[data[i] & 15];
 		if (i + 1 == len)
 			break;
-		lp++;
+		line[lp++] = ',';
 		column += 3;
 		if (column >= HEX_WRAP_COLUMN) {
 			line[lp++] = '\\';

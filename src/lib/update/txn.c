@@ -101,21 +101,22 @@ static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
 	int rc = cpuu_regtext_format(&text, &tl, doc);
 	/* A backup is mostly hex digits: ASCII text is widened in one pass
 	 * into the buffer written (same bytes as the general conversion). */
-	size_t ascii = 0;
-	while (!rc && ascii < tl && (unsigned char)text[ascii] < 0x80)
-		ascii++;
-	if (!rc && ascii == tl) {
-		if (!(*out = malloc(tl * 2 + 2))) {
-			rc = cpuu_error_oom();
-		} else {
-			(*out)[0] = 0xFF;
-			(*out)[1] = 0xFE;
-			for (size_t i = 0; i < tl; i++) {
-				(*out)[2 + i * 2] = (uint8_t)text[i];
-				(*out)[3 + i * 2] = 0;
-			}
-			*len = tl * 2 + 2;
+	const unsigned char *in = (const unsigned char *)text;
+	unsigned char high = 0;
+	for (size_t i = 0; !rc && i < tl; i++) /* no early exit: the compiler vectorizes it */
+		high |= in[i];
+	uint8_t *w = !rc && high < 0x80 ? malloc(tl * 2 + 2) : NULL;
+	if (!rc && high < 0x80 && !w) {
+		rc = cpuu_error_oom();
+	} else if (w) {
+		w[0] = 0xFF;
+		w[1] = 0xFE;
+		for (size_t i = 0; i < tl; i++) {
+			w[2 + i * 2] = in[i];
+			w[3 + i * 2] = 0;
 		}
+		*out = w;
+		*len = tl * 2 + 2;
 	} else if (!rc) {
 		rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
 		if (!rc && !(*out = malloc(ul + 2)))
