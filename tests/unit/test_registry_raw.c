@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpuu/registry.h"
 #include "registry/hive.h"
 #include "testutil.h"
 
@@ -218,6 +219,90 @@ static void test_latin1_utf16(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int has(const cpuu_strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (!strcmp(l->items[i], name))
+			return 1;
+	return 0;
+}
+
+/* Through the registry API: keys added under keys of the image (whose
+ * subkey lists hivex then rewrites) are listed and found at once, other
+ * keys still read from the image, and all agree with a fresh open after
+ * the commit. */
+static void test_after_add_child(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/add.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		cpuu_reg_key *sw = NULL, *added = NULL, *deep = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sw, reg, NULL, "Software"), CPUU_OK);
+		cpuu_strlist before = { 0 };
+		assert_int_equal(cpuu_reg_key_subkeys(&before, reg, sw), CPUU_OK);
+		if (!pass) {
+			assert_false(has(&before, "RawAdded"));
+			assert_int_equal(cpuu_reg_key_create(&added, reg, NULL, "Software\\RawAdded\\Deep"), CPUU_OK);
+			assert_int_equal(cpuu_reg_value_set(reg, added, "v", CPUU_REG_BINARY, (const uint8_t *)"xy", 2),
+					 CPUU_OK);
+			cpuu_reg_key_free(added);
+			added = NULL;
+		}
+		cpuu_strlist after = { 0 };
+		assert_int_equal(cpuu_reg_key_subkeys(&after, reg, sw), CPUU_OK);
+		assert_true(has(&after, "RawAdded"));
+		assert_int_equal(after.count, before.count + (pass ? 0 : 1));
+		for (size_t i = 0; i < before.count; i++)
+			assert_true(has(&after, before.items[i]));
+		assert_int_equal(cpuu_reg_key_open(&deep, reg, NULL, "SOFTWARE\\rawadded\\DEEP"), CPUU_OK);
+		assert_string_equal(cpuu_reg_key_name(deep), "Deep");
+		cpuu_reg_value v;
+		assert_int_equal(cpuu_reg_value_get(&v, reg, deep, "V"), CPUU_OK);
+		assert_int_equal(v.len, 2);
+		assert_memory_equal(v.data, "xy", 2);
+		cpuu_reg_value_clear(&v);
+		/* An untouched key of the image: its values as hivex reads them. */
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		cpuu_reg_value *vals = NULL;
+		size_t n = 0;
+		assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+		assert_true(n >= 1);
+		hive_h *h = hivex_open(path, 0);
+		assert_non_null(h);
+		hive_node_h hn = hivex_node_get_child(h, hivex_root(h), "Environment");
+		hive_value_h *hv = hivex_node_values(h, hn);
+		for (size_t i = 0; i < n; i++) {
+			char *hk = hivex_value_key(h, hv[i]);
+			assert_string_equal(vals[i].name, hk);
+			free(hk);
+		}
+		free(hv);
+		hivex_close(h);
+		cpuu_reg_values_free(vals, n);
+		if (!pass) {
+			cpuu_reg_commit_opts nb = { .no_backup = 1 };
+			assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+		}
+		cpuu_strlist_free(&before);
+		cpuu_strlist_free(&after);
+		cpuu_reg_key_free(sw);
+		cpuu_reg_key_free(deep);
+		cpuu_reg_key_free(env);
+		cpuu_reg_free(reg);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_win81),
 		cmocka_unit_test(test_plaso),
 		cmocka_unit_test(test_latin1_utf16),
+		cmocka_unit_test(test_after_add_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
