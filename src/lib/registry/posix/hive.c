@@ -107,7 +107,8 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	}
 	if (!found)
 		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
-	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found) : hivex_node_name(hi->h, found);
+	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found)
+							 : hivex_node_name(hi->h, found);
 	if (!stored)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
 				      err_text(errno));

@@ -268,7 +268,7 @@ int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_
 
 int hive_raw_has_key(const hive_raw *r, uint64_t nk)
 {
-	if (!r->d || nk < BINS || (nk & 3) || nk > r->size - 0x50 || r->size < 0x50)
+	if (!r->d || r->size < 0x50 || nk < BINS || (nk & 3) || nk > r->size - 0x50)
 		return 0;
 	const uint8_t *k = r->d + nk;
 	return (int32_t)cpuu_le32(k) < 0 && k[4] == 'n' && k[5] == 'k';
