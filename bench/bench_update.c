@@ -1,13 +1,16 @@
 /* Profile update speed against its baselines, measured in the same run, the
  * contenders in turns within each round (>= 5 rounds; medians and ranges):
- *   in process   hivex open + commit (floor), the same made durable, and
- *                cpuu_run_hive with the mapping preloaded;
- *   whole process cpuu update (CLI, [Mapping] File = a CSV) against
- *                cpuu_floor_proc (the durable floor as a lean process) and
- *                the peers applying the same edits: hivexregedit --merge and
- *                chntpw's reged -I -C;
- *   no-op logon  cpuu update on a hive already switched (every later logon),
- *                whole process, against hivexsh opening the same hive.
+ *   in process   (the grown 5.3 MB hive) hivex open + commit (floor), the
+ *                same made durable, and cpuu_run_hive with the mapping
+ *                preloaded;
+ *   whole process (the realistic 262 KB hive: a real Windows 7 NTUSER.DAT
+ *                with the same profiles written into it, 290 KB) cpuu update
+ *                (CLI, [Mapping] File = a CSV) against cpuu_floor_proc (the
+ *                durable floor as a lean process) and the peers applying the
+ *                same edits: hivexregedit --merge and chntpw's reged -I -C;
+ *                every process started directly (posix_spawn, no shell);
+ *   no-op logon  cpuu update on that hive already switched (every later
+ *                logon), whole process, against hivexsh opening the same hive.
  * Every peer's result is verified: each value cpuu's plan edits is read back
  * from the peer's hive and compared with cpuu's own result; a peer whose hive
  * differs is reported as FAILED and not timed (reged -I -C stops at the
@@ -17,7 +20,7 @@
  * Exchange accounts. Goals (issue 15): cpuu update as a process <= 1.5x the
  * durable floor process; no-op <= 1.5x hivexsh; >= 10x faster than
  * hivexregedit; "met" is decided on medians.
- * Usage: bench_update [rounds] [folder] (default 7 rounds; folder default
+ * Usage: bench_update [rounds] [folder] (default 11 rounds; folder default
  * $TMPDIR or /tmp). On a tmpfs (/dev/shm) fsync costs nothing. */
 #include "cpuu/mapping.h"
 #include "cpuu/plan.h"
@@ -33,6 +36,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -123,8 +127,15 @@ static void grow(cpuu_reg *reg, int keys)
 typedef struct edited {
 	char *key, *name;
 } edited;
-static edited *g_edits;
-static size_t g_nedits;
+/* What one hive's contenders are checked against: the values cpuu's plan
+ * edits there and cpuu's own result. */
+typedef struct vsnap vsnap;
+typedef struct expect {
+	edited *edits;
+	size_t nedits;
+	vsnap *ref;
+} expect;
+static expect g_grown, g_real, *g_cur = &g_grown;
 
 /* The edits cpuu would make, as a .reg file for the other tools. */
 static void write_edits_reg(const char *hive, const cpuu_mapping *map, const char *out)
@@ -165,10 +176,10 @@ static void write_edits_reg(const char *hive, const cpuu_mapping *map, const cha
 				k->values[0].len = ed->len;
 				k->values[0].data = malloc(ed->len ? ed->len : 1);
 				memcpy(k->values[0].data, ed->data ? ed->data : (const uint8_t *)"", ed->len);
-				g_edits = realloc(g_edits, (g_nedits + 1) * sizeof *g_edits);
-				g_edits[g_nedits].key = strdup(ed->key);
-				g_edits[g_nedits].name = strdup(ed->name);
-				g_nedits++;
+				g_cur->edits = realloc(g_cur->edits, (g_cur->nedits + 1) * sizeof *g_cur->edits);
+				g_cur->edits[g_cur->nedits].key = strdup(ed->key);
+				g_cur->edits[g_cur->nedits].name = strdup(ed->name);
+				g_cur->nedits++;
 			}
 			cpuu_plan_free(plan);
 		}
@@ -193,12 +204,12 @@ static void write_edits_reg(const char *hive, const cpuu_mapping *map, const cha
 
 /* --- Reading back edited values (hivex) ----------------------------------- */
 
-typedef struct vsnap {
+struct vsnap {
 	int present;
 	hive_type type;
 	char *data;
 	size_t len;
-} vsnap;
+};
 
 static hive_node_h walk(hive_h *h, const char *path)
 {
@@ -216,10 +227,10 @@ static vsnap *snapshot(const char *path)
 	hive_h *h = hivex_open(path, 0);
 	if (!h)
 		return NULL;
-	vsnap *v = calloc(g_nedits + 1, sizeof *v);
-	for (size_t i = 0; i < g_nedits; i++) {
-		hive_node_h n = walk(h, g_edits[i].key);
-		hive_value_h val = n ? hivex_node_get_value(h, n, g_edits[i].name) : 0;
+	vsnap *v = calloc(g_cur->nedits + 1, sizeof *v);
+	for (size_t i = 0; i < g_cur->nedits; i++) {
+		hive_node_h n = walk(h, g_cur->edits[i].key);
+		hive_value_h val = n ? hivex_node_get_value(h, n, g_cur->edits[i].name) : 0;
 		if (!val)
 			continue;
 		v[i].present = 1;
@@ -231,7 +242,7 @@ static vsnap *snapshot(const char *path)
 
 static void snapshot_free(vsnap *v)
 {
-	for (size_t i = 0; v && i < g_nedits; i++)
+	for (size_t i = 0; v && i < g_cur->nedits; i++)
 		free(v[i].data);
 	free(v);
 }
@@ -240,7 +251,7 @@ static void snapshot_free(vsnap *v)
 static size_t snap_diff(const vsnap *a, const vsnap *b, size_t *first)
 {
 	size_t d = 0;
-	for (size_t i = 0; i < g_nedits; i++) {
+	for (size_t i = 0; i < g_cur->nedits; i++) {
 		int same = a[i].present == b[i].present &&
 			   (!a[i].present || (a[i].type == b[i].type && a[i].len == b[i].len &&
 					      (!a[i].len || !memcmp(a[i].data, b[i].data, a[i].len))));
@@ -250,14 +261,13 @@ static size_t snap_diff(const vsnap *a, const vsnap *b, size_t *first)
 	return d;
 }
 
-static vsnap *g_ref; /* cpuu's result */
 
 static size_t diff_from_ref(const char *path, size_t *first)
 {
 	vsnap *v = snapshot(path);
 	if (!v)
-		return g_nedits;
-	size_t d = snap_diff(v, g_ref, first);
+		return g_cur->nedits;
+	size_t d = snap_diff(v, g_cur->ref, first);
 	snapshot_free(v);
 	return d;
 }
@@ -280,6 +290,7 @@ typedef struct contender {
 	void *ctx;
 	const char *from;   /* the hive copied to work before each run */
 	int check;          /* 1: edited values must equal cpuu's; 2: hive unchanged */
+	expect *x;          /* for check 1 */
 	double *wall;       /* one per timed round */
 	double *by_round;   /* the same by round index; -1 if not timed then */
 	double cpu;         /* summed */
@@ -303,10 +314,11 @@ static void prepare(const char *from, const char *work)
 static int verify(contender *c, const char *work)
 {
 	if (c->check == 1) {
+		g_cur = c->x;
 		size_t first = 0, d = diff_from_ref(work, &first);
 		if (d) {
 			snprintf(c->why, sizeof c->why, "%zu of %zu edited values differ from cpuu's result (first: %s\\%s)",
-				 d, g_nedits, g_edits[first].key, g_edits[first].name);
+				 d, g_cur->nedits, g_cur->edits[first].key, g_cur->edits[first].name);
 			return 0;
 		}
 	} else if (c->check == 2 && !files_equal(work, c->from)) {
@@ -397,23 +409,40 @@ static double run_cpuu(const char *work, void *ctx)
 	return t;
 }
 
-/* A command template with one %s for the hive; ok_status: the exit status
- * that means success (-1: any). */
+/* A whole process: argv with "%HIVE%" standing for the hive; ok_status:
+ * the exit status that means success (-1: any). Started directly
+ * (posix_spawnp, output to /dev/null): a shell in between would add its own
+ * start-up to every contender and flatten the ratios. */
+#define HIVE_ARG "%HIVE%"
 typedef struct command {
-	const char *fmt;
+	const char *argv[10];
 	int ok_status;
 } command;
+
+extern char **environ;
 
 static double run_cmd(const char *work, void *ctx)
 {
 	const command *c = ctx;
-	char cmd[8192];
-	snprintf(cmd, sizeof cmd, c->fmt, work);
+	char *argv[10] = { 0 };
+	for (size_t i = 0; i < 9 && c->argv[i]; i++)
+		argv[i] = (char *)(strcmp(c->argv[i], HIVE_ARG) ? c->argv[i] : work);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
 	double t0 = now_ms();
-	int rc = system(cmd);
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), status = 0;
+	if (rc == 0)
+		while (waitpid(pid, &status, 0) < 0) {
+		}
 	double t = now_ms() - t0;
-	if (rc == -1 || !WIFEXITED(rc) || (c->ok_status >= 0 && WEXITSTATUS(rc) != c->ok_status)) {
-		fprintf(stderr, "bench_update: command failed (status %d): %s\n", WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, cmd);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || !WIFEXITED(status) || (c->ok_status >= 0 && WEXITSTATUS(status) != c->ok_status)) {
+		fprintf(stderr, "bench_update: command failed (%s): %s\n",
+			rc ? strerror(rc) : WIFEXITED(status) ? "exit status" : "signal", argv[0]);
 		return -1;
 	}
 	return t;
@@ -463,7 +492,7 @@ static void ratio(const char *label, const contender *ca, const contender *cb, i
 
 int main(int argc, char **argv)
 {
-	int rounds = bu_rounds(argc > 1 ? argv[1] : NULL, 7);
+	int rounds = bu_rounds(argc > 1 ? argv[1] : NULL, 11);
 	const char *where = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char dir[3072];
 	snprintf(dir, sizeof dir, "%.2000s/cpuu-bench-update-XXXXXX", where);
@@ -516,26 +545,62 @@ int main(int argc, char **argv)
 	prepare(base, ref);
 	run_cpuu(ref, &resolver);
 	vsnap *before = snapshot(base);
-	g_ref = snapshot(ref);
-	if (!before || !g_ref)
+	g_cur->ref = snapshot(ref);
+	if (!before || !g_cur->ref)
 		die("snapshot");
-	size_t changed = snap_diff(before, g_ref, NULL);
+	size_t changed = snap_diff(before, g_cur->ref, NULL);
 	snapshot_free(before);
 	if (!changed)
 		die("cpuu changed none of the planned values");
 	printf("hive: %.1f MB (%s + 3000 filler keys), 3 profiles, 5 Exchange accounts; %zu edited values "
 	       "(%zu differ from the original); %d rounds, contenders in turns\n",
-	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", g_nedits, changed,
+	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", g_cur->nedits, changed,
 	       rounds);
 
-	char hx[8192], rg[8192], cli[8192], fl[8192], hs[8192];
-	snprintf(hx, sizeof hx, "hivexregedit --merge '%%s' --prefix 'HKEY_CURRENT_USER' '%s' >/dev/null 2>&1", reg_file);
-	snprintf(rg, sizeof rg, "reged -I -C '%%s' 'HKEY_CURRENT_USER' '%s' >/dev/null 2>&1", reg_file);
-	snprintf(cli, sizeof cli, "'%s' update --config '%s' --hive '%%s' >/dev/null 2>&1", CPUU_CLI_PATH, ini);
-	snprintf(fl, sizeof fl, "'%s' '%%s'", CPUU_FLOOR_PROC_PATH);
-	snprintf(hs, sizeof hs, "hivexsh '%%s' </dev/null >/dev/null 2>&1");
-	command c_hx = { hx, 0 }, c_rg = { rg, 0 }, c_cli = { cli, CPUU_EXIT_SUCCESS }, c_fl = { fl, 0 }, c_hs = { hs, 0 };
-	command c_noop = { cli, -1 };
+	/* The realistic hive for the whole-process rows: a real Windows 7
+	 * NTUSER.DAT (262 KB) with the same profiles, no filler. */
+	char rbase[4096], rref[4096], rreg[4096];
+	snprintf(rbase, sizeof rbase, "%s/real-base.DAT", dir);
+	snprintf(rref, sizeof rref, "%s/real-switched.DAT", dir);
+	snprintf(rreg, sizeof rreg, "%s/real-edits.reg", dir);
+	const char *win7 = CPUU_SHARED_DIR "/real-hives/win7pro-NTUSER.DAT";
+	if (access(win7, R_OK) == 0)
+		copy_file(win7, rbase);
+	else if (cpuu_hive_create_blank(rbase, NULL))
+		die("blank hive");
+	if (cpuu_reg_open_hive(&reg, rbase, CPUU_REG_OPEN_WRITE) ||
+	    cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)) || cpuu_fixture_apply(reg, f) ||
+	    cpuu_reg_commit(reg, &nb))
+		die("realistic hive");
+	cpuu_fixture_free(f);
+	cpuu_reg_free(reg);
+	struct stat rst;
+	stat(rbase, &rst);
+	g_cur = &g_real;
+	write_edits_reg(rbase, map, rreg);
+	prepare(rbase, rref);
+	run_cpuu(rref, &resolver);
+	before = snapshot(rbase);
+	g_cur->ref = snapshot(rref);
+	if (!before || !g_cur->ref)
+		die("snapshot");
+	size_t rchanged = snap_diff(before, g_cur->ref, NULL);
+	snapshot_free(before);
+	if (!rchanged)
+		die("cpuu changed none of the planned values");
+	printf("realistic hive (whole processes): %.0f KB (%s + the same profiles), %zu edited values (%zu differ "
+	       "from the original)\n",
+	       (double)rst.st_size / 1024, access(win7, R_OK) == 0 ? "win7pro NTUSER.DAT, 262 KB" : "blank",
+	       g_cur->nedits, rchanged);
+	if (getenv("CPUU_BENCH_KEEP_REAL"))
+		copy_file(rbase, getenv("CPUU_BENCH_KEEP_REAL"));
+
+	command c_hx = { { "hivexregedit", "--merge", HIVE_ARG, "--prefix", "HKEY_CURRENT_USER", rreg }, 0 };
+	command c_rg = { { "reged", "-I", "-C", HIVE_ARG, "HKEY_CURRENT_USER", rreg }, 0 };
+	command c_cli = { { CPUU_CLI_PATH, "update", "--config", ini, "--hive", HIVE_ARG }, CPUU_EXIT_SUCCESS };
+	command c_fl = { { CPUU_FLOOR_PROC_PATH, HIVE_ARG }, 0 };
+	command c_hs = { { "hivexsh", HIVE_ARG }, 0 };
+	command c_noop = { { CPUU_CLI_PATH, "update", "--config", ini, "--hive", HIVE_ARG }, -1 };
 	int have_hx = system("command -v hivexregedit >/dev/null 2>&1") == 0;
 	int have_rg = system("command -v reged >/dev/null 2>&1") == 0;
 	int have_hs = system("command -v hivexsh >/dev/null 2>&1") == 0;
@@ -543,13 +608,13 @@ int main(int argc, char **argv)
 	contender c[NC] = {
 		[FLOOR] = { "floor: hivex open + commit", run_floor, NULL, base, 0 },
 		[DURABLE] = { "floor, durable: + fsync, rename, fsync", run_floor_durable, NULL, base, 0 },
-		[CPUU] = { "cpuu_run_hive (mapping preloaded)", run_cpuu, &resolver, base, 1 },
-		[CLI] = { "cpuu update (whole process)", run_cmd, &c_cli, base, 1 },
-		[FLOORPROC] = { "durable floor process (cpuu_floor_proc)", run_cmd, &c_fl, base, 0 },
-		[HX] = { "hivexregedit --merge (no fsync)", have_hx ? run_cmd : NULL, &c_hx, base, 1 },
-		[RG] = { "reged -I -C (in place, no fsync)", have_rg ? run_cmd : NULL, &c_rg, base, 1 },
-		[NOOP] = { "no-op: cpuu update on a switched hive", run_cmd, &c_noop, ref, 2 },
-		[HIVEXSH] = { "hivexsh opening the same hive", have_hs ? run_cmd : NULL, &c_hs, ref, 2 },
+		[CPUU] = { "cpuu_run_hive (mapping preloaded)", run_cpuu, &resolver, base, 1, &g_grown },
+		[CLI] = { "cpuu update (whole process)", run_cmd, &c_cli, rbase, 1, &g_real },
+		[FLOORPROC] = { "durable floor process (cpuu_floor_proc)", run_cmd, &c_fl, rbase, 0 },
+		[HX] = { "hivexregedit --merge (no fsync)", have_hx ? run_cmd : NULL, &c_hx, rbase, 1, &g_real },
+		[RG] = { "reged -I -C (in place, no fsync)", have_rg ? run_cmd : NULL, &c_rg, rbase, 1, &g_real },
+		[NOOP] = { "no-op: cpuu update on a switched hive", run_cmd, &c_noop, rref, 2 },
+		[HIVEXSH] = { "hivexsh opening the same hive", have_hs ? run_cmd : NULL, &c_hs, rref, 2 },
 	};
 	for (size_t k = 0; k < NC; k++)
 		if (!(c[k].wall = calloc((size_t)rounds, sizeof *c[k].wall)) ||
@@ -579,11 +644,11 @@ int main(int argc, char **argv)
 	measure_all(rounds, work, c, NC);
 
 	printf("\n  %-46s %9s %17s %9s\n", "(ms)", "median", "[range]", "cpu mean");
-	printf(" in process:\n");
+	printf(" in process (grown hive, %.1f MB):\n", (double)st.st_size / 1e6);
 	report(&c[FLOOR], rounds);
 	report(&c[DURABLE], rounds);
 	report(&c[CPUU], rounds);
-	printf(" whole processes:\n");
+	printf(" whole processes (realistic hive, %.0f KB):\n", (double)rst.st_size / 1024);
 	report(&c[CLI], rounds);
 	report(&c[FLOORPROC], rounds);
 	report(&c[HX], rounds);
@@ -609,12 +674,16 @@ int main(int argc, char **argv)
 		free(c[k].wall);
 		free(c[k].by_round);
 	}
-	snapshot_free(g_ref);
-	for (size_t i = 0; i < g_nedits; i++) {
-		free(g_edits[i].key);
-		free(g_edits[i].name);
+	expect *sets[] = { &g_grown, &g_real };
+	for (size_t k = 0; k < 2; k++) {
+		g_cur = sets[k];
+		snapshot_free(g_cur->ref);
+		for (size_t i = 0; i < g_cur->nedits; i++) {
+			free(g_cur->edits[i].key);
+			free(g_cur->edits[i].name);
+		}
+		free(g_cur->edits);
 	}
-	free(g_edits);
 	cpuu_mapping_free(map);
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -35,6 +35,36 @@ void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const c
 		    const char *stored);
 void hive_cache_clear(hive_cache *c);
 
+/* hive_raw.c: the checked image of the file, read while hivex's copy is
+ * still the same (until hivex writes into it). Offsets are hivex's handles. */
+typedef struct hive_raw {
+	uint8_t *d;
+	size_t size;
+	uint64_t *touched; /* keys whose subkey lists hivex changed (add_child) */
+	size_t ntouched, captouched;
+} hive_raw;
+
+/* A key of the image (its name and values are what hivex has until hivex
+ * writes values or deletes keys: both drop the image). */
+int hive_raw_has_key(const hive_raw *r, uint64_t nk);
+/* The same, and its subkey list unchanged since. */
+int hive_raw_lists_ok(const hive_raw *r, uint64_t nk);
+/* nk's subkeys are about to change in hivex; -1 when out of memory. */
+int hive_raw_touch(hive_raw *r, uint64_t nk);
+
+char *hive_raw_key_name(const hive_raw *r, uint64_t nk);
+char *hive_raw_value_name(const hive_raw *r, uint64_t vk);
+/* Subkeys in hivex_node_children's order; *out freed by the caller. */
+int hive_raw_children(uint64_t **out, size_t *count, const hive_raw *r, uint64_t nk);
+/* The first subkey / value whose name equals ascii (ASCII case folded), or 0. */
+uint64_t hive_raw_child(const hive_raw *r, uint64_t nk, const char *ascii);
+uint64_t hive_raw_value_find(const hive_raw *r, uint64_t nk, const char *ascii);
+int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64_t nk);
+/* A value's data as hivex_value_value gives it (never NULL, 1 byte for
+ * empty); 1 when only hivex can tell (big data, an empty value's unused
+ * offset). */
+int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk);
+
 typedef struct hive_impl {
 	hive_h *h;
 	char *path;          /* resolved once at open; messages only from then on */
@@ -55,6 +85,7 @@ typedef struct hive_impl {
 	char *last_backup;
 	cpuu_file_id id;     /* the file as opened / last committed */
 	hive_cache cache;
+	hive_raw raw;                /* d == NULL once hivex's copy may differ */
 	char *prepared;              /* temp file of a prepared commit (name in dirfd), or NULL */
 	int prepared_fd;             /* that file, as created (never reopened by name) */
 	int prepared_backup;         /* keep the original as a backup at finish */
@@ -63,6 +94,8 @@ typedef struct hive_impl {
 
 extern const cpuu_reg_backend cpuu_hive_backend;
 
+/* Before any call that writes into hivex's copy of the hive (hive.c). */
+void cpuu_hive_raw_drop(hive_impl *hi);
 /* Writes every changed pending key into hivex (hive.c). */
 int cpuu_hive_flush(hive_impl *hi);
 int cpuu_hive_commit(void *impl, const cpuu_reg_commit_opts *opts);

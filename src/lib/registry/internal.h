@@ -124,6 +124,12 @@ int cpuu_hive_validate(cpuu_hive_header *hdr, int fd, const char *path);
 int cpuu_hive_check(const uint8_t *data, size_t size, const char *path);
 /* The same over an open file (mapped read-only). */
 int cpuu_hive_check_fd(int fd, uint64_t size, const char *path);
+/* The same over a copy of the file read into memory, handed out in *image
+ * when the check passes (the caller frees it). */
+int cpuu_hive_check_read(uint8_t **image, int fd, uint64_t size, const char *path);
+/* The memory of such a copy (size bytes). */
+uint8_t *cpuu_hive_image_alloc(size_t size);
+void cpuu_hive_image_free(uint8_t *image, size_t size);
 /* XOR-32 of the first 508 bytes, with Windows' 0 -> 1 and
  * 0xFFFFFFFF -> 0xFFFFFFFE substitutions (WRK hivesum.c). */
 uint32_t cpuu_hive_checksum(const uint8_t *base_block);

@@ -28,14 +28,21 @@ static size_t utf16_units(const char *s)
 static size_t put_escaped(cpuu_buf *b, const char *s)
 {
 	size_t start = b->len;
-	for (const char *p = s; *p; p++) {
+	for (const char *p = s; *p;) {
+		/* Runs without anything to escape go in at once. */
+		size_t run = strcspn(p, "\\\"\r\n");
+		if (run) {
+			cpuu_buf_append(b, p, run);
+			p += run;
+			continue;
+		}
 		switch (*p) {
 		case '\\': cpuu_buf_puts(b, "\\\\"); break;
 		case '"': cpuu_buf_puts(b, "\\\""); break;
 		case '\r': cpuu_buf_puts(b, "\\r"); break;
-		case '\n': cpuu_buf_puts(b, "\\n"); break;
-		default: cpuu_buf_append(b, p, 1);
+		default: cpuu_buf_puts(b, "\\n"); break;
 		}
+		p++;
 	}
 	return b->len - start;
 }

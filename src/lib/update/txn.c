@@ -12,6 +12,9 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <fcntl.h>
+#ifndef _WIN32
+#include <pthread.h>
+#endif
 #ifdef _WIN32
 #include <fcntl.h>
 #include <io.h>
@@ -96,19 +99,38 @@ static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
 	size_t ul = 0;
 	*out = NULL;
 	int rc = cpuu_regtext_format(&text, &tl, doc);
-	if (!rc)
+	/* A backup is mostly hex digits: ASCII text is widened in one pass
+	 * into the buffer written (same bytes as the general conversion). */
+	const unsigned char *in = (const unsigned char *)text;
+	unsigned char high = 0;
+	for (size_t i = 0; !rc && i < tl; i++) /* no early exit: the compiler vectorizes it */
+		high |= in[i];
+	uint8_t *w = !rc && high < 0x80 ? malloc(tl * 2 + 2) : NULL;
+	if (!rc && high < 0x80 && !w) {
+		rc = cpuu_error_oom();
+	} else if (w) {
+		w[0] = 0xFF;
+		w[1] = 0xFE;
+		for (size_t i = 0; i < tl; i++) {
+			w[2 + i * 2] = in[i];
+			w[3 + i * 2] = 0;
+		}
+		*out = w;
+		*len = tl * 2 + 2;
+	} else if (!rc) {
 		rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
+		if (!rc && !(*out = malloc(ul + 2)))
+			rc = cpuu_error_oom();
+		if (!rc) {
+			(*out)[0] = 0xFF;
+			(*out)[1] = 0xFE;
+			memcpy(*out + 2, u16, ul);
+			*len = ul + 2;
+		}
+	}
 	if (text) {
 		memset(text, 0, tl);
 		free(text);
-	}
-	if (!rc && !(*out = malloc(ul + 2)))
-		rc = cpuu_error_oom();
-	if (!rc) {
-		(*out)[0] = 0xFF;
-		(*out)[1] = 0xFE;
-		memcpy(*out + 2, u16, ul);
-		*len = ul + 2;
 	}
 	free(u16);
 	return rc;
@@ -617,14 +639,61 @@ int upd_txn_commit(upd_txn *t, int dry_run, int batch, const char **stage)
 	return rc;
 }
 
-int upd_txn_flush(upd_txn *t)
+/* The backups written without sync, then their folder. */
+static int sync_backups(const upd_txn *t)
 {
 	int rc = CPUU_OK;
 	for (size_t i = 0; !rc && i < t->nactions; i++)
 		if (t->actions[i].kind == UPD_ACT_UNSYNCED && !(rc = cpuu_sync_path(t->actions[i].path)))
 			rc = cpuu_sync_path(t->state_dir);
+	return rc;
+}
+
+#ifndef _WIN32
+typedef struct backup_sync {
+	const upd_txn *t;
+	int rc;
+	char message[1024];
+} backup_sync;
+
+static void *sync_backups_thread(void *arg)
+{
+	backup_sync *b = arg;
+	if ((b->rc = sync_backups(b->t)))
+		snprintf(b->message, sizeof b->message, "%s", cpuu_error_last()->message);
+	return NULL;
+}
+#endif
+
+/* Both the backup and the new hive must be on disk before the rename that
+ * puts the hive in place (upd_txn_finish); the order between the two does
+ * not matter. Their fsyncs each wait for the device, so they run at once:
+ * the backup's in a thread, the hive's here, and the flush ends when both
+ * are done (one failure fails it, as before). */
+int upd_txn_flush(upd_txn *t)
+{
+	int rc = CPUU_OK;
+#ifndef _WIN32
+	int threaded = 0;
+	pthread_t th;
+	backup_sync b = { t, CPUU_OK, "" };
+	for (size_t i = 0; t->prepared && !threaded && i < t->nactions; i++)
+		if (t->actions[i].kind == UPD_ACT_UNSYNCED)
+			threaded = pthread_create(&th, NULL, sync_backups_thread, &b) == 0;
+	if (!threaded)
+		rc = sync_backups(t);
 	if (!rc && t->prepared)
 		rc = cpuu_reg_commit_flush(t->reg);
+	if (threaded) {
+		pthread_join(th, NULL);
+		if (b.rc && !rc)
+			rc = cpuu_error_set(b.rc, "%s", b.message);
+	}
+#else
+	rc = sync_backups(t);
+	if (!rc && t->prepared)
+		rc = cpuu_reg_commit_flush(t->reg);
+#endif
 	if (rc && t->prepared) {
 		cpuu_reg_commit_abort(t->reg);
 		t->prepared = 0;

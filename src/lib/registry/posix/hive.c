@@ -32,6 +32,7 @@ static void hive_close(void *impl)
 	free(hi->base);
 	free(hi->path);
 	free(hi->last_backup);
+	cpuu_hive_raw_drop(hi);
 	hive_cache_clear(&hi->cache);
 	free(hi);
 }
@@ -44,7 +45,7 @@ static int hive_root(cpuu_reg_node *node, char **name, void *impl)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: no root key: %s", hi->path, err_text(errno));
 	*node = r;
 	if (name) {
-		*name = hivex_node_name(hi->h, r);
+		*name = hive_raw_has_key(&hi->raw, r) ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
 		if (!*name)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable root key name: %s", hi->path, err_text(errno));
 	}
@@ -57,19 +58,40 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	hive_node_h found = 0;
 	uint64_t cached_node;
 	const char *cached_name;
-	if (cpuu_reg_is_ascii(name) &&
+	int ascii = cpuu_reg_is_ascii(name);
+	if (ascii &&
 	    hive_cache_get(&hi->cache, hi->generation, (uint64_t)parent, name, &cached_node, &cached_name)) {
 		if (stored_name && !(*stored_name = cpuu_strdup(cached_name)))
 			return cpuu_error_oom();
 		*out = (cpuu_reg_node)cached_node;
 		return CPUU_OK;
 	}
-	if (cpuu_reg_is_ascii(name)) {
+	int raw_lists = hive_raw_lists_ok(&hi->raw, parent);
+	if (ascii && raw_lists) {
+		found = (hive_node_h)hive_raw_child(&hi->raw, parent, name);
+	} else if (ascii) {
 		errno = 0;
 		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
 		if (!found && errno)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
 					      err_text(errno));
+	} else if (raw_lists) {
+		uint64_t *kids = NULL;
+		size_t n = 0;
+		int rc = hive_raw_children(&kids, &n, &hi->raw, parent);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n && !found; i++) {
+			char *kn = hive_raw_key_name(&hi->raw, kids[i]);
+			if (!kn) {
+				free(kids);
+				return cpuu_error_oom();
+			}
+			if (cpuu_reg_name_cmp(kn, name) == 0)
+				found = (hive_node_h)kids[i];
+			free(kn);
+		}
+		free(kids);
 	} else {
 		/* hivex folds ASCII only: compare non-ASCII names ourselves. */
 		hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)parent);
@@ -85,11 +107,12 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 	}
 	if (!found)
 		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
-	char *stored = hivex_node_name(hi->h, found);
+	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found)
+							 : hivex_node_name(hi->h, found);
 	if (!stored)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable key name under '%s': %s", hi->path, name,
 				      err_text(errno));
-	if (cpuu_reg_is_ascii(name))
+	if (ascii)
 		hive_cache_put(&hi->cache, hi->generation, (uint64_t)parent, name, (uint64_t)found, stored);
 	if (stored_name)
 		*stored_name = stored;
@@ -111,6 +134,10 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
+	/* Only the parent's subkey list changes in hivex's copy: the image
+	 * still answers for everything else. */
+	if (hive_raw_touch(&hi->raw, parent) != 0)
+		cpuu_hive_raw_drop(hi);
 	errno = 0;
 	hive_node_h n = hivex_node_add_child(hi->h, (hive_node_h)parent, name);
 	if (!n)
@@ -150,6 +177,7 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 			i++;
 		}
 	}
+	cpuu_hive_raw_drop(hi);
 	errno = 0;
 	if (hivex_node_delete_child(hi->h, (hive_node_h)child) == -1) {
 		/* hivex may have freed part of the subtree before failing. */
@@ -162,9 +190,28 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 	return CPUU_OK;
 }
 
+static int raw_subkeys(cpuu_strlist *out, hive_impl *hi, cpuu_reg_node node)
+{
+	uint64_t *kids = NULL;
+	size_t n = 0;
+	int rc = hive_raw_children(&kids, &n, &hi->raw, node);
+	for (size_t i = 0; i < n && rc == CPUU_OK; i++) {
+		char *kn = hive_raw_key_name(&hi->raw, kids[i]);
+		if (!kn || cpuu_strlist_push(out, kn) != 0)
+			rc = cpuu_error_oom();
+		free(kn);
+	}
+	free(kids);
+	if (rc)
+		cpuu_strlist_free(out);
+	return rc;
+}
+
 static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 {
 	hive_impl *hi = impl;
+	if (hive_raw_lists_ok(&hi->raw, node))
+		return raw_subkeys(out, hi, node);
 	errno = 0;
 	hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)node);
 	if (!kids)
@@ -201,8 +248,28 @@ static int value_copy(cpuu_reg_value *dst, const char *name, uint32_t type, cons
 	return CPUU_OK;
 }
 
-static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
+/* From the checked image while it is hivex's too (hive_raw.c). */
+static int read_raw_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
 {
+	memset(out, 0, sizeof *out);
+	int rc = hive_raw_value_data(&out->data, &out->len, &out->type, &hi->raw, v);
+	if (rc)
+		return rc; /* 1: hivex's answer needed */
+	if (!(out->name = hive_raw_value_name(&hi->raw, v))) {
+		cpuu_reg_value_clear(out);
+		return cpuu_error_oom();
+	}
+	return CPUU_OK;
+}
+
+/* v: a value of a key of the image (raw) or of hivex's copy. */
+static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v, int raw)
+{
+	if (raw) {
+		int rc = read_raw_value(out, hi, v);
+		if (rc <= 0)
+			return rc;
+	}
 	memset(out, 0, sizeof *out);
 	errno = 0;
 	char *name = hivex_value_key(hi->h, v);
@@ -233,13 +300,21 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 {
 	*out = NULL;
 	*count = 0;
-	errno = 0;
-	hive_value_h *vs = hivex_node_values(hi->h, node);
-	if (!vs)
-		return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot list values: %s", hi->path, err_text(errno));
 	size_t n = 0;
-	while (vs[n])
-		n++;
+	hive_value_h *vs = NULL;
+	int raw = hive_raw_has_key(&hi->raw, node);
+	if (raw) {
+		int rrc = hive_raw_values(&vs, &n, &hi->raw, node);
+		if (rrc)
+			return rrc;
+	} else {
+		errno = 0;
+		vs = hivex_node_values(hi->h, node);
+		if (!vs)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot list values: %s", hi->path, err_text(errno));
+		while (vs[n])
+			n++;
+	}
 	cpuu_reg_value *arr = calloc(n ? n : 1, sizeof *arr);
 	if (!arr) {
 		free(vs);
@@ -248,7 +323,7 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 	int rc = CPUU_OK;
 	size_t i;
 	for (i = 0; i < n && rc == CPUU_OK; i++)
-		rc = read_hivex_value(&arr[i], hi, vs[i]);
+		rc = read_hivex_value(&arr[i], hi, vs[i], raw);
 	free(vs);
 	if (rc) {
 		cpuu_reg_values_free(arr, i);
@@ -405,14 +480,16 @@ static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, c
 	}
 	if (cpuu_reg_is_ascii(name)) {
 		errno = 0;
-		hive_value_h v = hivex_node_get_value(hi->h, (hive_node_h)node, name);
+		int raw = hive_raw_has_key(&hi->raw, node);
+		hive_value_h v = raw ? (hive_value_h)hive_raw_value_find(&hi->raw, node, name)
+				     : hivex_node_get_value(hi->h, (hive_node_h)node, name);
 		if (!v) {
 			if (errno)
 				return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up value: %s", hi->path,
 						      err_text(errno));
 			return CPUU_ENOTFOUND;
 		}
-		return read_hivex_value(out, hi, v);
+		return read_hivex_value(out, hi, v, raw);
 	}
 	cpuu_reg_value *vals;
 	size_t n;
@@ -500,6 +577,13 @@ static int hive_value_delete(void *impl, cpuu_reg_node node, const char *name)
 	return CPUU_OK;
 }
 
+void cpuu_hive_raw_drop(hive_impl *hi)
+{
+	cpuu_hive_image_free(hi->raw.d, hi->raw.size);
+	free(hi->raw.touched);
+	memset(&hi->raw, 0, sizeof hi->raw);
+}
+
 int cpuu_hive_flush(hive_impl *hi)
 {
 	for (size_t k = 0; k < hi->npend;) {
@@ -517,6 +601,7 @@ int cpuu_hive_flush(hive_impl *hi)
 			sv[i].len = p->vals[i].len;
 			sv[i].value = (char *)p->vals[i].data;
 		}
+		cpuu_hive_raw_drop(hi);
 		errno = 0;
 		int r = hivex_node_set_values(hi->h, p->node, p->count, sv, 0);
 		free(sv);

@@ -158,6 +158,7 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 			goto fail;
 		}
 	}
+	cpuu_hive_raw_drop(hi); /* hivex_commit rewrites its header */
 	errno = 0;
 	if (cpuu_fault("commit:write") ? (errno = ENOSPC, 1) : hivex_commit(hi->h, via ? via : by_name, 0) != 0) {
 		rc = io_error(errno, hi->path, "cannot write the new hive to a temp file");

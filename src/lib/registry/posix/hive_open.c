@@ -114,6 +114,7 @@ int cpuu_reg_open_hive(cpuu_reg **out, const char *path, unsigned flags)
 
 static void impl_free(hive_impl *hi)
 {
+	cpuu_hive_image_free(hi->raw.d, hi->raw.size);
 	if (hi->h)
 		hivex_close(hi->h);
 	if (hi->dirfd >= 0)
@@ -176,8 +177,9 @@ int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_
 	}
 	/* Before any change and before hivex walks it: cycles, cells and
 	 * offsets out of place (docs/registry.md, "Structural check"). */
-	if ((rc = cpuu_hive_check_fd(hi->fd, hi->id.size, path)))
+	if ((rc = cpuu_hive_check_read(&hi->raw.d, hi->fd, hi->id.size, path)))
 		goto fail;
+	hi->raw.size = (size_t)hi->id.size;
 	char *via = cpuu_fs_fd_path(hi->fd);
 	errno = 0;
 	hi->h = hivex_open(via ? via : hi->path, writable ? HIVEX_OPEN_WRITE : 0);

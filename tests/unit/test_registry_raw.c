@@ -1,0 +1,316 @@
+/* The reads from the checked image (src/lib/registry/posix/hive_raw.c)
+ * answer exactly what hivex's public API answers: for every key of the
+ * real hives and of a hive holding Latin-1 and UTF-16 names, the key's
+ * name, its subkeys in order, every subkey found by name (any case), its
+ * values in order, every value's name and data, and every value found by
+ * name. hivex itself is the reference, read from the same file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hivex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpuu/registry.h"
+#include "registry/hive.h"
+#include "testutil.h"
+
+typedef struct counts {
+	size_t keys, values, by_hivex, non_ascii;
+} counts;
+
+static char *swap_case(const char *s)
+{
+	char *o = strdup(s);
+	for (char *p = o; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+		else if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return o;
+}
+
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+static void compare_node(hive_h *h, const hive_raw *r, hive_node_h node, counts *c, int depth)
+{
+	assert_true(depth < 512);
+	c->keys++;
+	char *hn = hivex_node_name(h, node), *rn = hive_raw_key_name(r, node);
+	assert_non_null(hn);
+	assert_non_null(rn);
+	assert_string_equal(rn, hn);
+	if (!ascii(hn))
+		c->non_ascii++;
+	free(hn);
+	free(rn);
+
+	hive_value_h *hv = hivex_node_values(h, node), *rv = NULL;
+	size_t nr = 0, nh = 0;
+	assert_non_null(hv);
+	assert_int_equal(hive_raw_values(&rv, &nr, r, node), CPUU_OK);
+	while (hv[nh])
+		nh++;
+	assert_int_equal(nr, nh);
+	for (size_t i = 0; i < nh; i++) {
+		assert_int_equal(rv[i], hv[i]);
+		c->values++;
+		char *hk = hivex_value_key(h, hv[i]), *rk = hive_raw_value_name(r, hv[i]);
+		assert_non_null(hk);
+		assert_string_equal(rk, hk);
+		if (!ascii(hk))
+			c->non_ascii++;
+		if (ascii(hk)) {
+			char *other = swap_case(hk);
+			assert_int_equal(hive_raw_value_find(r, node, other), hivex_node_get_value(h, node, other));
+			free(other);
+		}
+		hive_type t = 0;
+		size_t hlen = 0, rlen = 0;
+		uint32_t rt = 0;
+		uint8_t *rd = NULL;
+		char *hd = hivex_value_value(h, hv[i], &t, &hlen);
+		int rc = hive_raw_value_data(&rd, &rlen, &rt, r, hv[i]);
+		if (rc == 1) {
+			c->by_hivex++; /* left to hivex: nothing to compare */
+		} else {
+			assert_int_equal(rc, CPUU_OK);
+			assert_non_null(hd);
+			assert_int_equal(rlen, hlen);
+			assert_int_equal(rt, (uint32_t)t);
+			if (hlen)
+				assert_memory_equal(rd, hd, hlen);
+		}
+		free(rd);
+		free(hd);
+		free(hk);
+		free(rk);
+	}
+	assert_int_equal(hive_raw_value_find(r, node, "no such value, surely"), 0);
+	free(hv);
+	free(rv);
+
+	hive_node_h *hk = hivex_node_children(h, node);
+	uint64_t *rk = NULL;
+	size_t nk = 0, nhk = 0;
+	assert_non_null(hk);
+	assert_int_equal(hive_raw_children(&rk, &nk, r, node), CPUU_OK);
+	while (hk[nhk])
+		nhk++;
+	assert_int_equal(nk, nhk);
+	for (size_t i = 0; i < nhk; i++) {
+		assert_int_equal(rk[i], hk[i]);
+		char *name = hivex_node_name(h, hk[i]);
+		if (ascii(name)) {
+			char *other = swap_case(name);
+			assert_int_equal(hive_raw_child(r, node, other), hivex_node_get_child(h, node, other));
+			free(other);
+		}
+		free(name);
+		compare_node(h, r, hk[i], c, depth + 1);
+	}
+	assert_int_equal(hive_raw_child(r, node, "no such key, surely"), 0);
+	free(hk);
+	free(rk);
+}
+
+static counts compare_file(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	long size = ftell(fp);
+	rewind(fp);
+	hive_raw r;
+	memset(&r, 0, sizeof r);
+	r.d = malloc((size_t)size);
+	r.size = (size_t)size;
+	assert_int_equal(fread(r.d, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	assert_int_equal(cpuu_hive_check(r.d, r.size, path), CPUU_OK);
+	hive_h *h = hivex_open(path, 0);
+	assert_non_null(h);
+	counts c = { 0 };
+	compare_node(h, &r, hivex_root(h), &c, 0);
+	hivex_close(h);
+	free(r.d);
+	return c;
+}
+
+static void real(const char *name, size_t min_keys)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/real-hives/%s", CPUU_SHARED_DIR, name);
+	if (access(path, R_OK) != 0)
+		skip();
+	counts c = compare_file(path);
+	printf("%s: %zu keys, %zu values (%zu left to hivex), %zu non-ASCII names\n", name, c.keys, c.values,
+	       c.by_hivex, c.non_ascii);
+	assert_true(c.keys >= min_keys);
+}
+
+static void test_win7(void **state)
+{
+	(void)state;
+	real("win7pro-NTUSER.DAT", 400);
+}
+
+static void test_win81(void **state)
+{
+	(void)state;
+	real("win81-NTUSER.DAT", 400);
+}
+
+static void test_plaso(void **state)
+{
+	(void)state;
+	real("plaso-win7-NTUSER.DAT", 1000);
+}
+
+/* Names hivex stores as Latin-1 (compressed) and as UTF-16, inline and
+ * out-of-line data, an empty value, the default value. */
+static void test_latin1_utf16(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/names.DAT", dir);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	hive_h *h = hivex_open(path, HIVEX_OPEN_WRITE);
+	assert_non_null(h);
+	const char *names[] = { "Caf\xc3\xa9", "Gr\xc3\xbc\xc3\x9f" "e", "\xe6\x97\xa5\xe6\x9c\xac", "Plain",
+				"Mixed\xc3\xa9\xe6\x97\xa5", "\xf0\x9f\x98\x80 emoji", "Price \xc2\xa3 \xc2\xb5" };
+	hive_node_h top = hivex_node_add_child(h, hivex_root(h), "RawNames");
+	assert_true(top != 0);
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		hive_node_h k = hivex_node_add_child(h, top, names[i]);
+		assert_true(k != 0);
+		uint8_t big[100];
+		memset(big, (int)i, sizeof big);
+		hive_set_value vals[] = {
+			{ (char *)names[i], hive_t_binary, sizeof big, (char *)big },
+			{ (char *)"", hive_t_dword, 4, (char *)"\x01\x02\x03\x04" },
+			{ (char *)"empty", hive_t_none, 0, (char *)"" },
+			{ (char *)"two", hive_t_binary, 2, (char *)"ab" },
+		};
+		assert_int_equal(hivex_node_set_values(h, k, 4, vals, 0), 0);
+	}
+	assert_int_equal(hivex_commit(h, path, 0), 0);
+	hivex_close(h);
+	counts c = compare_file(path);
+	assert_true(c.non_ascii >= 2 * 5);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int has(const cpuu_strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (!strcmp(l->items[i], name))
+			return 1;
+	return 0;
+}
+
+/* Through the registry API: keys added under keys of the image (whose
+ * subkey lists hivex then rewrites) are listed and found at once, other
+ * keys still read from the image, and all agree with a fresh open after
+ * the commit. */
+static void test_after_add_child(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/add.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		cpuu_reg_key *sw = NULL, *added = NULL, *deep = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sw, reg, NULL, "Software"), CPUU_OK);
+		cpuu_strlist before = { 0 };
+		assert_int_equal(cpuu_reg_key_subkeys(&before, reg, sw), CPUU_OK);
+		if (!pass) {
+			assert_false(has(&before, "RawAdded"));
+			assert_int_equal(cpuu_reg_key_create(&added, reg, NULL, "Software\\RawAdded\\Deep"), CPUU_OK);
+			assert_int_equal(cpuu_reg_value_set(reg, added, "v", CPUU_REG_BINARY, (const uint8_t *)"xy", 2),
+					 CPUU_OK);
+			cpuu_reg_key_free(added);
+			added = NULL;
+		}
+		cpuu_strlist after = { 0 };
+		assert_int_equal(cpuu_reg_key_subkeys(&after, reg, sw), CPUU_OK);
+		assert_true(has(&after, "RawAdded"));
+		assert_int_equal(after.count, before.count + (pass ? 0 : 1));
+		for (size_t i = 0; i < before.count; i++)
+			assert_true(has(&after, before.items[i]));
+		assert_int_equal(cpuu_reg_key_open(&deep, reg, NULL, "SOFTWARE\\rawadded\\DEEP"), CPUU_OK);
+		assert_string_equal(cpuu_reg_key_name(deep), "Deep");
+		cpuu_reg_value v;
+		assert_int_equal(cpuu_reg_value_get(&v, reg, deep, "V"), CPUU_OK);
+		assert_int_equal(v.len, 2);
+		assert_memory_equal(v.data, "xy", 2);
+		cpuu_reg_value_clear(&v);
+		/* An untouched key of the image: its values as hivex reads them. */
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		cpuu_reg_value *vals = NULL;
+		size_t n = 0;
+		assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+		assert_true(n >= 1);
+		hive_h *h = hivex_open(path, 0);
+		assert_non_null(h);
+		hive_node_h hn = hivex_node_get_child(h, hivex_root(h), "Environment");
+		hive_value_h *hv = hivex_node_values(h, hn);
+		for (size_t i = 0; i < n; i++) {
+			char *hk = hivex_value_key(h, hv[i]);
+			assert_string_equal(vals[i].name, hk);
+			free(hk);
+		}
+		free(hv);
+		hivex_close(h);
+		cpuu_reg_values_free(vals, n);
+		if (!pass) {
+			cpuu_reg_commit_opts nb = { .no_backup = 1 };
+			assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+		}
+		cpuu_strlist_free(&before);
+		cpuu_strlist_free(&after);
+		cpuu_reg_key_free(sw);
+		cpuu_reg_key_free(deep);
+		cpuu_reg_key_free(env);
+		cpuu_reg_free(reg);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_win7),
+		cmocka_unit_test(test_win81),
+		cmocka_unit_test(test_plaso),
+		cmocka_unit_test(test_latin1_utf16),
+		cmocka_unit_test(test_after_add_child),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
