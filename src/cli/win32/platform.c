@@ -157,8 +157,11 @@ int cli_notice_show(void *ctx, const char *title, const char *text, char *why, s
 	PROCESS_INFORMATION pi;
 	memset(&si, 0, sizeof si);
 	si.cb = sizeof si;
-	BOOL ok = CreateProcessW(self, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP, NULL,
-				 NULL, &si, &pi);
+	/* No standard handles and no console: the box must not hold the logon
+	 * script's log file (or pipe) open after the run ended. */
+	si.dwFlags = STARTF_USESTDHANDLES;
+	BOOL ok = CreateProcessW(self, cmd, NULL, NULL, FALSE, DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, NULL, NULL,
+				 &si, &pi);
 	DWORD err = GetLastError();
 	SetEnvironmentVariableW(NOTICE_TITLE_ENV, NULL);
 	SetEnvironmentVariableW(NOTICE_TEXT_ENV, NULL);
