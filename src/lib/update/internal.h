@@ -105,6 +105,9 @@ void upd_step_notice(upd_run *run, cpuu_results *res, const upd_where *w);      
 /* step_credentials.c: Rollback (keep 0) puts every credential moved aside
  * back; Cleanup (keep 1) leaves them; the records go. */
 void upd_credentials_undo(upd_run *run, cpuu_results *res, int keep);
+/* step_activation.c: the same for the Licensing key moved aside inside the
+ * registry (Rollback moves it back; Cleanup leaves Licensing.cpuu-old). */
+void upd_activation_undo(upd_run *run, cpuu_results *res, int keep);
 
 /* cred_<platform>.c: the user's Credential Manager (Windows; none elsewhere). */
 int upd_cred_available(void);
