@@ -68,8 +68,8 @@ log() { find "$home" -name cpuu-update.log -exec cat {} + 2>/dev/null; }
 notices() { # how many notice processes of this prefix are up (the box still open)
 	local n=0 p
 	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- '--show-notice' || continue
-		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$WINEPREFIX" && n=$((n + 1))
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- '--show-notice' || continue
+		tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF "WINEPREFIX=$WINEPREFIX" && n=$((n + 1))
 	done
 	echo "$n"
 }
@@ -97,5 +97,51 @@ log | grep -q "notice already shown ($m1)" || fail "second logon: no 'already sh
 n=$(notices)
 [ "$n" -eq 1 ] || fail "second logon: $n notice processes up, want still 1"
 
+# --- 3. the switch, with OfficeActivation = on: no notice any more, and the
+# Licensing key (licence-token bytes planted) moved aside inside HKCU through
+# the live registry API; Rollback puts it back byte-exact ---------------------
+lic='HKCU\Software\Microsoft\Office\16.0\Common\Licensing'
+wine reg add "$lic" /v LicenseData /t REG_BINARY /d 6579304a7459616e746564746f6b656e /f >/dev/null 2>&1
+wine reg add "$lic" /v NextUserLicensingLicenseIds /t REG_SZ /d planted-licence-token-5b1e /f >/dev/null 2>&1
+wine reg add "$lic" /v Mode /t REG_DWORD /d 3 /f >/dev/null 2>&1
+wine reg add "$lic\LicensingNext" /v o365bizrcat /t REG_MULTI_SZ /d 'a\0planted-licence-token-5b1e' /f >/dev/null 2>&1
+lic_export() { # file
+	rm -f "$1"
+	wine reg export "$2" "$(winpath "$1")" /y >/dev/null 2>&1 || { sleep 1; wine reg export "$2" "$(winpath "$1")" /y >/dev/null 2>&1; }
+}
+lic_export "$work/lic0.reg" "$lic"
+[ -s "$work/lic0.reg" ] || fail "the planted Licensing key could not be exported"
+sed -i 's/,false$/,true/' "$net/mapping.csv"
+printf '\n[Features]\nOfficeActivation = on\n' >>"$net/cpuu.ini"
+bat CPUU_Update.bat
+rc=$?
+[ "$rc" -eq 1 ] || fail "switch: exit $rc, want 1: $(log | tail -n 20)"
+log | grep -q 'activation: switched (1 change) - Common\\Licensing key moved to Licensing.cpuu-old' ||
+	fail "switch: no activation record: $(log | tail -n 20)"
+wine reg query "$lic" >/dev/null 2>&1 && fail "switch: the Licensing key is still there"
+lic_export "$work/lic1.reg" "$lic.cpuu-old"
+# reg export writes UTF-16LE: compared as text, the aside key's name put back.
+python3 - "$work/lic0.reg" "$work/lic1.reg" <<'PY' ||
+import sys
+a, b = (open(f, "rb").read().decode("utf-16") for f in sys.argv[1:3])
+sys.exit(0 if b.replace("Licensing.cpuu-old", "Licensing") == a else 1)
+PY
+	fail "switch: Licensing.cpuu-old differs from the key it was: $(diff "$work/lic0.reg" "$work/lic1.reg" | head -6)"
+n=$(notices)
+[ "$n" -eq 1 ] || fail "switch: $n notice processes up, want still 1 (a switched mailbox needs no notice)"
+bat CPUU_Rollback.bat
+rc=$?
+[ "$rc" -eq 1 ] || fail "rollback: exit $rc, want 1: $(log | tail -n 20)"
+lic_export "$work/lic2.reg" "$lic"
+cmp -s "$work/lic0.reg" "$work/lic2.reg" || fail "rollback: Licensing not restored byte-exact: $(diff "$work/lic0.reg" "$work/lic2.reg" | head -6)"
+wine reg query "$lic.cpuu-old" >/dev/null 2>&1 && fail "rollback: Licensing.cpuu-old is still there"
+# The planted token in no file cpuu wrote (state folder, log), ASCII or UTF-16.
+for f in $(find "$home/AppData/Local/cpuu" "$home" -maxdepth 4 -type f \( -path '*/cpuu/*' -o -name 'cpuu-*.log' \) 2>/dev/null); do
+	if grep -qa 'planted-licence-token-5b1e' "$f" ||
+		python3 -c 'import sys; sys.exit(0 if "planted-licence-token-5b1e".encode("utf-16-le") in open(sys.argv[1],"rb").read() else 1)' "$f"; then
+		fail "the planted licence token is in $f"
+	fi
+done
+
 [ "$fails" -eq 0 ] || exit 1
-echo "PASS: the notice was shown once without holding up the logon run, and marked"
+echo "PASS: the notice was shown once without holding up the logon run, and marked; Licensing moved aside and back byte-exact"
