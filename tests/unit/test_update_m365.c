@@ -160,6 +160,11 @@ static void env_setup(env *e, int switched)
 	free(p);
 	e->activation = -1;
 	e->token_broker = -1;
+	/* New Teams (MSIX): its package folder (Microsoft's "Clear the Teams
+	 * client cache" names it). */
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Packages/MSTeams_8wekyb3d8bbwe/LocalCache/Microsoft/MSTeams'",
+		 e->user_dir);
+	assert_int_equal(system(cmd), 0);
 	/* §3 #14 (KB 4499299): WAM account files, and a CloudExperienceHost one. */
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/" TB "' '%s/" CXH "'", e->user_dir, e->user_dir);
 	assert_int_equal(system(cmd), 0);
@@ -297,6 +302,10 @@ static void test_dry_run_plans_every_item(void **state)
 	assert_non_null(strstr(wide(r, "onedrive:Business2")->message, "not the source's"));
 	assert_null(wide(r, "onedrive:Personal"));
 	assert_non_null(strstr(wide(r, "teams")->message, "signed in to the source"));
+	const cpuu_result *nt = wide(r, "new-teams");
+	assert_non_null(nt);
+	assert_int_equal(nt->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_non_null(strstr(nt->message, "Packages\\MSTeams_8wekyb3d8bbwe: new Teams (MSIX) installed"));
 	assert_non_null(r->plan_text);
 	assert_non_null(strstr(r->plan_text, "FederationProvider"));
 	assert_non_null(strstr(r->plan_text, "ExcludeLastKnownGoodURL"));
@@ -476,6 +485,7 @@ static void test_crossforest_defaults(void **state)
 	assert_null(wide(r, "identity:16.0"));
 	assert_null(wide(r, "authhealth"));
 	assert_null(wide(r, "teams"));
+	assert_null(wide(r, "new-teams"));
 	assert_int_equal(wide(r, "adpolicy:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO); /* already 1 */
 	cpuu_results_free(r);
 	expect(e.hive, ID_SRC, "FederationProvider", SRC_FP);
