@@ -144,7 +144,7 @@ typedef struct cpuu_run_opts {
 	const char *notice_text;
 	const char *notice_title;
 	/* Shows the notice in the logged-on user's session without waiting for
-	 * it to be read (the live logon, docs/windows.md); 0, or a negative
+	 * it to be read (the live logon, docs/m365.md); 0, or a negative
 	 * cpuu_error_code with one line of why in why[why_size]. NULL: the run
 	 * has no user session (offline hives, bulk runs): the notice step does
 	 * nothing. */
