@@ -56,13 +56,15 @@ typedef enum cpuu_m365_kind {
 	CPUU_M365_NEW_OUTLOOK,         /* UseNewOutlook */
 	CPUU_M365_ONEDRIVE,            /* a OneDrive business account */
 	CPUU_M365_TEAMS,               /* Teams signed in (HomeUserUpn) */
-	CPUU_M365_ACTIVATION           /* Office licensing state kept for the user */
+	CPUU_M365_ACTIVATION,          /* Office licensing state kept for the user */
+	CPUU_M365_NEW_TEAMS            /* new Teams (MSIX) installed for the user: its package folder
+					* (key: the folder below the user's profile folder) */
 } cpuu_m365_kind;
 
-#define CPUU_M365_KIND_COUNT 8
+#define CPUU_M365_KIND_COUNT 9
 
 /* "autodiscover", "autodiscover-policy", "identity-root", "health",
- * "new-outlook", "onedrive", "teams", "activation". */
+ * "new-outlook", "onedrive", "teams", "activation", "new-teams". */
 const char *cpuu_m365_kind_name(cpuu_m365_kind k);
 
 typedef struct cpuu_m365_finding {
@@ -90,6 +92,9 @@ typedef struct cpuu_m365_state {
 typedef struct cpuu_m365_source {
 	const cpuu_strlist *domains;
 	const cpuu_strlist *tenants;
+	/* The user's profile folder (C:\\Users\\<name>) as a local path, where
+	 * new Teams' package folder is looked for; NULL: not looked for. */
+	const char *user_dir;
 } cpuu_m365_source;
 
 int cpuu_m365_read(cpuu_m365_state **out, cpuu_reg *reg, const cpuu_m365_source *src);

@@ -136,6 +136,20 @@ typedef struct cpuu_run_opts {
 	 * of the source than the switched accounts name. NULL: none. */
 	const cpuu_strlist *m365_source_domains;
 	const cpuu_strlist *m365_source_tenants;
+	/* [Features] UserNotice (-1 auto: on for Exchange Online targets) and
+	 * [M365] Notice / NoticeTitle: the user's one-time notice while a
+	 * mailbox of theirs is not switched yet, so they get their target
+	 * password ready (docs/m365.md). NULL text: no notice. */
+	int user_notice;
+	const char *notice_text;
+	const char *notice_title;
+	/* Shows the notice in the logged-on user's session without waiting for
+	 * it to be read (the live logon, docs/m365.md); 0, or a negative
+	 * cpuu_error_code with one line of why in why[why_size]. NULL: the run
+	 * has no user session (offline hives, bulk runs): the notice step does
+	 * nothing. */
+	int (*show_notice)(void *ctx, const char *title, const char *text, char *why, size_t why_size);
+	void *show_notice_ctx;
 	/* Called once, right before the run's first change to the registry or
 	 * the user's files: never in a dry run, never when nothing changes (a
 	 * no-op logon, a rollback with nothing to undo). The live logon stops

@@ -79,4 +79,14 @@ typedef struct cli_user_folders {
 int cli_user_folders_get(cli_user_folders *out);
 void cli_user_folders_free(cli_user_folders *f);
 
+/* The user's notice ([M365] Notice, docs/m365.md) in the logged-on user's
+ * session, never waited for: Windows starts this executable again, detached,
+ * as `cpuu.exe --show-notice` (the text passed in its environment), which
+ * shows the message box and ends when the user closes it; the logon run
+ * goes on at once. POSIX: CPUU_EUNSUPPORTED (no session to show it in). */
+#define CLI_NOTICE_ARG "--show-notice"
+int cli_notice_show(void *ctx, const char *title, const char *text, char *why, size_t why_size);
+/* The detached process's side: shows the notice, returns when closed. */
+int cli_notice_child(void);
+
 #endif

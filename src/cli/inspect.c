@@ -102,6 +102,7 @@ int cli_cmd_inspect(int argc, char **argv)
 {
 	const char *hive = NULL;
 	const char *domains = NULL;
+	const char *user_dir = NULL;
 	int json = 0, live = 0;
 	const cli_opt table[] = {
 		{ "--hive", CLI_OPT_STRING, &hive, "FILE", "an offline NTUSER.DAT (opened read-only)", 0, 0 },
@@ -109,6 +110,9 @@ int cli_cmd_inspect(int argc, char **argv)
 		{ "--json", CLI_OPT_FLAG, &json, NULL, "the stable JSON form (docs/inspect-json.md)", 0, 0 },
 		{ "--source-domains", CLI_OPT_STRING, &domains, "LIST",
 		  "comma-separated SMTP domains of the source: marks its identities and accounts (docs/m365.md)", 0, 0 },
+		{ "--user-dir", CLI_OPT_STRING, &user_dir, "DIR",
+		  "the user's profile folder (C:\\Users\\<name>), where new Teams is looked for\n"
+		  "(--live: the logged-on user's)", 0, 0 },
 		{ 0 }
 	};
 	int code = CLI_EXIT_USAGE;
@@ -117,6 +121,7 @@ int cli_cmd_inspect(int argc, char **argv)
 	char *text = NULL, *m365 = NULL, *doc = NULL;
 	cpuu_m365_state *st = NULL;
 	cpuu_strlist src_domains = { 0 };
+	cli_user_folders folders = { 0 };
 	int parsed = cli_opt_parse(table, argc, argv);
 	if (parsed == CLI_OPT_OK && (!hive || !*hive) == !live) {
 		fprintf(stderr, "cpuu: inspect: give --hive FILE or --live (see 'cpuu inspect --help')\n");
@@ -143,7 +148,9 @@ int cli_cmd_inspect(int argc, char **argv)
 			rc = cpuu_strlist_add(&src_domains, t);
 		d += n + (d[n] == ',');
 	}
-	cpuu_m365_source src = { &src_domains, NULL };
+	if (live && !user_dir && cli_user_folders_get(&folders) == CPUU_OK)
+		user_dir = folders.profile;
+	cpuu_m365_source src = { &src_domains, NULL, user_dir };
 	if (rc == CPUU_OK)
 		rc = cpuu_m365_read(&st, reg, &src);
 	if (rc == CPUU_OK && json)
@@ -173,6 +180,7 @@ done:
 	free(doc);
 	cpuu_m365_state_free(st);
 	cpuu_strlist_free(&src_domains);
+	cli_user_folders_free(&folders);
 	cpuu_profile_set_free(set);
 	cpuu_reg_free(reg);
 	return code;

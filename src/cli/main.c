@@ -36,6 +36,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], CLI_NOTICE_ARG))
+		return cli_notice_child(); /* started by a logon run (cli_notice_show) */
 	if (!strcmp(argv[1], "--version")) {
 		printf("cpuu %s\n", CPUU_VERSION_STRING);
 		return 0;

@@ -131,6 +131,8 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 		opts.before_change = stop_mapi_clients;
 		opts.before_change_ctx = &stop;
 	}
+	/* A logon run has the user's session: the notice can be shown there. */
+	opts.show_notice = cli_notice_show;
 	int err = cpuu_run_registry(&res, reg, "HKCU", &opts, resolver);
 	if (res) {
 		print_results(res, json);

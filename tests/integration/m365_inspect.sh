@@ -109,5 +109,22 @@ grep -q "health 16.0: DisableAADWAM = 1 \[problem\]" "$work/out.txt" || fail "te
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["m365"]; sys.exit(any(i["source"] for i in m["identities"]))' \
 	"$work/plain.json" || fail "an identity is the source's without source domains"
 
+# New Teams (MSIX): its package folder in the user's profile folder is
+# reported (Microsoft documents no place of its account); none without it.
+grep -q "new-teams" "$work/out.json" "$work/out.txt" && fail "new Teams reported without a user folder"
+mkdir -p "$work/alice/AppData/Local/Packages/MSTeams_8wekyb3d8bbwe/LocalCache/Microsoft/MSTeams"
+"$CPUU" inspect --hive "$hive" --json --user-dir "$work/alice" >"$work/teams.json" || fail "inspect --user-dir"
+"$CPUU" inspect --hive "$hive" --user-dir "$work/alice" >"$work/teams.txt" || fail "inspect --user-dir (text)"
+python3 - "$work/teams.json" <<'PY' || fail "JSON: new Teams not reported"
+import json, sys
+m = json.load(open(sys.argv[1]))["m365"]
+t = [x for x in m["findings"] if x["kind"] == "new-teams"]
+assert len(t) == 1, t
+assert t[0]["key"] == "AppData\\Local\\Packages\\MSTeams_8wekyb3d8bbwe" and t[0]["value"] is None, t
+assert t[0]["source"] is False and "no documented place" in t[0]["note"], t
+PY
+grep -q "^  new-teams" "$work/teams.txt" || fail "text: new Teams not reported: $(cat "$work/teams.txt")"
+"$CPUU" inspect --hive "$hive" --json --user-dir "$work/nobody" | grep -q new-teams && fail "new Teams reported for a folder without it"
+
 [ "$failures" -eq 0 ] && echo "m365 inspect: ok"
 exit $((failures > 0))

@@ -74,6 +74,16 @@ static void set_sz(cpuu_reg *reg, const char *path, const char *name, const char
 	cpuu_reg_key_free(k);
 }
 
+static void set_sz_hive(const char *hive, const char *path, const char *name, const char *v)
+{
+	cpuu_reg *reg = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	set_sz(reg, path, name, v);
+	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
+	cpuu_reg_free(reg);
+}
+
 static void set_dw(cpuu_reg *reg, const char *path, const char *name, uint32_t v)
 {
 	cpuu_reg_key *k = NULL;
@@ -150,6 +160,11 @@ static void env_setup(env *e, int switched)
 	free(p);
 	e->activation = -1;
 	e->token_broker = -1;
+	/* New Teams (MSIX): its package folder (Microsoft's "Clear the Teams
+	 * client cache" names it). */
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Packages/MSTeams_8wekyb3d8bbwe/LocalCache/Microsoft/MSTeams'",
+		 e->user_dir);
+	assert_int_equal(system(cmd), 0);
 	/* §3 #14 (KB 4499299): WAM account files, and a CloudExperienceHost one. */
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/" TB "' '%s/" CXH "'", e->user_dir, e->user_dir);
 	assert_int_equal(system(cmd), 0);
@@ -287,6 +302,10 @@ static void test_dry_run_plans_every_item(void **state)
 	assert_non_null(strstr(wide(r, "onedrive:Business2")->message, "not the source's"));
 	assert_null(wide(r, "onedrive:Personal"));
 	assert_non_null(strstr(wide(r, "teams")->message, "signed in to the source"));
+	const cpuu_result *nt = wide(r, "new-teams");
+	assert_non_null(nt);
+	assert_int_equal(nt->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	assert_non_null(strstr(nt->message, "Packages\\MSTeams_8wekyb3d8bbwe: new Teams (MSIX) installed"));
 	assert_non_null(r->plan_text);
 	assert_non_null(strstr(r->plan_text, "FederationProvider"));
 	assert_non_null(strstr(r->plan_text, "ExcludeLastKnownGoodURL"));
@@ -466,6 +485,7 @@ static void test_crossforest_defaults(void **state)
 	assert_null(wide(r, "identity:16.0"));
 	assert_null(wide(r, "authhealth"));
 	assert_null(wide(r, "teams"));
+	assert_null(wide(r, "new-teams"));
 	assert_int_equal(wide(r, "adpolicy:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO); /* already 1 */
 	cpuu_results_free(r);
 	expect(e.hive, ID_SRC, "FederationProvider", SRC_FP);
@@ -605,6 +625,145 @@ static void test_tokenbroker_opt_in(void **state)
 	env_teardown(&e);
 }
 
+
+/* §3 #1: the per-user Licensing key, planted with licence-token bytes under
+ * names no secret filter knows, every value type, a subkey. */
+#define LIC "Software\\Microsoft\\Office\\16.0\\Common\\Licensing"
+
+static void plant_licensing(const char *hive)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, LIC), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "LicenseData", CPUU_REG_BINARY, (const uint8_t *)SECRET_BIN,
+					    sizeof SECRET_BIN - 1),
+			 CPUU_OK);
+	assert_int_equal(cpuu_reg_set_string(reg, k, "NextUserLicensingLicenseIds", SECRET_STR), CPUU_OK);
+	assert_int_equal(cpuu_reg_set_dword(reg, k, "DisableActivationUI", 0), CPUU_OK);
+	static const uint8_t odd[] = { 1, 2, 3 };
+	assert_int_equal(cpuu_reg_value_set(reg, k, "", 0x4d2, odd, sizeof odd), CPUU_OK); /* unknown type */
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, LIC "\\LicensingNext"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, k, "o365bizrcat", CPUU_REG_BINARY, (const uint8_t *)SECRET_BIN,
+					    sizeof SECRET_BIN - 1),
+			 CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
+	cpuu_reg_free(reg);
+}
+
+/* The subtree at path as .reg text, its root renamed "X" (NULL: absent). */
+static char *subtree(const char *hive, const char *path)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_regtext *doc = NULL;
+	char *text = NULL;
+	size_t len;
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	if (cpuu_reg_key_open(&k, reg, NULL, path) == CPUU_OK) {
+		assert_int_equal(cpuu_regtext_export(&doc, reg, k, "X"), CPUU_OK);
+		assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
+	}
+	cpuu_error_clear();
+	cpuu_regtext_free(doc);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+	return text;
+}
+
+/* OfficeActivation = on: Licensing moved to Licensing.cpuu-old inside the
+ * hive (dry run: planned, nothing written), once; Rollback moves it back
+ * byte-exact (types, bytes, the subkey); the token bytes in no state file,
+ * record or plan; Cleanup leaves the aside key and drops the record. */
+static void test_activation_licensing_key(void **state)
+{
+	(void)state;
+	env e;
+	env_setup(&e, 1);
+	plant_licensing(e.hive);
+	char *before = subtree(e.hive, LIC);
+	assert_non_null(before);
+	assert_non_null(strstr(before, "LicensingNext"));
+	char *copy = test_path(e.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	e.activation = 1;
+	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	const cpuu_result *a = wide(r, "activation");
+	assert_int_equal(a->outcome, CPUU_OUTCOME_PLANNED);
+	assert_int_equal(a->changes, 3); /* the key and both folders */
+	assert_non_null(strstr(a->message, "would be: Common\\Licensing key moved to Licensing.cpuu-old"));
+	check_results(r);
+	cpuu_results_free(r);
+	assert_true(test_files_equal(copy, e.hive));
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_SWITCHED);
+	check_results(r);
+	cpuu_results_free(r);
+	char *gone = subtree(e.hive, LIC), *aside = subtree(e.hive, LIC ".cpuu-old");
+	assert_null(gone);
+	assert_non_null(aside);
+	assert_string_equal(aside, before); /* moved whole, bytes and types */
+	free(aside);
+	expect(e.hive, "Software\\cpuu\\Keys", LIC, LIC ".cpuu-old");
+	scan_dir(e.state);
+	/* Idempotent: nothing left to move. */
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	cpuu_results_free(r);
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	check_results(r);
+	cpuu_results_free(r);
+	char *after = subtree(e.hive, LIC);
+	assert_non_null(after);
+	assert_string_equal(after, before);
+	free(after);
+	assert_null(subtree(e.hive, LIC ".cpuu-old"));
+	assert_null(subtree(e.hive, "Software\\cpuu\\Keys"));
+	scan_dir(e.state);
+	/* A second Rollback: nothing to do. */
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	assert_null(wide(r, "activation"));
+	cpuu_results_free(r);
+	after = subtree(e.hive, LIC);
+	assert_string_equal(after, before);
+	free(after);
+	/* Update, then Office makes a new Licensing (for the target): Rollback
+	 * replaces neither; Cleanup leaves the source's aside. */
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	cpuu_results_free(r);
+	set_sz_hive(e.hive, LIC, "Target", "new");
+	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
+	cpuu_results_free(r);
+	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	a = wide(r, "activation");
+	assert_non_null(a);
+	assert_int_equal(a->outcome, CPUU_OUTCOME_ERROR);
+	assert_non_null(strstr(a->message, "exists again"));
+	cpuu_results_free(r);
+	expect(e.hive, LIC, "Target", "new");
+	aside = subtree(e.hive, LIC ".cpuu-old");
+	assert_string_equal(aside, before);
+	free(aside);
+	r = run(&e, CPUU_MODE_CLEANUP, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
+	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_CLEANED);
+	cpuu_results_free(r);
+	aside = subtree(e.hive, LIC ".cpuu-old");
+	assert_string_equal(aside, before);
+	free(aside);
+	assert_null(subtree(e.hive, "Software\\cpuu\\Keys"));
+	size_t len = 0;
+	uint8_t *bytes = test_read_file(e.hive, &len);
+	assert_true(holds_secret(bytes, len)); /* the check can fail: the bytes exist */
+	free(bytes);
+	free(before);
+	free(copy);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_activation_opt_in),
 		cmocka_unit_test(test_tokenbroker_opt_in),
+		cmocka_unit_test(test_activation_licensing_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

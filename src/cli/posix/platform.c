@@ -32,3 +32,19 @@ void cli_user_folders_free(cli_user_folders *f)
 {
 	(void)f;
 }
+
+/* No logged-on user's session here (offline and bulk runs never show it). */
+int cli_notice_show(void *ctx, const char *title, const char *text, char *why, size_t why_size)
+{
+	(void)ctx;
+	(void)title;
+	(void)text;
+	snprintf(why, why_size, "the user's notice is shown only by a Windows logon run");
+	return CPUU_EUNSUPPORTED;
+}
+
+int cli_notice_child(void)
+{
+	fprintf(stderr, "cpuu: %s exists on Windows only\n", CLI_NOTICE_ARG);
+	return CLI_EXIT_USAGE;
+}

@@ -116,3 +116,87 @@ void cli_user_folders_free(cli_user_folders *f)
 	free(f->user);
 	memset(f, 0, sizeof *f);
 }
+
+static wchar_t *wide_from_utf8(const char *s)
+{
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+	wchar_t *out = n > 0 ? malloc((size_t)n * sizeof *out) : NULL;
+	if (out && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, out, n) != n) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+#define NOTICE_TITLE_ENV L"CPUU_NOTICE_TITLE"
+#define NOTICE_TEXT_ENV L"CPUU_NOTICE_TEXT"
+
+/* A detached process shows the box, so the logon run never waits on it:
+ * WTSSendMessageW(bWait = FALSE) would do the same on Windows, but Wine
+ * implements it as a stub that fails (dlls/wtsapi32), and a thread of this
+ * process would die with the run. The text goes through the environment,
+ * not the command line (no quoting to get wrong). */
+int cli_notice_show(void *ctx, const char *title, const char *text, char *why, size_t why_size)
+{
+	(void)ctx;
+	wchar_t self[32768];
+	DWORD n = GetModuleFileNameW(NULL, self, sizeof self / sizeof self[0]);
+	wchar_t *wt = wide_from_utf8(title), *wx = wide_from_utf8(text);
+	size_t cmd_len = (size_t)n + 64;
+	wchar_t *cmd = malloc(cmd_len * sizeof *cmd);
+	int rc = CPUU_OK;
+	if (!n || n >= sizeof self / sizeof self[0] || !wt || !wx || !cmd) {
+		snprintf(why, why_size, "notice: cannot prepare it (its text is not UTF-8, or no path)");
+		rc = CPUU_EINVALID;
+		goto done;
+	}
+	swprintf(cmd, cmd_len, L"\"%ls\" %hs", self, CLI_NOTICE_ARG);
+	SetEnvironmentVariableW(NOTICE_TITLE_ENV, wt);
+	SetEnvironmentVariableW(NOTICE_TEXT_ENV, wx);
+	STARTUPINFOW si;
+	PROCESS_INFORMATION pi;
+	memset(&si, 0, sizeof si);
+	si.cb = sizeof si;
+	/* No standard handles and no console: the box must not hold the logon
+	 * script's log file (or pipe) open after the run ended. */
+	si.dwFlags = STARTF_USESTDHANDLES;
+	BOOL ok = CreateProcessW(self, cmd, NULL, NULL, FALSE, DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP, NULL, NULL,
+				 &si, &pi);
+	DWORD err = GetLastError();
+	SetEnvironmentVariableW(NOTICE_TITLE_ENV, NULL);
+	SetEnvironmentVariableW(NOTICE_TEXT_ENV, NULL);
+	if (!ok) {
+		snprintf(why, why_size, "notice: cannot start its process (error %lu)", (unsigned long)err);
+		rc = CPUU_EIO;
+		goto done;
+	}
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+done:
+	free(wt);
+	free(wx);
+	free(cmd);
+	return rc;
+}
+
+static wchar_t *env_wide(const wchar_t *name)
+{
+	DWORD n = GetEnvironmentVariableW(name, NULL, 0);
+	wchar_t *v = n ? malloc((size_t)n * sizeof *v) : NULL;
+	if (v && GetEnvironmentVariableW(name, v, n) >= n) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+int cli_notice_child(void)
+{
+	wchar_t *title = env_wide(NOTICE_TITLE_ENV), *text = env_wide(NOTICE_TEXT_ENV);
+	if (text)
+		MessageBoxW(NULL, text, title ? title : L"cpuu",
+			    MB_OK | MB_ICONINFORMATION | MB_SETFOREGROUND | MB_TOPMOST);
+	free(title);
+	free(text);
+	return text ? 0 : CLI_EXIT_USAGE;
+}

@@ -65,8 +65,13 @@ static const cpuu_config_key_info schema[] = {
 	E("Features", "TokenBroker", "auto", "auto|on|off",
 	  "Move the WAM account files of KB 4499299 aside when users' SIDs changed (auto: off, opt-in).", RUN),
 
+	E("Features", "UserNotice", "auto", "auto|on|off",
+	  "Logon runs: show [M365] Notice once per user while a mailbox is not switched yet (auto: on for Exchange Online targets).", RUN),
+
 	L("M365", "SourceDomains", NULL, "SMTP domains of the source besides those of the switched accounts (identities, OneDrive, Teams).", RUN),
 	L("M365", "SourceTenants", NULL, "Tenant IDs of the source: an Office identity with one of them is the source's.", RUN),
+	S("M365", "Notice", NULL, "Text of the user's one-time notice before the switch (\\n starts a new line); none when unset.", RUN),
+	S("M365", "NoticeTitle", "Mailbox move", "Title of that notice's window.", RUN),
 
 	P("Mapping", "File", NULL, "Mapping CSV (docs/mapping-csv.md); when set it is used instead of the directories.", RESOLVER),
 

@@ -50,6 +50,7 @@ typedef struct upd_run {
 	upd_txn txn;              /* backup, journal of file actions, commit */
 	cpuu_strlist ad_touched;  /* "<office version>|<source SMTP domain>" of switched accounts */
 	int switched_now;         /* some account or mailbox was switched in this run */
+	size_t not_switched;      /* accounts whose mailbox is known and not switched yet */
 	int failed;               /* nothing may follow: the registry was not written */
 	const char *critical_failed; /* the -Critical feature that failed in the current profile */
 } upd_run;
@@ -100,9 +101,13 @@ void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w);  
 void upd_step_activation(upd_run *run, cpuu_results *res, const upd_where *w);   /* step_activation.c */
 void upd_step_credentials(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_credentials.c */
 void upd_step_tokenbroker(upd_run *run, cpuu_results *res, const upd_where *w);  /* step_tokenbroker.c */
+void upd_step_notice(upd_run *run, cpuu_results *res, const upd_where *w);       /* step_notice.c */
 /* step_credentials.c: Rollback (keep 0) puts every credential moved aside
  * back; Cleanup (keep 1) leaves them; the records go. */
 void upd_credentials_undo(upd_run *run, cpuu_results *res, int keep);
+/* step_activation.c: the same for the Licensing key moved aside inside the
+ * registry (Rollback moves it back; Cleanup leaves Licensing.cpuu-old). */
+void upd_activation_undo(upd_run *run, cpuu_results *res, int keep);
 
 /* cred_<platform>.c: the user's Credential Manager (Windows; none elsewhere). */
 int upd_cred_available(void);

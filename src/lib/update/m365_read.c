@@ -2,7 +2,7 @@
  * value name here comes from ../shared/reference/m365-cutover.md §3 and the
  * Microsoft pages it cites (docs/m365.md has the table with sources). Only
  * named values are read; binary values and credential-looking names never. */
-#include "common/internal.h"
+#include "update/internal.h"
 #include "cpuu/m365.h"
 
 #include <ctype.h>
@@ -44,7 +44,8 @@ int cpuu_scenario_target_is_exo(cpuu_scenario s)
 const char *cpuu_m365_kind_name(cpuu_m365_kind k)
 {
 	static const char *const names[] = { "autodiscover", "autodiscover-policy", "identity-root", "health",
-					     "new-outlook",  "onedrive",	    "teams",	     "activation" };
+					     "new-outlook",  "onedrive",	    "teams",	     "activation",
+					     "new-teams" };
 	return (unsigned)k < CPUU_M365_KIND_COUNT ? names[k] : "unknown";
 }
 
@@ -329,6 +330,31 @@ static int read_teams(reader *r)
 	return rc;
 }
 
+/* New Teams (MSIX) keeps its data in its package folder, the one
+ * Microsoft's "Clear the Teams client cache" names
+ * (%userprofile%\appdata\local\Packages\MSTeams_8wekyb3d8bbwe\LocalCache\
+ * Microsoft\MSTeams); Microsoft documents no per-user place of its signed-in
+ * account (classic Teams' HomeUserUpn has none in new Teams), so its
+ * presence is what cpuu can report: the admin learns who runs new Teams,
+ * whose sign-in needs the switch too. Looked up without following links. */
+static int read_new_teams(reader *r)
+{
+	static const char folder[] = "AppData\\Local\\Packages\\MSTeams_8wekyb3d8bbwe";
+	if (!r->src || !r->src->user_dir)
+		return CPUU_OK;
+	char *local = upd_local_path(r->src->user_dir, "C:\\Users\\u\\AppData\\Local\\Packages\\MSTeams_8wekyb3d8bbwe");
+	if (!local)
+		return cpuu_error_oom();
+	int here = upd_exists_in(r->src->user_dir, local);
+	free(local);
+	if (here < 0)
+		cpuu_error_clear(); /* a link in the way: nothing reported */
+	return here > 0 ? add_finding(r, CPUU_M365_NEW_TEAMS, NULL, folder, "MSTeams_8wekyb3d8bbwe", NULL, 0, 0,
+				      "new Teams (MSIX) installed: its account is in no documented place; "
+				      "sign it in to the target (not done by cpuu)")
+			: CPUU_OK;
+}
+
 int cpuu_m365_read(cpuu_m365_state **out, cpuu_reg *reg, const cpuu_m365_source *src)
 {
 	*out = calloc(1, sizeof **out);
@@ -351,6 +377,8 @@ int cpuu_m365_read(cpuu_m365_state **out, cpuu_reg *reg, const cpuu_m365_source 
 		rc = read_onedrive(&r);
 	if (!rc)
 		rc = read_teams(&r);
+	if (!rc)
+		rc = read_new_teams(&r);
 	if (rc) {
 		cpuu_m365_state_free(*out);
 		*out = NULL;

@@ -94,6 +94,9 @@ static void read_features(cpuu_run_opts *o, const cpuu_config *cfg)
 	o->office_activation = tristate(cpuu_config_get_string(cfg, "Features", "OfficeActivation"));
 	o->office_credentials = tristate(cpuu_config_get_string(cfg, "Features", "OfficeCredentials"));
 	o->token_broker = tristate(cpuu_config_get_string(cfg, "Features", "TokenBroker"));
+	o->user_notice = tristate(cpuu_config_get_string(cfg, "Features", "UserNotice"));
+	o->notice_text = cpuu_config_get_string(cfg, "M365", "Notice");
+	o->notice_title = cpuu_config_get_string(cfg, "M365", "NoticeTitle");
 	const cpuu_strlist *l = cpuu_config_get_list(cfg, "M365", "SourceDomains");
 	o->m365_source_domains = l && l->count ? l : NULL;
 	l = cpuu_config_get_list(cfg, "M365", "SourceTenants");
@@ -270,6 +273,9 @@ int cpuu_run_config_describe(char **out, const cpuu_run_config *rc)
 			o->office_credentials, o->token_broker);
 	describe_list(&b, "m365_source_domains", o->m365_source_domains);
 	describe_list(&b, "m365_source_tenants", o->m365_source_tenants);
+	cpuu_buf_printf(&b, "user_notice=%d\n", o->user_notice);
+	describe_text(&b, "notice_text", o->notice_text);
+	describe_text(&b, "notice_title", o->notice_title);
 	cpuu_buf_printf(&b, "critical=%u\n", o->critical);
 	describe_list(&b, "allowed_services", o->allowed_services);
 	cpuu_buf_printf(&b, "workers=%u\n", rc->workers);
@@ -333,5 +339,6 @@ void cpuu_run_opts_init(cpuu_run_opts *opts)
 	opts->office_activation = -1;
 	opts->office_credentials = -1;
 	opts->token_broker = -1;
+	opts->user_notice = -1;
 	cpuu_switch_opts_init(&opts->switch_opts);
 }

@@ -29,6 +29,7 @@ static const upd_step steps[] = {
 	{ "adpolicy", UPD_SCOPE_RUN, FEATURE(autodiscover_policy), 1, upd_step_adpolicy, 0 },
 	{ "authhealth", UPD_SCOPE_RUN, FEATURE(auth_health), 1, upd_step_authhealth, 0 },
 	{ "m365detect", UPD_SCOPE_RUN, FEATURE(m365_detect), 1, upd_step_m365detect, 0 },
+	{ "notice", UPD_SCOPE_RUN, FEATURE(user_notice), 1, upd_step_notice, 0 },
 };
 
 /* Whether the step's failure is one the run was told is critical. */
@@ -102,7 +103,7 @@ static void run_update(upd_run *run, cpuu_results *res, const cpuu_profile_set *
 			if (p->accounts[j].kind != CPUU_ACCOUNT_EXCHANGE)
 				continue;
 			upd_where w = { set, p, &p->accounts[j], CPUU_OUTCOME_ERROR };
-			run_steps(run, res, UPD_SCOPE_ACCOUNT, &w);
+			run->not_switched += run_steps(run, res, UPD_SCOPE_ACCOUNT, &w) == CPUU_OUTCOME_NOT_SWITCHED;
 		}
 		if (res->count == before)
 			upd_result_add(res, run, p->name, NULL, CPUU_OUTCOME_SKIPPED, 0, "no Exchange account");

@@ -26,6 +26,9 @@ static const struct {
 	{ offsetof(cpuu_run_opts, office_credentials), { 0, 1, 1 } },
 	/* Only the admin knows whether the user's SID changed: opt-in. */
 	{ offsetof(cpuu_run_opts, token_broker), { 0, 0, 0 } },
+	/* Exchange Online targets: users need their target password before the
+	 * switch (the established tool's Office 365 condition). */
+	{ offsetof(cpuu_run_opts, user_notice), { 0, 1, 1 } },
 };
 
 int upd_feature_on(const cpuu_run_opts *o, size_t feature)

@@ -85,7 +85,7 @@ void upd_step_identity(upd_run *run, cpuu_results *res, const upd_where *w)
 		return; /* no mailbox of this user lives in the target: the source identity still serves */
 	cpuu_strlist domains = { 0 };
 	cpuu_m365_state *st = NULL;
-	cpuu_m365_source src = { &domains, run->opts->m365_source_tenants };
+	cpuu_m365_source src = { &domains, run->opts->m365_source_tenants, NULL };
 	int rc = upd_m365_source_domains(&domains, run);
 	if (!rc)
 		rc = cpuu_m365_read(&st, run->reg, &src);

@@ -16,7 +16,7 @@
 
 static int read_state(cpuu_m365_state **st, cpuu_strlist *domains, upd_run *run)
 {
-	cpuu_m365_source src = { domains, run->opts->m365_source_tenants };
+	cpuu_m365_source src = { domains, run->opts->m365_source_tenants, run->opts->user_dir };
 	int rc = upd_m365_source_domains(domains, run);
 	return rc ? rc : cpuu_m365_read(st, run->reg, &src);
 }
@@ -74,6 +74,9 @@ void upd_step_m365detect(upd_run *run, cpuu_results *res, const upd_where *w)
 			msg = cpuu_aprintf("%s%s%s", f->value ? f->value : "(no e-mail)",
 					   f->source ? ": signed in to the source; " : ": ",
 					   f->source ? "needs its switch (not done by cpuu)" : "not the source's");
+		} else if (f->kind == CPUU_M365_NEW_TEAMS) {
+			label = cpuu_strdup("new-teams");
+			msg = cpuu_aprintf("%s: %s", f->key, f->note);
 		} else {
 			continue;
 		}

@@ -249,6 +249,7 @@ void upd_rollback_or_cleanup(upd_run *run, cpuu_results *res)
 	cpuu_strlist_free(&used);
 	hive_wide_records(run, res, cleanup);
 	upd_credentials_undo(run, res, cleanup);
+	upd_activation_undo(run, res, cleanup);
 	if (cleanup && upd_txn_rmdir_after(&run->txn, run->state_dir))
 		upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 	if (upd_state_prune(run->reg))
