@@ -115,6 +115,11 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 	cpuu_run_opts opts = rc->opts;
 	live_stop stop = { rc, log, 0 };
 	if (cpuu_reg_open_live(&reg, opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
+		/* Another cpuu in this session (its mutex): the bits of a hive
+		 * another run holds (SWITCH_ERR|GLOBAL_ERR, docs/exit-codes.md). */
+		if (cpuu_error_last()->code == CPUU_ELOCKED)
+			mask = CPUU_EXIT_SWITCH_ERR | CPUU_EXIT_GLOBAL_ERR;
+		cpuu_runlog_msg(log, CPUU_LOG_ERROR, "error: %s", cpuu_error_last()->message);
 		cli_fail();
 		goto done;
 	}
