@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "cpuu/config.h"
+#include "cpuu/display.h"
 #include "cpuu/ldapdir.h"
 #include "cpuu/procstop.h"
 #include "cpuu/runconfig.h"
@@ -165,18 +166,27 @@ static void print_results(const cpuu_results *r, int json)
 	}
 	if (r->plan_text)
 		fputs(r->plan_text, stdout);
+	/* Users, profiles, accounts and messages are data: shown escaped
+	 * (cpuu/display.h); the JSON records carry them exactly. */
 	for (size_t i = 0; i < r->count; i++) {
 		const cpuu_result *x = &r->items[i];
-		printf("%s", x->user);
-		if (x->profile)
-			printf("  profile '%s'", x->profile);
-		if (x->account)
-			printf("  %s", x->account);
+		cpuu_display_fputs(x->user, stdout);
+		if (x->profile) {
+			fputs("  profile '", stdout);
+			cpuu_display_fputs(x->profile, stdout);
+			fputs("'", stdout);
+		}
+		if (x->account) {
+			fputs("  ", stdout);
+			cpuu_display_fputs(x->account, stdout);
+		}
 		printf(": %s", cpuu_outcome_name(x->outcome));
 		if (x->changes)
 			printf(" (%zu change%s)", x->changes, x->changes == 1 ? "" : "s");
-		if (x->message)
-			printf(" - %s", x->message);
+		if (x->message) {
+			fputs(" - ", stdout);
+			cpuu_display_fputs(x->message, stdout);
+		}
 		printf("\n");
 	}
 }
@@ -354,7 +364,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 	}
 	const cpuu_strlist *warnings = cpuu_config_warnings(cfg);
 	for (size_t i = 0; warnings && i < warnings->count; i++)
-		fprintf(stderr, "cpuu: warning: %s\n", warnings->items[i]);
+		fprintf(stderr, "cpuu: warning: %s\n", cli_shown(warnings->items[i]));
 	if (cpuu_run_opts_from_config(&rc, cfg) != CPUU_OK) {
 		cli_fail();
 		goto done;
@@ -395,7 +405,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		const cpuu_strlist *mw = cpuu_resolver_warnings(resolver);
 		const char *file = a.mapping ? a.mapping : cpuu_config_get_string(cfg, "Mapping", "File");
 		for (size_t i = 0; mw && i < mw->count; i++)
-			fprintf(stderr, "cpuu: warning: %s: %s\n", file, mw->items[i]);
+			fprintf(stderr, "cpuu: warning: %s: %s\n", cli_shown(file), cli_shown(mw->items[i]));
 		src = cpuu_resolver_source(resolver);
 	}
 

@@ -2,7 +2,9 @@
 # Issue 16 at the command line: one writer per hive (a second cpuu run on a
 # hive another run holds waits, is refused and changes nothing; the first
 # finishes normally), a corrupt hive refused with exit 5 before anything,
-# and --config / --mapping inputs that are FIFOs or devices refused at once.
+# and --config / --mapping inputs that are FIFOs or devices refused at once;
+# names from the hive with control characters shown escaped in every text
+# output, exact in JSON.
 # The second run is started by the first one at a fault point
 # (CPUU_FAULT=update:before-commit:run), so the overlap is certain.
 set -u
@@ -71,5 +73,101 @@ rc=$?
 [ "$rc" -ne 124 ] || fail "--mapping /dev/zero did not end"
 grep -q "not a regular file" "$work/zero.err" || fail "--mapping /dev/zero message: $(cat "$work/zero.err")"
 
-[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs"
+# 4. Names are data: a profile name and an account display name carrying
+# terminal escape sequences, a line break and U+202E (RIGHT-TO-LEFT
+# OVERRIDE) reach no text output raw (docs/update.md, "What is shown").
+# No fixture can write such names: Win::Hivex renames the profile and
+# rewrites the display name in a copy of a fixture hive.
+if perl -MWin::Hivex -e 1 2>/dev/null; then
+	SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+	TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+	printf '%s\n' "[profile EvilProfile]" "default = yes" "[exchange]" "display_name = EVILDISPLAY" \
+		"smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" \
+		"mailbox_guid = 11111111-2222-4333-8444-555555555555" "cached = no" >"$work/evil.fixture"
+	{
+		echo "source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched"
+		echo "${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true"
+	} >"$work/evil.csv"
+	printf '[Mapping]\nFile = %s\n[General]\nLogFile = %s\n' "$work/evil.csv" "$work/evil.log" >"$work/evil.ini"
+	cat >"$work/evil.pl" <<'PERL'
+use strict; use warnings; use Encode; use Win::Hivex;
+my ($file, $name, $disp) = map { decode('UTF-8', $_) } @ARGV;
+my $h = Win::Hivex->open($file, write => 1);
+my $node = $h->root;
+$node = $h->node_get_child($node, $_) or die "no $_" for qw(Software Microsoft Office 16.0 Outlook Profiles);
+my $old = $h->node_get_child($node, 'EvilProfile') or die 'no EvilProfile';
+my ($from, $to) = (encode('UTF-16LE', 'EVILDISPLAY'), encode('UTF-16LE', $disp));
+sub copy {
+	my ($src, $dst) = @_;
+	my @vals;
+	for my $v ($h->node_values($src)) {
+		my ($type, $data) = $h->value_value($v);
+		$data =~ s/\Q$from\E/$to/g;
+		push @vals, { key => $h->value_key($v), t => $type, value => $data };
+	}
+	$h->node_set_values($dst, \@vals);
+	copy($_, $h->node_add_child($dst, $h->node_name($_))) for $h->node_children($src);
+}
+copy($old, $h->node_add_child($node, $name));
+$h->node_delete_child($old);
+$h->node_set_value($h->node_parent($node), { key => 'DefaultProfile', t => 1, value => encode('UTF-16LE', "$name\0") });
+$h->commit(undef);
+PERL
+	# No raw C0 control but the line ends, no DEL, C1 or bidi override.
+	raw_free() { # file...
+		python3 - "$@" <<'PY'
+import re, sys
+bad = re.compile(rb'[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]')
+hit = [f for f in sys.argv[1:] if bad.search(open(f, 'rb').read())]
+print(' '.join(hit))
+sys.exit(1 if hit else 0)
+PY
+	}
+	name=$(printf 'Evil\033[31mRED\033[0m\342\200\256exe.txt')
+	disp=$(printf 'Alice \033]0;pwned\007\n\342\200\256X')
+	shown_name='Evil\x1b[31mRED\x1b[0m\u202eexe.txt'
+	shown_disp='Alice \x1b]0;pwned\x07\x0a\u202eX'
+	"$CPUU_FIXTURE" --hive "$work/evil0.DAT" "$work/evil.fixture" >/dev/null
+	cp "$work/evil0.DAT" "$work/evil.DAT"
+	perl "$work/evil.pl" "$work/evil.DAT" "$name" "$disp" || fail "could not plant the names"
+	"$CPUU" inspect --hive "$work/evil.DAT" >"$work/e-inspect.out" 2>&1
+	"$CPUU" inspect --hive "$work/evil.DAT" --json >"$work/e-inspect.json" 2>&1
+	"$CPUU" update --config "$work/evil.ini" --hive "$work/evil.DAT" --dry-run >"$work/e-dry.out" 2>&1
+	"$CPUU" update --config "$work/evil.ini" --hive "$work/evil.DAT" >"$work/e-update.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "update of the hive with hostile names: exit $rc: $(cat -v "$work/e-update.out")"
+	"$CPUU" update --config "$work/evil.ini" --hive "$work/evil.DAT" --json >"$work/e-update.json" 2>&1
+	"$CPUU" rollback --config "$work/evil.ini" --hive "$work/evil.DAT" >"$work/e-rollback.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "rollback of the hive with hostile names: exit $rc: $(cat -v "$work/e-rollback.out")"
+	# A line break in the profile name: the .reg backup cannot hold it, so
+	# the update is refused; its message names the key, escaped.
+	cp "$work/evil0.DAT" "$work/evilnl.DAT"
+	perl "$work/evil.pl" "$work/evilnl.DAT" "$(printf 'Evil\033[2J\nforged line')" "$disp" ||
+		fail "could not plant the names"
+	"$CPUU" update --config "$work/evil.ini" --hive "$work/evilnl.DAT" >"$work/e-refused.out" 2>&1
+	texts=("$work/e-inspect.out" "$work/e-dry.out" "$work/e-update.out" "$work/e-rollback.out"
+		"$work/e-refused.out" "$work/evil.log")
+	hit=$(raw_free "${texts[@]}") || fail "raw control characters in: $hit"
+	for f in e-inspect.out e-dry.out e-update.out e-rollback.out evil.log; do
+		grep -qF "$shown_name" "$work/$f" || fail "$f does not show the profile name escaped: $(cat -v "$work/$f" | head -5)"
+	done
+	grep -qF "$shown_disp" "$work/e-inspect.out" || fail "inspect does not show the display name escaped"
+	grep -qF 'Evil\x1b[2J\x0aforged line' "$work/e-refused.out" ||
+		fail "the refusal does not show the name escaped: $(cat -v "$work/e-refused.out")"
+	! grep -q '^forged line' "$work/e-refused.out" "$work/evil.log" || fail "a name forged a line"
+	# JSON keeps the exact names, as JSON escapes.
+	hit=$(raw_free "$work/e-inspect.json" "$work/e-update.json") || fail "raw control characters in JSON: $hit"
+	python3 - "$work/e-inspect.json" "$name" "$disp" <<'PY' || fail "inspect --json does not carry the exact names"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d['profiles'][0]
+assert p['name'] == sys.argv[2], p['name']
+assert any(a.get('display_name') == sys.argv[3] for a in p['accounts']), p['accounts']
+PY
+else
+	echo "note: perl Win::Hivex missing (scripts/install-deps.sh test): names with control characters not tested"
+fi
+
+[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs, names shown escaped"
 exit $((fails > 0))
