@@ -169,5 +169,61 @@ else
 	echo "note: perl Win::Hivex missing (scripts/install-deps.sh test): names with control characters not tested"
 fi
 
-[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs, names shown escaped"
+# 5. Backups of an older cpuu (backup-<time>-<n>.reg, no owner tag): the
+# committed hive's entries are made to name one (as an older cpuu wrote
+# them), and unnamed ones (a rolled-back run's, a killed run's temp) lie
+# beside it. Update never sweeps any of them; Rollback restores from the
+# named one and retires it; Cleanup removes the retired one and the
+# unnamed older ones from the hive's own state folder, and leaves older
+# ones in a state folder given by --state-dir (maybe shared) alone.
+if perl -MWin::Hivex -e 1 2>/dev/null; then
+	mkdir -p "$work/old/u"
+	oh="$work/old/u/NTUSER.DAT"
+	"$CPUU_FIXTURE" --hive "$oh" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null
+	cp "$oh" "$work/old/orig.DAT"
+	"$CPUU" update --config "$work/cpuu.ini" --hive "$oh" >/dev/null 2>&1
+	st="$oh.cpuu"
+	tagged=$(cd "$st" && ls backup-*.reg)
+	legacy=backup-20240101T080000Z-1.reg
+	mv "$st/$tagged" "$st/$legacy"
+	perl -MWin::Hivex -MEncode -e '
+		my ($file, $from, $to) = @ARGV;
+		my $h = Win::Hivex->open($file, write => 1);
+		my $k = $h->root;
+		$k = $h->node_get_child($k, $_) for qw(Software cpuu Backups);
+		my @v = map { my ($t, $d) = $h->value_value($_);
+			my $s = decode("UTF-16LE", $d); $s =~ s/\Q$from\E/$to/;
+			{ key => $h->value_key($_), t => $t, value => encode("UTF-16LE", $s) } } $h->node_values($k);
+		$h->node_set_values($k, \@v);
+		$h->commit(undef);' "$oh" "$tagged" "$legacy" || fail "could not rename the backup entries"
+	printf 'old' >"$st/backup-20240101T070000Z-1.reg"     # a rolled-back older run's
+	printf 'tmp' >"$st/backup-20240101T070000Z-2.reg.tmp.4242.0" # a killed older run's temp
+	printf 'x' >"$st/notes.txt"                            # not cpuu's
+	"$CPUU" update --config "$work/cpuu.ini" --hive "$oh" >"$work/old/up.out" 2>&1
+	for f in "$legacy" backup-20240101T070000Z-1.reg backup-20240101T070000Z-2.reg.tmp.4242.0; do
+		[ -f "$st/$f" ] || fail "update swept the older backup $f"
+	done
+	"$CPUU" rollback --config "$work/cpuu.ini" --hive "$oh" >"$work/old/rb.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "rollback from an older backup: exit $rc: $(cat "$work/old/rb.out")"
+	hivexregedit --export "$oh" '\' >"$work/old/after.reg" 2>/dev/null
+	hivexregedit --export "$work/old/orig.DAT" '\' >"$work/old/orig.reg" 2>/dev/null
+	cmp -s "$work/old/after.reg" "$work/old/orig.reg" || fail "rollback from an older backup: hive differs"
+	[ ! -e "$st/$legacy" ] && ls "$st" | grep -q '^retired-' || fail "the older backup used was not retired: $(ls "$st")"
+	"$CPUU" cleanup --config "$work/cpuu.ini" --hive "$oh" >"$work/old/cl.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "cleanup: exit $rc: $(cat "$work/old/cl.out")"
+	[ "$(ls "$st" 2>/dev/null)" = "notes.txt" ] || fail "cleanup left: $(ls "$st"); $(cat "$work/old/cl.out")"
+	[ "$(grep -c 'of an older cpuu no entry names: removed' "$work/old/cl.out")" -eq 2 ] ||
+		fail "cleanup's records: $(cat "$work/old/cl.out")"
+	# A state folder given by --state-dir: older backups stay, said once.
+	mkdir -p "$work/old/shared"
+	printf 'old' >"$work/old/shared/backup-20240101T070000Z-1.reg"
+	"$CPUU" cleanup --config "$work/cpuu.ini" --hive "$oh" --state-dir "$work/old/shared" >"$work/old/cl2.out" 2>&1
+	[ -f "$work/old/shared/backup-20240101T070000Z-1.reg" ] || fail "cleanup removed an older backup of a shared folder"
+	grep -q 'skipped - 1 backup file of an older cpuu (no owner tag) left in the shared state folder' \
+		"$work/old/cl2.out" || fail "cleanup did not say it left one: $(cat "$work/old/cl2.out")"
+fi
+
+[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs, names shown escaped, older backups"
 exit $((fails > 0))
