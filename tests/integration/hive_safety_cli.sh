@@ -4,7 +4,10 @@
 # finishes normally), a corrupt hive refused with exit 5 before anything,
 # and --config / --mapping inputs that are FIFOs or devices refused at once;
 # names from the hive with control characters shown escaped in every text
-# output, exact in JSON.
+# output, exact in JSON; backups of an older cpuu (no owner tag) kept by
+# Update and removed by Cleanup only from the hive's own state folder; the
+# user's Outlook folder swapped for a link right before the commit: the
+# OST/OAB/Autodiscover moves refused, nothing outside changed.
 # The second run is started by the first one at a fault point
 # (CPUU_FAULT=update:before-commit:run), so the overlap is certain.
 set -u
@@ -225,5 +228,31 @@ if perl -MWin::Hivex -e 1 2>/dev/null; then
 		"$work/old/cl2.out" || fail "cleanup did not say it left one: $(cat "$work/old/cl2.out")"
 fi
 
-[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs, names shown escaped, older backups"
+# 6. The user's Outlook folder swapped for a link to a folder outside at the
+# last moment before the commit (after every check and plan; the OST, OAB
+# and cached Autodiscover moves come after the commit): every move is
+# refused and reported, nothing outside changes (names, sizes, bytes).
+mkdir -p "$work/sw/users/frank" "$work/sw/outside/Offline Address Books"
+sh="$work/sw/users/frank/NTUSER.DAT"
+ol="$work/sw/users/frank/AppData/Local/Microsoft/Outlook"
+mkdir -p "$ol/Offline Address Books"
+"$CPUU_FIXTURE" --hive "$sh" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null
+for d in "$ol" "$work/sw/outside"; do
+	printf ost >"$d/frank.meyer@source.example.ost"
+	printf oab >"$d/Offline Address Books/u.oab"
+	printf xml >"$d/frank - Autodiscover.xml"
+done
+tree_of() { (cd "$1" && find . -printf '%p %s %y\n' | LC_ALL=C sort && find . -type f -exec cat {} + | md5sum); }
+tree_of "$work/sw/outside" >"$work/sw/outside.before"
+CPUU_FAULT=update:before-commit:run CPUU_FAULT_RUN="mv '$ol' '$ol.real' && ln -s '$work/sw/outside' '$ol'" \
+	"$CPUU" update --config "$work/cpuu.ini" --hive "$sh" --user-dir "$work/sw/users/frank" >"$work/sw/up.out" 2>&1
+rc=$?
+[ $((rc & 4)) -ne 0 ] || fail "moves through a swapped-in link: exit $rc, want SWITCH_ERR: $(cat "$work/sw/up.out")"
+tree_of "$work/sw/outside" >"$work/sw/outside.after"
+cmp -s "$work/sw/outside.before" "$work/sw/outside.after" ||
+	fail "outside the user folder changed: $(diff "$work/sw/outside.before" "$work/sw/outside.after")"
+[ "$(grep -c 'a component is a link' "$work/sw/up.out")" -ge 3 ] ||
+	fail "the refused moves are not all reported: $(cat "$work/sw/up.out")"
+
+[ "$fails" -eq 0 ] && echo "one writer per hive, corrupt hive refused, bounded inputs, names shown escaped, older backups, link swaps"
 exit $((fails > 0))
