@@ -87,6 +87,14 @@ size_t cpuu_display_into(char *dst, size_t size, const char *s)
 	if (!size)
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		/* Printable ASCII copied as it is (messages are mostly that:
+		 * cpuu_error_set runs this on every error, lookups included). */
+		if (*p >= 0x20 && *p < 0x7F) {
+			if (len + 1 >= size)
+				break;
+			dst[len++] = (char)*p++;
+			continue;
+		}
 		char rep[8];
 		size_t n = display_one(rep, p), r = strlen(rep);
 		if (len + r >= size)
