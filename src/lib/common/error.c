@@ -11,16 +11,24 @@ static _Thread_local cpuu_error last_error = { CPUU_OK, "" };
 
 int cpuu_error_set(int code, const char *fmt, ...)
 {
-	char text[sizeof last_message];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vsnprintf(last_message, sizeof last_message, fmt, ap);
 	va_end(ap);
 	/* Messages are one line of text for people, and name keys, values and
 	 * files that are data: controls, line breaks and bidi overrides from
 	 * outside are shown escaped (include/cpuu/display.h), here, once, for
-	 * every place a message goes (stderr, records, the run log). */
-	cpuu_display_into(last_message, sizeof last_message, text);
+	 * every place a message goes (stderr, records, the run log). Plain
+	 * ASCII (most messages, lookups that find nothing included) is left
+	 * as formatted. */
+	const unsigned char *p = (const unsigned char *)last_message;
+	while (*p >= 0x20 && *p < 0x7F)
+		p++;
+	if (*p) {
+		char text[sizeof last_message];
+		memcpy(text, last_message, sizeof text);
+		cpuu_display_into(last_message, sizeof last_message, text);
+	}
 	last_error.code = code;
 	last_error.message = last_message;
 	return code;
