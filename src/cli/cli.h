@@ -55,6 +55,10 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 
 /* Prints "cpuu: <message>" from cpuu_error_last() and maps its code to an exit code. */
 int cli_fail(void);
+/* A name from a profile or the directory for printf: the text of
+ * cpuu_display_escape (controls, bidi overrides shown escaped), kept until
+ * eight more calls were made (shown.c; the CLI is single-threaded). */
+const char *cli_shown(const char *s);
 /* Platform parts (posix/platform.c, win32/platform.c). */
 /* Standard streams as the platform needs them before any output. */
 void cli_platform_init(void);

@@ -14,7 +14,7 @@
 static void field(const char *label, const char *value)
 {
 	if (value)
-		printf("    %-14s %s\n", label, value);
+		printf("    %-14s %s\n", label, cli_shown(value));
 }
 
 static void print_text(const cpuu_profile_set *set)
@@ -25,15 +25,15 @@ static void print_text(const cpuu_profile_set *set)
 	}
 	for (size_t i = 0; i < set->nprofiles; i++) {
 		const cpuu_profile *p = &set->profiles[i];
-		printf("%sprofile \"%s\"%s (Outlook %s)\n", i ? "\n" : "", p->name, p->is_default ? " [default]" : "",
-		       p->outlook_version);
-		printf("  path: %s\n", p->path);
+		printf("%sprofile \"%s\"%s (Outlook %s)\n", i ? "\n" : "", cli_shown(p->name),
+		       p->is_default ? " [default]" : "", cli_shown(p->outlook_version));
+		printf("  path: %s\n", cli_shown(p->path));
 		if (p->naccounts == 0)
 			printf("  no accounts\n");
 		for (size_t j = 0; j < p->naccounts; j++) {
 			const cpuu_account *a = &p->accounts[j];
 			printf("  account %zu: %s%s%s%s\n", j + 1, cpuu_account_kind_name(a->kind),
-			       a->display_name ? " \"" : "", a->display_name ? a->display_name : "",
+			       a->display_name ? " \"" : "", a->display_name ? cli_shown(a->display_name) : "",
 			       a->display_name ? "\"" : "");
 			if (a->account_name && (!a->display_name || strcmp(a->account_name, a->display_name)))
 				field("account name:", a->account_name);
@@ -48,13 +48,14 @@ static void print_text(const cpuu_profile_set *set)
 				field("cached mode:", a->cached ? "on" : "off");
 			for (size_t k = 0; k < a->nadditional; k++) {
 				const cpuu_additional_mailbox *m = &a->additional[k];
-				printf("    additional mailbox: %s\n", m->display_name ? m->display_name : "(no name)");
+				printf("    additional mailbox: %s\n",
+				       m->display_name ? cli_shown(m->display_name) : "(no name)");
 				if (m->mailbox_dn)
-					printf("      mailbox DN:   %s\n", m->mailbox_dn);
+					printf("      mailbox DN:   %s\n", cli_shown(m->mailbox_dn));
 				if (m->server)
-					printf("      server:       %s\n", m->server);
+					printf("      server:       %s\n", cli_shown(m->server));
 				if (m->smtp)
-					printf("      smtp:         %s\n", m->smtp);
+					printf("      smtp:         %s\n", cli_shown(m->smtp));
 			}
 		}
 	}
@@ -68,20 +69,22 @@ static void print_m365(const cpuu_m365_state *st)
 		printf("  nothing found\n");
 	for (size_t i = 0; i < st->nidentities; i++) {
 		const cpuu_m365_identity *id = &st->identities[i];
-		printf("  identity %s %s: %s (%s)%s%s\n", id->version, id->id, id->email ? id->email : "(no e-mail)",
-		       id->provider ? id->provider : "no provider", id->source ? " [source]" : "",
+		printf("  identity %s %s: %s (%s)%s%s\n", cli_shown(id->version), cli_shown(id->id),
+		       id->email ? cli_shown(id->email) : "(no e-mail)",
+		       id->provider ? cli_shown(id->provider) : "no provider", id->source ? " [source]" : "",
 		       id->marked ? " [reset]" : "");
 		if (id->federation)
-			printf("    federation provider: %s\n", id->federation);
+			printf("    federation provider: %s\n", cli_shown(id->federation));
 		if (id->tenant)
-			printf("    tenant: %s\n", id->tenant);
+			printf("    tenant: %s\n", cli_shown(id->tenant));
 	}
 	for (size_t i = 0; i < st->nfindings; i++) {
 		const cpuu_m365_finding *f = &st->findings[i];
 		printf("  %s%s%s: %s%s%s%s%s\n", cpuu_m365_kind_name(f->kind), f->version ? " " : "",
-		       f->version ? f->version : "", f->name, f->value ? " = " : "", f->value ? f->value : "",
+		       f->version ? cli_shown(f->version) : "", cli_shown(f->name), f->value ? " = " : "",
+		       f->value ? cli_shown(f->value) : "",
 		       f->source ? " [source]" : "", f->problem ? " [problem]" : "");
-		printf("    %s\n", f->note);
+		printf("    %s\n", cli_shown(f->note));
 	}
 }
 

@@ -74,7 +74,7 @@ static int load_config(cpuu_config **cfg, const char *path)
 		return rc;
 	const cpuu_strlist *w = cpuu_config_warnings(*cfg);
 	for (size_t i = 0; w && i < w->count; i++)
-		fprintf(stderr, "cpuu: warning: %s\n", w->items[i]);
+		fprintf(stderr, "cpuu: warning: %s\n", cli_shown(w->items[i]));
 	return CPUU_OK;
 }
 
@@ -157,7 +157,7 @@ static void print_json(const char *key, cpuu_lookup_status st, const cpuu_match 
 static void line(const char *label, const char *value)
 {
 	if (value)
-		printf("%-20s %s\n", label, value);
+		printf("%-20s %s\n", label, cli_shown(value)); /* directory data: shown escaped */
 }
 
 static void print_text(const char *key, cpuu_lookup_status st, const cpuu_match *m, int file)

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "cpuu/config.h"
+#include "cpuu/display.h"
 #include "cpuu/ldapdir.h"
 #include "cpuu/procstop.h"
 #include "cpuu/runconfig.h"
@@ -115,6 +116,11 @@ static unsigned run_live(const char *cmd, const cpuu_run_config *rc, const cpuu_
 	cpuu_run_opts opts = rc->opts;
 	live_stop stop = { rc, log, 0 };
 	if (cpuu_reg_open_live(&reg, opts.dry_run ? 0 : CPUU_REG_OPEN_WRITE)) {
+		/* Another cpuu in this session (its mutex): the bits of a hive
+		 * another run holds (SWITCH_ERR|GLOBAL_ERR, docs/exit-codes.md). */
+		if (cpuu_error_last()->code == CPUU_ELOCKED)
+			mask = CPUU_EXIT_SWITCH_ERR | CPUU_EXIT_GLOBAL_ERR;
+		cpuu_runlog_msg(log, CPUU_LOG_ERROR, "error: %s", cpuu_error_last()->message);
 		cli_fail();
 		goto done;
 	}
@@ -162,18 +168,27 @@ static void print_results(const cpuu_results *r, int json)
 	}
 	if (r->plan_text)
 		fputs(r->plan_text, stdout);
+	/* Users, profiles, accounts and messages are data: shown escaped
+	 * (cpuu/display.h); the JSON records carry them exactly. */
 	for (size_t i = 0; i < r->count; i++) {
 		const cpuu_result *x = &r->items[i];
-		printf("%s", x->user);
-		if (x->profile)
-			printf("  profile '%s'", x->profile);
-		if (x->account)
-			printf("  %s", x->account);
+		cpuu_display_fputs(x->user, stdout);
+		if (x->profile) {
+			fputs("  profile '", stdout);
+			cpuu_display_fputs(x->profile, stdout);
+			fputs("'", stdout);
+		}
+		if (x->account) {
+			fputs("  ", stdout);
+			cpuu_display_fputs(x->account, stdout);
+		}
 		printf(": %s", cpuu_outcome_name(x->outcome));
 		if (x->changes)
 			printf(" (%zu change%s)", x->changes, x->changes == 1 ? "" : "s");
-		if (x->message)
-			printf(" - %s", x->message);
+		if (x->message) {
+			fputs(" - ", stdout);
+			cpuu_display_fputs(x->message, stdout);
+		}
 		printf("\n");
 	}
 }
@@ -351,7 +366,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 	}
 	const cpuu_strlist *warnings = cpuu_config_warnings(cfg);
 	for (size_t i = 0; warnings && i < warnings->count; i++)
-		fprintf(stderr, "cpuu: warning: %s\n", warnings->items[i]);
+		fprintf(stderr, "cpuu: warning: %s\n", cli_shown(warnings->items[i]));
 	if (cpuu_run_opts_from_config(&rc, cfg) != CPUU_OK) {
 		cli_fail();
 		goto done;
@@ -392,7 +407,7 @@ static int cli_run_mode(int argc, char **argv, int mode)
 		const cpuu_strlist *mw = cpuu_resolver_warnings(resolver);
 		const char *file = a.mapping ? a.mapping : cpuu_config_get_string(cfg, "Mapping", "File");
 		for (size_t i = 0; mw && i < mw->count; i++)
-			fprintf(stderr, "cpuu: warning: %s: %s\n", file, mw->items[i]);
+			fprintf(stderr, "cpuu: warning: %s: %s\n", cli_shown(file), cli_shown(mw->items[i]));
 		src = cpuu_resolver_source(resolver);
 	}
 

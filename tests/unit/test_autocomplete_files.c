@@ -468,6 +468,65 @@ static void test_write_failures(void **state)
 	}
 }
 
+/* The folder swapped for a link to a folder outside between the checks
+ * and the writes (the user owns their folder and can do it at any moment;
+ * CPUU_FAULT=autocomplete:before-write:run makes the moment certain):
+ * refused, and nothing outside the user folder is created, renamed or
+ * changed (the file there keeps its bytes, inode and ctime). */
+static void test_link_swapped_in(void **state)
+{
+	(void)state;
+	static const char *swaps[] = { ROAM, "AppData/Roaming" };
+	for (size_t i = 0; i < 2; i++) {
+		char *dir = user_folder();
+		char *outside = test_tmpdir("ac-outside");
+		gen old, dat;
+		g_stream(&old, 10, 1, 0, 0);
+		g_stream(&dat, 12, 0, 0, 1);
+		put(dir, ROAM "/Outlook.nk2", &old);
+		put(dir, CACHE "/Stream_Autocomplete_0_X.dat", &dat);
+		/* What the link leads to: the same names, a victim file included. */
+		if (i)
+			mkdirs(outside, "Microsoft/Outlook");
+		put(outside, i ? "Microsoft/Outlook/Outlook.nk2" : "Outlook.nk2", &old);
+		char *victim = test_path(outside, i ? "Microsoft/Outlook/Outlook.nk2" : "Outlook.nk2");
+		struct stat before, after;
+		assert_int_equal(lstat(victim, &before), 0);
+		char cmd[4096];
+		snprintf(cmd, sizeof cmd, "mv '%s/%s' '%s/%s.real' && ln -s '%s' '%s/%s'", dir, swaps[i], dir, swaps[i],
+			 outside, dir, swaps[i]);
+		setenv("CPUU_FAULT", "autocomplete:before-write:run", 1);
+		setenv("CPUU_FAULT_RUN", cmd, 1);
+		cpuu_ac_changes ch;
+		int rc = cpuu_autocomplete_handover(&ch, NULL, dir, "Outlook", &SRC);
+		unsetenv("CPUU_FAULT");
+		unsetenv("CPUU_FAULT_RUN");
+		assert_int_equal(rc, CPUU_EUNSUPPORTED);
+		assert_non_null(strstr(cpuu_error_last()->message, "link"));
+		assert_int_equal(ch.count, 0);
+		/* Outside: only the victim, as it was. */
+		assert_int_equal(count_entries(outside, i ? "Microsoft/Outlook" : "."), 1);
+		assert_int_equal(lstat(victim, &after), 0);
+		assert_true(before.st_ino == after.st_ino);
+		assert_true(before.st_ctim.tv_sec == after.st_ctim.tv_sec &&
+			    before.st_ctim.tv_nsec == after.st_ctim.tv_nsec);
+		size_t n = 0;
+		uint8_t *d = get(outside, i ? "Microsoft/Outlook/Outlook.nk2" : "Outlook.nk2", &n);
+		assert_int_equal(n, old.len);
+		assert_memory_equal(d, old.d, n);
+		free(d);
+		/* The user's own folder (moved aside by the swap) as it was too. */
+		char real[512];
+		snprintf(real, sizeof real, "%s.real%s", swaps[i], i ? "/Microsoft/Outlook" : "");
+		assert_int_equal(count_entries(dir, real), 1);
+		free(victim);
+		free(old.d);
+		free(dat.d);
+		test_tmpdir_remove(outside);
+		test_tmpdir_remove(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_to_do),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_write_failures),
+		cmocka_unit_test(test_link_swapped_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,7 @@ static int read_hive_list(cpuu_strlist *out, const char *file)
 {
 	FILE *f = fopen(file, "r");
 	if (!f) {
-		fprintf(stderr, "cpuu: cannot read %s\n", file);
+		fprintf(stderr, "cpuu: cannot read %s\n", cli_shown(file));
 		return -1;
 	}
 	char line[8192];
@@ -71,7 +71,7 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
-		fprintf(stderr, "cpuu: cannot read folder %s\n", dir);
+		fprintf(stderr, "cpuu: cannot read folder %s\n", cli_shown(dir));
 		return -1;
 	}
 	struct dirent *e;
@@ -88,7 +88,7 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 		struct stat lst;
 		DIR *u = lstat(udir, &lst) == 0 && S_ISDIR(lst.st_mode) ? opendir(udir) : NULL;
 		if (!u && lstat(udir, &lst) == 0 && S_ISLNK(lst.st_mode))
-			fprintf(stderr, "cpuu: %s is a link: skipped (never followed)\n", udir);
+			fprintf(stderr, "cpuu: %s is a link: skipped (never followed)\n", cli_shown(udir));
 		struct dirent *f;
 		while (u && (f = readdir(u))) {
 			if (strcasecmp(f->d_name, "NTUSER.DAT"))
@@ -100,7 +100,8 @@ static int scan_users_dir(cpuu_strlist *out, const char *dir)
 				if (lstat(path, &lst) == 0 && S_ISREG(lst.st_mode))
 					list_push(out, path);
 				else
-					fprintf(stderr, "cpuu: %s is a link or not a file: skipped (never followed)\n", path);
+					fprintf(stderr, "cpuu: %s is a link or not a file: skipped (never followed)\n",
+						cli_shown(path));
 				free(path);
 			}
 			break;
@@ -138,7 +139,8 @@ static int drop_duplicate_hives(cpuu_strlist *hives)
 			}
 		}
 		if (dup) {
-			fprintf(stderr, "cpuu: warning: %s is a hive already in this run: processed once\n", hives->items[i]);
+			fprintf(stderr, "cpuu: warning: %s is a hive already in this run: processed once\n",
+				cli_shown(hives->items[i]));
 			free(hives->items[i]);
 			continue;
 		}

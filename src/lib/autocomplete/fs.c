@@ -1,7 +1,15 @@
-/* File operations of the hand-over, POSIX half first, Windows half after. */
+/* File operations of the hand-over, POSIX half first, Windows half after.
+ * Every path is a user folder (base, the administrator's) and a
+ * '/'-separated rel inside it, resolved by the no-follow helpers of common
+ * (cpuu_file_*_beneath): each component is opened without following a
+ * link and every rename, create and unlink is relative to the descriptor
+ * of the folder so opened, so a link swapped in by the folder's owner at
+ * any moment is refused, never followed out of the folder (issue 16 item
+ * 2; docs/update.md, "Links in user folders"). */
 #include "autocomplete/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,48 +37,82 @@ static int list_add(ac_dirent_list *l, const char *name)
 	return CPUU_OK;
 }
 
+int ac_fs_rename(const char *base, const char *from, const char *to, unsigned flags)
+{
+	if (cpuu_fault("autocomplete:rename"))
+		return cpuu_error_set(CPUU_EIO, "cannot rename %s to %s: injected fault", from, to);
+	return cpuu_file_rename_beneath(base, from, to, flags);
+}
+
+int ac_fs_unlink(const char *base, const char *rel)
+{
+	int rc = cpuu_file_unlink_beneath(base, rel);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return CPUU_OK;
+	}
+	return rc;
+}
+
 #ifndef _WIN32
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ac_fs_is_file(const char *path)
+/* What rel is, from its folder's descriptor: 1 and *mode, 0 when rel or a
+ * folder on its way is missing; a link on the way is refused. */
+static int stat_beneath(mode_t *mode, const char *base, const char *rel)
 {
-	struct stat st;
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return cpuu_error_set(CPUU_EIO, "%s: %s", path, strerror(errno));
+	const char *leaf;
+	int d, rc = cpuu_file_dir_beneath(&d, &leaf, base, rel);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
 	}
-	if (S_ISREG(st.st_mode))
-		return 1;
-	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s is a %s, not a plain file: refused", path,
-			      S_ISLNK(st.st_mode) ? "symbolic link" : "special file or folder");
+	if (rc)
+		return rc;
+	struct stat st;
+	int r = fstatat(d, leaf, &st, AT_SYMLINK_NOFOLLOW), e = errno;
+	close(d);
+	if (r != 0)
+		return e == ENOENT || e == ENOTDIR ? 0 : cpuu_error_set(CPUU_EIO, "%s/%s: %s", base, rel, strerror(e));
+	*mode = st.st_mode;
+	return 1;
 }
 
-int ac_fs_is_dir(const char *path)
+int ac_fs_is_file(const char *base, const char *rel)
 {
-	struct stat st;
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return cpuu_error_set(CPUU_EIO, "%s: %s", path, strerror(errno));
-	}
-	if (S_ISDIR(st.st_mode))
-		return 1;
-	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s is a %s, not a folder: refused", path,
-			      S_ISLNK(st.st_mode) ? "symbolic link" : "file");
+	mode_t m = 0;
+	int rc = stat_beneath(&m, base, rel);
+	if (rc <= 0 || S_ISREG(m))
+		return rc;
+	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s is a %s, not a plain file: refused", base, rel,
+			      S_ISLNK(m) ? "symbolic link" : "special file or folder");
 }
 
-int ac_fs_list(ac_dirent_list *out, const char *dir)
+int ac_fs_is_dir(const char *base, const char *rel)
+{
+	mode_t m = 0;
+	int rc = stat_beneath(&m, base, rel);
+	if (rc <= 0 || S_ISDIR(m))
+		return rc;
+	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s is a %s, not a folder: refused", base, rel,
+			      S_ISLNK(m) ? "symbolic link" : "file");
+}
+
+int ac_fs_list(ac_dirent_list *out, const char *base, const char *rel)
 {
 	memset(out, 0, sizeof *out);
-	DIR *d = opendir(dir);
-	if (!d)
-		return cpuu_error_set(CPUU_EIO, "%s: cannot list: %s", dir, strerror(errno));
+	int fd, rc = cpuu_file_open_beneath(&fd, base, rel, O_RDONLY | O_DIRECTORY, 0);
+	if (rc)
+		return rc;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return cpuu_error_set(CPUU_EIO, "%s/%s: cannot list: %s", base, rel, strerror(e));
+	}
 	struct dirent *e;
-	int rc = CPUU_OK;
 	while (rc == CPUU_OK && (e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -82,18 +124,18 @@ int ac_fs_list(ac_dirent_list *out, const char *dir)
 	return rc;
 }
 
-int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
+int ac_fs_read(uint8_t **out, size_t *len, const char *base, const char *rel, size_t max)
 {
 	*out = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-	if (fd < 0)
-		return cpuu_error_set(cpuu_error_of_errno(errno, CPUU_ERRNO_READ), "%s: cannot open: %s", path,
-				      strerror(errno));
+	/* O_NONBLOCK: a FIFO put there never blocks the open. */
+	int fd, rc = cpuu_file_open_beneath(&fd, base, rel, O_RDONLY | O_NONBLOCK, 0);
+	if (rc)
+		return rc;
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		close(fd);
-		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s: not a plain file of at most %zu bytes", path, max);
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s: not a plain file of at most %zu bytes", base, rel, max);
 	}
 	size_t n = (size_t)st.st_size, done = 0;
 	uint8_t *b = malloc(n ? n : 1);
@@ -109,7 +151,7 @@ int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
 			int e = r < 0 ? errno : EIO;
 			free(b);
 			close(fd);
-			return cpuu_error_set(CPUU_EIO, "%s: read failed: %s", path, strerror(e));
+			return cpuu_error_set(CPUU_EIO, "%s/%s: read failed: %s", base, rel, strerror(e));
 		}
 		done += (size_t)r;
 	}
@@ -119,126 +161,135 @@ int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
 	return CPUU_OK;
 }
 
-int ac_fs_write_temp(char **tmp, const char *final_path, const uint8_t *data, size_t len)
+static int write_all(int fd, const uint8_t *data, size_t len)
 {
-	int rc = cpuu_file_write_temp(tmp, final_path, data, len, CPUU_FILE_SHARED);
-	if (!rc && cpuu_fault("autocomplete:write")) {
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		rc = cpuu_error_set(CPUU_EIO, "%s: write failed: injected fault", final_path);
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, data + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		done += (size_t)w;
 	}
-	return rc;
+	return fsync(fd) == 0 ? 0 : errno;
 }
 
-int ac_fs_rename(const char *from, const char *to)
+void ac_fs_sync_dir(const char *base, const char *rel)
 {
-	if (cpuu_fault("autocomplete:rename"))
-		return cpuu_error_set(CPUU_EIO, "cannot rename %s to %s: injected fault", from, to);
-	if (rename(from, to) != 0)
-		return cpuu_error_set(CPUU_EIO, "cannot rename %s to %s: %s", from, to, strerror(errno));
-	return CPUU_OK;
-}
-
-int ac_fs_unlink(const char *path)
-{
-	if (unlink(path) != 0 && errno != ENOENT)
-		return cpuu_error_set(CPUU_EIO, "cannot delete %s: %s", path, strerror(errno));
-	return CPUU_OK;
-}
-
-void ac_fs_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY);
-	if (fd >= 0) {
+	int fd;
+	if (cpuu_file_open_beneath(&fd, base, rel, O_RDONLY | O_DIRECTORY, 0) == CPUU_OK) {
 		fsync(fd); /* some filesystems cannot: nothing already renamed is lost */
 		close(fd);
+	} else {
+		cpuu_error_clear();
 	}
 }
 
+#define TEMP_MODE 0644 /* Outlook reads the hand-over as the user: world-readable as before */
+#define OPEN_TEMP(fd, base, rel) cpuu_file_open_beneath(fd, base, rel, O_WRONLY | O_CREAT | O_EXCL, TEMP_MODE)
+#define WRITE_TEMP(fd, data, len) write_all(fd, data, len)
+#define CLOSE_TEMP(fd) close(fd)
+#define ERR_TEXT(e) strerror(e)
+#define PROCESS_ID() ((long)getpid())
+
 #else
+#include <io.h>
+#include <sys/stat.h>
 #include <windows.h>
 
-static int win_attr(DWORD *attr, const char *path)
+/* Windows: every component is checked not to be a reparse point
+ * (cpuu_win32_exists_beneath, the common helper), then the attributes of
+ * the whole path say what it is. */
+static int win_attr(DWORD *attr, const char *base, const char *rel)
 {
+	int rc = cpuu_win32_exists_beneath(base, rel);
+	if (rc <= 0)
+		return rc;
+	char *path = cpuu_aprintf("%s\\%s", base, rel);
+	if (!path)
+		return cpuu_error_oom();
+	for (char *c = path; *c; c++)
+		if (*c == '/')
+			*c = '\\';
 	*attr = GetFileAttributesA(path);
-	if (*attr == INVALID_FILE_ATTRIBUTES) {
-		DWORD e = GetLastError();
-		if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
-			return 0;
-		return cpuu_error_set(CPUU_EIO, "%s: Windows error %lu", path, (unsigned long)e);
-	}
+	free(path);
+	if (*attr == INVALID_FILE_ATTRIBUTES)
+		return 0;
 	if (*attr & FILE_ATTRIBUTE_REPARSE_POINT)
-		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s is a link (reparse point): refused", path);
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s\\%s is a link (reparse point): refused", base, rel);
 	return 1;
 }
 
-int ac_fs_is_file(const char *path)
+int ac_fs_is_file(const char *base, const char *rel)
 {
 	DWORD a;
-	int rc = win_attr(&a, path);
+	int rc = win_attr(&a, base, rel);
 	if (rc <= 0)
 		return rc;
 	if (a & FILE_ATTRIBUTE_DIRECTORY)
-		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s is a folder, not a file: refused", path);
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s\\%s is a folder, not a file: refused", base, rel);
 	return 1;
 }
 
-int ac_fs_is_dir(const char *path)
+int ac_fs_is_dir(const char *base, const char *rel)
 {
 	DWORD a;
-	int rc = win_attr(&a, path);
+	int rc = win_attr(&a, base, rel);
 	if (rc <= 0)
 		return rc;
 	if (!(a & FILE_ATTRIBUTE_DIRECTORY))
-		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s is a file, not a folder: refused", path);
+		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s\\%s is a file, not a folder: refused", base, rel);
 	return 1;
 }
 
-int ac_fs_list(ac_dirent_list *out, const char *dir)
+int ac_fs_list(ac_dirent_list *out, const char *base, const char *rel)
 {
 	memset(out, 0, sizeof *out);
-	char *pat = cpuu_aprintf("%s\\*", dir);
+	int rc = ac_fs_is_dir(base, rel);
+	if (rc <= 0)
+		return rc < 0 ? rc : cpuu_error_set(CPUU_ENOTFOUND, "%s\\%s: no such folder", base, rel);
+	char *pat = cpuu_aprintf("%s\\%s\\*", base, rel);
 	if (!pat)
 		return cpuu_error_oom();
+	for (char *c = pat; *c; c++)
+		if (*c == '/')
+			*c = '\\';
 	WIN32_FIND_DATAA fd;
 	HANDLE h = FindFirstFileA(pat, &fd);
 	free(pat);
 	if (h == INVALID_HANDLE_VALUE)
-		return cpuu_error_set(CPUU_EIO, "%s: cannot list (Windows error %lu)", dir,
+		return cpuu_error_set(CPUU_EIO, "%s\\%s: cannot list (Windows error %lu)", base, rel,
 				      (unsigned long)GetLastError());
-	int rc = CPUU_OK;
 	do {
 		if (strcmp(fd.cFileName, ".") && strcmp(fd.cFileName, ".."))
 			rc = list_add(out, fd.cFileName);
-	} while (rc == CPUU_OK && FindNextFileA(h, &fd));
+	} while (rc >= 0 && FindNextFileA(h, &fd));
 	FindClose(h);
 	if (rc < 0)
 		ac_fs_list_free(out);
-	return rc;
+	return rc < 0 ? rc : CPUU_OK;
 }
 
-int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
+int ac_fs_read(uint8_t **out, size_t *len, const char *base, const char *rel, size_t max)
 {
 	*out = NULL;
 	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return cpuu_error_set(CPUU_EIO, "%s: cannot open: %s", path, strerror(errno));
+	int fd, rc = cpuu_file_open_beneath(&fd, base, rel, _O_RDONLY, 0);
+	if (rc)
+		return rc;
 	cpuu_buf b = { 0 };
 	uint8_t chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		cpuu_buf_append(&b, chunk, n);
+	int n;
+	while ((n = _read(fd, chunk, sizeof chunk)) > 0) {
+		cpuu_buf_append(&b, chunk, (size_t)n);
 		if (b.len > max)
 			break;
 	}
-	int err = ferror(f);
-	fclose(f);
-	if (err || b.len > max) {
+	_close(fd);
+	if (n < 0 || b.len > max) {
 		cpuu_buf_dispose(&b);
-		return cpuu_error_set(err ? CPUU_EIO : CPUU_EUNSUPPORTED, "%s: %s", path,
-				      err ? "read failed" : "file too large");
+		return cpuu_error_set(n < 0 ? CPUU_EIO : CPUU_EUNSUPPORTED, "%s\\%s: %s", base, rel,
+				      n < 0 ? "read failed" : "file too large");
 	}
 	size_t got = 0;
 	char *p = cpuu_buf_detach(&b, &got);
@@ -249,61 +300,56 @@ int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max)
 	return CPUU_OK;
 }
 
-int ac_fs_write_temp(char **tmp, const char *final_path, const uint8_t *data, size_t len)
+static int win_write_all(int fd, const uint8_t *data, size_t len)
 {
-	HANDLE f = INVALID_HANDLE_VALUE;
+	for (size_t done = 0; done < len;) {
+		unsigned chunk = len - done > 0x40000000u ? 0x40000000u : (unsigned)(len - done);
+		int w = _write(fd, data + done, chunk);
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		done += (size_t)w;
+	}
+	return _commit(fd) == 0 ? 0 : errno;
+}
+
+void ac_fs_sync_dir(const char *base, const char *rel)
+{
+	(void)base; /* MOVEFILE_WRITE_THROUGH already made the rename durable */
+	(void)rel;
+}
+
+#define OPEN_TEMP(fd, base, rel) \
+	cpuu_file_open_beneath(fd, base, rel, _O_WRONLY | _O_CREAT | _O_EXCL, _S_IREAD | _S_IWRITE)
+#define WRITE_TEMP(fd, data, len) win_write_all(fd, data, len)
+#define CLOSE_TEMP(fd) _close(fd)
+#define ERR_TEXT(e) strerror(e)
+#define PROCESS_ID() ((long)GetCurrentProcessId())
+#endif
+
+/* A new file beside final_rel, created exclusively through the folder's
+ * descriptor, written and synced; *tmp gets its rel. */
+int ac_fs_write_temp(char **tmp, const char *base, const char *final_rel, const uint8_t *data, size_t len)
+{
 	*tmp = NULL;
-	for (unsigned n = 0; n < 100 && f == INVALID_HANDLE_VALUE; n++) {
+	int fd = -1, rc = CPUU_EEXISTS;
+	for (unsigned n = 0; n < 100 && rc == CPUU_EEXISTS; n++) {
 		free(*tmp);
-		*tmp = cpuu_aprintf("%s.tmp.%lu.%u", final_path, (unsigned long)GetCurrentProcessId(), n);
-		if (!*tmp)
+		if (!(*tmp = cpuu_aprintf("%s.tmp.%ld.%u", final_rel, PROCESS_ID(), n)))
 			return cpuu_error_oom();
-		f = CreateFileA(*tmp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
-		if (f == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS)
-			break;
+		rc = OPEN_TEMP(&fd, base, *tmp);
 	}
-	DWORD e = f == INVALID_HANDLE_VALUE ? GetLastError() : 0;
-	size_t done = 0;
-	while (!e && done < len) {
-		DWORD chunk = len - done > 0x40000000u ? 0x40000000u : (DWORD)(len - done), w = 0;
-		if (!WriteFile(f, data + done, chunk, &w, NULL))
-			e = GetLastError();
-		else
-			done += w;
-	}
-	if (f != INVALID_HANDLE_VALUE) {
-		if (!e && !FlushFileBuffers(f))
-			e = GetLastError();
-		CloseHandle(f);
-	}
-	if (e) {
-		if (f != INVALID_HANDLE_VALUE)
-			DeleteFileA(*tmp);
+	int e = rc ? 0 : WRITE_TEMP(fd, data, len);
+	if (!rc)
+		CLOSE_TEMP(fd);
+	if (!rc && !e && cpuu_fault("autocomplete:write"))
+		rc = cpuu_error_set(CPUU_EIO, "%s: write failed: injected fault", final_rel);
+	else if (!rc && e)
+		rc = cpuu_error_set(CPUU_EIO, "%s/%s: write failed: %s", base, final_rel, ERR_TEXT(e));
+	if (rc) {
+		if (fd >= 0)
+			cpuu_file_unlink_beneath(base, *tmp);
 		free(*tmp);
 		*tmp = NULL;
-		return cpuu_error_set(CPUU_EIO, "%s: write failed (Windows error %lu)", final_path, (unsigned long)e);
 	}
-	return CPUU_OK;
+	return rc;
 }
-
-int ac_fs_rename(const char *from, const char *to)
-{
-	if (!MoveFileExA(from, to, MOVEFILE_WRITE_THROUGH))
-		return cpuu_error_set(CPUU_EIO, "cannot rename %s to %s (Windows error %lu)", from, to,
-				      (unsigned long)GetLastError());
-	return CPUU_OK;
-}
-
-int ac_fs_unlink(const char *path)
-{
-	if (!DeleteFileA(path) && GetLastError() != ERROR_FILE_NOT_FOUND)
-		return cpuu_error_set(CPUU_EIO, "cannot delete %s (Windows error %lu)", path,
-				      (unsigned long)GetLastError());
-	return CPUU_OK;
-}
-
-void ac_fs_sync_dir(const char *dir)
-{
-	(void)dir; /* MOVEFILE_WRITE_THROUGH already made the rename durable */
-}
-#endif

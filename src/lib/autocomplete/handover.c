@@ -13,24 +13,6 @@
 #define MAX_STREAM_BYTES (64u * 1024 * 1024)
 #define TAG_WEIGHT 0x60040003u
 
-#ifdef _WIN32
-#define SEP '\\'
-#else
-#define SEP '/'
-#endif
-
-/* user_dir + '/' + rel, with rel's '/' turned into the native separator. */
-static char *native_path(const char *user_dir, const char *rel)
-{
-	char *p = cpuu_aprintf("%s/%s", user_dir, rel);
-	if (!p)
-		return NULL;
-	for (char *c = p + strlen(user_dir); *c; c++)
-		if (*c == '/')
-			*c = SEP;
-	return p;
-}
-
 static int plain_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -72,9 +54,7 @@ static int folder_chain(const char *user_dir, const char *rel)
 			continue;
 		char save = *c;
 		*c = '\0';
-		char *p = native_path(user_dir, r);
-		rc = p ? ac_fs_is_dir(p) : cpuu_error_oom();
-		free(p);
+		rc = ac_fs_is_dir(user_dir, r);
 		*c = save;
 		if (rc <= 0 || !save)
 			break;
@@ -110,17 +90,13 @@ static void sources_free(sources *s)
 
 static int load_source(sources *s, const char *user_dir, const char *rel)
 {
-	char *path = native_path(user_dir, rel);
-	if (!path)
-		return cpuu_error_oom();
 	uint8_t *data = NULL;
 	size_t len = 0;
-	int rc = ac_fs_is_file(path);
+	int rc = ac_fs_is_file(user_dir, rel);
 	if (rc == 0)
-		rc = cpuu_error_set(CPUU_ENOTFOUND, "%s: not found", path);
+		rc = cpuu_error_set(CPUU_ENOTFOUND, "%s/%s: not found", user_dir, rel);
 	if (rc > 0)
-		rc = ac_fs_read(&data, &len, path, MAX_STREAM_BYTES);
-	free(path);
+		rc = ac_fs_read(&data, &len, user_dir, rel, MAX_STREAM_BYTES);
 	cpuu_autocomplete *ac = NULL;
 	if (rc >= 0 && (rc = cpuu_autocomplete_parse(&ac, data, len)) < 0)
 		cpuu_error_prefix("%s", rel);
@@ -147,12 +123,8 @@ static int matching_names(ac_dirent_list *out, const char *user_dir, const char 
 			  const char *suffix, const char *exact)
 {
 	memset(out, 0, sizeof *out);
-	char *dir = native_path(user_dir, rel);
-	if (!dir)
-		return cpuu_error_oom();
 	ac_dirent_list all;
-	int rc = ac_fs_list(&all, dir);
-	free(dir);
+	int rc = ac_fs_list(&all, user_dir, rel);
 	if (rc < 0)
 		return rc;
 	size_t keep = 0;
@@ -322,55 +294,49 @@ static int put_in_place(cpuu_ac_changes *changes, const char *user_dir, const ch
 	char *final_rel = cpuu_aprintf(ROAM_REL "/%s.nk2", profile);
 	char *old_rel = existing ? cpuu_aprintf(ROAM_REL "/%s", existing) : NULL;
 	char *aside_rel = existing ? cpuu_aprintf(ROAM_REL "/%s" ASIDE_SUFFIX, existing) : NULL;
-	char *final_p = final_rel ? native_path(user_dir, final_rel) : NULL;
-	char *old_p = old_rel ? native_path(user_dir, old_rel) : NULL;
-	char *aside_p = aside_rel ? native_path(user_dir, aside_rel) : NULL;
-	char *roam_p = native_path(user_dir, ROAM_REL);
 	char *tmp = NULL;
 	int rc = CPUU_OK, renamed = 0;
-	if (!final_rel || !final_p || !roam_p || (existing && (!old_rel || !aside_rel || !old_p || !aside_p))) {
+	if (!final_rel || (existing && (!old_rel || !aside_rel))) {
 		rc = cpuu_error_oom();
 		goto out;
 	}
 	if (existing) {
-		int st = ac_fs_is_file(aside_p);
+		int st = ac_fs_is_file(user_dir, aside_rel);
 		if (st != 0) {
 			rc = st < 0 ? st
 				    : cpuu_error_set(CPUU_EEXISTS,
-						     "%s already exists: an earlier hand-over was not imported or "
-						     "undone yet", aside_p);
+						     "%s/%s already exists: an earlier hand-over was not imported or "
+						     "undone yet", user_dir, aside_rel);
 			goto out;
 		}
 	}
-	if ((rc = ac_fs_write_temp(&tmp, final_p, data, len)) < 0)
+	/* A test swaps a link into the user folder here (CPUU_FAULT=...:run). */
+	cpuu_fault("autocomplete:before-write");
+	if ((rc = ac_fs_write_temp(&tmp, user_dir, final_rel, data, len)) < 0)
 		goto out;
 	if (existing) {
-		if ((rc = ac_fs_rename(old_p, aside_p)) < 0)
+		if ((rc = ac_fs_rename(user_dir, old_rel, aside_rel, CPUU_FILE_NOREPLACE)) < 0)
 			goto out;
 		renamed = 1;
 	}
-	if ((rc = ac_fs_rename(tmp, final_p)) < 0)
+	if ((rc = ac_fs_rename(user_dir, tmp, final_rel, 0)) < 0)
 		goto out;
 	free(tmp);
 	tmp = NULL;
-	ac_fs_sync_dir(roam_p);
+	ac_fs_sync_dir(user_dir, ROAM_REL);
 	if (existing && (rc = changes_add(changes, CPUU_AC_FILE_RENAMED, aside_rel, old_rel)) < 0)
 		goto out;
 	rc = changes_add(changes, CPUU_AC_FILE_CREATED, final_rel, NULL);
 out:
 	if (rc < 0 && tmp) {
-		ac_fs_unlink(tmp);
+		ac_fs_unlink(user_dir, tmp);
 		if (renamed)
-			ac_fs_rename(aside_p, old_p);
+			ac_fs_rename(user_dir, aside_rel, old_rel, CPUU_FILE_NOREPLACE);
 	}
 	free(tmp);
 	free(final_rel);
 	free(old_rel);
 	free(aside_rel);
-	free(final_p);
-	free(old_p);
-	free(aside_p);
-	free(roam_p);
 	return rc;
 }
 
@@ -526,33 +492,22 @@ int cpuu_autocomplete_undo(const char *user_dir, const cpuu_ac_changes *changes)
 		return rc < 0 ? rc : CPUU_OK; /* no folder: nothing of ours is there */
 	for (size_t i = changes->count; i-- > 0;) {
 		const cpuu_ac_file_change *c = &changes->items[i];
-		char *p = native_path(user_dir, c->path);
-		char *o = c->old_path ? native_path(user_dir, c->old_path) : NULL;
-		if (!p || (c->old_path && !o)) {
-			free(p);
-			free(o);
-			return cpuu_error_oom();
-		}
-		rc = ac_fs_is_file(p);
+		rc = ac_fs_is_file(user_dir, c->path);
 		if (rc > 0 && c->action == CPUU_AC_FILE_CREATED) {
-			rc = ac_fs_unlink(p);
+			rc = ac_fs_unlink(user_dir, c->path);
 		} else if (rc > 0) {
-			int there = ac_fs_is_file(o);
+			int there = ac_fs_is_file(user_dir, c->old_path);
 			if (there < 0)
 				rc = there;
 			else if (there)
-				rc = cpuu_error_set(CPUU_EEXISTS, "cannot rename %s back: %s exists", p, o);
+				rc = cpuu_error_set(CPUU_EEXISTS, "cannot rename %s/%s back: %s exists", user_dir, c->path,
+						    c->old_path);
 			else
-				rc = ac_fs_rename(p, o);
+				rc = ac_fs_rename(user_dir, c->path, c->old_path, CPUU_FILE_NOREPLACE);
 		}
-		free(p);
-		free(o);
 		if (rc < 0)
 			return rc;
 	}
-	char *roam = native_path(user_dir, ROAM_REL);
-	if (roam)
-		ac_fs_sync_dir(roam);
-	free(roam);
+	ac_fs_sync_dir(user_dir, ROAM_REL);
 	return CPUU_OK;
 }

@@ -26,23 +26,29 @@ int ac_keep_blob(cpuu_autocomplete *ac, uint8_t *p);
 /* Value data of a counted property: u32 count + bytes. */
 uint8_t *ac_counted(const uint8_t *bytes, size_t n, size_t *out_len);
 
-/* Filesystem side (fs.c; POSIX and Windows halves). Paths are native. */
+/* Filesystem side (fs.c; POSIX and Windows halves). Every file is named by
+ * the user folder (base) and a '/'-separated rel inside it, resolved by
+ * the no-follow helpers (cpuu_file_*_beneath): a link on the way is
+ * refused (CPUU_EUNSUPPORTED), never followed out of the folder. */
 typedef struct ac_dirent_list {
 	char **names;
 	size_t count;
 } ac_dirent_list;
-/* 1 if path exists as a regular file, 0 if absent; CPUU_EUNSUPPORTED for a
- * symbolic link or anything else. */
-int ac_fs_is_file(const char *path);
-/* 1 if a directory (not a link), 0 if absent, <0 otherwise. */
-int ac_fs_is_dir(const char *path);
-int ac_fs_list(ac_dirent_list *out, const char *dir);
+/* 1 if rel exists as a regular file, 0 if it (or a folder on its way) is
+ * absent; CPUU_EUNSUPPORTED for a link or anything else. */
+int ac_fs_is_file(const char *base, const char *rel);
+/* 1 if a folder (not a link), 0 if absent, <0 otherwise. */
+int ac_fs_is_dir(const char *base, const char *rel);
+int ac_fs_list(ac_dirent_list *out, const char *base, const char *rel);
 void ac_fs_list_free(ac_dirent_list *l);
-int ac_fs_read(uint8_t **out, size_t *len, const char *path, size_t max);
-/* Writes data to a new temporary file in dir, fsynced; *tmp gets its path. */
-int ac_fs_write_temp(char **tmp, const char *final_path, const uint8_t *data, size_t len);
-int ac_fs_rename(const char *from, const char *to);
-int ac_fs_unlink(const char *path);
-void ac_fs_sync_dir(const char *dir);
+int ac_fs_read(uint8_t **out, size_t *len, const char *base, const char *rel, size_t max);
+/* Writes data to a new file beside final_rel (created exclusively),
+ * synced; *tmp gets its rel. */
+int ac_fs_write_temp(char **tmp, const char *base, const char *final_rel, const uint8_t *data, size_t len);
+/* flags: CPUU_FILE_NOREPLACE to never replace an existing file. */
+int ac_fs_rename(const char *base, const char *from, const char *to, unsigned flags);
+/* Absent already is fine. */
+int ac_fs_unlink(const char *base, const char *rel);
+void ac_fs_sync_dir(const char *base, const char *rel);
 
 #endif

@@ -15,10 +15,20 @@ int cpuu_error_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_message, sizeof last_message, fmt, ap);
 	va_end(ap);
-	/* Messages are one line by contract: fold any newline from outside data. */
-	for (char *p = last_message; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* Messages are one line of text for people, and name keys, values and
+	 * files that are data: controls, line breaks and bidi overrides from
+	 * outside are shown escaped (include/cpuu/display.h), here, once, for
+	 * every place a message goes (stderr, records, the run log). Plain
+	 * ASCII (most messages, lookups that find nothing included) is left
+	 * as formatted. */
+	const unsigned char *p = (const unsigned char *)last_message;
+	while (*p >= 0x20 && *p < 0x7F)
+		p++;
+	if (*p) {
+		char text[sizeof last_message];
+		memcpy(text, last_message, sizeof text);
+		cpuu_display_into(last_message, sizeof last_message, text);
+	}
 	last_error.code = code;
 	last_error.message = last_message;
 	return code;
@@ -26,11 +36,12 @@ int cpuu_error_set(int code, const char *fmt, ...)
 
 int cpuu_error_prefix(const char *fmt, ...)
 {
-	char prefix[512], old[sizeof last_message];
+	char raw[512], prefix[512], old[sizeof last_message];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	cpuu_display_into(prefix, sizeof prefix, raw); /* as in cpuu_error_set */
 	/* Truncation is acceptable: messages are for people, one line. */
 	memcpy(old, last_message, sizeof old);
 	size_t plen = strlen(prefix);

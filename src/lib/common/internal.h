@@ -138,6 +138,20 @@ void cpuu_buf_json_string(cpuu_buf *b, const char *s);
 char *cpuu_buf_detach(cpuu_buf *b, size_t *len);
 void cpuu_buf_dispose(cpuu_buf *b);
 
+/* Text for people (display.c; the rules: include/cpuu/display.h): s
+ * appended with controls, bidi overrides, line separators and ill-formed
+ * UTF-8 escaped visibly; the same into a fixed buffer (cut at a character
+ * boundary, always terminated; returns the length). Every output site of
+ * the library (error messages, the plan text, the run log) goes through
+ * these; JSON has its own escaping (cpuu_buf_json_string) of the same
+ * characters. */
+void cpuu_buf_display(cpuu_buf *b, const char *s);
+size_t cpuu_display_into(char *dst, size_t size, const char *s);
+/* Nonzero for a code point that is shown escaped. */
+int cpuu_display_special(uint32_t cp);
+/* The well-formed UTF-8 sequence at p: its length (1-4) and *cp, or 0. */
+size_t cpuu_utf8_next(uint32_t *cp, const char *p);
+
 /* Little-endian readers/writers (no alignment assumptions). */
 static inline uint32_t cpuu_le32(const uint8_t *p)
 {

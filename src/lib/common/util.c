@@ -109,11 +109,19 @@ void cpuu_buf_json_string(cpuu_buf *b, const char *s)
 		case '\n': cpuu_buf_puts(b, "\\n"); break;
 		case '\r': cpuu_buf_puts(b, "\\r"); break;
 		case '\t': cpuu_buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				cpuu_buf_printf(b, "\\u%04x", *p);
-			else
+		default: {
+			/* Controls, DEL, C1, bidi overrides and line separators as
+			 * \u escapes (the same text to a JSON reader), so the JSON
+			 * shown on a terminal is as safe as the text output. */
+			uint32_t cp = 0;
+			size_t n = *p < 0x20 ? 1 : *p < 0x7F ? 0 : cpuu_utf8_next(&cp, (const char *)p);
+			if (*p < 0x20 || (n && cpuu_display_special(cp))) {
+				cpuu_buf_printf(b, "\\u%04x", *p < 0x20 ? (unsigned)*p : (unsigned)cp);
+				p += n - 1;
+			} else {
 				cpuu_buf_append(b, p, 1);
+			}
+		}
 		}
 	}
 	cpuu_buf_append(b, "\"", 1);

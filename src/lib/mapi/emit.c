@@ -82,7 +82,11 @@ void mapi_emit_str(mapi_emit *e, const char *key, const char *v)
 		cpuu_buf_json_string(&e->b, v);
 	} else {
 		cpuu_buf_puts(&e->b, " = ");
-		cpuu_buf_puts(&e->b, v ? v : "(none)");
+		/* Names and addresses are data: shown escaped (cpuu/display.h). */
+		if (v)
+			cpuu_buf_display(&e->b, v);
+		else
+			cpuu_buf_puts(&e->b, "(none)");
 	}
 	scalar_end(e);
 }

@@ -283,7 +283,9 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 /* One value in .reg-like syntax: strings readable, everything else as hex. */
 static void format_value(cpuu_buf *b, const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
-	cpuu_buf_printf(b, "\"%s\"=", name);
+	cpuu_buf_puts(b, "\"");
+	cpuu_buf_display(b, name);
+	cpuu_buf_puts(b, "\"=");
 	uint32_t tag;
 	int secure;
 	char *text = NULL;
@@ -316,10 +318,16 @@ int cpuu_plan_format(char **out, const cpuu_plan *plan)
 	for (size_t i = 0; i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
 		if (!last_key || cpuu_strcasecmp_ascii(last_key, e->key)) {
-			cpuu_buf_printf(&b, "%s[%s]\n", last_key ? "\n" : "", e->key);
+			/* Key paths hold profile names: data, shown escaped
+			 * (a newline in one must not forge a line of the plan). */
+			cpuu_buf_puts(&b, last_key ? "\n[" : "[");
+			cpuu_buf_display(&b, e->key);
+			cpuu_buf_puts(&b, "]\n");
 			last_key = e->key;
 		}
-		cpuu_buf_printf(&b, "; %s\n", e->why);
+		cpuu_buf_puts(&b, "; ");
+		cpuu_buf_display(&b, e->why);
+		cpuu_buf_puts(&b, "\n");
 		if (e->had_old) {
 			cpuu_buf_puts(&b, "-");
 			format_value(&b, e->name, e->old_type, e->old_data, e->old_len);

@@ -25,6 +25,7 @@ typedef struct w32_impl {
 	int writable;
 	int dirty;           /* changes applied since the last commit */
 	uint64_t generation; /* bumped on key deletion: node ids are then reset */
+	HANDLE session_lock; /* writable opens: the session's one-cpuu mutex (session_lock.c) */
 } w32_impl;
 
 /* win32.c */
@@ -36,6 +37,12 @@ int cpuu_w32_handle(HKEY *out, w32_impl *wi, cpuu_reg_node node);
 int cpuu_w32_wide(wchar_t **out, const char *utf8);
 int cpuu_w32_utf8(char **out, const wchar_t *w, size_t wlen);
 const char *cpuu_w32_label(const w32_impl *wi, cpuu_reg_node node);
+
+/* session_lock.c: the session's mutex, waited for up to wait_ms, else
+ * CPUU_ELOCKED; *out is released by cpuu_w32_session_unlock. */
+#define CPUU_W32_SESSION_WAIT_MS 5000
+int cpuu_w32_session_lock(HANDLE *out, int wait_ms);
+void cpuu_w32_session_unlock(HANDLE m);
 
 /* win32_values.c */
 int cpuu_w32_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);

@@ -110,7 +110,26 @@ static void vline(cpuu_runlog *l, cpuu_log_level level, const char *fmt, va_list
 	utc_now(&tm);
 	char stamp[32];
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-	int ok = fprintf(l->log, "%s ", stamp) > 0 && vfprintf(l->log, fmt, ap) >= 0 && fputs("\n", l->log) >= 0;
+	/* One line per message: names in it (profiles, accounts, paths, error
+	 * messages) are data and shown escaped, so none forges a log line or
+	 * sends escape sequences to whoever reads the log in a terminal. */
+	char small[512], *line = small;
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(small, sizeof small, fmt, copy);
+	va_end(copy);
+	if (n >= (int)sizeof small && (line = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(line, (size_t)n + 1, fmt, ap);
+	cpuu_buf b = { 0 };
+	cpuu_buf_printf(&b, "%s ", stamp);
+	cpuu_buf_display(&b, n < 0 || !line ? "(message lost: out of memory)" : line);
+	cpuu_buf_puts(&b, "\n");
+	if (line != small)
+		free(line);
+	size_t len = 0;
+	char *text = cpuu_buf_detach(&b, &len);
+	int ok = text && fwrite(text, 1, len, l->log) == len;
+	free(text);
 	if (!ok)
 		l->bits |= CPUU_EXIT_FAILED_TO_WRITE_LOG;
 }

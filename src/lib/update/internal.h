@@ -207,6 +207,10 @@ char *upd_backup_file_name(const char *owner);
 /* Is name one of owner's backups (or a temp of one) / one Rollback retired? */
 int upd_backup_is_owners(const char *name, const char *owner);
 int upd_backup_is_retired(const char *name, const char *owner);
+/* Is name a backup (or its temp) of a cpuu from before backups named their
+ * owner (docs/update.md, "A backup's life": only Cleanup removes those,
+ * and only from a hive's own state folder)? */
+int upd_backup_is_legacy(const char *name);
 int upd_mkdir(const char *dir);
 /* The state folder (its last component) is no link: backups are never
  * written, swept or removed through one (absent: OK). */

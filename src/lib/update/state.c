@@ -184,6 +184,33 @@ int upd_backup_is_retired(const char *name, const char *owner)
 	return named_for(name, "retired-", owner);
 }
 
+/* backup-YYYYMMDDTHHMMSSZ-<n>.reg, n decimal (1 to 5 digits), and the temp
+ * files of one (".tmp." and more): what cpuu wrote before backups carried
+ * their owner's tag. A tag is 12 hex digits, so no tagged name matches. */
+int upd_backup_is_legacy(const char *name)
+{
+	static const char pre[] = "backup-";
+	size_t n = sizeof pre - 1;
+	if (strncmp(name, pre, n) || strchr(name, '/') || strchr(name, '\\'))
+		return 0;
+	const char *p = name + n;
+	for (int i = 0; i < 16; i++) { /* YYYYMMDDTHHMMSSZ */
+		int digit = p[i] >= '0' && p[i] <= '9';
+		if (i == 8 ? p[i] != 'T' : i == 15 ? p[i] != 'Z' : !digit)
+			return 0;
+	}
+	p += 16;
+	if (*p++ != '-')
+		return 0;
+	size_t d = 0;
+	while (p[d] >= '0' && p[d] <= '9')
+		d++;
+	if (d < 1 || d > 5 || strncmp(p + d, ".reg", 4))
+		return 0;
+	p += d + 4;
+	return !*p || !strncmp(p, ".tmp.", 5);
+}
+
 int upd_mkdir(const char *dir)
 {
 #ifdef _WIN32

@@ -73,10 +73,16 @@ int upd_plan_text_add(cpuu_results *res, const char *header, const cpuu_plan *pl
 	int rc = cpuu_plan_format(&text, plan);
 	if (rc)
 		return rc;
-	char *joined = cpuu_aprintf("%s; %s\n%s\n", res->plan_text ? res->plan_text : "", header, text);
+	/* The header names the profile and account: data, shown escaped. */
+	cpuu_buf b = { 0 };
+	cpuu_buf_puts(&b, res->plan_text ? res->plan_text : "");
+	cpuu_buf_puts(&b, "; ");
+	cpuu_buf_display(&b, header);
+	cpuu_buf_printf(&b, "\n%s\n", text);
 	free(text);
+	char *joined = cpuu_buf_detach(&b, NULL);
 	if (!joined)
-		return cpuu_error_oom();
+		return CPUU_ENOMEM;
 	free(res->plan_text);
 	res->plan_text = joined;
 	return CPUU_OK;

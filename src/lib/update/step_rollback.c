@@ -198,28 +198,56 @@ static void retire_used(upd_run *run, cpuu_results *res, const cpuu_strlist *use
 			upd_result_add(res, run, NULL, NULL, CPUU_OUTCOME_ERROR, 0, cpuu_error_last()->message);
 }
 
-/* Cleanup: the owner's retired backups go after the commit. Returns how many. */
+/* Cleanup: the owner's retired backups go after the commit, and the
+ * backups of an older cpuu (no owner tag: never swept by Update, nor
+ * retired by its Rollback) that no entry of this registry names — only in
+ * the hive's own state folder (<hive>.cpuu, the default): in a folder given
+ * by --state-dir or BackupDir, which bulk runs and users may share, another
+ * hive's committed registry may name one, so they stay there (one
+ * `skipped` record says how many). Returns how many were found. */
 static size_t drop_retired(upd_run *run, cpuu_results *res)
 {
-	size_t n = 0;
+	size_t n = 0, legacy_left = 0;
+	int own_folder = run->opts->state_dir == NULL;
 	DIR *d = upd_state_dir_check(run->state_dir) ? NULL : opendir(run->state_dir);
 	cpuu_error_clear();
 	for (struct dirent *de; d && (de = readdir(d));) {
-		if (!upd_backup_is_retired(de->d_name, run->hive))
+		int retired = upd_backup_is_retired(de->d_name, run->hive);
+		int legacy = !retired && upd_backup_is_legacy(de->d_name);
+		if (!retired && !legacy)
 			continue;
+		if (legacy && still_named(run, de->d_name))
+			continue; /* goes with its entry */
+		if (legacy && !own_folder) {
+			legacy_left++;
+			continue;
+		}
 		n++;
+		const char *what = legacy ? "a backup of an older cpuu no entry names" : "a backup Rollback used";
 		if (run->opts->dry_run) {
-			upd_result_add(res, run, NULL, "backup", CPUU_OUTCOME_PLANNED, 0, "a backup Rollback used: to remove");
+			char *msg = cpuu_aprintf("%s: to remove", what);
+			upd_result_add(res, run, NULL, "backup", CPUU_OUTCOME_PLANNED, 0, msg ? msg : what);
+			free(msg);
 			continue;
 		}
 		char *full = cpuu_aprintf("%s/%s", run->state_dir, de->d_name);
 		int rc = full ? upd_txn_unlink_after(&run->txn, full) : cpuu_error_oom();
 		free(full);
+		char *msg = rc ? NULL : cpuu_aprintf("%s: removed", what);
 		upd_result_add(res, run, NULL, "backup", rc ? CPUU_OUTCOME_ERROR : CPUU_OUTCOME_CLEANED, 0,
-			       rc ? cpuu_error_last()->message : "a backup Rollback used: removed");
+			       rc ? cpuu_error_last()->message : msg ? msg : what);
+		free(msg);
 	}
 	if (d)
 		closedir(d);
+	if (legacy_left) {
+		char *msg = cpuu_aprintf("%zu backup file%s of an older cpuu (no owner tag) left in the shared state "
+					 "folder %s: another hive may name %s; remove by hand once no hive does",
+					 legacy_left, legacy_left == 1 ? "" : "s", run->state_dir,
+					 legacy_left == 1 ? "it" : "them");
+		upd_result_add(res, run, NULL, "backup", CPUU_OUTCOME_SKIPPED, 0, msg ? msg : "older backups left");
+		free(msg);
+	}
 	return n;
 }
 

@@ -737,7 +737,11 @@ static void remove_file(const upd_txn *t, const upd_action *a, upd_txn_report re
  * backup is kept for Cleanup, which removes it). */
 static void retire(const upd_txn *t, const upd_action *a, upd_txn_report report, void *ctx)
 {
-	const char *rest = !strncmp(a->path, "backup-", 7) ? a->path + 7 : a->path;
+	/* An older cpuu's backup (no owner tag) retires under this owner's
+	 * tagged name, so this owner's Cleanup finds it like any other. */
+	char *tagged = upd_backup_is_legacy(a->path) ? upd_backup_file_name(t->owner) : NULL;
+	const char *from = tagged ? tagged : a->path;
+	const char *rest = !strncmp(from, "backup-", 7) ? from + 7 : from;
 	int rc = CPUU_EEXISTS;
 	/* A backup of the same second retired before: the next free ".N". */
 	for (unsigned i = 0; rc == CPUU_EEXISTS && i < 1000; i++) {
@@ -745,6 +749,7 @@ static void retire(const upd_txn *t, const upd_action *a, upd_txn_report report,
 		rc = to ? cpuu_file_rename_beneath(t->state_dir, a->path, to, CPUU_FILE_NOREPLACE) : cpuu_error_oom();
 		free(to);
 	}
+	free(tagged);
 	if (rc)
 		report(ctx, cpuu_error_last()->message);
 }

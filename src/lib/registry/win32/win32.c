@@ -117,6 +117,7 @@ static void w32_close(void *impl)
 		free(wi->nodes[0].wpath);
 	}
 	free(wi->nodes);
+	cpuu_w32_session_unlock(wi->session_lock);
 	free(wi);
 }
 
@@ -413,9 +414,17 @@ int cpuu_reg_open_live(cpuu_reg **out, unsigned flags)
 	if (!wi)
 		return cpuu_error_oom();
 	wi->writable = (flags & CPUU_REG_OPEN_WRITE) != 0;
+	/* One writer per session, taken before anything is read (as a hive's
+	 * lock): the second run waits, then refuses having read nothing. */
+	int lrc = wi->writable ? cpuu_w32_session_lock(&wi->session_lock, CPUU_W32_SESSION_WAIT_MS) : CPUU_OK;
+	if (lrc) {
+		free(wi);
+		return lrc;
+	}
 	cpuu_reg_node root;
 	int rc = node_add(&root, wi, W32_NO_PARENT, L"HKEY_CURRENT_USER", HKEY_CURRENT_USER, 0);
 	if (rc) {
+		cpuu_w32_session_unlock(wi->session_lock);
 		free(wi);
 		return rc;
 	}
