@@ -15,13 +15,27 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* The text buffer and the hash table are hundreds of MB for a million rows.
  * (Transparent huge pages were measured: direct compaction made the first
- * load 3x slower, so these stay plain heap blocks.) */
+ * load 3x slower, so these stay plain heap blocks.) On Linux their pages are
+ * made present in one call: the table is read before it is written, which
+ * would fault every page twice (the shared zero page, then a copy), and the
+ * file's read would fault once per page. Only a speed-up: an older kernel
+ * refusing the advice changes nothing. */
 static void *big_alloc(size_t n)
 {
-	return calloc(1, n);
+	void *p = calloc(1, n);
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+	if (p && n >= ((size_t)1 << 20)) {
+		uintptr_t page = 4096, a = (uintptr_t)p & ~(page - 1);
+		(void)madvise((void *)a, (uintptr_t)p + n - a, MADV_POPULATE_WRITE);
+	}
+#endif
+	return p;
 }
 
 static void big_free(void *p, size_t n)
@@ -73,7 +87,6 @@ struct cpuu_mapping {
 	size_t nrows, caprows;
 	char **x500;           /* items of every row's source_x500 */
 	size_t nx500, capx500;
-	size_t *x500_start;    /* while loading: where each row's items start */
 	cpuu_strlist poison;   /* "<kind><key>" found in malformed rows (items grow by doubling) */
 	cpuu_strlist extra;    /* canonical GUIDs longer than the field they came from */
 	size_t poison_cap;
@@ -845,24 +858,19 @@ static const char *take_row(cpuu_mapping *m, char **fields, const size_t *lens, 
 	}
 	if (!r.source_legacy_dn && !r.source_smtp && !r.source_mailbox_guid && m->nx500 == first)
 		return "no source key (source_legacy_dn, source_smtp, source_mailbox_guid, source_x500 all empty)";
-	/* Two arrays, one capacity: both grow from the same figure alike. */
-	size_t cap_rows = m->caprows, cap_start = m->caprows;
-	cpuu_match *g = cpuu_array_reserve(m->rows, &cap_rows, m->nrows + 1, sizeof *g);
-	size_t *gs = g ? cpuu_array_reserve(m->x500_start, &cap_start, m->nrows + 1, sizeof *gs) : NULL;
-	if (g)
-		m->rows = g;
-	if (!g || !gs) {
+	cpuu_match *g = cpuu_array_reserve(m->rows, &m->caprows, m->nrows + 1, sizeof *g);
+	if (!g) {
 		*rc = cpuu_error_oom();
 		return NULL;
 	}
-	m->x500_start = gs;
-	m->caprows = cap_rows;
+	m->rows = g;
 	if (m->nrows >= REF_IDX - 1) {
 		*rc = cpuu_error_set(CPUU_EUNSUPPORTED, "mapping file has more than %u rows", (unsigned)(REF_IDX - 1));
 		return NULL;
 	}
+	/* Rows' items follow each other in m->x500: they are pointed to once
+	 * every row is read (the array still grows). */
 	r.source_x500.count = m->nx500 - first;
-	m->x500_start[m->nrows] = first;
 	m->rows[m->nrows++] = r;
 	return NULL;
 }
@@ -1006,11 +1014,11 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		if (rc < 0)
 			goto fail;
 	}
-	/* Rows no longer move: turn the X500 offsets into pointers. */
-	for (size_t i = 0; i < m->nrows; i++)
-		m->rows[i].source_x500.items = m->rows[i].source_x500.count ? m->x500 + m->x500_start[i] : NULL;
-	free(m->x500_start);
-	m->x500_start = NULL;
+	/* The X500 array no longer moves: each row's items, in row order. */
+	for (size_t i = 0, at = 0; i < m->nrows; i++) {
+		m->rows[i].source_x500.items = m->rows[i].source_x500.count ? m->x500 + at : NULL;
+		at += m->rows[i].source_x500.count;
+	}
 	rc = table_build(m);
 	if (rc < 0)
 		goto fail;
@@ -1149,7 +1157,6 @@ void cpuu_mapping_free(cpuu_mapping *m)
 	big_free(m->buf, m->bufsize);
 	free(m->rows);
 	free(m->x500);
-	free(m->x500_start);
 	cpuu_strlist_free(&m->poison);
 	cpuu_strlist_free(&m->extra);
 	if (m->table)
