@@ -23,8 +23,13 @@ took() {
 }
 for b in "$top/$build"/bench/bench_*; do
   [ -x "$b" ] || continue
-  echo "== $(basename "$b")" | tee -a "$log"
-  "$b" 2>&1 | tee -a "$log" || status=1
+  args=()
+  # On the disk, bench_bulk's rates are set by each hive's fsync: 1,000 hives
+  # give the same hives/s and speed-ups as 2,000 in half the time (/dev/shm
+  # below keeps 2,000, where a run is short).
+  [ "$(basename "$b")" = bench_bulk ] && args=(1000)
+  echo "== $(basename "$b") ${args[*]}" | tee -a "$log"
+  "$b" "${args[@]}" 2>&1 | tee -a "$log" || status=1
   took "$(basename "$b")"
   echo
 done
