@@ -318,6 +318,34 @@ static void test_long_fields_and_quoted_keys(void **state)
 	cpuu_mapping_free(m);
 }
 
+/* A quoted key followed by text after its closing quote: the row is broken,
+ * and its key must be poisoned as written. Unescaping before the error was
+ * found once left "bob@c.comm" in the buffer: bob@c.com was then "not found",
+ * and a clean twin row FOUND. Both the in-place and the "" path. */
+static void test_broken_quoted_key_poisoned_as_written(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		HDR
+		"/o=C/cn=bob,bob@c.com,,,,b@f.com,,,,,true\n"
+		"/o=C/cn=bob2,\"bob@c.com\"x,,,,b@f.com,,,,,true\n"
+		"/o=C/cn=eve,eve@c.com,,,,e@f.com,,,,,true\n"
+		"/o=C/cn=eve2,\"q\"\"x,eve@c.com\"y,,,,e@f.com,,,,,true\n"
+		"/o=C/cn=nul,\"nul@c.com\",,\"/o=C/cn=\"\"n\"\"\0\",,n@f.com,,,,,true\n";
+	cpuu_mapping *m = NULL;
+	assert_int_equal(cpuu_mapping_load_buffer(&m, csv, sizeof csv - 1), CPUU_OK);
+	assert_true(warnings_mention(m, "line 3: text after a closing quote"));
+	assert_true(warnings_mention(m, "line 5: text after a closing quote"));
+	assert_true(warnings_mention(m, "line 6: NUL byte in a field"));
+	assert_int_equal(look(m, "bob@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=C/cn=bob", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "eve@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "nul@c.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_int_equal(look(m, "bob@c.comm", NULL), CPUU_LOOKUP_NO_SOURCE);
+	assert_int_equal(look(m, "eve@c.comm", NULL), CPUU_LOOKUP_NO_SOURCE);
+	cpuu_mapping_free(m);
+}
+
 static void expect_load_error(const char *csv, size_t len, const char *needle)
 {
 	cpuu_mapping *m = (cpuu_mapping *)1;
@@ -684,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_rows),
 		cmocka_unit_test(test_broken_row_poisons_valid_twin),
 		cmocka_unit_test(test_long_fields_and_quoted_keys),
+		cmocka_unit_test(test_broken_quoted_key_poisoned_as_written),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_garbage_never_crashes),

@@ -589,8 +589,7 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 					p++;
 				goto ended;
 			}
-			/* Content is buf[p+1 .. q) with "" pairs; copy it down to p. */
-			size_t w = p;
+			/* Content is buf[p+1 .. q) with "" pairs. */
 			for (size_t k = p + 1; k < q; k++) {
 				unsigned char c = (unsigned char)buf[k];
 				if (c == '"')
@@ -601,13 +600,26 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 					r->error = "NUL byte in a field";
 				else if (c >= 0x80)
 					r->high = 1;
-				buf[w++] = (char)c;
 			}
+			size_t after = q + 1;
+			while (after < len && is_blank((unsigned char)buf[after]))
+				after++;
+			/* Unescaped (copied down to p) only when the record goes on:
+			 * a broken record's text must stay as written for
+			 * poison_span, or its keys would come out shifted ("a@b.cc"
+			 * for "a@b.c") and its user answer "not found". */
+			int ends = after >= len || buf[after] == ',' || buf[after] == '\n' ||
+				   (buf[after] == '\r' && (after + 1 >= len || buf[after + 1] == '\n'));
+			size_t w = p;
+			if (!r->error && ends)
+				for (size_t k = p + 1; k < q; k++) {
+					if (buf[k] == '"')
+						k++;
+					buf[w++] = buf[k];
+				}
 			field = buf + p;
 			flen = w - p;
-			p = q + 1;
-			while (p < len && is_blank((unsigned char)buf[p]))
-				p++;
+			p = after;
 		} else {
 			size_t st = p;
 			p = scan_unquoted(buf, len, p, &r->high);
