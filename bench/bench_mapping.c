@@ -302,6 +302,8 @@ int main(int argc, char **argv)
 	size_t nlook = 1000000, u_done = 0, mismatches = 0, cli_mismatch = 0;
 	cpuu_mapping *m = NULL;
 	for (int r = 0; r < rounds; r++) {
+		size_t cli_user = (size_t)(next_rand() % rows);
+		char *cli_out[2] = { NULL, NULL };
 		/* Contenders in a rotating order, so none always runs first. */
 		for (int turn = 0; turn < 5; turn++) {
 			switch ((turn + r) % 5) {
@@ -330,30 +332,29 @@ int main(int argc, char **argv)
 				break;
 			case 3:
 			case 4: {
-				/* Whole processes, one lookup each, outputs compared. */
-				char cmd[9000], *o1 = NULL, *o2 = NULL;
-				size_t u = (size_t)(next_rand() % rows);
-				double c1, c2;
+				/* Whole processes, one lookup each (the same user for
+				 * both in a round), outputs compared once both ran. */
+				int on_csv = (turn + r) % 5 == 3;
+				char cmd[9000];
+				double c1;
+				if (!on_csv)
+					drop_cache(idx);
 				snprintf(cmd, sizeof cmd, "'%s' map lookup --config '%s' --json user%zu@contoso.com",
-					 CPUU_CLI_PATH, csv_ini, u);
-				double t1 = run_capture(cmd, &o1, &c1);
-				drop_cache(idx);
-				snprintf(cmd, sizeof cmd, "'%s' map lookup --config '%s' --json user%zu@contoso.com",
-					 CPUU_CLI_PATH, idx_ini, u);
-				double t2 = run_capture(cmd, &o2, &c2);
-				if (t1 < 0 || t2 < 0 || !o1 || !o2 || strcmp(o1, o2) || !strstr(o1, "\"status\":\"found\""))
+					 CPUU_CLI_PATH, on_csv ? csv_ini : idx_ini, cli_user);
+				double t1 = run_capture(cmd, &cli_out[on_csv ? 0 : 1], &c1);
+				if (t1 < 0)
 					cli_mismatch++;
-				if ((turn + r) % 5 == 3) {
-					sample_add(&s_cli_csv, t1, c1);
-				} else {
-					sample_add(&s_cli_idx, t2, c2);
-				}
-				free(o1);
-				free(o2);
+				else
+					sample_add(on_csv ? &s_cli_csv : &s_cli_idx, t1, c1);
 				break;
 			}
 			}
 		}
+		if (!cli_out[0] || !cli_out[1] || strcmp(cli_out[0], cli_out[1]) ||
+		    !strstr(cli_out[0], "\"status\":\"found\""))
+			cli_mismatch++;
+		free(cli_out[0]);
+		free(cli_out[1]);
 		/* In process: 1,000,000 lookups of random rows, all key kinds. */
 		const char **q = malloc(nlook * sizeof *q);
 		for (size_t i = 0; i < nlook; i++) {

@@ -267,6 +267,85 @@ static void test_broken_row_poisons_valid_twin(void **state)
 	cpuu_mapping_free(m);
 }
 
+/* The reader's fast paths (sixteen bytes per step, quoted fields used in
+ * place) against the rules: stops and non-ASCII bytes past the first blocks
+ * of a long field, and the keys of quoted fields in a row broken later. */
+static void test_long_fields_and_quoted_keys(void **state)
+{
+	(void)state;
+	const char *csv =
+		HDR
+		/* 2: quoted keys, long enough for several blocks, row fine */
+		"\"" DN_A "\",\"SMTP:alice.with.a.long.local.part@contoso.example.com\",,"
+		"\"/o=Old/ou=First Administrative Group/cn=Recipients/cn=alice\",,a@f.com,,\"Smith, Alice\",,,true\n"
+		/* 3: quoted keys (one with a "" pair), then a bad switched value */
+		"\"/o=Contoso/ou=Exchange Administrative Group/cn=Recipients/cn=bob\",\"bob.long.address@contoso.example.com\",,"
+		"\"/o=Old/cn=bob \"\"b\"\"\",,b@f.com,,,,,perhaps\n"
+		/* 4: invalid UTF-8 in the 20th byte of an unquoted display name */
+		"/o=C/cn=carol,carol@c.com,,,,c@f.com,,Carol Carolsdottir \xC3 x,,,true\n"
+		/* 5: the same byte inside a quoted display name */
+		"/o=C/cn=dave,dave@c.com,,,,d@f.com,,\"Dave Davidsson, the \xFF\",,,true\n"
+		/* 6: a quote after the 16th byte of an unquoted field */
+		"/o=C/cn=erin-with-a-long-name\"x,erin@c.com,,,,e@f.com,,,,,true\n"
+		/* 7: valid UTF-8 past the first block, quoted and unquoted */
+		"/o=C/cn=frank,frank@c.com,,,,f@f.com,,\"Frank Frankenstein, Zo\xC3\xAB\",,,true\n"
+		"/o=C/cn=gina,gina@c.com,,,,g@f.com,,Gina Ginastochter Zo\xC3\xAB,,,true\n";
+	cpuu_mapping *m = load_ok(csv);
+	const cpuu_match *r;
+	assert_int_equal(cpuu_mapping_count(m), 3);
+	assert_int_equal(look(m, "alice.with.a.long.local.part@contoso.example.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->source_legacy_dn, DN_A);
+	assert_string_equal(r->source_smtp, "alice.with.a.long.local.part@contoso.example.com");
+	assert_string_equal(r->source_x500.items[0], "/o=Old/ou=First Administrative Group/cn=Recipients/cn=alice");
+	assert_string_equal(r->target_display_name, "Smith, Alice");
+	assert_int_equal(look(m, "/o=OLD/ou=first administrative group/cn=Recipients/cn=alice", NULL), CPUU_LOOKUP_FOUND);
+	assert_true(warnings_mention(m, "line 3: switched"));
+	assert_int_equal(look(m, "/o=Contoso/ou=Exchange Administrative Group/cn=Recipients/cn=bob", NULL),
+			 CPUU_LOOKUP_INVALID);
+	assert_int_equal(look(m, "bob.long.address@contoso.example.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_int_equal(look(m, "/o=Old/cn=bob", NULL), CPUU_LOOKUP_INVALID);
+	assert_true(warnings_mention(m, "line 4: not valid UTF-8"));
+	assert_int_equal(look(m, "carol@c.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_true(warnings_mention(m, "line 5: not valid UTF-8"));
+	assert_int_equal(look(m, "dave@c.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_true(warnings_mention(m, "line 6: quote inside an unquoted field"));
+	assert_int_equal(look(m, "erin@c.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_int_equal(look(m, "frank@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->target_display_name, "Frank Frankenstein, Zo\xC3\xAB");
+	assert_int_equal(look(m, "gina@c.com", &r), CPUU_LOOKUP_FOUND);
+	assert_string_equal(r->target_display_name, "Gina Ginastochter Zo\xC3\xAB");
+	assert_int_equal(cpuu_mapping_warnings(m)->count, 4);
+	cpuu_mapping_free(m);
+}
+
+/* A quoted key followed by text after its closing quote: the row is broken,
+ * and its key must be poisoned as written. Unescaping before the error was
+ * found once left "bob@c.comm" in the buffer: bob@c.com was then "not found",
+ * and a clean twin row FOUND. Both the in-place and the "" path. */
+static void test_broken_quoted_key_poisoned_as_written(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		HDR
+		"/o=C/cn=bob,bob@c.com,,,,b@f.com,,,,,true\n"
+		"/o=C/cn=bob2,\"bob@c.com\"x,,,,b@f.com,,,,,true\n"
+		"/o=C/cn=eve,eve@c.com,,,,e@f.com,,,,,true\n"
+		"/o=C/cn=eve2,\"q\"\"x,eve@c.com\"y,,,,e@f.com,,,,,true\n"
+		"/o=C/cn=nul,\"nul@c.com\",,\"/o=C/cn=\"\"n\"\"\0\",,n@f.com,,,,,true\n";
+	cpuu_mapping *m = NULL;
+	assert_int_equal(cpuu_mapping_load_buffer(&m, csv, sizeof csv - 1), CPUU_OK);
+	assert_true(warnings_mention(m, "line 3: text after a closing quote"));
+	assert_true(warnings_mention(m, "line 5: text after a closing quote"));
+	assert_true(warnings_mention(m, "line 6: NUL byte in a field"));
+	assert_int_equal(look(m, "bob@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "/o=C/cn=bob", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "eve@c.com", NULL), CPUU_LOOKUP_AMBIGUOUS);
+	assert_int_equal(look(m, "nul@c.com", NULL), CPUU_LOOKUP_INVALID);
+	assert_int_equal(look(m, "bob@c.comm", NULL), CPUU_LOOKUP_NO_SOURCE);
+	assert_int_equal(look(m, "eve@c.comm", NULL), CPUU_LOOKUP_NO_SOURCE);
+	cpuu_mapping_free(m);
+}
+
 static void expect_load_error(const char *csv, size_t len, const char *needle)
 {
 	cpuu_mapping *m = (cpuu_mapping *)1;
@@ -632,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_duplicates_are_ambiguous),
 		cmocka_unit_test(test_malformed_rows),
 		cmocka_unit_test(test_broken_row_poisons_valid_twin),
+		cmocka_unit_test(test_long_fields_and_quoted_keys),
+		cmocka_unit_test(test_broken_quoted_key_poisoned_as_written),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_garbage_never_crashes),

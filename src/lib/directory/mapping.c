@@ -12,13 +12,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* The text buffer and the hash table are hundreds of MB for a million rows.
  * (Transparent huge pages were measured: direct compaction made the first
- * load 3x slower, so these stay plain heap blocks.) */
+ * load 3x slower, so these stay plain heap blocks.) On Linux their pages are
+ * made present in one call: the table is read before it is written, which
+ * would fault every page twice (the shared zero page, then a copy), and the
+ * file's read would fault once per page. Only a speed-up: an older kernel
+ * refusing the advice changes nothing. */
 static void *big_alloc(size_t n)
 {
-	return calloc(1, n);
+	void *p = calloc(1, n);
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+	if (p && n >= ((size_t)1 << 20)) {
+		uintptr_t page = 4096, a = (uintptr_t)p & ~(page - 1);
+		(void)madvise((void *)a, (uintptr_t)p + n - a, MADV_POPULATE_WRITE);
+	}
+#endif
+	return p;
 }
 
 static void big_free(void *p, size_t n)
@@ -70,7 +87,6 @@ struct cpuu_mapping {
 	size_t nrows, caprows;
 	char **x500;           /* items of every row's source_x500 */
 	size_t nx500, capx500;
-	size_t *x500_start;    /* while loading: where each row's items start */
 	cpuu_strlist poison;   /* "<kind><key>" found in malformed rows (items grow by doubling) */
 	cpuu_strlist extra;    /* canonical GUIDs longer than the field they came from */
 	size_t poison_cap;
@@ -100,23 +116,80 @@ static inline uint64_t lower8(uint64_t x)
 	return x | (upper >> 2);
 }
 
+/* 64x64 -> 128-bit multiply, both halves folded together: the mixing step
+ * of hash_ci (one multiply per sixteen bytes of key). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+#if defined(__SIZEOF_INT128__)
+	unsigned __int128 r = (unsigned __int128)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	uint64_t lo = a * b, hi = (a >> 32) * (b >> 32);
+	return lo ^ hi ^ ((lo >> 29) | (hi << 35));
+#endif
+}
+
+static inline uint64_t load8(const char *s)
+{
+	uint64_t w;
+	memcpy(&w, s, 8);
+	return w;
+}
+
+static inline uint64_t load4(const char *s)
+{
+	uint32_t w;
+	memcpy(&w, s, 4);
+	return w;
+}
+
+/* The table's hash of a key's folded bytes (never stored: the indexed
+ * mapping has its own, map_key_hash). Sixteen bytes per multiply, folded
+ * with SSE2 where it exists; the last bytes are read as words overlapping
+ * what came before, as a key's length is part of the seed. */
 static uint64_t hash_ci(const char *s, size_t n, int kind)
 {
-	const uint64_t mul = 0x9E3779B97F4A7C15ull;
-	uint64_t h = (uint64_t)kind * 0xff51afd7ed558ccdull ^ n;
-	uint64_t w;
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ lower8(w)) * mul;
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
+	const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull;
+	uint64_t h = ((uint64_t)kind << 56) ^ n ^ k2;
+	uint64_t a, b;
+	if (n > 16) {
+#if defined(__SSE2__)
+		const __m128i below_a = _mm_set1_epi8('A' - 1), above_z = _mm_set1_epi8('Z' + 1);
+		const __m128i bit = _mm_set1_epi8(0x20);
+#endif
+		do {
+#if defined(__SSE2__)
+			/* Bytes >= 0x80 are negative to the signed compares: unchanged. */
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+			__m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, below_a), _mm_cmpgt_epi8(above_z, v));
+			v = _mm_or_si128(v, _mm_and_si128(up, bit));
+			a = (uint64_t)_mm_cvtsi128_si64(v);
+			b = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+#else
+			a = lower8(load8(s));
+			b = lower8(load8(s + 8));
+#endif
+			h = mum(a ^ k0, b ^ h);
+			s += 16;
+			n -= 16;
+		} while (n > 16);
+		/* 1..16 bytes are left, and the key's 16 bytes before s + n exist. */
+		a = lower8(load8(s + n - 16));
+		b = lower8(load8(s + n - 8));
+	} else if (n >= 8) {
+		a = lower8(load8(s));
+		b = lower8(load8(s + n - 8));
+	} else if (n >= 4) {
+		a = lower8(load4(s));
+		b = lower8(load4(s + n - 4));
+	} else if (n) {
+		a = lower8((uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+			   (uint64_t)(unsigned char)s[n - 1] << 16);
+		b = 0;
+	} else {
+		a = b = 0;
 	}
-	if (n) {
-		w = 0;
-		memcpy(&w, s, n);
-		h = (h ^ lower8(w)) * mul;
-	}
+	h = mum(a ^ k0, b ^ h ^ k1);
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
@@ -340,6 +413,7 @@ static int poison_span(cpuu_mapping *m, const char *s, size_t n)
 
 typedef struct csv_rec {
 	char **f;          /* field pointers (the first cap ones) */
+	size_t *n;         /* their lengths (when not NULL) */
 	size_t cap;
 	size_t count;      /* fields seen */
 	size_t start, end; /* raw span in the buffer */
@@ -391,6 +465,69 @@ static inline uint64_t special8(const char *p)
 	return any | (w & high);
 }
 
+/* The end of an unquoted field starting at p: the first byte at or after p
+ * with stop[] == 1 (NUL , LF CR "), or len; *high is set when a byte >= 0x80
+ * comes before it. Unquoted text is most of a mapping file, so this is the
+ * loader's inner loop: sixteen bytes per step where SSE2 exists (every
+ * x86-64, the Windows build's too), eight elsewhere. */
+static size_t scan_unquoted(const char *buf, size_t len, size_t p, int *high)
+{
+#if defined(__SSE2__)
+	const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	const __m128i quote = _mm_set1_epi8('"'), zero = _mm_setzero_si128();
+	while (p + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + p));
+		__m128i s = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, quote)),
+						      _mm_cmpeq_epi8(v, zero)));
+		unsigned sm = (unsigned)_mm_movemask_epi8(s), hm = (unsigned)_mm_movemask_epi8(v);
+		if (sm) {
+			unsigned i = (unsigned)__builtin_ctz(sm);
+			if (hm & ((1u << i) - 1))
+				*high = 1;
+			return p + i;
+		}
+		if (hm)
+			*high = 1;
+		p += 16;
+	}
+#else
+	while (p + 8 <= len && !special8(buf + p))
+		p += 8;
+#endif
+	while (p < len && stop[(unsigned char)buf[p]] != 1) {
+		if (stop[(unsigned char)buf[p]] == 2)
+			*high = 1;
+		p++;
+	}
+	return p;
+}
+
+/* Is s[0..n) free of LF and NUL? *high is set if it holds a byte >= 0x80.
+ * A quoted field that is (and has no "" pair) is used where it lies. */
+static int plain_quoted(const char *s, size_t n, int *high)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, zero))))
+			return 0;
+		if (_mm_movemask_epi8(v))
+			*high = 1;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == 0)
+			return 0;
+		if (c >= 0x80)
+			*high = 1;
+	}
+	return 1;
+}
+
 /* Skips to just after the next LF at or after p (or to len). */
 static size_t next_line(const char *buf, size_t len, size_t p, unsigned *line)
 {
@@ -423,6 +560,7 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 		if (p < len && buf[p] == '"') {
 			quoted = 1;
 			size_t q = p + 1;
+			int pairs = 0;
 			for (;;) {
 				const char *hit = q < len ? memchr(buf + q, '"', len - q) : NULL;
 				if (!hit) {
@@ -436,12 +574,22 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 				q = (size_t)(hit - buf);
 				if (q + 1 < len && buf[q + 1] == '"') {
 					q += 2;
+					pairs = 1;
 					continue;
 				}
 				break;
 			}
-			/* Content is buf[p+1 .. q) with "" pairs; copy it down to p. */
-			size_t w = p;
+			if (!pairs && plain_quoted(buf + p + 1, q - p - 1, &r->high)) {
+				/* Nothing to unescape: the content stays where it is,
+				 * ended by a NUL over the closing quote. */
+				field = buf + p + 1;
+				flen = q - p - 1;
+				p = q + 1;
+				while (p < len && is_blank((unsigned char)buf[p]))
+					p++;
+				goto ended;
+			}
+			/* Content is buf[p+1 .. q) with "" pairs. */
 			for (size_t k = p + 1; k < q; k++) {
 				unsigned char c = (unsigned char)buf[k];
 				if (c == '"')
@@ -452,27 +600,29 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 					r->error = "NUL byte in a field";
 				else if (c >= 0x80)
 					r->high = 1;
-				buf[w++] = (char)c;
 			}
+			size_t after = q + 1;
+			while (after < len && is_blank((unsigned char)buf[after]))
+				after++;
+			/* Unescaped (copied down to p) only when the record goes on:
+			 * a broken record's text must stay as written for
+			 * poison_span, or its keys would come out shifted ("a@b.cc"
+			 * for "a@b.c") and its user answer "not found". */
+			int ends = after >= len || buf[after] == ',' || buf[after] == '\n' ||
+				   (buf[after] == '\r' && (after + 1 >= len || buf[after + 1] == '\n'));
+			size_t w = p;
+			if (!r->error && ends)
+				for (size_t k = p + 1; k < q; k++) {
+					if (buf[k] == '"')
+						k++;
+					buf[w++] = buf[k];
+				}
 			field = buf + p;
 			flen = w - p;
-			p = q + 1;
-			while (p < len && is_blank((unsigned char)buf[p]))
-				p++;
+			p = after;
 		} else {
 			size_t st = p;
-			for (;;) {
-				while (p + 8 <= len && !special8(buf + p))
-					p += 8;
-				while (p < len && !stop[(unsigned char)buf[p]])
-					p++;
-				if (p < len && stop[(unsigned char)buf[p]] == 2) {
-					r->high = 1;
-					p++;
-					continue;
-				}
-				break;
-			}
+			p = scan_unquoted(buf, len, p, &r->high);
 			field = buf + st;
 			flen = p - st;
 			while (flen && is_blank((unsigned char)field[flen - 1]))
@@ -482,6 +632,7 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 			else if (p < len && buf[p] == '\0')
 				r->error = "NUL byte in a field";
 		}
+ended:;
 		/* What ends the field: ',', LF, CRLF, end of data. */
 		char delim = p < len ? buf[p] : '\n';
 		if (p < len && delim == '\r') {
@@ -497,8 +648,11 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 			r->end = next_line(buf, len, p, &ignored);
 			return r->end;
 		}
-		if (r->count < r->cap)
+		if (r->count < r->cap) {
 			r->f[r->count] = field;
+			if (r->n)
+				r->n[r->count] = flen;
+		}
 		r->count++;
 		if (r->count == 1 && flen == 0 && !quoted && delim == '\n')
 			r->blank = 1;
@@ -520,16 +674,27 @@ static size_t csv_record(char *buf, size_t len, size_t pos, unsigned line, csv_r
 
 /* --- Rows ------------------------------------------------------------------ */
 
-static int parse_switched(int *out, const char *s)
+/* Is s[0..n) the word w (lowercase) in any ASCII case? (What
+ * cpuu_strcasecmp_ascii answers, on a field whose length is known.) */
+static int word_ci(const char *s, size_t n, const char *w)
+{
+	size_t i = 0;
+	for (; i < n && w[i]; i++)
+		if (map_key_fold((unsigned char)s[i]) != (unsigned char)w[i])
+			return 0;
+	return i == n && !w[i];
+}
+
+static int parse_switched(int *out, const char *s, size_t n)
 {
 	static const char *const yes[] = { "true", "yes", "1" };
 	static const char *const no[] = { "false", "no", "0" };
 	for (size_t i = 0; i < 3; i++) {
-		if (!cpuu_strcasecmp_ascii(s, yes[i])) {
+		if (word_ci(s, n, yes[i])) {
 			*out = 1;
 			return 1;
 		}
-		if (!cpuu_strcasecmp_ascii(s, no[i])) {
+		if (word_ci(s, n, no[i])) {
 			*out = 0;
 			return 1;
 		}
@@ -539,22 +704,24 @@ static int parse_switched(int *out, const char *s)
 
 /* All leading copies go, so that what is kept never starts with the prefix
  * and reads back the same after a write. */
-static char *strip_prefix(char *s, const char *prefix)
+static char *strip_prefix(char *s, size_t *n, const char *prefix)
 {
 	size_t k = strlen(prefix);
-	while (map_has_prefix_ci(s, strlen(s), prefix))
+	while (map_has_prefix_ci(s, *n, prefix)) {
 		s += k;
+		*n -= k;
+	}
 	return s;
 }
 
-/* A source key field becomes its normal form (map_key_span, case kept) in
- * place: the span is cut out of the field; a canonical GUID is copied over
- * the field when it fits, else into m->extra. Returns a reason for a bad
- * row, NULL when *v was set. */
-static const char *take_key(cpuu_mapping *m, char **v, char *field, cpuu_key_kind want, const char *empty_why, int *rc)
+/* A source key field (flen bytes) becomes its normal form (map_key_span,
+ * case kept) in place: the span is cut out of the field; a canonical GUID is
+ * copied over the field when it fits, else into m->extra. Returns a reason
+ * for a bad row, NULL when *v was set. */
+static const char *take_key(cpuu_mapping *m, char **v, char *field, size_t flen, cpuu_key_kind want,
+			    const char *empty_why, int *rc)
 {
 	map_key k;
-	size_t flen = strlen(field);
 	int kind = map_key_span(&k, field, flen);
 	if (kind == MAP_KEY_EMPTY)
 		return empty_why;
@@ -583,10 +750,9 @@ static const char *take_key(cpuu_mapping *m, char **v, char *field, cpuu_key_kin
 
 /* A target GUID: canonical like a source one (targets are no keys, but the
  * same forms are accepted). */
-static int fix_guid(cpuu_mapping *m, char **v, int *rc)
+static int fix_guid(cpuu_mapping *m, char **v, size_t flen, int *rc)
 {
 	map_key k;
-	size_t flen = strlen(*v);
 	if (map_key_span(&k, *v, flen) != CPUU_KEY_GUID)
 		return 0;
 	if (flen >= 36) {
@@ -599,39 +765,42 @@ static int fix_guid(cpuu_mapping *m, char **v, int *rc)
 	return 1;
 }
 
-static int smtp_ok(const char *s)
+static int smtp_ok(const char *s, size_t n)
 {
 	/* A leading '/' would make it read as a legacyExchangeDN in lookups. */
-	const char *at = strchr(s, '@');
-	return at && at != s && at[1] && s[0] != '/' && !strpbrk(s, " \t");
+	const char *at = memchr(s, '@', n);
+	return at && at != s && at + 1 < s + n && s[0] != '/' && !memchr(s, ' ', n) && !memchr(s, '\t', n);
 }
 
 /* An X500 list item of blanks only is an empty item (as in "a; ;b"). */
-static int blank_only(const char *s)
+static int blank_only(const char *s, size_t n)
 {
 	map_key k;
-	return map_key_span(&k, s, strlen(s)) == MAP_KEY_EMPTY && !strchr(s, ':');
+	return map_key_span(&k, s, n) == MAP_KEY_EMPTY && !memchr(s, ':', n);
 }
 
-/* Checks a well-formed record and appends it to m->rows; returns a reason
- * for a bad row (NULL when kept) or sets *rc on allocation failure. */
-static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, int *rc)
+/* Checks a well-formed record (fields and their lengths) and appends it to
+ * m->rows; returns a reason for a bad row (NULL when kept) or sets *rc on
+ * allocation failure. */
+static const char *take_row(cpuu_mapping *m, char **fields, const size_t *lens, const int *colidx, int *rc)
 {
 	char *v[C_COUNT];
+	size_t vn[C_COUNT];
 	for (int c = 0; c < C_COUNT; c++) {
 		v[c] = colidx[c] >= 0 ? fields[colidx[c]] : NULL;
-		if (v[c] && !*v[c])
+		vn[c] = colidx[c] >= 0 ? lens[colidx[c]] : 0;
+		if (v[c] && !vn[c])
 			v[c] = NULL;
 	}
 	cpuu_match r;
 	memset(&r, 0, sizeof r);
 	const char *why = NULL;
-	if (v[C_SRC_DN] && (why = take_key(m, &r.source_legacy_dn, v[C_SRC_DN], CPUU_KEY_DN, "source_legacy_dn is empty once blanks and its prefix are removed", rc)))
+	if (v[C_SRC_DN] && (why = take_key(m, &r.source_legacy_dn, v[C_SRC_DN], vn[C_SRC_DN], CPUU_KEY_DN, "source_legacy_dn is empty once blanks and its prefix are removed", rc)))
 		return why;
-	if (v[C_SRC_SMTP] && (why = take_key(m, &r.source_smtp, v[C_SRC_SMTP], CPUU_KEY_SMTP, "source_smtp is empty once blanks and its prefix are removed", rc)))
+	if (v[C_SRC_SMTP] && (why = take_key(m, &r.source_smtp, v[C_SRC_SMTP], vn[C_SRC_SMTP], CPUU_KEY_SMTP, "source_smtp is empty once blanks and its prefix are removed", rc)))
 		return why;
 	if (v[C_SRC_GUID] &&
-	    (why = take_key(m, &r.source_mailbox_guid, v[C_SRC_GUID], CPUU_KEY_GUID, "source_mailbox_guid holds only blanks", rc)))
+	    (why = take_key(m, &r.source_mailbox_guid, v[C_SRC_GUID], vn[C_SRC_GUID], CPUU_KEY_GUID, "source_mailbox_guid holds only blanks", rc)))
 		return why;
 	if (*rc < 0)
 		return NULL;
@@ -639,12 +808,13 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 		return "target_legacy_dn is not a legacyExchangeDN (must start with '/')";
 	r.target_legacy_dn = v[C_TGT_DN];
 	if (v[C_TGT_SMTP]) {
-		r.target_smtp = strip_prefix(v[C_TGT_SMTP], "smtp:");
-		if (!smtp_ok(r.target_smtp))
+		size_t n = vn[C_TGT_SMTP];
+		r.target_smtp = strip_prefix(v[C_TGT_SMTP], &n, "smtp:");
+		if (!smtp_ok(r.target_smtp, n))
 			return "target_smtp is not an SMTP address";
 	}
 	if (v[C_TGT_GUID]) {
-		if (!fix_guid(m, &v[C_TGT_GUID], rc))
+		if (!fix_guid(m, &v[C_TGT_GUID], vn[C_TGT_GUID], rc))
 			return "target_mailbox_guid is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)";
 		if (*rc < 0)
 			return NULL;
@@ -654,26 +824,27 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 	r.target_server = v[C_TGT_SERVER];
 	if (!v[C_TGT_KIND])
 		r.target_kind = CPUU_TARGET_UNKNOWN;
-	else if (!cpuu_strcasecmp_ascii(v[C_TGT_KIND], "onprem"))
+	else if (word_ci(v[C_TGT_KIND], vn[C_TGT_KIND], "onprem"))
 		r.target_kind = CPUU_TARGET_ONPREM;
-	else if (!cpuu_strcasecmp_ascii(v[C_TGT_KIND], "online"))
+	else if (word_ci(v[C_TGT_KIND], vn[C_TGT_KIND], "online"))
 		r.target_kind = CPUU_TARGET_ONLINE;
 	else
 		return "target_kind is not onprem, online or empty";
-	if (!v[C_SWITCHED] || !parse_switched(&r.switched, v[C_SWITCHED]))
+	if (!v[C_SWITCHED] || !parse_switched(&r.switched, v[C_SWITCHED], vn[C_SWITCHED]))
 		return "switched is not true/false, yes/no or 1/0";
 
 	/* X500 items: split at ';' in place; stored as offsets until all rows are read. */
 	size_t first = m->nx500;
 	if (v[C_SRC_X500]) {
-		char *s = v[C_SRC_X500];
+		char *s = v[C_SRC_X500], *end = s + vn[C_SRC_X500];
 		for (;;) {
-			char *semi = strchr(s, ';');
+			char *semi = memchr(s, ';', (size_t)(end - s));
+			size_t n = semi ? (size_t)(semi - s) : (size_t)(end - s);
 			if (semi)
 				*semi = '\0';
 			map_key k;
-			int kind = map_key_span(&k, s, strlen(s));
-			if (kind == MAP_KEY_EMPTY && !blank_only(s)) {
+			int kind = map_key_span(&k, s, n);
+			if (kind == MAP_KEY_EMPTY && !blank_only(s, n)) {
 				m->nx500 = first;
 				return "source_x500 holds an address that is empty once blanks and its prefix are removed";
 			}
@@ -682,15 +853,15 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 					m->nx500 = first;
 					return "source_x500 holds an address that does not start with '/'";
 				}
-				s = (char *)k.p;
-				s[k.n] = '\0';
+				char *item = (char *)k.p;
+				item[k.n] = '\0';
 				char **g = cpuu_array_reserve(m->x500, &m->capx500, m->nx500 + 1, sizeof *g);
 				if (!g) {
 					*rc = cpuu_error_oom();
 					return NULL;
 				}
 				m->x500 = g;
-				m->x500[m->nx500++] = s;
+				m->x500[m->nx500++] = item;
 			}
 			if (!semi)
 				break;
@@ -699,24 +870,19 @@ static const char *take_row(cpuu_mapping *m, char **fields, const int *colidx, i
 	}
 	if (!r.source_legacy_dn && !r.source_smtp && !r.source_mailbox_guid && m->nx500 == first)
 		return "no source key (source_legacy_dn, source_smtp, source_mailbox_guid, source_x500 all empty)";
-	/* Two arrays, one capacity: both grow from the same figure alike. */
-	size_t cap_rows = m->caprows, cap_start = m->caprows;
-	cpuu_match *g = cpuu_array_reserve(m->rows, &cap_rows, m->nrows + 1, sizeof *g);
-	size_t *gs = g ? cpuu_array_reserve(m->x500_start, &cap_start, m->nrows + 1, sizeof *gs) : NULL;
-	if (g)
-		m->rows = g;
-	if (!g || !gs) {
+	cpuu_match *g = cpuu_array_reserve(m->rows, &m->caprows, m->nrows + 1, sizeof *g);
+	if (!g) {
 		*rc = cpuu_error_oom();
 		return NULL;
 	}
-	m->x500_start = gs;
-	m->caprows = cap_rows;
+	m->rows = g;
 	if (m->nrows >= REF_IDX - 1) {
 		*rc = cpuu_error_set(CPUU_EUNSUPPORTED, "mapping file has more than %u rows", (unsigned)(REF_IDX - 1));
 		return NULL;
 	}
+	/* Rows' items follow each other in m->x500: they are pointed to once
+	 * every row is read (the array still grows). */
 	r.source_x500.count = m->nx500 - first;
-	m->x500_start[m->nrows] = first;
 	m->rows[m->nrows++] = r;
 	return NULL;
 }
@@ -819,11 +985,14 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		goto fail;
 
 	char **fields = malloc((ncols + 1) * sizeof *fields);
-	if (!fields) {
+	size_t *lens = malloc((ncols + 1) * sizeof *lens);
+	if (!fields || !lens) {
+		free(fields);
+		free(lens);
 		rc = cpuu_error_oom();
 		goto fail;
 	}
-	csv_rec r = { .f = fields, .cap = ncols + 1 };
+	csv_rec r = { .f = fields, .n = lens, .cap = ncols + 1 };
 	while (pos < len && rc == CPUU_OK) {
 		pos = csv_record(buf, len, pos, line, &r);
 		line = r.line_last + 1;
@@ -838,7 +1007,7 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		if (!why && r.high && !fields_utf8(fields, ncols))
 			why = "not valid UTF-8";
 		if (!why) {
-			why = take_row(m, fields, colidx, &rc);
+			why = take_row(m, fields, lens, colidx, &rc);
 			if (rc < 0)
 				break;
 		}
@@ -846,6 +1015,7 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 			rc = bad_row(m, &r, buf, why);
 	}
 	free(fields);
+	free(lens);
 	if (rc < 0)
 		goto fail;
 	if (m->dropped) {
@@ -856,11 +1026,11 @@ static int load_owned(cpuu_mapping **out, char *buf, size_t bufsize, size_t len)
 		if (rc < 0)
 			goto fail;
 	}
-	/* Rows no longer move: turn the X500 offsets into pointers. */
-	for (size_t i = 0; i < m->nrows; i++)
-		m->rows[i].source_x500.items = m->rows[i].source_x500.count ? m->x500 + m->x500_start[i] : NULL;
-	free(m->x500_start);
-	m->x500_start = NULL;
+	/* The X500 array no longer moves: each row's items, in row order. */
+	for (size_t i = 0, at = 0; i < m->nrows; i++) {
+		m->rows[i].source_x500.items = m->rows[i].source_x500.count ? m->x500 + at : NULL;
+		at += m->rows[i].source_x500.count;
+	}
 	rc = table_build(m);
 	if (rc < 0)
 		goto fail;
@@ -999,7 +1169,6 @@ void cpuu_mapping_free(cpuu_mapping *m)
 	big_free(m->buf, m->bufsize);
 	free(m->rows);
 	free(m->x500);
-	free(m->x500_start);
 	cpuu_strlist_free(&m->poison);
 	cpuu_strlist_free(&m->extra);
 	if (m->table)
