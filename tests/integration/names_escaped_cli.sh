@@ -8,24 +8,14 @@
 #    the hive's exact path as JSON escapes, one line, no raw control byte;
 #  - `cpuu decode` text: an entry ID's DN (8-bit: ESC, LF, SOH) shown escaped.
 set -u
-: "${CPUU:?}" "${CPUU_FIXTURE:?}"
+: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 missing"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-names-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# Nonzero (and the names) when a file holds a raw C0 control but LF, DEL,
-# a C1 control, or a bidi override / line separator.
-raw_free() { # file...
-	python3 - "$@" <<'PY'
-import re, sys
-bad = re.compile(rb'[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]')
-hit = [f for f in sys.argv[1:] if bad.search(open(f, 'rb').read())]
-print(' '.join(hit))
-sys.exit(1 if hit else 0)
-PY
-}
+. "$CPUU_SOURCE_DIR/tests/support/raw_free.sh"
 
 # --- report summary ----------------------------------------------------------
 # The hostile parts as JSON escapes in a stored record (what cpuu writes).
