@@ -8,17 +8,8 @@
 # profile holding a service it does not list; an unknown -Critical name is
 # refused before anything changes.
 set -u
-: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-compat-XXXXXX")
-[ -n "${CPUU_TEST_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-map="$CPUU_SOURCE_DIR/examples/mapping.csv"
-mkdir -p "$work/users/frank"
-hive="$work/users/frank/NTUSER.DAT"
-"$CPUU_FIXTURE" --hive "$hive" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null || fail "fixture"
-cp "$hive" "$work/orig.DAT"
-fresh() { cp "$work/orig.DAT" "$hive"; rm -rf "$hive.cpuu"; }
+. "${CPUU_SOURCE_DIR:?}/tests/support/demo_hive.sh"
+demo_hive compat
 
 # An INI in the established tool's layout: its keys, one section (the guide
 # names none; cpuu knows them in any section), plus cpuu's [Mapping].

@@ -4,16 +4,8 @@
 # bit 128), Workers, Level, JsonResults; strict integers on the command line;
 # a hive named twice in one bulk run processed once (issue 16).
 set -u
-: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-keys-XXXXXX")
-[ -n "${CPUU_TEST_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-map="$CPUU_SOURCE_DIR/examples/mapping.csv"
-mkdir -p "$work/users/frank"
-hive="$work/users/frank/NTUSER.DAT"
-"$CPUU_FIXTURE" --hive "$hive" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null || fail "fixture"
-cp "$hive" "$work/orig.DAT"
+. "${CPUU_SOURCE_DIR:?}/tests/support/demo_hive.sh"
+demo_hive keys
 ini() { # name, then lines
 	local f="$work/$1.ini"
 	shift

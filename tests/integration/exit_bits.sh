@@ -7,17 +7,8 @@
 # profile unchanged). TempDir (128) is tests/integration/config_keys.sh;
 # CRASH (32) and 512 in %ERRORLEVEL% are tests/integration/wine_exit_bits.sh.
 set -u
-: "${CPUU:?}" "${CPUU_FIXTURE:?}" "${CPUU_SOURCE_DIR:?}"
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-bits-XXXXXX")
-[ -n "${CPUU_TEST_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-map="$CPUU_SOURCE_DIR/examples/mapping.csv"
-mkdir -p "$work/users/frank"
-hive="$work/users/frank/NTUSER.DAT"
-"$CPUU_FIXTURE" --hive "$hive" "$CPUU_SOURCE_DIR/examples/demo.fixture" >/dev/null || fail "fixture"
-cp "$hive" "$work/orig.DAT"
-fresh() { cp "$work/orig.DAT" "$hive"; rm -rf "$hive.cpuu"; }
+. "${CPUU_SOURCE_DIR:?}/tests/support/demo_hive.sh"
+demo_hive bits
 bits() { sed -n 's/.*finished: exit bits \([0-9]*\).*/\1/p' "$1" | tail -1; }
 
 # A named profile that does not exist: SWITCH_ERR (4), said, nothing changed.

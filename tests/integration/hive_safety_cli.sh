@@ -117,15 +117,7 @@ $h->node_set_value($h->node_parent($node), { key => 'DefaultProfile', t => 1, va
 $h->commit(undef);
 PERL
 	# No raw C0 control but the line ends, no DEL, C1 or bidi override.
-	raw_free() { # file...
-		python3 - "$@" <<'PY'
-import re, sys
-bad = re.compile(rb'[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]')
-hit = [f for f in sys.argv[1:] if bad.search(open(f, 'rb').read())]
-print(' '.join(hit))
-sys.exit(1 if hit else 0)
-PY
-	}
+	. "$CPUU_SOURCE_DIR/tests/support/raw_free.sh"
 	name=$(printf 'Evil\033[31mRED\033[0m\342\200\256exe.txt')
 	disp=$(printf 'Alice \033]0;pwned\007\n\342\200\256X')
 	shown_name='Evil\x1b[31mRED\x1b[0m\u202eexe.txt'

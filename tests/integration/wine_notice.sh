@@ -7,45 +7,17 @@
 # in its record, and mark HKCU\Software\cpuu\Notice; the second logon shows
 # nothing new. Skips (77) without the Windows build or Wine.
 set -u
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
 : "${CPUU:?}"
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-for f in cpuu.exe cpuu-fixture.exe; do
-	[ -f "$WIN/$f" ] || skip "no $f in $WIN (run 'make windows')"
-done
-command -v wine >/dev/null || skip "wine is not installed"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winenotice-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	# The notice's message box waits for a click that never comes: the
-	# prefix's processes (this test's own) end with its wineserver.
-	wineserver -k >/dev/null 2>&1
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-wineboot -i >/dev/null 2>&1
-wineserver -w
+wine_need
+# The notice's message box waits for a click that never comes: the prefix's
+# processes (this test's own) end with its wineserver, at exit.
 # No X display: Wine's null graphics driver still gives real windows.
-wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
-wineserver -w
-wineserver -p
+wine_prefix winenotice --null-graphics
+wine_user
 
-wuser=$(wine cmd /c 'echo %USERNAME%' 2>/dev/null | tr -d '\r\n')
-[ -n "$wuser" ] || skip "no Wine user name"
-home="$WINEPREFIX/drive_c/users/$wuser"
-[ -d "$home" ] || skip "no Wine profile folder $home"
-
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" \
-	"display_name = Alice Example" "smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" \
-	"mailbox_guid = 11111111-2222-4333-8444-555555555555" >"$work/user.fixture"
+# cached = yes: what the fixture gives when no cached line is there.
+alice_fixture "$work/user.fixture" yes
 wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null 2>&1 || fail "cpuu-fixture --live"
 
 # The deployment: Exchange Online target, alice's mailbox known but not
@@ -53,8 +25,7 @@ wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/user.fixture")" >/dev/null
 net="$work/NETLOGON/cpuu"
 mkdir -p "$net"
 cp "$WIN/cpuu.exe" "$net/cpuu.exe"
-printf '%s\n' \
-	"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched" \
+printf '%s\n' "$MAPPING_HEADER" \
 	"${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,,alice@target.example,,Alice Example,online,,false" \
 	>"$net/mapping.csv"
 "$CPUU" wizard --yes --out "$net" --mapping "$(winpath "$net/mapping.csv")" >/dev/null || fail "cpuu wizard"
@@ -105,11 +76,7 @@ wine reg add "$lic" /v LicenseData /t REG_BINARY /d 6579304a7459616e746564746f6b
 wine reg add "$lic" /v NextUserLicensingLicenseIds /t REG_SZ /d planted-licence-token-5b1e /f >/dev/null 2>&1
 wine reg add "$lic" /v Mode /t REG_DWORD /d 3 /f >/dev/null 2>&1
 wine reg add "$lic\LicensingNext" /v o365bizrcat /t REG_MULTI_SZ /d 'a\0planted-licence-token-5b1e' /f >/dev/null 2>&1
-lic_export() { # file
-	rm -f "$1"
-	wine reg export "$2" "$(winpath "$1")" /y >/dev/null 2>&1 || { sleep 1; wine reg export "$2" "$(winpath "$1")" /y >/dev/null 2>&1; }
-}
-lic_export "$work/lic0.reg" "$lic"
+export_key "$lic" "$work/lic0.reg"
 [ -s "$work/lic0.reg" ] || fail "the planted Licensing key could not be exported"
 sed -i 's/,false$/,true/' "$net/mapping.csv"
 printf '\n[Features]\nOfficeActivation = on\n' >>"$net/cpuu.ini"
@@ -119,7 +86,7 @@ rc=$?
 log | grep -q 'activation: switched (1 change) - Common\\Licensing key moved to Licensing.cpuu-old' ||
 	fail "switch: no activation record: $(log | tail -n 20)"
 wine reg query "$lic" >/dev/null 2>&1 && fail "switch: the Licensing key is still there"
-lic_export "$work/lic1.reg" "$lic.cpuu-old"
+export_key "$lic.cpuu-old" "$work/lic1.reg"
 # reg export writes UTF-16LE: compared as text, the aside key's name put back.
 python3 - "$work/lic0.reg" "$work/lic1.reg" <<'PY' ||
 import sys
@@ -132,7 +99,7 @@ n=$(notices)
 bat CPUU_Rollback.bat
 rc=$?
 [ "$rc" -eq 1 ] || fail "rollback: exit $rc, want 1: $(log | tail -n 20)"
-lic_export "$work/lic2.reg" "$lic"
+export_key "$lic" "$work/lic2.reg"
 cmp -s "$work/lic0.reg" "$work/lic2.reg" || fail "rollback: Licensing not restored byte-exact: $(diff "$work/lic0.reg" "$work/lic2.reg" | head -6)"
 wine reg query "$lic.cpuu-old" >/dev/null 2>&1 && fail "rollback: Licensing.cpuu-old is still there"
 # The planted token in no file cpuu wrote (state folder, log), ASCII or UTF-16.
@@ -143,5 +110,4 @@ for f in $(find "$home/AppData/Local/cpuu" "$home" -maxdepth 4 -type f \( -path 
 	fi
 done
 
-[ "$fails" -eq 0 ] || exit 1
-echo "PASS: the notice was shown once without holding up the logon run, and marked; Licensing moved aside and back byte-exact"
+wine_finish "PASS: the notice was shown once without holding up the logon run, and marked; Licensing moved aside and back byte-exact"

@@ -13,44 +13,12 @@
 # (an update finds everything done, a rollback restores the Office key
 # byte-exact). Skips (77) without the Windows build or Wine.
 set -u
+. "${CPUU_SOURCE_DIR:?}/tests/support/wine.sh"
+wine_need
+wine_prefix winlock
 
-skip() { echo "SKIP: $*"; exit 77; }
-SRC=${CPUU_SOURCE_DIR:?}
-WIN=${CPUU_WIN_BUILD:-$SRC/build-win}
-[ -f "$WIN/cpuu.exe" ] && [ -f "$WIN/cpuu-fixture.exe" ] ||
-	skip "no Windows build in $WIN (run 'make windows')"
-command -v wine >/dev/null || skip "wine is not installed (scripts/install-deps.sh windows)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-winlock-XXXXXX")
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
-export WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY=
-unset WAYLAND_DISPLAY
-cleanup() {
-	wineserver -k >/dev/null 2>&1 # this prefix's server only
-	rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-winpath() { local p=${1//\//\\}; printf 'Z:%s' "$p"; }
-
-wineboot -i >/dev/null 2>&1
-wineserver -w
-wineserver -p
-wine reg query 'HKCU\Software' >/dev/null 2>&1 || { echo "FAIL: wineboot left no usable HKCU"; exit 1; }
-export_key() { # key file
-	rm -f "$2"
-	wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1 ||
-		{ sleep 1; wine reg export "$1" "$(winpath "$2")" /y >/dev/null 2>&1; } || fail "reg export $1"
-}
-
-SRC_AG="/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-TRG_AG="/o=Target/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
-printf '%s\n' "[profile Outlook]" "version = 16.0" "default = yes" "[exchange]" "display_name = Alice Example" \
-	"smtp = alice@source.example" "legacy_dn = ${SRC_AG}alice" "mailbox_guid = 11111111-2222-4333-8444-555555555555" \
-	"cached = no" >"$work/alice.fixture"
-hdr="source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,target_mailbox_guid,target_display_name,target_kind,target_server,switched"
-printf '%s\n%s\n' "$hdr" "${SRC_AG}alice,alice@source.example,11111111-2222-4333-8444-555555555555,,${TRG_AG}alice,alice@target.example,aaaaaaaa-2222-4333-8444-555555555555,Alice Example,onprem,aaaaaaaa-2222-4333-8444-555555555555@target.example,true" >"$work/map.csv"
+alice_fixture "$work/alice.fixture" no
+alice_mapping "$work/map.csv"
 
 out=$(wine "$WIN/cpuu-fixture.exe" --live "$(winpath "$work/alice.fixture")" 2>&1) || fail "cpuu-fixture --live: $out"
 OFFICE='HKCU\Software\Microsoft\Office'
@@ -101,5 +69,4 @@ rc=$?
 export_key "$OFFICE" "$work/office-after.reg"
 cmp -s "$work/office-before.reg" "$work/office-after.reg" || fail "rollback: the Office key differs"
 
-[ "$failures" -eq 0 ] && echo "one cpuu per session: the second run waited, was refused (20) and changed nothing"
-exit $((failures > 0))
+wine_finish "one cpuu per session: the second run waited, was refused (20) and changed nothing"

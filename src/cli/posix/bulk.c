@@ -339,13 +339,19 @@ unsigned cli_run_bulk(const char *hives_file, const char *users_dir, unsigned wo
 				sh->masks[h] = CPUU_EXIT_CRASH | CPUU_EXIT_SWITCH_ERR;
 				if (!f)
 					continue;
-				fprintf(f, "{\"user\":null,\"hive\":\"");
-				for (const char *p = hives.items[h]; *p; p++)
-					fprintf(f, (*p == '"' || *p == '\\') ? "\\%c" : ((unsigned char)*p < 0x20 ? "?" : "%c"), *p);
-				fprintf(f, "\",\"profile\":null,\"account\":null,\"mode\":\"%s\",\"outcome\":\"error\","
-					   "\"changes\":0,\"message\":\"worker crashed (signal %d); the hive is either as it was or "
-					   "fully updated: run again\",\"duration_ms\":0}\n",
-					cpuu_mode_name(opts->mode), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+				/* The same record form (and JSON escaping of the hive's
+				 * path) as every other record of the run. */
+				char msg[160];
+				snprintf(msg, sizeof msg,
+					 "worker crashed (signal %d); the hive is either as it was or fully updated: run again",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+				cpuu_result rec = { .hive = hives.items[h], .mode = opts->mode,
+						    .outcome = CPUU_OUTCOME_ERROR, .message = msg };
+				cpuu_results one = { .items = &rec, .count = 1 };
+				char *text = NULL;
+				if (cpuu_results_to_jsonl(&text, &one) == CPUU_OK)
+					fputs(text, f);
+				cpuu_free(text);
 			}
 			if (f)
 				fclose(f);

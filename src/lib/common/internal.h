@@ -211,4 +211,8 @@ void cpuu_hex_encode(char *out, const uint8_t *in, size_t n);
 /* Parses exactly 2*n hex digits (either case); false on anything else. */
 bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n);
 
+/* Now, as UTC (utc.c): for strftime of time stamps. */
+struct tm;
+void cpuu_utc_now(struct tm *tm);
+
 #endif

@@ -223,13 +223,8 @@ static int build_bat(char **out, const cpuu_wizard *w, const char *ini, const ch
 		return rc;
 	}
 	char stamp[32];
-	time_t t = time(NULL);
 	struct tm tm;
-#ifdef _WIN32
-	gmtime_s(&tm, &t);
-#else
-	gmtime_r(&t, &tm);
-#endif
+	cpuu_utc_now(&tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm);
 	/* UTF-8 without BOM (a BOM would break the first line), run under code
 	 * page 65001 and the caller's code page restored; delayed expansion off

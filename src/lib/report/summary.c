@@ -328,18 +328,16 @@ void report_csv_field(cpuu_buf *b, const char *s)
 	cpuu_buf_puts(b, "\"");
 }
 
-/* Terminal text: control characters of outside data shown as '?', so a
- * record cannot move the cursor or change colours. */
+/* Terminal text: outside data shown escaped (include/cpuu/display.h), so a
+ * record cannot move the cursor, change colours, forge a line or reverse
+ * the text around it. */
 static void text_field(cpuu_buf *b, const char *s)
 {
 	if (!s) {
 		cpuu_buf_puts(b, "-");
 		return;
 	}
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char c = (*p < 0x20 || *p == 0x7F) ? '?' : (char)*p;
-		cpuu_buf_append(b, &c, 1);
-	}
+	cpuu_buf_display(b, s);
 }
 
 static void count_line(cpuu_buf *b, const cpuu_report_count *c)

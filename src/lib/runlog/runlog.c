@@ -25,16 +25,6 @@ struct cpuu_runlog {
 	cpuu_log_level level;
 };
 
-static void utc_now(struct tm *tm)
-{
-	time_t t = time(NULL);
-#ifdef _WIN32
-	gmtime_s(tm, &t);
-#else
-	gmtime_r(&t, tm);
-#endif
-}
-
 /* A name from outside (user, host) as one safe path component. */
 static void put_safe(cpuu_buf *b, const char *s)
 {
@@ -52,7 +42,7 @@ static void put_safe(cpuu_buf *b, const char *s)
 int cpuu_runlog_expand(char **out, const char *pattern, const char *user, const char *host)
 {
 	struct tm tm;
-	utc_now(&tm);
+	cpuu_utc_now(&tm);
 	char date[16], clock[16];
 	strftime(date, sizeof date, "%Y%m%d", &tm);
 	strftime(clock, sizeof clock, "%H%M%S", &tm);
@@ -107,7 +97,7 @@ static void vline(cpuu_runlog *l, cpuu_log_level level, const char *fmt, va_list
 	if (!l || !l->log || level > l->level)
 		return;
 	struct tm tm;
-	utc_now(&tm);
+	cpuu_utc_now(&tm);
 	char stamp[32];
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 	/* One line per message: names in it (profiles, accounts, paths, error

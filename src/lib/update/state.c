@@ -149,13 +149,8 @@ static void owner_tag(char tag[13], const char *owner)
 char *upd_backup_file_name(const char *owner)
 {
 	char stamp[32], tag[13];
-	time_t t = time(NULL);
 	struct tm tm;
-#ifdef _WIN32
-	gmtime_s(&tm, &t);
-#else
-	gmtime_r(&t, &tm);
-#endif
+	cpuu_utc_now(&tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	owner_tag(tag, owner);
 	char *name = cpuu_aprintf("backup-%s-%s.reg", stamp, tag);

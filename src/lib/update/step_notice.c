@@ -41,13 +41,8 @@ static char *notice_lines(const char *text)
 
 static char *utc_now(void)
 {
-	time_t now = time(NULL);
 	struct tm tm;
-#ifdef _WIN32
-	gmtime_s(&tm, &now);
-#else
-	gmtime_r(&now, &tm);
-#endif
+	cpuu_utc_now(&tm);
 	char buf[32];
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return cpuu_strdup(buf);
