@@ -48,7 +48,8 @@
 #   which a client connecting to an IP address cannot verify; like an
 #   enterprise PKI, a test CA signs a certificate for the DC's address.
 #   Samba's default `ldap server require strong auth = yes` is kept: simple
-#   binds need TLS, as on a hardened Windows DC.
+#   binds need TLS, as on a hardened Windows DC. CPUU_SAMBA_PLAIN_BIND=yes
+#   (samba_wine_range.sh only) allows them over plain LDAP.
 # - The service accounts cpuu@source.example / cpuu@target.example bind by
 #   UPN; the target's is in Account Operators (write proxyAddresses for
 #   `cpuu map x500 --apply`).
@@ -232,6 +233,9 @@ write_conf() { # DIR NAME REALM NETBIOS IP
 	tls certfile = $1/tls/$5.pem
 	tls cafile = $1/tls/ca.pem
 CONF
+	# Test-only (samba_wine_range.sh): simple binds over plain LDAP, for
+	# Wine's wldap32, whose LDAPS fails (docs/directory.md).
+	[ "${CPUU_SAMBA_PLAIN_BIND:-}" = yes ] && printf '\tldap server require strong auth = no\n' >>"$d/etc/smb.conf"
 	mkdir -p "$d/run" "$d/cache"
 	cat >"$1/krb5-$2.conf" <<KRB
 [libdefaults]
