@@ -18,6 +18,7 @@
 #include "fixture.h"
 #include "update/internal.h"
 #include "testutil.h"
+#include "update_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,11 +80,7 @@ static const char mapping_rows[] =
 	SRC_AG "board,board@source.example,,," TRG_AG "board,board@target.example,,Board Room,onprem,,false\n";
 
 typedef struct env {
-	char *dir;
-	char *hive;
-	char *state;
-	cpuu_mapping *map;
-	cpuu_match_source resolver;
+	update_env u; /* NTUSER.DAT with the fixture profiles, the mapping */
 	char *user_dir; /* NULL: files are left alone */
 	int prf;        /* the PRF route instead of rewriting in place */
 	int no_signatures; /* [Features] Signatures = false */
@@ -96,28 +93,11 @@ typedef struct env {
 
 enum { OFF_ADDBOXES = 1, OFF_AUTOCOMPLETE = 2, OFF_SCP = 4, OFF_ADRESET = 8 };
 
-static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
-{
-	return cpuu_mapping_lookup(m, st, ctx, key);
-}
-
 /* A hive with the fixture profiles: blank, or a copy of a real hive. */
 static void env_setup(env *e, const char *real_base, const char *extra_rows)
 {
 	memset(e, 0, sizeof *e);
-	e->dir = test_tmpdir("update");
-	assert_non_null(e->dir);
-	e->hive = test_path(e->dir, "NTUSER.DAT");
-	e->state = test_path(e->dir, "state");
-	if (real_base)
-		assert_int_equal(test_copy_file(real_base, e->hive), 0);
-	else
-		assert_int_equal(cpuu_hive_create_blank(e->hive, NULL), CPUU_OK);
-	cpuu_reg *reg = NULL;
-	cpuu_fixture *f = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e->hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-	assert_int_equal(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)), CPUU_OK);
-	assert_int_equal(cpuu_fixture_apply(reg, f), CPUU_OK);
+	cpuu_reg *reg = update_env_open(&e->u, "update", "NTUSER.DAT", real_base, fixture_text);
 	/* Autodiscover overrides of a user: one for the source domain, one for
 	 * an unrelated domain (16.0 only: 15.0 has no such key). */
 	cpuu_reg_key *ad = NULL;
@@ -133,25 +113,17 @@ static void env_setup(env *e, const char *real_base, const char *extra_rows)
 					    sizeof SECRET - 1),
 			 CPUU_OK);
 	cpuu_reg_key_free(sec);
-	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
-	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
-	cpuu_fixture_free(f);
-	cpuu_reg_free(reg);
+	update_env_commit(reg);
 
 	char csv[8192];
 	snprintf(csv, sizeof csv, "%s%s%s", mapping_header, mapping_rows, extra_rows ? extra_rows : "");
-	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
-	e->resolver.lookup = lookup;
-	e->resolver.ctx = e->map;
+	update_env_map(&e->u, csv);
 }
 
 static void env_teardown(env *e)
 {
-	cpuu_mapping_free(e->map);
 	free(e->user_dir);
-	free(e->hive);
-	free(e->state);
-	test_tmpdir_remove(e->dir);
+	update_env_free(&e->u);
 }
 
 /* cpuu_run_opts.before_change as the live logon uses it (stopping Outlook),
@@ -166,11 +138,7 @@ static int before_change(void *ctx)
 static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 {
 	cpuu_run_opts o;
-	cpuu_run_opts_init(&o);
-	o.mode = mode;
-	o.dry_run = dry_run;
-	o.user = "alice";
-	o.state_dir = e->state;
+	update_env_opts(&o, &e->u, mode, dry_run);
 	o.user_dir = e->user_dir;
 	o.prf_route = e->prf;
 	o.signatures = !e->no_signatures;
@@ -183,10 +151,7 @@ static unsigned run(env *e, cpuu_mode mode, int dry_run, cpuu_results **keep)
 	o.critical = e->critical;
 	o.allowed_services = e->services;
 	cpuu_results *r = NULL;
-	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
-	if (rc)
-		fprintf(stderr, "run: %s\n", cpuu_error_last()->message);
-	assert_int_equal(rc, CPUU_OK);
+	update_env_check(cpuu_run_hive(&r, e->u.hive, &o, &e->u.resolver));
 	unsigned mask = r->exit_mask;
 	if (keep)
 		*keep = r;
@@ -279,7 +244,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	cpuu_profile_set *before = load(e.hive);
+	cpuu_profile_set *before = load(e.u.hive);
 	/* Remember the service UIDs: the identity values are what changes. */
 	char alice_uid[33], bob_uid[33], carol_uid[33];
 	snprintf(alice_uid, sizeof alice_uid, "%s", before->profiles[0].accounts[0].service_uid);
@@ -300,7 +265,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 		cpuu_reg *areg = NULL;
 		cpuu_reg_key *ak = NULL;
 		cpuu_reg_value v;
-		assert_int_equal(cpuu_reg_open_hive(&areg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_open_hive(&areg, e.u.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
 		assert_int_equal(cpuu_reg_key_open(&ak, areg, NULL, svc_path), CPUU_OK);
 		assert_int_equal(cpuu_reg_value_get(&v, areg, ak, "01023d01"), CPUU_OK);
 		char uid[33];
@@ -336,7 +301,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find_wide(r, "autodiscover:15.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
 
-	cpuu_profile_set *after = load(e.hive);
+	cpuu_profile_set *after = load(e.u.hive);
 	const cpuu_account *alice = account_by_uid(after, "Outlook", NULL, alice_uid);
 	assert_string_equal(alice->legacy_dn, TRG_AG "alice");
 	assert_string_equal(alice->smtp, "alice@target.example");
@@ -377,7 +342,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	cpuu_reg_key *k = NULL;
 	uint32_t dw = 0;
 	char *str = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, AD16), CPUU_OK);
 	assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup"), CPUU_OK);
 	assert_int_equal(dw, 1);
@@ -395,7 +360,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	/* Both address-book sections now name the target server, no FQDN. */
 	{
 		cpuu_reg *areg = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&areg, e.hive, 0), CPUU_OK);
+		assert_int_equal(cpuu_reg_open_hive(&areg, e.u.hive, 0), CPUU_OK);
 		const char *paths[2] = { ab_path, PROFILE16 "\\dca740c8c042101ab4b908002b2fe182" };
 		for (int i = 0; i < 2; i++) {
 			cpuu_reg_key *ak = NULL;
@@ -414,8 +379,8 @@ static void test_update_switches_switched_accounts_only(void **state)
 	}
 
 	/* A second run changes nothing, not a byte. */
-	char *copy = test_path(e.dir, "after-first-run.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "after-first-run.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
 	assert_int_equal(mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
 	assert_int_equal(find(r, "Outlook", "alice@target.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
@@ -426,7 +391,7 @@ static void test_update_switches_switched_accounts_only(void **state)
 	assert_int_equal(find_wide(r, "autodiscover:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	assert_int_equal(find_wide(r, "autodiscover:16.0")->changes, 0);
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	free(copy);
 	env_teardown(&e);
 }
@@ -435,20 +400,20 @@ static void check_rollback_exact(const char *real_base)
 {
 	env e;
 	env_setup(&e, real_base, NULL);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS, CPUU_EXIT_SUCCESS);
-	char *switched = dump(e.hive);
+	char *switched = dump(e.u.hive);
 	assert_string_not_equal(original, switched);
 
 	/* The backup holds the secure value's place, not its bytes. */
 	if (!real_base) {
-		DIR *d = opendir(e.state);
+		DIR *d = opendir(e.u.state);
 		assert_non_null(d);
 		struct dirent *de;
 		char *file = NULL;
 		while ((de = readdir(d)))
 			if (strstr(de->d_name, ".reg"))
-				file = test_path(e.state, de->d_name);
+				file = test_path(e.u.state, de->d_name);
 		closedir(d);
 		assert_non_null(file);
 		cpuu_regtext *doc = NULL;
@@ -476,16 +441,16 @@ static void check_rollback_exact(const char *real_base)
 	for (size_t i = 0; i < r->count; i++)
 		assert_true(!r->items[i].account || strcmp(r->items[i].account, "autodiscover:"));
 	cpuu_results_free(r);
-	char *restored = dump(e.hive);
+	char *restored = dump(e.u.hive);
 	assert_string_equal(original, restored);
 
 	/* Twice is safe: nothing left to undo, and the file is not touched. */
-	char *copy = test_path(e.dir, "after-rollback.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "after-rollback.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_CANNOT_START);
 	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_NOTHING_TO_UNDO);
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	free(copy);
 	free(original);
 	free(switched);
@@ -501,13 +466,13 @@ static void test_before_change_only_when_changing(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	char *before = dump(e.hive);
+	char *before = dump(e.u.hive);
 	e.hook_refuse = 1;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, NULL);
 	assert_int_equal(e.hook_calls, 1);
 	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
 	assert_false(mask & CPUU_EXIT_SUCCESS);
-	char *after = dump(e.hive);
+	char *after = dump(e.u.hive);
 	assert_string_equal(before, after);
 	free(after);
 	e.hook_refuse = 0;
@@ -527,7 +492,7 @@ static void test_before_change_only_when_changing(void **state)
 	assert_int_equal(e.hook_calls, 1);
 	run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
 	assert_int_equal(e.hook_calls, 2);
-	after = dump(e.hive);
+	after = dump(e.u.hive);
 	assert_string_equal(before, after);
 	free(after);
 	run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
@@ -566,19 +531,19 @@ static void test_cleanup_drops_backups(void **state)
 	env_setup(&e, NULL, NULL);
 	run(&e, CPUU_MODE_UPDATE, 0, NULL);
 	/* Cleanup drops cpuu's backup index; the profiles stay as switched. */
-	char *switched = dump_at(e.hive, "Software\\Microsoft\\Office");
+	char *switched = dump_at(e.u.hive, "Software\\Microsoft\\Office");
 	cpuu_results *r = NULL;
 	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, &r), CPUU_EXIT_SUCCESS);
 	assert_int_equal(find(r, "Outlook", NULL)->outcome, CPUU_OUTCOME_CLEANED);
 	cpuu_results_free(r);
 	/* The backups are gone with the state folder... */
-	assert_int_not_equal(access(e.state, F_OK), 0);
+	assert_int_not_equal(access(e.u.state, F_OK), 0);
 	/* ...so Rollback has nothing to undo, and Cleanup twice is harmless. */
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, &r), CPUU_EXIT_CANNOT_START);
 	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_NOTHING_TO_UNDO);
 	cpuu_results_free(r);
 	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
-	char *after = dump_at(e.hive, "Software\\Microsoft\\Office");
+	char *after = dump_at(e.u.hive, "Software\\Microsoft\\Office");
 	assert_string_equal(switched, after);
 	/* The switch markers survive Cleanup: Update still knows its work. */
 	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 0, &r), CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
@@ -594,8 +559,8 @@ static void test_dry_run_writes_nothing(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	cpuu_results *r = NULL;
 	assert_int_equal(run(&e, CPUU_MODE_UPDATE, 1, &r), CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
 	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_PLANNED);
@@ -603,8 +568,8 @@ static void test_dry_run_writes_nothing(void **state)
 	assert_non_null(strstr(r->plan_text, "+\"001f6603\"=\"" TRG_AG "alice\""));
 	assert_non_null(strstr(r->plan_text, "-\"001f664a\""));
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
-	assert_int_not_equal(access(e.state, F_OK), 0);
+	assert_true(test_files_equal(copy, e.u.hive));
+	assert_int_not_equal(access(e.u.state, F_OK), 0);
 	free(copy);
 	env_teardown(&e);
 }
@@ -616,15 +581,15 @@ static void test_ambiguous_is_never_switched(void **state)
 	/* A second row claiming alice's SMTP address makes her ambiguous. */
 	env_setup(&e, NULL,
 		  "/o=Other/cn=Recipients/cn=x,alice@source.example,,," TRG_AG "x,x@target.example,,,onprem,,true\n");
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
 	assert_true(mask & CPUU_EXIT_SWITCH_ERR);
 	assert_int_equal(find(r, "Outlook", "alice@source.example")->outcome, CPUU_OUTCOME_AMBIGUOUS);
 	cpuu_results_free(r);
 	/* carol was still switched, alice's values are untouched. */
-	cpuu_profile_set *set = load(e.hive);
+	cpuu_profile_set *set = load(e.u.hive);
 	for (size_t i = 0; i < set->nprofiles; i++)
 		for (size_t j = 0; j < set->profiles[i].naccounts; j++)
 			if (set->profiles[i].accounts[j].legacy_dn &&
@@ -641,17 +606,17 @@ static void test_bad_hive_changes_nothing(void **state)
 	env e;
 	env_setup(&e, NULL, NULL);
 	/* Not a hive at all. */
-	assert_int_equal(test_write_file(e.hive, "not a hive, just text\n", 22), 0);
+	assert_int_equal(test_write_file(e.u.hive, "not a hive, just text\n", 22), 0);
 	cpuu_run_opts o;
 	cpuu_run_opts_init(&o);
-	o.state_dir = e.state;
+	o.state_dir = e.u.state;
 	cpuu_results *r = NULL;
-	assert_int_equal(cpuu_run_hive(&r, e.hive, &o, &e.resolver), CPUU_ECORRUPT);
+	assert_int_equal(cpuu_run_hive(&r, e.u.hive, &o, &e.u.resolver), CPUU_ECORRUPT);
 	assert_true(r->exit_mask & CPUU_EXIT_GLOBAL_ERR);
 	assert_int_equal(r->items[0].outcome, CPUU_OUTCOME_ERROR);
 	cpuu_results_free(r);
 	size_t n;
-	uint8_t *data = test_read_file(e.hive, &n);
+	uint8_t *data = test_read_file(e.u.hive, &n);
 	assert_int_equal(n, 22);
 	free(data);
 	env_teardown(&e);
@@ -707,7 +672,7 @@ static void test_old_ost_renamed_aside_and_back(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
+	e.user_dir = test_path(e.u.dir, "alice");
 	char cmd[4400];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook'", e.user_dir);
 	assert_int_equal(system(cmd), 0);
@@ -767,27 +732,27 @@ static void test_batch_equals_single_runs(void **state)
 	env single, batch[3];
 	env_setup(&single, NULL, NULL);
 	run(&single, CPUU_MODE_UPDATE, 0, NULL);
-	char *want = dump_at(single.hive, "Software\\Microsoft\\Office");
+	char *want = dump_at(single.u.hive, "Software\\Microsoft\\Office");
 	for (int i = 0; i < 3; i++)
 		env_setup(&batch[i], NULL, NULL);
-	assert_int_equal(test_write_file(batch[1].hive, "garbage, not a hive", 19), 0);
-	const char *paths[3] = { batch[0].hive, batch[1].hive, batch[2].hive };
+	assert_int_equal(test_write_file(batch[1].u.hive, "garbage, not a hive", 19), 0);
+	const char *paths[3] = { batch[0].u.hive, batch[1].u.hive, batch[2].u.hive };
 	cpuu_results *res[3] = { 0 };
 	cpuu_run_opts o;
 	cpuu_run_opts_init(&o);
 	o.user = "alice";
-	assert_int_equal(cpuu_run_hives(res, paths, 3, &o, &batch[0].resolver), CPUU_OK);
+	assert_int_equal(cpuu_run_hives(res, paths, 3, &o, &batch[0].u.resolver), CPUU_OK);
 	assert_int_equal(res[0]->exit_mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
 	assert_true(res[1]->exit_mask & CPUU_EXIT_GLOBAL_ERR);
 	assert_int_equal(res[2]->exit_mask, CPUU_EXIT_SUCCESS | CPUU_EXIT_NO_SWITCH_MSG);
 	for (int i = 0; i < 3; i += 2) {
-		char *got = dump_at(batch[i].hive, "Software\\Microsoft\\Office");
+		char *got = dump_at(batch[i].u.hive, "Software\\Microsoft\\Office");
 		assert_string_equal(got, want);
 		free(got);
 		/* ...and rolls back like any other run (backups beside each hive). */
 		cpuu_results *r = NULL;
 		o.mode = CPUU_MODE_ROLLBACK;
-		assert_int_equal(cpuu_run_hive(&r, batch[i].hive, &o, NULL), CPUU_OK);
+		assert_int_equal(cpuu_run_hive(&r, batch[i].u.hive, &o, NULL), CPUU_OK);
 		assert_int_equal(r->exit_mask, CPUU_EXIT_SUCCESS);
 		cpuu_results_free(r);
 		o.mode = CPUU_MODE_UPDATE;
@@ -891,23 +856,23 @@ static void test_contab_follows_the_mailbox(void **state)
 		/* same: alice's target keeps her mailbox GUID (a move that preserves it). */
 		env_setup(&e, NULL, NULL);
 		if (same) {
-			cpuu_mapping_free(e.map);
+			cpuu_mapping_free(e.u.map);
 			char csv[8192];
 			snprintf(csv, sizeof csv, "%s%s%s", mapping_header,
 				 SRC_AG "alice,alice@source.example,11111111-2222-4333-8444-555555555555,," TRG_AG
 				 "alice,alice@target.example,11111111-2222-4333-8444-555555555555,Alice,onprem,"
 				 "11111111-2222-4333-8444-555555555555@target.example,true\n",
 				 SRC_AG "bob,bob@source.example,,," TRG_AG "bob,bob@target.example,,Bob,onprem,,false\n");
-			assert_int_equal(cpuu_mapping_load_buffer(&e.map, csv, strlen(csv)), CPUU_OK);
-			e.resolver.ctx = e.map;
+			assert_int_equal(cpuu_mapping_load_buffer(&e.u.map, csv, strlen(csv)), CPUU_OK);
+			e.u.resolver.ctx = e.u.map;
 		}
-		add_contab(e.hive);
-		char *before = dump(e.hive);
+		add_contab(e.u.hive);
+		char *before = dump(e.u.hive);
 		assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
-		cpuu_mapi_value stores = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6626));
-		cpuu_mapi_value folders = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6620));
-		cpuu_mapi_value names = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_UNICODE, 0x6623));
-		cpuu_mapi_value masks = get_mv(e.hive, CPUU_PROP_TAG(CPUU_PT_MV_LONG, 0x6621));
+		cpuu_mapi_value stores = get_mv(e.u.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6626));
+		cpuu_mapi_value folders = get_mv(e.u.hive, CPUU_PROP_TAG(CPUU_PT_MV_BINARY, 0x6620));
+		cpuu_mapi_value names = get_mv(e.u.hive, CPUU_PROP_TAG(CPUU_PT_MV_UNICODE, 0x6623));
+		cpuu_mapi_value masks = get_mv(e.u.hive, CPUU_PROP_TAG(CPUU_PT_MV_LONG, 0x6621));
 		assert_int_equal(stores.u.mv.count, same ? 2 : 1);
 		assert_int_equal(folders.u.mv.count, stores.u.mv.count);
 		assert_int_equal(names.u.mv.count, stores.u.mv.count);
@@ -933,12 +898,12 @@ static void test_contab_follows_the_mailbox(void **state)
 		cpuu_mapi_value_clear(&names);
 		cpuu_mapi_value_clear(&masks);
 		/* Idempotent, and rolled back exactly. */
-		char *copy = test_path(e.dir, "switched.DAT");
-		assert_int_equal(test_copy_file(e.hive, copy), 0);
+		char *copy = test_path(e.u.dir, "switched.DAT");
+		assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 		run(&e, CPUU_MODE_UPDATE, 0, NULL);
-		assert_true(test_files_equal(copy, e.hive));
+		assert_true(test_files_equal(copy, e.u.hive));
 		run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
-		char *after = dump(e.hive);
+		char *after = dump(e.u.hive);
 		assert_string_equal(before, after);
 		free(copy);
 		free(before);
@@ -1023,11 +988,11 @@ static void test_contab_inconsistent_refused(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	add_contab(e.hive);
+	add_contab(e.u.hive);
 	/* One folder name too many. */
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *k = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CONTAB_SECTION), CPUU_OK);
 	char *names[3] = { (char *)"Contacts", (char *)"Bob Contacts", (char *)"Extra" };
 	cpuu_mapi_value v;
@@ -1040,7 +1005,7 @@ static void test_contab_inconsistent_refused(void **state)
 	cpuu_reg_commit_opts nb = { .no_backup = 1 };
 	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
 	cpuu_reg_free(reg);
-	char *before = dump_at(e.hive, PROFILE16);
+	char *before = dump_at(e.u.hive, PROFILE16);
 
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
@@ -1051,7 +1016,7 @@ static void test_contab_inconsistent_refused(void **state)
 	assert_non_null(strstr(alice->message, "3 entries where the store list has 2"));
 	cpuu_results_free(r);
 	/* alice's profile as it was (carol's, elsewhere, was switched). */
-	char *after = dump_at(e.hive, PROFILE16);
+	char *after = dump_at(e.u.hive, PROFILE16);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -1064,7 +1029,7 @@ static void test_contab_inconsistent_refused(void **state)
 static void ac_env_setup(env *e, char *nk2, int with_alice)
 {
 	env_setup(e, NULL, NULL);
-	e->user_dir = test_path(e->dir, "alice");
+	e->user_dir = test_path(e->u.dir, "alice");
 	char cmd[4400], stream[4400];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/RoamCache' '%s/AppData/Roaming/Microsoft/Outlook'",
 		 e->user_dir, e->user_dir);
@@ -1086,7 +1051,7 @@ static void test_autocomplete_handed_over(void **state)
 	char nk2[4400], pending[4500];
 	ac_env_setup(&e, nk2, 1);
 	snprintf(pending, sizeof pending, "%s.cpuu-old", nk2);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 
 	cpuu_results *r = NULL;
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
@@ -1114,7 +1079,7 @@ static void test_autocomplete_handed_over(void **state)
 	cpuu_reg_key *k = NULL;
 	cpuu_reg_value *vals = NULL;
 	size_t nvals = 0;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_values(&vals, &nvals, reg, k), CPUU_OK);
 	/* Both profiles switched (the streams cannot be told apart by profile:
@@ -1134,10 +1099,10 @@ static void test_autocomplete_handed_over(void **state)
 	cpuu_reg_free(reg);
 
 	/* Once: a second run hands nothing over again. */
-	char *copy = test_path(e.dir, "switched.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "switched.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	run(&e, CPUU_MODE_UPDATE, 0, NULL);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	assert_int_not_equal(access(pending, F_OK), 0);
 
 	/* Rollback: the file goes, the registry is as before; the RunOnce key's
@@ -1146,7 +1111,7 @@ static void test_autocomplete_handed_over(void **state)
 	assert_int_equal(find_wide(r, "autocomplete")->outcome, CPUU_OUTCOME_ROLLED_BACK);
 	cpuu_results_free(r);
 	assert_int_not_equal(access(nk2, F_OK), 0);
-	char *back = dump(e.hive);
+	char *back = dump(e.u.hive);
 	assert_string_equal(back, original);
 	free(back);
 	free(copy);
@@ -1176,7 +1141,7 @@ static void test_autocomplete_nothing_to_do(void **state)
 	assert_int_not_equal(access(nk2, F_OK), 0);
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *k = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce"),
 			 CPUU_ENOTFOUND);
 	cpuu_reg_free(reg);
@@ -1197,7 +1162,7 @@ static void test_autocomplete_kept_whole_only_is_skipped(void **state)
 	snprintf(stream, sizeof stream,
 		 "%s/AppData/Local/Microsoft/Outlook/RoamCache/Stream_Autocomplete_0_0123456789ABCDEF0123456789ABCDEF.dat",
 		 e.user_dir);
-	char *copy = test_path(e.dir, "stream-before.dat");
+	char *copy = test_path(e.u.dir, "stream-before.dat");
 	assert_int_equal(test_copy_file(stream, copy), 0);
 
 	cpuu_results *r = NULL;
@@ -1214,7 +1179,7 @@ static void test_autocomplete_kept_whole_only_is_skipped(void **state)
 	cpuu_results_free(r);
 	assert_true(test_files_equal(copy, stream));
 	assert_int_not_equal(access(nk2, F_OK), 0);
-	char *whole = dump(e.hive);
+	char *whole = dump(e.u.hive);
 	assert_null(strstr(whole, "importnk2"));
 	free(whole);
 	free(copy);
@@ -1261,7 +1226,7 @@ static void test_feature_switches_turn_steps_off(void **state)
 		cpuu_reg *reg = NULL;
 		cpuu_reg_key *k = NULL;
 		uint32_t dw = 0;
-		assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+		assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 		int have_key = cpuu_reg_key_open(&k, reg, NULL, AD16) == CPUU_OK;
 		assert_true(have_key);
 		assert_int_equal(cpuu_reg_get_dword(&dw, reg, k, "ExcludeScpLookup") == CPUU_OK, !(cases[c].off & OFF_SCP));
@@ -1286,12 +1251,12 @@ static void test_critical_feature_keeps_profile(void **state)
 		e.critical = critical ? CPUU_CRITICAL_AUTOCOMPLETE | CPUU_CRITICAL_ADDBOXES : 0;
 		/* "Old" handed its cache over in an earlier run: only "Outlook" fails. */
 		cpuu_reg *pre = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&pre, e.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_open_hive(&pre, e.u.hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
 		assert_int_equal(upd_state_set(pre, UPD_AUTOCOMPLETE_KEY, "Old", "handed over"), CPUU_OK);
 		cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
 		assert_int_equal(cpuu_reg_commit(pre, &no_backup), CPUU_OK);
 		cpuu_reg_free(pre);
-		char *profile_before = dump_at(e.hive, PROFILE16);
+		char *profile_before = dump_at(e.u.hive, PROFILE16);
 		setenv("CPUU_FAULT", "autocomplete:write:fail", 1);
 		cpuu_results *r = NULL;
 		unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
@@ -1304,14 +1269,14 @@ static void test_critical_feature_keeps_profile(void **state)
 			assert_non_null(strstr(alice->message, "critical feature of step 'autocomplete'"));
 		assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
 		cpuu_results_free(r);
-		char *profile_after = dump_at(e.hive, PROFILE16);
+		char *profile_after = dump_at(e.u.hive, PROFILE16);
 		assert_int_equal(strcmp(profile_before, profile_after) == 0, critical);
-		char *whole = dump(e.hive);
+		char *whole = dump(e.u.hive);
 		assert_null(strstr(whole, "importnk2")); /* no hand-over: no import */
 		free(whole);
 		assert_int_equal(access(nk2, F_OK), -1);
 		cpuu_reg *reg = NULL;
-		assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+		assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 		char *set_alice = NULL, *set_carol = NULL;
 		cpuu_profile_set *set = NULL;
 		assert_int_equal(cpuu_profiles_load(&set, reg), CPUU_OK);
@@ -1339,7 +1304,7 @@ static void test_critical_feature_keeps_profile(void **state)
 		cpuu_reg_free(reg);
 		/* Rollback still brings back the original of what did switch. */
 		assert_true(run(&e, CPUU_MODE_ROLLBACK, 0, NULL) & CPUU_EXIT_SUCCESS);
-		char *rolled = dump_at(e.hive, PROFILE16);
+		char *rolled = dump_at(e.u.hive, PROFILE16);
 		assert_string_equal(rolled, profile_before);
 		free(rolled);
 		free(profile_before);
@@ -1357,7 +1322,7 @@ static void test_invalid_correspondence(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	cpuu_mapping_free(e.map);
+	cpuu_mapping_free(e.u.map);
 	static const char csv[] =
 		"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
 		"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n"
@@ -1366,10 +1331,10 @@ static void test_invalid_correspondence(void **state)
 		SRC_AG "carol,carol@source.example,33333333-2222-4333-8444-555555555555,,,,,Carol,online,,true\n"
 		SRC_AG "bob,bob@source.example,22222222-2222-4333-8444-555555555555,," TRG_AG
 		"bob,bob@target.example,,Bob Second,onprem,,false\n";
-	assert_int_equal(cpuu_mapping_load_buffer(&e.map, csv, strlen(csv)), CPUU_OK);
-	assert_int_equal(cpuu_mapping_warnings(e.map)->count, 1);
-	e.resolver.ctx = e.map;
-	char *before = dump(e.hive);
+	assert_int_equal(cpuu_mapping_load_buffer(&e.u.map, csv, strlen(csv)), CPUU_OK);
+	assert_int_equal(cpuu_mapping_warnings(e.u.map)->count, 1);
+	e.u.resolver.ctx = e.u.map;
+	char *before = dump(e.u.hive);
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
 	assert_true(mask & CPUU_EXIT_INVALID_SWITCH_MSG);
@@ -1380,7 +1345,7 @@ static void test_invalid_correspondence(void **state)
 	assert_int_equal(find(r, "Outlook", "bob@source.example")->outcome, CPUU_OUTCOME_NOT_SWITCHED);
 	assert_string_equal(cpuu_outcome_name(CPUU_OUTCOME_INVALID), "invalid");
 	cpuu_results_free(r);
-	char *after = dump(e.hive);
+	char *after = dump(e.u.hive);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -1397,12 +1362,10 @@ static void test_missing_profile_name(void **state)
 	char *items[] = { "old", "No Such Profile" };
 	cpuu_strlist names = { items, 2 };
 	cpuu_run_opts o;
-	cpuu_run_opts_init(&o);
-	o.user = "alice";
-	o.state_dir = e.state;
+	update_env_opts(&o, &e.u, CPUU_MODE_UPDATE, 0);
 	o.profiles = &names;
 	cpuu_results *r = NULL;
-	assert_int_equal(cpuu_run_hive(&r, e.hive, &o, &e.resolver), CPUU_OK);
+	assert_int_equal(cpuu_run_hive(&r, e.u.hive, &o, &e.u.resolver), CPUU_OK);
 	assert_true(r->exit_mask & CPUU_EXIT_SWITCH_ERR);
 	assert_true(r->exit_mask & CPUU_EXIT_SUCCESS);
 	const cpuu_result *x = find(r, "No Such Profile", NULL);
@@ -1426,7 +1389,7 @@ static void test_allowed_services(void **state)
 		char *items[] = { "MSEMS", "MSUPST MS" };
 		cpuu_strlist allowed = { items, with_pst ? 2 : 1 };
 		e.services = &allowed;
-		char *before = dump_at(e.hive, PROFILE16);
+		char *before = dump_at(e.u.hive, PROFILE16);
 		cpuu_results *r = NULL;
 		run(&e, CPUU_MODE_UPDATE, 0, &r);
 		if (!with_pst) {
@@ -1441,7 +1404,7 @@ static void test_allowed_services(void **state)
 		}
 		assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
 		cpuu_results_free(r);
-		char *after = dump_at(e.hive, PROFILE16);
+		char *after = dump_at(e.u.hive, PROFILE16);
 		assert_int_equal(strcmp(before, after) == 0, !with_pst);
 		free(before);
 		free(after);
@@ -1463,14 +1426,14 @@ static void test_non_ascii_profile_name(void **state)
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *k = NULL;
 	cpuu_regtext *doc = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, PROFILES "\\Outlook"), CPUU_OK);
 	assert_int_equal(cpuu_regtext_export(&doc, reg, k, "HKEY_CURRENT_USER\\" PROFILES "\\Büro"), CPUU_OK);
 	cpuu_reg_key_free(k);
 	cpuu_reg_free(reg);
 
 	/* A fresh hive: "Büro" made by hivex, then the sections applied below it. */
-	char *hive = test_path(e.dir, "buero.DAT");
+	char *hive = test_path(e.u.dir, "buero.DAT");
 	assert_int_equal(cpuu_hive_create_blank(hive, NULL), CPUU_OK);
 	hive_h *h = hivex_open(hive, HIVEX_OPEN_WRITE);
 	assert_non_null(h);
@@ -1490,19 +1453,19 @@ static void test_non_ascii_profile_name(void **state)
 	cpuu_reg_free(reg);
 	cpuu_regtext_free(doc);
 
-	free(e.hive);
-	e.hive = hive;
-	char *original = dump(e.hive);
+	free(e.u.hive);
+	e.u.hive = hive;
+	char *original = dump(e.u.hive);
 	cpuu_results *r = NULL;
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
 	assert_int_equal(find(r, "Büro", "alice@source.example")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
-	cpuu_profile_set *set = load(e.hive);
+	cpuu_profile_set *set = load(e.u.hive);
 	assert_string_equal(set->profiles[0].name, "Büro");
 	assert_string_equal(set->profiles[0].accounts[0].smtp, "alice@target.example");
 	cpuu_profile_set_free(set);
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	char *back = dump(e.hive);
+	char *back = dump(e.u.hive);
 	assert_string_equal(back, original);
 	free(back);
 	free(original);
@@ -1514,10 +1477,10 @@ static void test_non_ascii_profile_name(void **state)
 static void prf_env_setup(env *e)
 {
 	env_setup(e, NULL, NULL);
-	e->user_dir = test_path(e->dir, "alice");
+	e->user_dir = test_path(e->u.dir, "alice");
 	assert_int_equal(mkdir(e->user_dir, 0700), 0);
 	e->prf = 1;
-	const char *hive = e->hive;
+	const char *hive = e->u.hive;
 	cpuu_reg *sreg = NULL;
 	cpuu_reg_key *sk = NULL;
 	assert_int_equal(cpuu_reg_open_hive(&sreg, hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
@@ -1539,7 +1502,7 @@ static void test_prf_route(void **state)
 	(void)state;
 	env e;
 	prf_env_setup(&e);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 	cpuu_results *r = NULL;
 	unsigned mask = run(&e, CPUU_MODE_UPDATE, 0, &r);
 	/* "Outlook" holds two Exchange accounts: recreating it would lose bob's. */
@@ -1561,7 +1524,7 @@ static void test_prf_route(void **state)
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *k = NULL;
 	char *path = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Office\\15.0\\Outlook\\Setup"), CPUU_OK);
 	assert_int_equal(cpuu_reg_get_string(&path, reg, k, "ImportPRF"), CPUU_OK);
 	assert_string_equal(path, "C:\\Users\\alice\\AppData\\Local\\cpuu\\Old.prf");
@@ -1577,19 +1540,19 @@ static void test_prf_route(void **state)
 	cpuu_reg_key_free(k);
 	cpuu_reg_free(reg);
 	/* Nothing rewritten in place: Outlook will recreate the profile. */
-	cpuu_profile_set *set = load(e.hive);
+	cpuu_profile_set *set = load(e.u.hive);
 	for (size_t i = 0; i < set->nprofiles; i++)
 		if (!strcmp(set->profiles[i].name, "Old"))
 			assert_string_equal(set->profiles[i].accounts[0].smtp, "carol@source.example");
 	cpuu_profile_set_free(set);
 
 	/* Armed once: a second run changes nothing. */
-	char *copy = test_path(e.dir, "armed.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "armed.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	run(&e, CPUU_MODE_UPDATE, 0, &r);
 	assert_int_equal(find(r, "Old", "carol@source.example")->outcome, CPUU_OUTCOME_ALREADY_SWITCHED);
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 
 	/* Rollback: the .prf goes, the registry is as before; the Setup key's
 	 * record is the PRF step's, with its Office version. */
@@ -1597,7 +1560,7 @@ static void test_prf_route(void **state)
 	assert_int_equal(find_wide(r, "prf:15.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
 	cpuu_results_free(r);
 	assert_int_not_equal(access(prf, F_OK), 0);
-	char *back = dump(e.hive);
+	char *back = dump(e.u.hive);
 	assert_string_equal(back, original);
 	free(back);
 	free(copy);
@@ -1622,7 +1585,7 @@ static void test_prf_route_without_signatures(void **state)
 	assert_int_equal(carol->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_null(strstr(carol->message, "signature"));
 	cpuu_results_free(r);
-	assert_int_equal(cpuu_reg_open_hive(&reg, e.hive, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, e.u.hive, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Office\\15.0\\Outlook\\Setup"), CPUU_OK);
 	cpuu_reg_key_free(k);
 	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, CPUU_PRF_PENDING_KEY), CPUU_ENOTFOUND);
@@ -1639,13 +1602,11 @@ static void run_with_fault(env *e, const char *fault)
 		if (fault)
 			setenv("CPUU_FAULT", fault, 1);
 		cpuu_run_opts o;
-		cpuu_run_opts_init(&o);
-		o.user = "alice";
-		o.state_dir = e->state;
+		update_env_opts(&o, &e->u, CPUU_MODE_UPDATE, 0);
 		o.user_dir = e->user_dir;
 		o.prf_route = e->prf;
 		cpuu_results *r = NULL;
-		int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		int rc = cpuu_run_hive(&r, e->u.hive, &o, &e->u.resolver);
 		cpuu_results_free(r);
 		_exit(rc == CPUU_OK ? 0 : 1);
 	}
@@ -1664,12 +1625,10 @@ static void run_with_fault_kill(env *e, const char *fault)
 	if (pid == 0) {
 		setenv("CPUU_FAULT", fault, 1);
 		cpuu_run_opts o;
-		cpuu_run_opts_init(&o);
-		o.user = "alice";
-		o.state_dir = e->state;
+		update_env_opts(&o, &e->u, CPUU_MODE_UPDATE, 0);
 		o.user_dir = e->user_dir;
 		cpuu_results *r = NULL;
-		cpuu_run_hive(&r, e->hive, &o, &e->resolver);
+		cpuu_run_hive(&r, e->u.hive, &o, &e->u.resolver);
 		_exit(0);
 	}
 	int status = 0;
@@ -1695,9 +1654,9 @@ static void test_failed_commit_undoes_file_effects(void **state)
 		snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
 		assert_int_equal(test_write_file(ost, (const uint8_t *)"ost", 3), 0);
 		assert_int_equal(mkdir(oab, 0700), 0);
-		char *before = dump(e.hive);
+		char *before = dump(e.u.hive);
 		run_with_fault(&e, fail ? "commit:write:fail" : NULL);
-		char *after = dump(e.hive);
+		char *after = dump(e.u.hive);
 		assert_int_equal(access(nk2, F_OK) == 0, !fail);
 		assert_int_equal(access(ost, F_OK) == 0, fail);
 		assert_int_equal(access(ost_aside, F_OK) == 0, !fail);
@@ -1733,9 +1692,9 @@ static void test_faults_leave_old_or_new(void **state)
 	/* What a clean run produces, for comparison. */
 	env ref;
 	env_setup(&ref, NULL, NULL);
-	char *original = dump(ref.hive);
+	char *original = dump(ref.u.hive);
 	run(&ref, CPUU_MODE_UPDATE, 0, NULL);
-	char *switched_office = dump_at(ref.hive, office);
+	char *switched_office = dump_at(ref.u.hive, office);
 	env_teardown(&ref);
 
 	/* Each fault in a single run and in a batch (bulk runs' two-phase commit). */
@@ -1752,11 +1711,11 @@ static void test_faults_leave_old_or_new(void **state)
 				setenv("CPUU_FAULT", fault, 1);
 				cpuu_run_opts o;
 				cpuu_run_opts_init(&o);
-				o.state_dir = e.state;
+				o.state_dir = e.u.state;
 				cpuu_results *r[1] = { NULL };
-				const char *paths[1] = { e.hive };
-				int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.resolver)
-					       : cpuu_run_hive(&r[0], e.hive, &o, &e.resolver);
+				const char *paths[1] = { e.u.hive };
+				int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.u.resolver)
+					       : cpuu_run_hive(&r[0], e.u.hive, &o, &e.u.resolver);
 				/* A batch reports per hive: its failure is in the results. */
 				if (batch && !rc && r[0] && (r[0]->exit_mask & (CPUU_EXIT_GLOBAL_ERR | CPUU_EXIT_SWITCH_ERR)))
 					rc = CPUU_ERROR;
@@ -1772,8 +1731,8 @@ static void test_faults_leave_old_or_new(void **state)
 				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 1))
 					fail_msg("%s%s: the failure was not reported", fault, batch ? " (batch)" : "");
 
-			char *now = dump(e.hive); /* also proves the hive still opens */
-			char *now_office = dump_at(e.hive, office);
+			char *now = dump(e.u.hive); /* also proves the hive still opens */
+			char *now_office = dump_at(e.u.hive, office);
 			int is_old = !strcmp(now, original);
 			int is_new = !strcmp(now_office, switched_office);
 			if (!is_old && !is_new)
@@ -1785,12 +1744,12 @@ static void test_faults_leave_old_or_new(void **state)
 
 			/* Rollback restores the original whatever happened. */
 			run(&e, CPUU_MODE_ROLLBACK, 0, NULL);
-			char *back = dump(e.hive);
+			char *back = dump(e.u.hive);
 			if (strcmp(back, original))
 				fail_msg("%s: rollback did not restore the original", fault);
 			/* And a clean run afterwards switches as usual. */
 			assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
-			char *again = dump_at(e.hive, office);
+			char *again = dump_at(e.u.hive, office);
 			assert_string_equal(again, switched_office);
 			free(now);
 			free(now_office);
@@ -1812,13 +1771,11 @@ static void test_failed_folder_sync_is_an_error(void **state)
 		env e;
 		env_setup(&e, NULL, NULL);
 		cpuu_run_opts o;
-		cpuu_run_opts_init(&o);
-		o.user = "alice";
-		o.state_dir = e.state;
+		update_env_opts(&o, &e.u, CPUU_MODE_UPDATE, 0);
 		cpuu_results *r[1] = { NULL };
-		const char *paths[1] = { e.hive };
+		const char *paths[1] = { e.u.hive };
 		setenv("CPUU_FAULT", "commit:dirsync:fail", 1);
-		int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.resolver) : cpuu_run_hive(&r[0], e.hive, &o, &e.resolver);
+		int rc = batch ? cpuu_run_hives(r, paths, 1, &o, &e.u.resolver) : cpuu_run_hive(&r[0], e.u.hive, &o, &e.u.resolver);
 		unsetenv("CPUU_FAULT");
 		assert_int_not_equal(rc, CPUU_OK);
 		assert_non_null(r[0]);
@@ -1929,11 +1886,11 @@ static void test_secrets_never_leave_the_hive(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	plant_secrets(e.hive);
-	char *original = dump(e.hive);
+	plant_secrets(e.u.hive);
+	char *original = dump(e.u.hive);
 	/* The secrets are there to be found (the search itself works). */
 	size_t hlen = 0;
-	uint8_t *hbytes = test_read_file(e.hive, &hlen);
+	uint8_t *hbytes = test_read_file(e.u.hive, &hlen);
 	for (size_t i = 0; i < 3; i++)
 		assert_true(holds_secret(hbytes, hlen, planted_secrets[i]));
 	free(hbytes);
@@ -1941,7 +1898,7 @@ static void test_secrets_never_leave_the_hive(void **state)
 
 	/* A run killed right after its backup is written, then a full run. */
 	run_with_fault_kill(&e, "update:before-commit:kill");
-	assert_no_secret_in_files(e.dir, e.hive);
+	assert_no_secret_in_files(e.u.dir, e.u.hive);
 	cpuu_results *r = NULL;
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, &r) & CPUU_EXIT_SUCCESS);
 	char *text = NULL;
@@ -1950,12 +1907,12 @@ static void test_secrets_never_leave_the_hive(void **state)
 		assert_false(holds_secret((const uint8_t *)text, strlen(text), planted_secrets[i]));
 	cpuu_free(text);
 	cpuu_results_free(r);
-	assert_no_secret_in_files(e.dir, e.hive);
+	assert_no_secret_in_files(e.u.dir, e.u.hive);
 
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	char *restored = dump(e.hive);
+	char *restored = dump(e.u.hive);
 	assert_string_equal(original, restored);
-	assert_no_secret_in_files(e.dir, e.hive);
+	assert_no_secret_in_files(e.u.dir, e.u.hive);
 	free(original);
 	free(restored);
 	env_teardown(&e);
@@ -2009,58 +1966,58 @@ static void test_backup_lifecycle(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 
 	/* A failed commit: its backup goes with it. */
 	run_with_fault(&e, "commit:write:fail");
-	assert_int_equal(files_named(e.state, "backup-", NULL), 0);
+	assert_int_equal(files_named(e.u.state, "backup-", NULL), 0);
 
 	/* Killed between backup and commit: an orphan (and its temp). */
 	run_with_fault_kill(&e, "update:before-commit:kill");
 	char *orphan = NULL;
-	assert_int_equal(files_named(e.state, "backup-", &orphan), 1);
+	assert_int_equal(files_named(e.u.state, "backup-", &orphan), 1);
 	char name[600];
-	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.u.state, orphan);
 	assert_int_equal(test_write_file(name, "partial", 7), 0);
 	/* Files that are not this hive's: another hive's backup, the admin's. */
-	char *foreign = test_path(e.state, "backup-20260101T000000Z-000000000000.reg");
-	char *notes = test_path(e.state, "notes.txt");
+	char *foreign = test_path(e.u.state, "backup-20260101T000000Z-000000000000.reg");
+	char *notes = test_path(e.u.state, "notes.txt");
 	assert_int_equal(test_write_file(foreign, "other hive", 10), 0);
 	assert_int_equal(test_write_file(notes, "admin", 5), 0);
-	assert_hive_is(e.hive, original);
+	assert_hive_is(e.u.hive, original);
 
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
-	char *made = entry_file(e.hive, "Outlook");
+	char *made = entry_file(e.u.hive, "Outlook");
 	char *first = NULL;
-	assert_int_equal(files_named(e.state, "backup-2", NULL), 2); /* ours and the foreign one */
-	char *made_path = test_path(e.state, made);
+	assert_int_equal(files_named(e.u.state, "backup-2", NULL), 2); /* ours and the foreign one */
+	char *made_path = test_path(e.u.state, made);
 	assert_int_equal(access(made_path, F_OK), 0);
-	snprintf(name, sizeof name, "%s/%s", e.state, orphan);
+	snprintf(name, sizeof name, "%s/%s", e.u.state, orphan);
 	if (strcmp(orphan, made))
 		assert_int_not_equal(access(name, F_OK), 0);
-	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.state, orphan);
+	snprintf(name, sizeof name, "%s/%s.tmp.Ab12Cd", e.u.state, orphan);
 	assert_int_not_equal(access(name, F_OK), 0);
 	assert_int_equal(access(foreign, F_OK), 0);
 	assert_int_equal(access(notes, F_OK), 0);
 
 	/* Later runs keep the backup the committed hive names, byte for byte. */
-	char *keep = test_path(e.dir, "backup-copy");
+	char *keep = test_path(e.u.dir, "backup-copy");
 	assert_int_equal(test_copy_file(made_path, keep), 0);
 	run(&e, CPUU_MODE_UPDATE, 0, NULL);
 	assert_true(test_files_equal(keep, made_path));
 
 	/* Rollback: exact, and its backup retired (not removed). */
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_hive_is(e.hive, original);
+	assert_hive_is(e.u.hive, original);
 	assert_int_not_equal(access(made_path, F_OK), 0);
-	assert_int_equal(files_named(e.state, "retired-", &first), 1);
-	char *retired = test_path(e.state, first);
+	assert_int_equal(files_named(e.u.state, "retired-", &first), 1);
+	char *retired = test_path(e.u.state, first);
 	assert_true(test_files_equal(keep, retired));
 	/* Again (likely within the same second): a second retired backup. */
 	assert_true(run(&e, CPUU_MODE_UPDATE, 0, NULL) & CPUU_EXIT_SUCCESS);
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_int_equal(files_named(e.state, "retired-", NULL), 2);
-	assert_int_equal(files_named(e.state, "backup-2", NULL), 1); /* the foreign one */
+	assert_int_equal(files_named(e.u.state, "retired-", NULL), 2);
+	assert_int_equal(files_named(e.u.state, "backup-2", NULL), 1); /* the foreign one */
 
 	/* Cleanup finds it (it used to report nothing) and removes it. */
 	cpuu_results *r = NULL;
@@ -2071,10 +2028,10 @@ static void test_backup_lifecycle(void **state)
 	assert_int_equal(find_wide(r, "backup")->outcome, CPUU_OUTCOME_CLEANED);
 	cpuu_results_free(r);
 	assert_int_not_equal(access(retired, F_OK), 0);
-	assert_int_equal(files_named(e.state, "retired-", NULL), 0);
+	assert_int_equal(files_named(e.u.state, "retired-", NULL), 0);
 	assert_int_equal(access(foreign, F_OK), 0);
 	assert_int_equal(access(notes, F_OK), 0);
-	assert_hive_is(e.hive, original);
+	assert_hive_is(e.u.hive, original);
 	assert_int_equal(run(&e, CPUU_MODE_CLEANUP, 0, NULL), CPUU_EXIT_CANNOT_START);
 
 	free(retired);
@@ -2098,9 +2055,9 @@ static void test_backups_never_overwritten(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 	/* The name this owner's backups get (from a stamp onwards). */
-	char *base = upd_backup_file_name(e.hive);
+	char *base = upd_backup_file_name(e.u.hive);
 	const char *tag = strrchr(base, '-');
 	char cmd[8192] = "";
 	size_t at = 0;
@@ -2113,7 +2070,7 @@ static void test_backups_never_overwritten(void **state)
 		gmtime_r(&when, &tm);
 		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 		snprintf(decoys[i], sizeof decoys[i], "backup-%s%s", stamp, tag);
-		at += (size_t)snprintf(cmd + at, sizeof cmd - at, "printf DECOY > '%s/%s'; ", e.state, decoys[i]);
+		at += (size_t)snprintf(cmd + at, sizeof cmd - at, "printf DECOY > '%s/%s'; ", e.u.state, decoys[i]);
 	}
 	setenv("CPUU_FAULT", "update:backup:run", 1);
 	setenv("CPUU_FAULT_RUN", cmd, 1);
@@ -2122,7 +2079,7 @@ static void test_backups_never_overwritten(void **state)
 	unsetenv("CPUU_FAULT_RUN");
 	assert_true(mask & CPUU_EXIT_SUCCESS);
 	for (int i = 0; i < 8; i++) {
-		char *p = test_path(e.state, decoys[i]);
+		char *p = test_path(e.u.state, decoys[i]);
 		size_t len = 0;
 		uint8_t *data = test_read_file(p, &len);
 		assert_non_null(data);
@@ -2131,29 +2088,27 @@ static void test_backups_never_overwritten(void **state)
 		free(data);
 		free(p);
 	}
-	char *made = entry_file(e.hive, "Outlook");
+	char *made = entry_file(e.u.hive, "Outlook");
 	assert_non_null(strstr(made, ".reg.")); /* the first free ".N" */
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_hive_is(e.hive, original);
+	assert_hive_is(e.u.hive, original);
 	free(made);
 	free(base);
 
 	/* Two hives, one state folder, both runs at once. */
-	char *other_dir = test_path(e.dir, "u2");
+	char *other_dir = test_path(e.u.dir, "u2");
 	assert_int_equal(mkdir(other_dir, 0700), 0);
 	char *other = test_path(other_dir, "NTUSER.DAT");
-	assert_int_equal(test_copy_file(e.hive, other), 0);
+	assert_int_equal(test_copy_file(e.u.hive, other), 0);
 	pid_t kids[2];
 	for (int k = 0; k < 2; k++) {
 		kids[k] = fork();
 		assert_true(kids[k] >= 0);
 		if (kids[k] == 0) {
 			cpuu_run_opts o;
-			cpuu_run_opts_init(&o);
-			o.user = "alice";
-			o.state_dir = e.state;
+			update_env_opts(&o, &e.u, CPUU_MODE_UPDATE, 0);
 			cpuu_results *r = NULL;
-			int rc = cpuu_run_hive(&r, k ? other : e.hive, &o, &e.resolver);
+			int rc = cpuu_run_hive(&r, k ? other : e.u.hive, &o, &e.u.resolver);
 			_exit(rc == CPUU_OK ? 0 : 1);
 		}
 	}
@@ -2162,15 +2117,15 @@ static void test_backups_never_overwritten(void **state)
 		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	char *f1 = entry_file(e.hive, "Outlook"), *f2 = entry_file(other, "Outlook");
+	char *f1 = entry_file(e.u.hive, "Outlook"), *f2 = entry_file(other, "Outlook");
 	assert_string_not_equal(f1, f2);
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_hive_is(e.hive, original);
-	char *hive1 = e.hive;
-	e.hive = other;
+	assert_hive_is(e.u.hive, original);
+	char *hive1 = e.u.hive;
+	e.u.hive = other;
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
-	assert_hive_is(e.hive, original);
-	e.hive = hive1;
+	assert_hive_is(e.u.hive, original);
+	e.u.hive = hive1;
 	free(f1);
 	free(f2);
 	free(other);
@@ -2206,8 +2161,8 @@ static void test_links_in_user_folder_refused(void **state)
 		else
 			env_setup(&e, NULL, NULL);
 		if (!e.user_dir)
-			e.user_dir = test_path(e.dir, "alice");
-		char *outside = test_path(e.dir, "outside");
+			e.user_dir = test_path(e.u.dir, "alice");
+		char *outside = test_path(e.u.dir, "outside");
 		char cmd[9000];
 		/* Outside: what a link would lead to, named as cpuu looks for it. */
 		snprintf(cmd, sizeof cmd,
@@ -2228,20 +2183,18 @@ static void test_links_in_user_folder_refused(void **state)
 		else if (c == PRF_DIR)
 			snprintf(cmd, sizeof cmd, "ln -s '%s' '%s/AppData/Local/cpuu'", outside, e.user_dir);
 		else
-			snprintf(cmd, sizeof cmd, "ln -s '%s/state' '%s'", outside, e.state);
+			snprintf(cmd, sizeof cmd, "ln -s '%s/state' '%s'", outside, e.u.state);
 		assert_int_equal(system(cmd), 0);
 		char before[8192], after[8192];
 		list_tree(before, sizeof before, outside);
-		char *hive_before = dump(e.hive);
+		char *hive_before = dump(e.u.hive);
 
 		cpuu_run_opts o;
-		cpuu_run_opts_init(&o);
-		o.user = "alice";
-		o.state_dir = e.state;
+		update_env_opts(&o, &e.u, CPUU_MODE_UPDATE, 0);
 		o.user_dir = e.user_dir;
 		o.prf_route = e.prf;
 		cpuu_results *r = NULL;
-		int rc = cpuu_run_hive(&r, e.hive, &o, &e.resolver);
+		int rc = cpuu_run_hive(&r, e.u.hive, &o, &e.u.resolver);
 		assert_non_null(r);
 		list_tree(after, sizeof after, outside);
 		if (strcmp(before, after))
@@ -2258,7 +2211,7 @@ static void test_links_in_user_folder_refused(void **state)
 			/* No backup possible: nothing changes at all. */
 			(void)rc;
 			assert_true(r->exit_mask & (CPUU_EXIT_GLOBAL_ERR | CPUU_EXIT_SWITCH_ERR));
-			char *now = dump(e.hive);
+			char *now = dump(e.u.hive);
 			assert_string_equal(now, hive_before);
 			free(now);
 		} else {
@@ -2284,7 +2237,7 @@ static void test_moves_after_a_killed_commit_completed(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, NULL, NULL);
-	e.user_dir = test_path(e.dir, "alice");
+	e.user_dir = test_path(e.u.dir, "alice");
 	char cmd[4400];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s/AppData/Local/Microsoft/Outlook/Offline Address Books'", e.user_dir);
 	assert_int_equal(system(cmd), 0);
@@ -2294,11 +2247,11 @@ static void test_moves_after_a_killed_commit_completed(void **state)
 	snprintf(oab, sizeof oab, "%s/AppData/Local/Microsoft/Outlook/Offline Address Books", e.user_dir);
 	snprintf(oab_aside, sizeof oab_aside, "%s.cpuu-old", oab);
 	assert_int_equal(test_write_file(ost, "!BDN", 4), 0);
-	char *before = dump(e.hive);
+	char *before = dump(e.u.hive);
 
 	/* The batch of one renames the hive, then syncs its folder: killed there. */
 	run_with_fault_kill(&e, "commit:dirsync:kill");
-	char *after_kill = dump(e.hive);
+	char *after_kill = dump(e.u.hive);
 	assert_string_not_equal(before, after_kill); /* committed */
 	assert_int_equal(access(ost, F_OK), 0);       /* not moved yet */
 	assert_int_equal(access(oab, F_OK), 0);
@@ -2317,7 +2270,7 @@ static void test_moves_after_a_killed_commit_completed(void **state)
 	assert_int_equal(run(&e, CPUU_MODE_ROLLBACK, 0, NULL), CPUU_EXIT_SUCCESS);
 	assert_int_equal(access(ost, F_OK), 0);
 	assert_int_equal(access(oab, F_OK), 0);
-	char *back = dump(e.hive);
+	char *back = dump(e.u.hive);
 	assert_string_equal(before, back);
 	free(back);
 	free(before);

@@ -22,6 +22,7 @@
 #include "fixture.h"
 #include "update/internal.h"
 #include "testutil.h"
+#include "update_env.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -29,7 +30,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 #define IDROOT "Software\\Microsoft\\Office\\16.0\\Common\\Identity"
 #define ID_SRC IDROOT "\\Identities\\0a1b2c3d_ADAL"
 #define ID_TRG IDROOT "\\Identities\\4e5f6a7b_ADAL"
@@ -43,28 +43,12 @@
 #define SECRET_BIN "eyJ0eXAiOiJKV1QiLCJhbGciOi-planted-token-7f3a"
 #define SECRET_STR "planted-refresh-token-91c2"
 
-static const char fixture_text[] =
-	"[profile Outlook]\nversion = 16.0\ndefault = yes\n"
-	"[exchange]\ndisplay_name = Alice Example\nsmtp = alice@source.example\n"
-	"legacy_dn = " SRC_AG "alice\nmailbox_guid = 11111111-2222-4333-8444-555555555555\ncached = yes\n";
-
-static const char mapping_csv[] =
-	"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
-	"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n" SRC_AG
-	"alice,alice@source.example,11111111-2222-4333-8444-555555555555,,,alice@target.example,,Alice,online,,%s\n";
-
 typedef struct env {
-	char *dir, *hive, *state, *user_dir, *xml;
+	update_env u; /* NTUSER.DAT, alice's mapping row */
+	char *user_dir, *xml;
 	int activation; /* [Features] OfficeActivation: -1 auto, 0, 1 */
 	int token_broker; /* [Features] TokenBroker */
-	cpuu_mapping *map;
-	cpuu_match_source resolver;
 } env;
-
-static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
-{
-	return cpuu_mapping_lookup(m, st, ctx, key);
-}
 
 static void set_sz(cpuu_reg *reg, const char *path, const char *name, const char *v)
 {
@@ -95,17 +79,8 @@ static void set_dw(cpuu_reg *reg, const char *path, const char *name, uint32_t v
 static void env_setup(env *e, int switched)
 {
 	memset(e, 0, sizeof *e);
-	e->dir = test_tmpdir("m365");
-	e->hive = test_path(e->dir, "NTUSER.DAT");
-	e->state = test_path(e->dir, "state");
-	e->user_dir = test_path(e->dir, "alice");
-	assert_int_equal(cpuu_hive_create_blank(e->hive, NULL), CPUU_OK);
-	cpuu_reg *reg = NULL;
-	cpuu_fixture *f = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e->hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-	assert_int_equal(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)), CPUU_OK);
-	assert_int_equal(cpuu_fixture_apply(reg, f), CPUU_OK);
-	cpuu_fixture_free(f);
+	cpuu_reg *reg = update_env_open(&e->u, "m365", "NTUSER.DAT", NULL, update_env_alice_fixture);
+	e->user_dir = test_path(e->u.dir, "alice");
 	/* §3 #7/#8 (OCCT): the root FederationProvider and one per identity. */
 	set_sz(reg, IDROOT, "FederationProvider", SRC_FP);
 	/* §3 #23: WAM turned off by an old script: reported, never changed. */
@@ -137,9 +112,7 @@ static void env_setup(env *e, int switched)
 	set_sz(reg, "Software\\Microsoft\\OneDrive\\Accounts\\Business2", "UserEmail", "alice@target.example");
 	set_sz(reg, "Software\\Microsoft\\OneDrive\\Accounts\\Personal", "UserEmail", "alice@outlook.example");
 	set_sz(reg, "Software\\Microsoft\\Office\\Teams", "HomeUserUpn", "alice@source.example");
-	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
-	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
-	cpuu_reg_free(reg);
+	update_env_commit(reg);
 	/* §3 #18: the Autodiscover XML cache of Outlook 2016+. */
 	char *p = test_path(e->user_dir, "AppData/Local/Microsoft/Outlook/16");
 	char cmd[1024];
@@ -174,41 +147,27 @@ static void env_setup(env *e, int switched)
 	p = test_path(e->user_dir, CXH "/c3d4.tbacct");
 	assert_int_equal(test_write_file(p, "x", 1), 0);
 	free(p);
-	char csv[2048];
-	snprintf(csv, sizeof csv, mapping_csv, switched ? "true" : "false");
-	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
-	e->resolver.lookup = lookup;
-	e->resolver.ctx = e->map;
+	update_env_map_alice(&e->u, switched);
 }
 
 static void env_teardown(env *e)
 {
-	cpuu_mapping_free(e->map);
 	free(e->xml);
 	free(e->user_dir);
-	free(e->hive);
-	free(e->state);
-	test_tmpdir_remove(e->dir);
+	update_env_free(&e->u);
 }
 
 static cpuu_results *run(env *e, cpuu_mode mode, int dry_run, cpuu_scenario sc, int identity)
 {
 	cpuu_run_opts o;
-	cpuu_run_opts_init(&o);
-	o.mode = mode;
-	o.dry_run = dry_run;
-	o.user = "alice";
-	o.state_dir = e->state;
+	update_env_opts(&o, &e->u, mode, dry_run);
 	o.user_dir = e->user_dir;
 	o.scenario = (int)sc;
 	o.office_identity = identity;
 	o.office_activation = e->activation;
 	o.token_broker = e->token_broker;
 	cpuu_results *r = NULL;
-	int rc = cpuu_run_hive(&r, e->hive, &o, &e->resolver);
-	if (rc)
-		fprintf(stderr, "run: %s\n", cpuu_error_last()->message);
-	assert_int_equal(rc, CPUU_OK);
+	update_env_check(cpuu_run_hive(&r, e->u.hive, &o, &e->u.resolver));
 	return r;
 }
 
@@ -278,8 +237,8 @@ static void test_dry_run_plans_every_item(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 1);
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	const cpuu_result *id = wide(r, "identity:16.0");
 	assert_non_null(id);
@@ -311,9 +270,9 @@ static void test_dry_run_plans_every_item(void **state)
 	assert_non_null(strstr(r->plan_text, "ExcludeLastKnownGoodURL"));
 	cpuu_results_free(r);
 	/* Nothing written: not the hive, not the cache, no state folder. */
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	assert_true(file_exists(e.xml));
-	assert_false(file_exists(e.state));
+	assert_false(file_exists(e.u.state));
 	free(copy);
 	env_teardown(&e);
 }
@@ -323,44 +282,44 @@ static void test_apply_idempotent_rollback_exact(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 1);
-	char *original = dump(e.hive);
+	char *original = dump(e.u.hive);
 	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	assert_int_equal(wide(r, "identity:16.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(wide(r, "adpolicy:16.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	assert_int_equal(wide(r, "caches")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
 	/* Only the source's identity is reset; the target's and the consumer's stay. */
-	expect(e.hive, ID_SRC, "FederationProvider", "Error");
-	expect(e.hive, ID_TRG, "FederationProvider", "https://sts.target.example/adfs/services/trust");
-	expect(e.hive, ID_MSA, "FederationProvider", SRC_FP);
-	expect(e.hive, IDROOT, "FederationProvider", NULL);
-	expect(e.hive, ID_SRC, "RefreshTokenCache", SECRET_STR); /* never touched */
+	expect(e.u.hive, ID_SRC, "FederationProvider", "Error");
+	expect(e.u.hive, ID_TRG, "FederationProvider", "https://sts.target.example/adfs/services/trust");
+	expect(e.u.hive, ID_MSA, "FederationProvider", SRC_FP);
+	expect(e.u.hive, IDROOT, "FederationProvider", NULL);
+	expect(e.u.hive, ID_SRC, "RefreshTokenCache", SECRET_STR); /* never touched */
 	/* Blockers reported, never changed; policy twins never changed. */
-	expect(e.hive, IDROOT, "DisableAADWAM", "1");
-	expect(e.hive, IDROOT, "DisableADALatopWAMOverride", "1");
-	expect(e.hive, AD16_POLICY, "ExcludeScpLookup", "0");
-	expect(e.hive, AD16_POLICY, "ZeroConfigExchange", "1");
+	expect(e.u.hive, IDROOT, "DisableAADWAM", "1");
+	expect(e.u.hive, IDROOT, "DisableADALatopWAMOverride", "1");
+	expect(e.u.hive, AD16_POLICY, "ExcludeScpLookup", "0");
+	expect(e.u.hive, AD16_POLICY, "ZeroConfigExchange", "1");
 	/* Exchange Online target: direct connect allowed, LKG URL skipped. */
-	expect(e.hive, AD16, "ExcludeExplicitO365Endpoint", NULL);
-	expect(e.hive, AD16, "ExcludeLastKnownGoodURL", "1");
+	expect(e.u.hive, AD16, "ExcludeExplicitO365Endpoint", NULL);
+	expect(e.u.hive, AD16, "ExcludeLastKnownGoodURL", "1");
 	assert_false(file_exists(e.xml));
 	char *aside = cpuu_aprintf("%s.cpuu-old", e.xml);
 	assert_true(file_exists(aside));
 
 	/* A second run changes not a byte. */
-	char *copy = test_path(e.dir, "after-first.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "after-first.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	assert_int_equal(wide(r, "identity:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	assert_int_equal(wide(r, "adpolicy:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 
 	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	assert_non_null(wide(r, "identity:16.0"));
 	assert_int_equal(wide(r, "identity:16.0")->outcome, CPUU_OUTCOME_ROLLED_BACK);
 	cpuu_results_free(r);
-	char *restored = dump(e.hive);
+	char *restored = dump(e.u.hive);
 	assert_string_equal(original, restored); /* secrets included: kept in place, never copied */
 	assert_true(file_exists(e.xml));
 	assert_false(file_exists(aside));
@@ -433,7 +392,7 @@ static void test_secrets_never_written(void **state)
 	env e;
 	env_setup(&e, 1);
 	size_t len = 0;
-	uint8_t *hive = test_read_file(e.hive, &len);
+	uint8_t *hive = test_read_file(e.u.hive, &len);
 	assert_true(holds_secret(hive, len));
 	free(hive);
 	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
@@ -442,14 +401,14 @@ static void test_secrets_never_written(void **state)
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	check_results(r);
 	cpuu_results_free(r);
-	assert_true(scan_dir(e.state) >= 1); /* the backup exists and was read */
+	assert_true(scan_dir(e.u.state) >= 1); /* the backup exists and was read */
 	/* The backup keeps the token values' places, not their bytes. */
-	DIR *d = opendir(e.state);
+	DIR *d = opendir(e.u.state);
 	struct dirent *de;
 	int placeholders = 0;
 	while ((de = readdir(d)))
 		if (strstr(de->d_name, ".reg")) {
-			char *p = test_path(e.state, de->d_name);
+			char *p = test_path(e.u.state, de->d_name);
 			cpuu_regtext *doc = NULL;
 			assert_int_equal(cpuu_regtext_read_file(&doc, p), CPUU_OK);
 			for (size_t i = 0; i < doc->nkeys; i++)
@@ -467,8 +426,8 @@ static void test_secrets_never_written(void **state)
 	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	check_results(r);
 	cpuu_results_free(r);
-	expect(e.hive, ID_SRC, "RefreshTokenCache", SECRET_STR);
-	hive = test_read_file(e.hive, &len);
+	expect(e.u.hive, ID_SRC, "RefreshTokenCache", SECRET_STR);
+	hive = test_read_file(e.u.hive, &len);
 	assert_true(holds_secret(hive, len)); /* still where it belongs */
 	free(hive);
 	env_teardown(&e);
@@ -488,14 +447,14 @@ static void test_crossforest_defaults(void **state)
 	assert_null(wide(r, "new-teams"));
 	assert_int_equal(wide(r, "adpolicy:16.0")->outcome, CPUU_OUTCOME_NOTHING_TO_DO); /* already 1 */
 	cpuu_results_free(r);
-	expect(e.hive, ID_SRC, "FederationProvider", SRC_FP);
-	expect(e.hive, AD16, "ExcludeExplicitO365Endpoint", "1");
-	expect(e.hive, AD16, "ExcludeLastKnownGoodURL", NULL);
+	expect(e.u.hive, ID_SRC, "FederationProvider", SRC_FP);
+	expect(e.u.hive, AD16, "ExcludeExplicitO365Endpoint", "1");
+	expect(e.u.hive, AD16, "ExcludeLastKnownGoodURL", NULL);
 	/* [Features] OfficeIdentity = on overrides the scenario. */
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, 1);
 	assert_int_equal(wide(r, "identity:16.0")->outcome, CPUU_OUTCOME_SWITCHED);
 	cpuu_results_free(r);
-	expect(e.hive, ID_SRC, "FederationProvider", "Error");
+	expect(e.u.hive, ID_SRC, "FederationProvider", "Error");
 	env_teardown(&e);
 }
 
@@ -505,14 +464,14 @@ static void test_not_switched_changes_nothing(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 0);
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 1);
 	assert_null(wide(r, "identity:16.0"));
 	assert_null(wide(r, "adpolicy:16.0"));
 	assert_non_null(wide(r, "authhealth")); /* reports still come */
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	assert_true(file_exists(e.xml));
 	free(copy);
 	env_teardown(&e);
@@ -569,7 +528,7 @@ static void test_activation_opt_in(void **state)
 	cpuu_results_free(r);
 	assert_false(file_exists(lic) || file_exists(sca));
 	assert_true(file_exists(lic_aside) && file_exists(sca_aside));
-	assert_int_equal(scan_dir(e.state) > 0, 1); /* the token stayed in the user's folder */
+	assert_int_equal(scan_dir(e.u.state) > 0, 1); /* the token stayed in the user's folder */
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, -1);
 	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	cpuu_results_free(r);
@@ -611,7 +570,7 @@ static void test_tokenbroker_opt_in(void **state)
 	cpuu_results_free(r);
 	assert_false(file_exists(tb));
 	assert_true(file_exists(aside) && file_exists(cxh));
-	assert_int_equal(scan_dir(e.state) > 0, 1);
+	assert_int_equal(scan_dir(e.u.state) > 0, 1);
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_ONPREM_CROSSFOREST, -1);
 	assert_int_equal(wide(r, "tokenbroker")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	cpuu_results_free(r);
@@ -683,12 +642,12 @@ static void test_activation_licensing_key(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 1);
-	plant_licensing(e.hive);
-	char *before = subtree(e.hive, LIC);
+	plant_licensing(e.u.hive);
+	char *before = subtree(e.u.hive, LIC);
 	assert_non_null(before);
 	assert_non_null(strstr(before, "LicensingNext"));
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	e.activation = 1;
 	cpuu_results *r = run(&e, CPUU_MODE_UPDATE, 1, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	const cpuu_result *a = wide(r, "activation");
@@ -697,18 +656,18 @@ static void test_activation_licensing_key(void **state)
 	assert_non_null(strstr(a->message, "would be: Common\\Licensing key moved to Licensing.cpuu-old"));
 	check_results(r);
 	cpuu_results_free(r);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_SWITCHED);
 	check_results(r);
 	cpuu_results_free(r);
-	char *gone = subtree(e.hive, LIC), *aside = subtree(e.hive, LIC ".cpuu-old");
+	char *gone = subtree(e.u.hive, LIC), *aside = subtree(e.u.hive, LIC ".cpuu-old");
 	assert_null(gone);
 	assert_non_null(aside);
 	assert_string_equal(aside, before); /* moved whole, bytes and types */
 	free(aside);
-	expect(e.hive, "Software\\cpuu\\Keys", LIC, LIC ".cpuu-old");
-	scan_dir(e.state);
+	expect(e.u.hive, "Software\\cpuu\\Keys", LIC, LIC ".cpuu-old");
+	scan_dir(e.u.state);
 	/* Idempotent: nothing left to move. */
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
@@ -716,25 +675,25 @@ static void test_activation_licensing_key(void **state)
 	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	check_results(r);
 	cpuu_results_free(r);
-	char *after = subtree(e.hive, LIC);
+	char *after = subtree(e.u.hive, LIC);
 	assert_non_null(after);
 	assert_string_equal(after, before);
 	free(after);
-	assert_null(subtree(e.hive, LIC ".cpuu-old"));
-	assert_null(subtree(e.hive, "Software\\cpuu\\Keys"));
-	scan_dir(e.state);
+	assert_null(subtree(e.u.hive, LIC ".cpuu-old"));
+	assert_null(subtree(e.u.hive, "Software\\cpuu\\Keys"));
+	scan_dir(e.u.state);
 	/* A second Rollback: nothing to do. */
 	r = run(&e, CPUU_MODE_ROLLBACK, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	assert_null(wide(r, "activation"));
 	cpuu_results_free(r);
-	after = subtree(e.hive, LIC);
+	after = subtree(e.u.hive, LIC);
 	assert_string_equal(after, before);
 	free(after);
 	/* Update, then Office makes a new Licensing (for the target): Rollback
 	 * replaces neither; Cleanup leaves the source's aside. */
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	cpuu_results_free(r);
-	set_sz_hive(e.hive, LIC, "Target", "new");
+	set_sz_hive(e.u.hive, LIC, "Target", "new");
 	r = run(&e, CPUU_MODE_UPDATE, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_NOTHING_TO_DO);
 	cpuu_results_free(r);
@@ -744,19 +703,19 @@ static void test_activation_licensing_key(void **state)
 	assert_int_equal(a->outcome, CPUU_OUTCOME_ERROR);
 	assert_non_null(strstr(a->message, "exists again"));
 	cpuu_results_free(r);
-	expect(e.hive, LIC, "Target", "new");
-	aside = subtree(e.hive, LIC ".cpuu-old");
+	expect(e.u.hive, LIC, "Target", "new");
+	aside = subtree(e.u.hive, LIC ".cpuu-old");
 	assert_string_equal(aside, before);
 	free(aside);
 	r = run(&e, CPUU_MODE_CLEANUP, 0, CPUU_SCENARIO_TENANT_TO_TENANT, 0);
 	assert_int_equal(wide(r, "activation")->outcome, CPUU_OUTCOME_CLEANED);
 	cpuu_results_free(r);
-	aside = subtree(e.hive, LIC ".cpuu-old");
+	aside = subtree(e.u.hive, LIC ".cpuu-old");
 	assert_string_equal(aside, before);
 	free(aside);
-	assert_null(subtree(e.hive, "Software\\cpuu\\Keys"));
+	assert_null(subtree(e.u.hive, "Software\\cpuu\\Keys"));
 	size_t len = 0;
-	uint8_t *bytes = test_read_file(e.hive, &len);
+	uint8_t *bytes = test_read_file(e.u.hive, &len);
 	assert_true(holds_secret(bytes, len)); /* the check can fail: the bytes exist */
 	free(bytes);
 	free(before);

@@ -17,23 +17,13 @@
 #include "cpuu/update.h"
 #include "fixture.h"
 #include "testutil.h"
+#include "update_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SRC_AG "/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 #define NOTICE_KEY "Software\\cpuu\\Notice"
-
-static const char fixture_text[] =
-	"[profile Outlook]\nversion = 16.0\ndefault = yes\n"
-	"[exchange]\ndisplay_name = Alice Example\nsmtp = alice@source.example\n"
-	"legacy_dn = " SRC_AG "alice\nmailbox_guid = 11111111-2222-4333-8444-555555555555\ncached = yes\n";
-
-static const char mapping_csv[] =
-	"source_legacy_dn,source_smtp,source_mailbox_guid,source_x500,target_legacy_dn,target_smtp,"
-	"target_mailbox_guid,target_display_name,target_kind,target_server,switched\n" SRC_AG
-	"alice,alice@source.example,11111111-2222-4333-8444-555555555555,,,alice@target.example,,Alice,online,,%s\n";
 
 /* What the user's screen got. */
 typedef struct screen {
@@ -56,51 +46,20 @@ static int show(void *ctx, const char *title, const char *text, char *why, size_
 }
 
 typedef struct env {
-	char *dir, *hive, *state;
-	cpuu_mapping *map;
-	cpuu_match_source resolver;
+	update_env u; /* alice/NTUSER.DAT, her mapping row */
 	screen screen;
 } env;
-
-static int lookup(void *ctx, const cpuu_match **m, cpuu_lookup_status *st, const char *key)
-{
-	return cpuu_mapping_lookup(m, st, ctx, key);
-}
 
 static void env_setup(env *e, int switched)
 {
 	memset(e, 0, sizeof *e);
-	e->dir = test_tmpdir("notice");
-	char *user = test_path(e->dir, "alice");
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", user);
-	assert_int_equal(system(cmd), 0);
-	e->hive = test_path(user, "NTUSER.DAT");
-	free(user);
-	e->state = test_path(e->dir, "state");
-	assert_int_equal(cpuu_hive_create_blank(e->hive, NULL), CPUU_OK);
-	cpuu_reg *reg = NULL;
-	cpuu_fixture *f = NULL;
-	assert_int_equal(cpuu_reg_open_hive(&reg, e->hive, CPUU_REG_OPEN_WRITE), CPUU_OK);
-	assert_int_equal(cpuu_fixture_parse(&f, fixture_text, strlen(fixture_text)), CPUU_OK);
-	assert_int_equal(cpuu_fixture_apply(reg, f), CPUU_OK);
-	cpuu_fixture_free(f);
-	cpuu_reg_commit_opts no_backup = { .no_backup = 1 };
-	assert_int_equal(cpuu_reg_commit(reg, &no_backup), CPUU_OK);
-	cpuu_reg_free(reg);
-	char csv[2048];
-	snprintf(csv, sizeof csv, mapping_csv, switched ? "true" : "false");
-	assert_int_equal(cpuu_mapping_load_buffer(&e->map, csv, strlen(csv)), CPUU_OK);
-	e->resolver.lookup = lookup;
-	e->resolver.ctx = e->map;
+	update_env_commit(update_env_open(&e->u, "notice", "alice/NTUSER.DAT", NULL, update_env_alice_fixture));
+	update_env_map_alice(&e->u, switched);
 }
 
 static void env_teardown(env *e)
 {
-	cpuu_mapping_free(e->map);
-	free(e->hive);
-	free(e->state);
-	test_tmpdir_remove(e->dir);
+	update_env_free(&e->u);
 }
 
 typedef struct how {
@@ -116,11 +75,7 @@ typedef struct how {
 static cpuu_results *run(env *e, how h)
 {
 	cpuu_run_opts o;
-	cpuu_run_opts_init(&o);
-	o.mode = h.mode;
-	o.dry_run = h.dry_run;
-	o.user = "alice";
-	o.state_dir = e->state;
+	update_env_opts(&o, &e->u, h.mode, h.dry_run);
 	o.scenario = (int)h.scenario;
 	o.user_notice = h.user_notice;
 	o.notice_text = h.text;
@@ -131,11 +86,8 @@ static cpuu_results *run(env *e, how h)
 		o.show_notice_ctx = &e->screen;
 	}
 	cpuu_results *r = NULL;
-	const char *paths[1] = { e->hive };
-	int rc = cpuu_run_hives(&r, paths, 1, &o, &e->resolver);
-	if (rc)
-		fprintf(stderr, "run: %s\n", cpuu_error_last()->message);
-	assert_int_equal(rc, CPUU_OK);
+	const char *paths[1] = { e->u.hive };
+	update_env_check(cpuu_run_hives(&r, paths, 1, &o, &e->u.resolver));
 	return r;
 }
 
@@ -185,7 +137,7 @@ static void test_shown_once(void **state)
 	/* A notice is no switch: the mask is the not-switched account's. */
 	assert_int_equal(r->exit_mask, CPUU_EXIT_NO_SWITCH_MSG);
 	cpuu_results_free(r);
-	char *m = mark(e.hive);
+	char *m = mark(e.u.hive);
 	assert_non_null(m);
 	assert_int_equal(strlen(m), 20); /* 2026-12-03T12:00:00Z */
 	r = run(&e, LOGON(CPUU_SCENARIO_TENANT_TO_TENANT));
@@ -200,7 +152,7 @@ static void test_shown_once(void **state)
 	cpuu_results_free(r);
 	r = run(&e, (how){ CPUU_MODE_CLEANUP, 0, CPUU_SCENARIO_ONPREM_TO_EXO, 1, 0, -1, TEXT });
 	cpuu_results_free(r);
-	char *m2 = mark(e.hive);
+	char *m2 = mark(e.u.hive);
 	assert_non_null(m2);
 	assert_string_equal(m, m2);
 	free(m2);
@@ -221,7 +173,7 @@ static void test_switched_not_shown(void **state)
 	assert_int_equal(e.screen.shown, 0);
 	assert_null(notice(r));
 	cpuu_results_free(r);
-	assert_null(mark(e.hive));
+	assert_null(mark(e.u.hive));
 	env_teardown(&e);
 }
 
@@ -232,8 +184,8 @@ static void test_offline_and_bulk_never(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 0);
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	how offline = LOGON(CPUU_SCENARIO_ONPREM_TO_EXO);
 	offline.session = 0;
 	cpuu_results *r = run(&e, offline);
@@ -245,7 +197,7 @@ static void test_offline_and_bulk_never(void **state)
 	assert_null(notice(r));
 	cpuu_results_free(r);
 	assert_int_equal(e.screen.shown, 0);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	free(copy);
 	env_teardown(&e);
 }
@@ -256,8 +208,8 @@ static void test_dry_run_plans_only(void **state)
 	(void)state;
 	env e;
 	env_setup(&e, 0);
-	char *copy = test_path(e.dir, "before.DAT");
-	assert_int_equal(test_copy_file(e.hive, copy), 0);
+	char *copy = test_path(e.u.dir, "before.DAT");
+	assert_int_equal(test_copy_file(e.u.hive, copy), 0);
 	how dry = LOGON(CPUU_SCENARIO_ONPREM_TO_EXO);
 	dry.dry_run = 1;
 	cpuu_results *r = run(&e, dry);
@@ -266,7 +218,7 @@ static void test_dry_run_plans_only(void **state)
 	assert_non_null(strstr(n->message, "would show notice"));
 	cpuu_results_free(r);
 	assert_int_equal(e.screen.shown, 0);
-	assert_true(test_files_equal(copy, e.hive));
+	assert_true(test_files_equal(copy, e.u.hive));
 	free(copy);
 	env_teardown(&e);
 }
@@ -292,7 +244,7 @@ static void test_feature_and_text(void **state)
 	assert_null(notice(r));
 	cpuu_results_free(r);
 	assert_int_equal(e.screen.shown, 0);
-	assert_null(mark(e.hive));
+	assert_null(mark(e.u.hive));
 	how on = LOGON(CPUU_SCENARIO_ONPREM_CROSSFOREST);
 	on.user_notice = 1;
 	r = run(&e, on);
@@ -316,7 +268,7 @@ static void test_display_failure_not_marked(void **state)
 	assert_non_null(strstr(n->message, "no session"));
 	assert_true(r->exit_mask & CPUU_EXIT_SWITCH_ERR);
 	cpuu_results_free(r);
-	assert_null(mark(e.hive));
+	assert_null(mark(e.u.hive));
 	e.screen.fail = 0;
 	r = run(&e, LOGON(CPUU_SCENARIO_ONPREM_TO_EXO));
 	assert_int_equal(e.screen.shown, 1);
