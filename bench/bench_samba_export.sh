@@ -30,30 +30,10 @@ t1=$(date +%s.%N)
 . "$work/forest/env"
 echo "forest of $CPUU_SAMBA_USERS users up in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s (cache: $CPUU_SAMBA_CACHE)"
 
-cat >"$work/live.ini" <<INI
-[Source]
-Url = $SRC_LDAPS_URL
-CACertFile = $SAMBA_CA
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $SRC_PWFILE
-TimeoutSeconds = 120
-[Target]
-Url = $TRG_LDAPS_URL
-CACertFile = $SAMBA_CA
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $TRG_PWFILE
-TimeoutSeconds = 120
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-INI
+. "$top/tests/support/slapd-ini.sh"
+ldap_ini "$work/live.ini" "$SRC_LDAPS_URL" "$TRG_LDAPS_URL" "CACertFile = $SAMBA_CA
+TimeoutSeconds = 120" "CACertFile = $SAMBA_CA
+TimeoutSeconds = 120"
 # What the export asks each side for (lookup_object.c), paged by 500 like it.
 attrs="legacyExchangeDN proxyAddresses mail msExchMailboxGuid objectGUID displayName targetAddress msExchRecipientTypeDetails"
 filter='(&(objectClass=user)(mailNickname=*))'

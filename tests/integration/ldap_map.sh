@@ -27,32 +27,12 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # ini NAME [extra [Source] lines] [extra [Target] lines] [extra sections]
+. "$CPUU_SOURCE_DIR/tests/support/slapd-ini.sh"
 ini() {
-	cat >"$work/$1" <<INI
-[Source]
-Url = $SLAPD_URL
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $SRC_PWFILE
-TimeoutSeconds = 5
-${2:-}
-[Target]
-Url = $SLAPD_LDAPS_URL
-CACertFile = $SLAPD_CA
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $TRG_PWFILE
-${3:-}
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-${4:-}
-INI
+	ldap_ini "$work/$1" "$SLAPD_URL" "$SLAPD_LDAPS_URL" "TimeoutSeconds = 5${2:+
+$2}" "CACertFile = $SLAPD_CA${3:+
+$3}"
+	[ -z "${4:-}" ] || printf '%s\n' "$4" >>"$work/$1"
 }
 
 ini live.ini

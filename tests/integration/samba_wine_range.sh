@@ -36,29 +36,10 @@ for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "FAIL: the relay did not start"; exit 1; }
 port=$(cat "$work/port")
 
+. "$SRC/tests/support/slapd-ini.sh"
 ini() { # FILE PWDIR-MAPPER
-	cat >"$1" <<INI
-[Source]
-Url = ldap://127.0.0.1:$port
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $($2 "$SRC_PWFILE")
-TimeoutSeconds = 30
-[Target]
-Url = $TRG_URL
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $($2 "$TRG_PWFILE")
-TimeoutSeconds = 30
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-INI
+	ldap_ini "$1" "ldap://127.0.0.1:$port" "$TRG_URL" "TimeoutSeconds = 30" "TimeoutSeconds = 30" \
+		"$($2 "$SRC_PWFILE")" "$($2 "$TRG_PWFILE")"
 }
 same_path() { printf '%s' "$1"; }
 ini "$work/win.ini" winpath

@@ -18,27 +18,8 @@ trap cleanup EXIT
 bash "$CPUU_SOURCE_DIR/tests/support/slapd.sh" start "$work/slapd" $$ || { echo "FAIL: slapd did not start"; exit 1; }
 . "$work/slapd/env"
 
-cat >"$work/live.ini" <<INI
-[Source]
-Url = $SLAPD_URL
-BaseDN = $SRC_BASE
-BindDN = $SRC_BIND
-PasswordFile = $SRC_PWFILE
-[Target]
-Url = $SLAPD_LDAPS_URL
-CACertFile = $SLAPD_CA
-BaseDN = $TRG_BASE
-BindDN = $TRG_BIND
-PasswordFile = $TRG_PWFILE
-[Correspondence]
-Attribute = extensionAttribute1
-Side = target
-Holds = objectGUID
-[Switch]
-Attribute = extensionAttribute10
-Value = cpuu-switched
-Side = source
-INI
+. "$CPUU_SOURCE_DIR/tests/support/slapd-ini.sh"
+ldap_ini "$work/live.ini" "$SLAPD_URL" "$SLAPD_LDAPS_URL" "" "CACertFile = $SLAPD_CA"
 "$CPUU" map export --config "$work/live.ini" --out "$work/mapping.csv" >/dev/null || { echo "FAIL: export"; exit 1; }
 
 # A profile with one switched and one not yet switched mailbox from the directory.
