@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "update_env.h"
+#include "cpuu/regtext.h"
 #include "fixture.h"
 #include "testutil.h"
 
@@ -85,6 +86,31 @@ void update_env_free(update_env *u)
 	free(u->state);
 	test_tmpdir_remove(u->dir);
 	memset(u, 0, sizeof *u);
+}
+
+char *update_env_regtext(const char *hive, const char *subkey, const char *root_name)
+{
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *k = NULL;
+	cpuu_regtext *doc = NULL;
+	char *text = NULL;
+	size_t len;
+	char name[512];
+	if (!root_name) {
+		snprintf(name, sizeof name, "HKEY_CURRENT_USER%s%s", subkey ? "\\" : "", subkey ? subkey : "");
+		root_name = name;
+	}
+	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
+	int rc = subkey ? cpuu_reg_key_open(&k, reg, NULL, subkey) : cpuu_reg_root(&k, reg);
+	if (rc == CPUU_OK) {
+		assert_int_equal(cpuu_regtext_export(&doc, reg, k, root_name), CPUU_OK);
+		assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
+	}
+	cpuu_error_clear();
+	cpuu_regtext_free(doc);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(reg);
+	return text;
 }
 
 void update_env_opts(cpuu_run_opts *o, const update_env *u, cpuu_mode mode, int dry_run)

@@ -34,6 +34,11 @@ void update_env_map(update_env *u, const char *csv);
 void update_env_map_alice(update_env *u, int switched);
 void update_env_free(update_env *u);
 
+/* The hive's subtree at subkey (NULL: the whole hive) as .reg text, its
+ * root named root_name (NULL: HKEY_CURRENT_USER[\subkey]); NULL when
+ * subkey is absent. */
+char *update_env_regtext(const char *hive, const char *subkey, const char *root_name);
+
 /* Run options for alice over this setting's state folder. */
 void update_env_opts(cpuu_run_opts *o, const update_env *u, cpuu_mode mode, int dry_run);
 /* A run's return code must be CPUU_OK; otherwise its message is printed. */

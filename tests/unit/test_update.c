@@ -185,23 +185,8 @@ static const cpuu_result *find_wide(const cpuu_results *r, const char *account)
  * checked against. */
 static char *dump_at(const char *hive, const char *subkey)
 {
-	cpuu_reg *reg = NULL;
-	cpuu_reg_key *root = NULL;
-	cpuu_regtext *doc = NULL;
-	char *text = NULL;
-	size_t len;
-	char prefix[512];
-	snprintf(prefix, sizeof prefix, "HKEY_CURRENT_USER%s%s", subkey ? "\\" : "", subkey ? subkey : "");
-	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
-	if (subkey)
-		assert_int_equal(cpuu_reg_key_open(&root, reg, NULL, subkey), CPUU_OK);
-	else
-		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
-	assert_int_equal(cpuu_regtext_export(&doc, reg, root, prefix), CPUU_OK);
-	assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
-	cpuu_regtext_free(doc);
-	cpuu_reg_key_free(root);
-	cpuu_reg_free(reg);
+	char *text = update_env_regtext(hive, subkey, NULL);
+	assert_non_null(text);
 	return text;
 }
 

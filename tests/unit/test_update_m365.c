@@ -181,18 +181,8 @@ static const cpuu_result *wide(const cpuu_results *r, const char *label)
 
 static char *dump(const char *hive)
 {
-	cpuu_reg *reg = NULL;
-	cpuu_reg_key *root = NULL;
-	cpuu_regtext *doc = NULL;
-	char *text = NULL;
-	size_t len;
-	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
-	assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
-	assert_int_equal(cpuu_regtext_export(&doc, reg, root, "HKEY_CURRENT_USER"), CPUU_OK);
-	assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
-	cpuu_regtext_free(doc);
-	cpuu_reg_key_free(root);
-	cpuu_reg_free(reg);
+	char *text = update_env_regtext(hive, NULL, NULL);
+	assert_non_null(text);
 	return text;
 }
 
@@ -616,21 +606,7 @@ static void plant_licensing(const char *hive)
 /* The subtree at path as .reg text, its root renamed "X" (NULL: absent). */
 static char *subtree(const char *hive, const char *path)
 {
-	cpuu_reg *reg = NULL;
-	cpuu_reg_key *k = NULL;
-	cpuu_regtext *doc = NULL;
-	char *text = NULL;
-	size_t len;
-	assert_int_equal(cpuu_reg_open_hive(&reg, hive, 0), CPUU_OK);
-	if (cpuu_reg_key_open(&k, reg, NULL, path) == CPUU_OK) {
-		assert_int_equal(cpuu_regtext_export(&doc, reg, k, "X"), CPUU_OK);
-		assert_int_equal(cpuu_regtext_format(&text, &len, doc), CPUU_OK);
-	}
-	cpuu_error_clear();
-	cpuu_regtext_free(doc);
-	cpuu_reg_key_free(k);
-	cpuu_reg_free(reg);
-	return text;
+	return update_env_regtext(hive, path, "X");
 }
 
 /* OfficeActivation = on: Licensing moved to Licensing.cpuu-old inside the
