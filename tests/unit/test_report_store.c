@@ -215,6 +215,15 @@ static cpuu_report_summary *summary(cpuu_report *rep)
 	return s;
 }
 
+/* The store's summary counts records from files. */
+static void expect_records(cpuu_report *rep, size_t records, size_t files)
+{
+	cpuu_report_summary *s = summary(rep);
+	assert_int_equal(s->records, records);
+	assert_int_equal(s->files, files);
+	cpuu_report_summary_free(s);
+}
+
 static size_t count_of(const cpuu_report_count *c, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -455,10 +464,7 @@ static void test_idempotent(void **state)
 	assert_int_equal(st.unchanged, 1);
 	assert_int_equal(st.bytes_read, 0);
 	assert_int_equal(st.added, 0);
-	cpuu_report_summary *s = summary(rep);
-	assert_int_equal(s->records, 5);
-	assert_int_equal(s->files, 2);
-	cpuu_report_summary_free(s);
+	expect_records(rep, 5, 2);
 	cpuu_report_free(rep);
 }
 
@@ -495,10 +501,7 @@ static void test_ingest_paths_in_one_command(void **state)
 	assert_int_equal(cpuu_report_ingest_paths(rep, bad, 3, &st, NULL, NULL), CPUU_ENOTFOUND);
 	assert_int_equal(st.unchanged, 2);
 	assert_int_equal(st.files, 0);
-	cpuu_report_summary *s = summary(rep);
-	assert_int_equal(s->records, 5);
-	assert_int_equal(s->files, 2);
-	cpuu_report_summary_free(s);
+	expect_records(rep, 5, 2);
 	cpuu_report_free(rep);
 	free(p0);
 	free(p1);
