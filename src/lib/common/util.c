@@ -42,6 +42,12 @@ int cpuu_strcasecmp_ascii(const char *a, const char *b)
 {
 	for (;; a++, b++) {
 		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+		/* Equal bytes first: the hot callers compare long equal paths. */
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
 		if (ca >= 'A' && ca <= 'Z') ca += 32;
 		if (cb >= 'A' && cb <= 'Z') cb += 32;
 		if (ca != cb || ca == 0)
