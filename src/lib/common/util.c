@@ -1,5 +1,6 @@
 #include "common/internal.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,9 +22,70 @@ char *cpuu_strndup(const char *s, size_t n)
 	return p;
 }
 
+/* Is fmt only text and plain "%s"? Most formats are (paths, names). */
+static int only_plain_s(const char *fmt)
+{
+	for (const char *p = fmt; (p = strchr(p, '%')); p += 2)
+		if (p[1] != 's')
+			return 0;
+	return 1;
+}
+
+/* fmt of text and plain "%s" concatenated directly: the same string as
+ * vsnprintf, without parsing the format twice. NULL arguments (printed
+ * "(null)" by glibc) and huge results are left to vsnprintf: returns 0. */
+static int concat_plain(char **out, const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+	size_t n = 0;
+	int ok = 1;
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%') {
+			n++;
+			continue;
+		}
+		const char *a = va_arg(aq, const char *);
+		if (!a) {
+			ok = 0;
+			break;
+		}
+		n += strlen(a);
+		p++;
+	}
+	va_end(aq);
+	if (!ok || n >= INT_MAX)
+		return 0;
+	char *s = malloc(n + 1), *w = s;
+	if (s) {
+		for (const char *p = fmt; *p; p++) {
+			if (*p != '%') {
+				*w++ = *p;
+				continue;
+			}
+			const char *a = va_arg(ap, const char *);
+			size_t l = strlen(a);
+			memcpy(w, a, l);
+			w += l;
+			p++;
+		}
+		*w = '\0';
+	}
+	*out = s;
+	return 1;
+}
+
 char *cpuu_aprintf(const char *fmt, ...)
 {
 	va_list ap;
+	if (only_plain_s(fmt)) {
+		char *s = NULL;
+		va_start(ap, fmt);
+		int done = concat_plain(&s, fmt, ap);
+		va_end(ap);
+		if (done)
+			return s;
+	}
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
@@ -42,6 +104,12 @@ int cpuu_strcasecmp_ascii(const char *a, const char *b)
 {
 	for (;; a++, b++) {
 		int ca = (unsigned char)*a, cb = (unsigned char)*b;
+		/* Equal bytes first: the hot callers compare long equal paths. */
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
 		if (ca >= 'A' && ca <= 'Z') ca += 32;
 		if (cb >= 'A' && cb <= 'Z') cb += 32;
 		if (ca != cb || ca == 0)

@@ -6,6 +6,7 @@
  * when the backend's generation moves (key deletion) and on commit. */
 #include "registry/internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +30,29 @@ static cpuu_reg_path_slot *find(cpuu_reg_path_cache *c, const char *path, uint64
 	}
 }
 
+/* cpuu_hash_str_fold of an ASCII path, with the ASCII test in the same
+ * pass (every cached key open asks): false for a path that is not ASCII. */
+static bool hash_ascii(uint64_t *h, const char *path)
+{
+	uint64_t v = CPUU_HASH_INIT;
+	unsigned char high = 0;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		high |= *p;
+		v = cpuu_hash_byte(v, *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p);
+	}
+	*h = v;
+	return high < 0x80;
+}
+
 const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path)
 {
 	if (c->generation != generation)
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
-	if (!c->cap || !cpuu_reg_is_ascii(path))
+	uint64_t h;
+	if (!c->cap || !hash_ascii(&h, path))
 		return NULL;
-	cpuu_reg_path_slot *s = find(c, path, cpuu_hash_str_fold(CPUU_HASH_INIT, path));
+	cpuu_reg_path_slot *s = find(c, path, h);
 	return s->path ? s : NULL;
 }
 
@@ -46,7 +62,8 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 	if (c->generation != generation)
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
-	if (!*path || !cpuu_reg_is_ascii(path))
+	uint64_t h;
+	if (!*path || !hash_ascii(&h, path))
 		return;
 	if ((c->count + 1) * 2 > c->cap) {
 		/* Grow (or start) and re-insert; without memory there is just no caching. */
@@ -62,7 +79,6 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 				*find(c, old.slots[i].path, old.slots[i].hash) = old.slots[i];
 		free(old.slots);
 	}
-	uint64_t h = cpuu_hash_str_fold(CPUU_HASH_INIT, path);
 	cpuu_reg_path_slot *s = find(c, path, h);
 	if (s->path)
 		return;

@@ -294,12 +294,26 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 		return rc;
 	/* Whole paths of existing keys are remembered (path_cache.c). */
 	if ((reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && subpath && *subpath) {
-		char *full = parent && *parent->path ? path_join(parent->path, subpath) : cpuu_strdup(subpath);
+		/* Joined on the stack when it fits (most paths): no allocation per open. */
+		char stack[512];
+		const char *pp = parent && *parent->path ? parent->path : NULL;
+		size_t lp = pp ? strlen(pp) : 0, ls = strlen(subpath);
+		char *full = lp + ls + 2 <= sizeof stack ? stack
+			     : pp		       ? path_join(pp, subpath)
+						       : cpuu_strdup(subpath);
 		if (!full)
 			return cpuu_error_oom();
+		if (full == stack) {
+			if (lp) {
+				memcpy(stack, pp, lp);
+				stack[lp++] = '\\';
+			}
+			memcpy(stack + lp, subpath, ls + 1);
+		}
 		const cpuu_reg_path_slot *hit =
 			cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), full);
-		free(full);
+		if (full != stack)
+			free(full);
 		if (hit)
 			return key_new(out, reg, hit->node, hit->name, hit->path);
 	}

@@ -146,6 +146,47 @@ static void put_hex(cpuu_buf *b, size_t column, uint32_t type, const uint8_t *da
 	cpuu_buf_append(b, line, lp);
 }
 
+/* A REG_SZ of ASCII characters (no NUL but the one ending it): its quoted
+ * form is those bytes, escaped, so it goes in without the decode, re-encode
+ * and allocations of sz_text (most values of a backup are such). */
+static int sz_ascii(const uint8_t *data, size_t len)
+{
+	if (len < 2 || len % 2 || data[len - 1] || data[len - 2])
+		return 0;
+	for (size_t i = 0; i + 2 < len; i += 2)
+		if (data[i + 1] || !data[i] || data[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+static void put_sz_ascii(cpuu_buf *b, const uint8_t *data, size_t len)
+{
+	char chunk[256];
+	size_t n = 0;
+	for (size_t i = 0; i + 2 < len; i += 2) {
+		char c = (char)data[i];
+		if (c == '\\' || c == '"' || c == '\r' || c == '\n') {
+			chunk[n++] = '\\';
+			c = c == '\r' ? 'r' : c == '\n' ? 'n' : c;
+		}
+		chunk[n++] = c;
+		if (n > sizeof chunk - 4) {
+			cpuu_buf_append(b, chunk, n);
+			n = 0;
+		}
+	}
+	cpuu_buf_append(b, chunk, n);
+}
+
+static void put_dword(cpuu_buf *b, uint32_t d)
+{
+	static const char digits[] = "0123456789abcdef";
+	char text[14] = "dword:";
+	for (int i = 0; i < 8; i++)
+		text[6 + i] = digits[(d >> (28 - 4 * i)) & 15];
+	cpuu_buf_append(b, text, sizeof text);
+}
+
 int regtext_put_value(cpuu_buf *b, const cpuu_regtext_key *key, const cpuu_regtext_value *v, const char *eol)
 {
 	int rc = regtext_check_value(key, v);
@@ -165,7 +206,11 @@ int regtext_put_value(cpuu_buf *b, const cpuu_regtext_key *key, const cpuu_regte
 	if (v->delete_value) {
 		cpuu_buf_puts(b, "-");
 	} else if (v->type == CPUU_REG_DWORD && v->len == 4) {
-		cpuu_buf_printf(b, "dword:%08lx", (unsigned long)cpuu_le32(v->data));
+		put_dword(b, cpuu_le32(v->data));
+	} else if (v->type == CPUU_REG_SZ && sz_ascii(v->data, v->len)) {
+		cpuu_buf_puts(b, "\"");
+		put_sz_ascii(b, v->data, v->len);
+		cpuu_buf_puts(b, "\"");
 	} else {
 		char *s = v->type == CPUU_REG_SZ ? sz_text(v->data, v->len) : NULL;
 		if (s) {

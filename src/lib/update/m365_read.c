@@ -49,25 +49,34 @@ const char *cpuu_m365_kind_name(cpuu_m365_kind k)
 	return (unsigned)k < CPUU_M365_KIND_COUNT ? names[k] : "unknown";
 }
 
-static int contains_ci(const char *hay, const char *needle)
+/* Does a word start at s (ASCII letters compared without case)? */
+static int word_at(const char *s, const char *word)
 {
-	size_t n = strlen(needle);
-	for (; *hay; hay++) {
-		size_t i = 0;
-		while (i < n && hay[i] && tolower((unsigned char)hay[i]) == needle[i])
-			i++;
-		if (i == n)
-			return 1;
+	for (; *word; s++, word++) {
+		int c = (unsigned char)*s;
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		if (c != *word)
+			return 0;
 	}
-	return 0;
+	return 1;
 }
 
+/* One pass over the name (every backed-up value's name is asked): only a
+ * word's first letter can start a match. */
 int cpuu_m365_secret_name(const char *name)
 {
 	static const char *const words[] = { "token", "secret", "password", "credential", "cookie", "blob" };
-	for (size_t i = 0; name && i < sizeof words / sizeof words[0]; i++)
-		if (contains_ci(name, words[i]))
-			return 1;
+	for (const char *h = name; h && *h; h++) {
+		int c = (unsigned char)*h;
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		if (c != 't' && c != 's' && c != 'p' && c != 'c' && c != 'b')
+			continue;
+		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+			if (words[i][0] == c && word_at(h, words[i]))
+				return 1;
+	}
 	return 0;
 }
 

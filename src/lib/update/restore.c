@@ -65,6 +65,10 @@ static int is_secure(const char *name)
 	int secure = 0;
 	if (cpuu_m365_secret_name(name))
 		return 1;
+	/* Only "S"/"s" and 8 more characters can be a secure tag: other names
+	 * skip the parse (and the error message it formats for a non-tag). */
+	if (!name || (name[0] != 'S' && name[0] != 's') || strlen(name) != 9)
+		return 0;
 	return cpuu_mapi_tag_parse(&tag, &secure, name) == CPUU_OK && secure;
 }
 

@@ -90,6 +90,40 @@ static char *backup_path(const upd_txn *t)
 	return cpuu_aprintf("%s/%s", t->state_dir, t->backup_file);
 }
 
+/* A backup is mostly hex digits: its ASCII test and its widening to
+ * UTF-16LE go a word at a time (the same bytes as the general conversion). */
+static int all_ascii(const unsigned char *in, size_t n)
+{
+	uint64_t high = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, in + i, 8);
+		high |= x;
+	}
+	for (; i < n; i++)
+		high |= in[i];
+	return !(high & 0x8080808080808080ull);
+}
+
+static void widen_ascii(uint8_t *w, const unsigned char *in, size_t n)
+{
+	size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 4 <= n; i += 4) {
+		uint32_t x;
+		memcpy(&x, in + i, 4);
+		uint64_t y = (uint64_t)(x & 0xffu) | (uint64_t)(x & 0xff00u) << 8 | (uint64_t)(x & 0xff0000u) << 16 |
+			     (uint64_t)(x & 0xff000000u) << 24;
+		memcpy(w + 2 * i, &y, 8);
+	}
+#endif
+	for (; i < n; i++) {
+		w[2 * i] = in[i];
+		w[2 * i + 1] = 0;
+	}
+}
+
 /* The document as cpuu_regtext_write_file writes it: UTF-16LE with a BOM. */
 static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
 {
@@ -99,22 +133,15 @@ static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
 	size_t ul = 0;
 	*out = NULL;
 	int rc = cpuu_regtext_format(&text, &tl, doc);
-	/* A backup is mostly hex digits: ASCII text is widened in one pass
-	 * into the buffer written (same bytes as the general conversion). */
 	const unsigned char *in = (const unsigned char *)text;
-	unsigned char high = 0;
-	for (size_t i = 0; !rc && i < tl; i++) /* no early exit: the compiler vectorizes it */
-		high |= in[i];
-	uint8_t *w = !rc && high < 0x80 ? malloc(tl * 2 + 2) : NULL;
-	if (!rc && high < 0x80 && !w) {
+	int ascii = !rc && all_ascii(in, tl);
+	uint8_t *w = ascii ? malloc(tl * 2 + 2) : NULL;
+	if (ascii && !w) {
 		rc = cpuu_error_oom();
 	} else if (w) {
 		w[0] = 0xFF;
 		w[1] = 0xFE;
-		for (size_t i = 0; i < tl; i++) {
-			w[2 + i * 2] = in[i];
-			w[3 + i * 2] = 0;
-		}
+		widen_ascii(w + 2, in, tl);
 		*out = w;
 		*len = tl * 2 + 2;
 	} else if (!rc) {
