@@ -99,7 +99,20 @@ wine_prefix() {
 		wineserver -w
 	fi
 	wineserver -p
-	wine reg query 'HKCU\Software' >/dev/null 2>&1 || { echo "FAIL: wineboot left no usable HKCU"; exit 1; }
+	# Under load (the ASan pass beside the Samba DCs) wineboot has once left a
+	# prefix whose HKCU was not readable yet: let it finish its update and ask
+	# again (three times at most) before calling the prefix unusable.
+	local try
+	for try in 1 2 3; do
+		wine reg query 'HKCU\Software' >"$work/hkcu.err" 2>&1 && return 0
+		echo "wine: HKCU not readable yet (try $try): $(tail -n 1 "$work/hkcu.err")"
+		wineserver -k >/dev/null 2>&1 # the persistent server, or -w waits forever
+		wineboot -u >/dev/null 2>&1
+		wineserver -w
+		wineserver -p
+	done
+	echo "FAIL: wineboot left no usable HKCU"
+	exit 1
 }
 
 export_key() { # key file
