@@ -68,7 +68,7 @@ static int write_share(const char *dir, size_t n)
 {
 	char path[8400], line[1024];
 	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s/WS%05zu.jsonl", dir, i);
+		snprintf(path, sizeof path, "%s/WS%06zu.jsonl", dir, i);
 		FILE *f = fopen(path, "w");
 		if (!f)
 			return -1;
@@ -256,22 +256,12 @@ static int wipe_offsets(const char *db_path)
 
 static int fleet(const char *base, size_t n)
 {
-	char share[4200], url[4300], path[8400], line[1024];
+	char share[4200], url[4300];
 	snprintf(share, sizeof share, "%s/fleet", base);
 	snprintf(url, sizeof url, "sqlite:%s/fleet.sqlite", base);
 	mkdir(share, 0755);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof path, "%s/WS%06zu.jsonl", share, i);
-		FILE *f = fopen(path, "w");
-		if (!f)
-			return -1;
-		for (int k = 0; k < 3; k++) {
-			record_line(line, sizeof line, i, k);
-			fputs(line, f);
-		}
-		if (fclose(f) != 0)
-			return -1;
-	}
+	if (write_share(share, n))
+		return -1;
 	cpuu_report_ingest_stats st = { 0 };
 	double w, c;
 	if (ingest(url, share, &st, &w, &c) || st.added != n * 3) {

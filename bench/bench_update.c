@@ -409,6 +409,24 @@ static double run_cpuu(const char *work, void *ctx)
 	return t;
 }
 
+/* cpuu's own result on a copy of base is the reference every peer is
+ * compared with (kept in g_cur->ref); the edits must change something, or
+ * the comparison proves nothing. Returns how many values differ. */
+static size_t reference_run(const char *base, const char *ref, void *resolver)
+{
+	prepare(base, ref);
+	run_cpuu(ref, resolver);
+	vsnap *before = snapshot(base);
+	g_cur->ref = snapshot(ref);
+	if (!before || !g_cur->ref)
+		die("snapshot");
+	size_t changed = snap_diff(before, g_cur->ref, NULL);
+	snapshot_free(before);
+	if (!changed)
+		die("cpuu changed none of the planned values");
+	return changed;
+}
+
 /* A whole process: argv with "%HIVE%" standing for the hive; ok_status:
  * the exit status that means success (-1: any). Started directly
  * (posix_spawnp, output to /dev/null): a shell in between would add its own
@@ -540,18 +558,7 @@ int main(int argc, char **argv)
 	cpuu_match_source resolver = { lookup, map };
 	write_edits_reg(base, map, reg_file);
 
-	/* cpuu's own result is the reference every peer is compared with; the
-	 * edits must change something, or the comparison proves nothing. */
-	prepare(base, ref);
-	run_cpuu(ref, &resolver);
-	vsnap *before = snapshot(base);
-	g_cur->ref = snapshot(ref);
-	if (!before || !g_cur->ref)
-		die("snapshot");
-	size_t changed = snap_diff(before, g_cur->ref, NULL);
-	snapshot_free(before);
-	if (!changed)
-		die("cpuu changed none of the planned values");
+	size_t changed = reference_run(base, ref, &resolver);
 	printf("hive: %.1f MB (%s + 3000 filler keys), 3 profiles, 5 Exchange accounts; %zu edited values "
 	       "(%zu differ from the original); %d rounds, contenders in turns\n",
 	       (double)st.st_size / 1e6, access(real, R_OK) == 0 ? "win81 NTUSER.DAT" : "blank", g_cur->nedits, changed,
@@ -578,16 +585,7 @@ int main(int argc, char **argv)
 	stat(rbase, &rst);
 	g_cur = &g_real;
 	write_edits_reg(rbase, map, rreg);
-	prepare(rbase, rref);
-	run_cpuu(rref, &resolver);
-	before = snapshot(rbase);
-	g_cur->ref = snapshot(rref);
-	if (!before || !g_cur->ref)
-		die("snapshot");
-	size_t rchanged = snap_diff(before, g_cur->ref, NULL);
-	snapshot_free(before);
-	if (!rchanged)
-		die("cpuu changed none of the planned values");
+	size_t rchanged = reference_run(rbase, rref, &resolver);
 	printf("realistic hive (whole processes): %.0f KB (%s + the same profiles), %zu edited values (%zu differ "
 	       "from the original)\n",
 	       (double)rst.st_size / 1024, access(win7, R_OK) == 0 ? "win7pro NTUSER.DAT, 262 KB" : "blank",
