@@ -20,7 +20,10 @@ for must in libhivex-bin slapd postgresql wine; do
 	grep -qx "$must" <<<"$named" || fail "install-deps.sh --list missed '$must' (its format changed?)"
 done
 # A package pulled in only as another's dependency does not count: that is
-# how psql (postgresql-client-common, under postgresql) went unnamed.
+# how the PostgreSQL command-line client (postgresql-client-common, under
+# postgresql) once went unnamed; no test runs that client now (the report
+# tests reach PostgreSQL through libpq, tests/support/pg.sh through initdb
+# and pg_ctl of the named server package).
 
 # scripts/fuzz.sh is left out: it installs its own clang when asked to fuzz.
 scripts=$(ls "$src"/tests/integration/*.sh "$src"/tests/support/*.sh "$src"/scripts/demo.sh \
