@@ -214,5 +214,7 @@ bool cpuu_hex_decode(uint8_t *out, const char *in, size_t n);
 /* Now, as UTC (utc.c): for strftime of time stamps. */
 struct tm;
 void cpuu_utc_now(struct tm *tm);
+/* Seconds since 1970-01-01 UTC, broken down without any time zone. */
+void cpuu_utc_from_epoch(struct tm *tm, int64_t t);
 
 #endif
