@@ -3,6 +3,7 @@
 #include "mapi/value.h"
 
 #include <inttypes.h>
+#include <time.h>
 #include <stdlib.h>
 
 #define FORMAT_MAX_BYTES 64
@@ -19,26 +20,15 @@ static void put_hex(cpuu_buf *b, const uint8_t *p, size_t n)
 		cpuu_buf_printf(b, " %s%s", hex, shown < n ? "..." : "");
 }
 
-/* FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601, by Howard Hinnant's
- * days-to-civil algorithm: no gmtime, so Windows and Linux print the same. */
+/* FILETIME (100 ns since 1601-01-01 UTC) as ISO 8601, through the
+ * project's own calendar (common/utc.c): no gmtime, so Windows and Linux
+ * print the same. */
 static void put_filetime(cpuu_buf *b, uint64_t ft)
 {
-	uint64_t secs = ft / 10000000u;
-	int64_t days = (int64_t)(secs / 86400u) - 134774; /* 1601 -> 1970 */
-	unsigned rem = (unsigned)(secs % 86400u);
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	cpuu_buf_printf(b, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (0x%016" PRIx64 ")", y, m, d,
-			rem / 3600, rem / 60 % 60, rem % 60, ft);
+	struct tm tm;
+	cpuu_utc_from_epoch(&tm, (int64_t)(ft / 10000000u) - INT64_C(11644473600)); /* 1601 -> 1970 */
+	cpuu_buf_printf(b, "%04lld-%02d-%02dT%02d:%02d:%02dZ (0x%016" PRIx64 ")", (long long)tm.tm_year + 1900,
+			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ft);
 }
 
 static void put_guid(cpuu_buf *b, const uint8_t *g)
