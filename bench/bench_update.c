@@ -20,7 +20,7 @@
  * Exchange accounts. Goals (issue 15): cpuu update as a process <= 1.5x the
  * durable floor process; no-op <= 1.5x hivexsh; >= 10x faster than
  * hivexregedit; "met" is decided on medians.
- * Usage: bench_update [rounds] [folder] (default 11 rounds; folder default
+ * Usage: bench_update [rounds] [folder] (default 31 rounds; folder default
  * $TMPDIR or /tmp). On a tmpfs (/dev/shm) fsync costs nothing. */
 #include "cpuu/mapping.h"
 #include "cpuu/plan.h"
@@ -510,7 +510,7 @@ static void ratio(const char *label, const contender *ca, const contender *cb, i
 
 int main(int argc, char **argv)
 {
-	int rounds = bu_rounds(argc > 1 ? argv[1] : NULL, 11);
+	int rounds = bu_rounds(argc > 1 ? argv[1] : NULL, 31);
 	const char *where = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char dir[3072];
 	snprintf(dir, sizeof dir, "%.2000s/cpuu-bench-update-XXXXXX", where);

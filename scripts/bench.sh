@@ -21,8 +21,14 @@ took() {
   echo "== $1 took $(( $(date +%s) - part )) s" | tee -a "$log"
   part=$(date +%s)
 }
-for b in "$top/$build"/bench/bench_*; do
+# bench_update first: its whole-process rows (a few ms each) move with the
+# kernel's caches, and bench_report creates and removes 100,000 files; the
+# goals of issue 15 item 1 are measured on a filesystem the other parts have
+# not churned yet (docs/update.md).
+for b in "$top/$build"/bench/bench_update "$top/$build"/bench/bench_*; do
   [ -x "$b" ] || continue
+  case " ${done_parts-} " in *" $(basename "$b") "*) continue ;; esac
+  done_parts="${done_parts-} $(basename "$b")"
   args=()
   # On the disk, bench_bulk's rates are set by each hive's fsync: 1,000 hives
   # give the same hives/s and speed-ups as 2,000 in half the time (/dev/shm
