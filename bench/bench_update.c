@@ -30,6 +30,7 @@
 #include "fixture.h"
 #include "bench_util.h"
 
+#include <dirent.h>
 #include <hivex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,13 +303,34 @@ typedef struct contender {
 static void prepare(const char *from, const char *work)
 {
 	copy_file(from, work);
-	char cmd[17000];
+	char cmd[21000];
 	/* cpuu keeps its backups and state beside the hive: a switched hive
 	 * comes with its own. */
-	snprintf(cmd, sizeof cmd, "rm -rf '%.4000s.cpuu' && { [ ! -d '%.4000s.cpuu' ] || cp -a '%.4000s.cpuu' '%.4000s.cpuu'; } && sync",
-		 work, from, from, work);
+	snprintf(cmd, sizeof cmd,
+		 "rm -rf '%.4000s.cpuu' '%.4000s.floor' && { [ ! -d '%.4000s.cpuu' ] || cp -a '%.4000s.cpuu' '%.4000s.cpuu'; } && sync",
+		 work, work, from, from, work);
 	if (system(cmd) != 0)
 		die("prepare");
+}
+
+/* Copies the .reg backup cpuu left in <work>.cpuu/ to to; 0 if none. */
+static int copy_backup_of(const char *work, const char *to)
+{
+	char folder[4200], from[4500];
+	snprintf(folder, sizeof folder, "%s.cpuu", work);
+	DIR *d = opendir(folder);
+	int found = 0;
+	for (struct dirent *de; d && !found && (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (!strncmp(de->d_name, "backup-", 7) && n > 4 && !strcmp(de->d_name + n - 4, ".reg")) {
+			snprintf(from, sizeof from, "%s/%s", folder, de->d_name);
+			copy_file(from, to);
+			found = 1;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 static int verify(contender *c, const char *work)
@@ -597,18 +619,27 @@ int main(int argc, char **argv)
 	command c_rg = { { "reged", "-I", "-C", HIVE_ARG, "HKEY_CURRENT_USER", rreg }, 0 };
 	command c_cli = { { CPUU_CLI_PATH, "update", "--config", ini, "--hive", HIVE_ARG }, CPUU_EXIT_SUCCESS };
 	command c_fl = { { CPUU_FLOOR_PROC_PATH, HIVE_ARG }, 0 };
+	/* The floor with a durable backup needs the bytes cpuu backs up: those
+	 * of one cpuu run on the realistic hive. */
+	char rbak[4096];
+	snprintf(rbak, sizeof rbak, "%s/real-backup.reg", dir);
+	prepare(rbase, work);
+	if (run_cmd(work, &c_cli) < 0 || !copy_backup_of(work, rbak))
+		die("cpuu's backup of the realistic hive");
+	command c_flb = { { CPUU_FLOOR_PROC_PATH, "--backup", rbak, HIVE_ARG }, 0 };
 	command c_hs = { { "hivexsh", HIVE_ARG }, 0 };
 	command c_noop = { { CPUU_CLI_PATH, "update", "--config", ini, "--hive", HIVE_ARG }, -1 };
 	int have_hx = system("command -v hivexregedit >/dev/null 2>&1") == 0;
 	int have_rg = system("command -v reged >/dev/null 2>&1") == 0;
 	int have_hs = system("command -v hivexsh >/dev/null 2>&1") == 0;
-	enum { FLOOR, DURABLE, CPUU, CLI, FLOORPROC, HX, RG, NOOP, HIVEXSH, NC };
+	enum { FLOOR, DURABLE, CPUU, CLI, FLOORPROC, FLOORBAK, HX, RG, NOOP, HIVEXSH, NC };
 	contender c[NC] = {
 		[FLOOR] = { "floor: hivex open + commit", run_floor, NULL, base, 0 },
 		[DURABLE] = { "floor, durable: + fsync, rename, fsync", run_floor_durable, NULL, base, 0 },
 		[CPUU] = { "cpuu_run_hive (mapping preloaded)", run_cpuu, &resolver, base, 1, &g_grown },
 		[CLI] = { "cpuu update (whole process)", run_cmd, &c_cli, rbase, 1, &g_real },
 		[FLOORPROC] = { "durable floor process (cpuu_floor_proc)", run_cmd, &c_fl, rbase, 0 },
+		[FLOORBAK] = { "  + the same backup, durable (--backup)", run_cmd, &c_flb, rbase, 0 },
 		[HX] = { "hivexregedit --merge (no fsync)", have_hx ? run_cmd : NULL, &c_hx, rbase, 1, &g_real },
 		[RG] = { "reged -I -C (in place, no fsync)", have_rg ? run_cmd : NULL, &c_rg, rbase, 1, &g_real },
 		[NOOP] = { "no-op: cpuu update on a switched hive", run_cmd, &c_noop, rref, 2 },
@@ -649,6 +680,7 @@ int main(int argc, char **argv)
 	printf(" whole processes (realistic hive, %.0f KB):\n", (double)rst.st_size / 1024);
 	report(&c[CLI], rounds);
 	report(&c[FLOORPROC], rounds);
+	report(&c[FLOORBAK], rounds);
 	report(&c[HX], rounds);
 	report(&c[RG], rounds);
 	printf(" no-op logon (hive already switched):\n");
@@ -662,6 +694,7 @@ int main(int argc, char **argv)
 	ratio("cpuu_run_hive / floor", &c[CPUU], &c[FLOOR], rounds, NULL, 0, 1);
 	ratio("cpuu_run_hive / durable floor", &c[CPUU], &c[DURABLE], rounds, NULL, 0, 1);
 	ratio("cpuu update process / durable floor process", &c[CLI], &c[FLOORPROC], rounds, "<= 1.5x", 1.5, 1);
+	ratio("cpuu update process / floor process + backup", &c[CLI], &c[FLOORBAK], rounds, NULL, 0, 1);
 	ratio("cpuu update process / cpuu_run_hive", &c[CLI], &c[CPUU], rounds, NULL, 0, 1);
 	ratio("hivexregedit / cpuu update process", &c[HX], &c[CLI], rounds, ">= 10x", 10, 0);
 	ratio("no-op cpuu update / hivexsh open", &c[NOOP], &c[HIVEXSH], rounds, "<= 1.5x", 1.5, 1);
