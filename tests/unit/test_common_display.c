@@ -86,6 +86,42 @@ static void test_error_messages_escaped(void **state)
 	cpuu_error_clear();
 }
 
+/* A deferred message reads exactly as the one cpuu_error_set would have
+ * written, escaped alike, whenever it is read; the pieces are copies (the
+ * caller's strings may be gone by then); a later set or clear wins. */
+static void test_deferred_message_same_as_set(void **state)
+{
+	(void)state;
+	char a[64], b[64];
+	snprintf(a, sizeof a, "Software\\x\x1b]0;t\x07");
+	snprintf(b, sizeof b, "v\xe2\x80\xae");
+	cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", a, b);
+	char want[1024];
+	snprintf(want, sizeof want, "%s", cpuu_error_last()->message);
+	cpuu_error_clear();
+	assert_int_equal(cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s': value '%s' not found", a, b),
+			 CPUU_ENOTFOUND);
+	memset(a, 'Z', sizeof a - 1); /* the caller's buffers change before the message is read */
+	memset(b, 'Z', sizeof b - 1);
+	assert_int_equal(cpuu_error_last()->code, CPUU_ENOTFOUND);
+	assert_string_equal(cpuu_error_last()->message, want);
+	assert_string_equal(cpuu_error_last()->message, want); /* read twice: formatted once */
+
+	cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s\\%s' not found", "Software", "Missing");
+	cpuu_error_prefix("profile %s", "P");
+	assert_string_equal(cpuu_error_last()->message, "profile P: key 'Software\\Missing' not found");
+
+	cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s\\%s' not found", "Software", "Missing");
+	cpuu_error_set(CPUU_EIO, "disk");
+	assert_int_equal(cpuu_error_last()->code, CPUU_EIO);
+	assert_string_equal(cpuu_error_last()->message, "disk");
+
+	cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s\\%s' not found", "Software", NULL);
+	cpuu_error_clear();
+	assert_int_equal(cpuu_error_last()->code, CPUU_OK);
+	assert_string_equal(cpuu_error_last()->message, "");
+}
+
 static void test_json_escapes_the_same(void **state)
 {
 	(void)state;
@@ -105,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_ill_formed_bytes_escaped),
 		cmocka_unit_test(test_fixed_buffer_cut_at_a_character),
 		cmocka_unit_test(test_error_messages_escaped),
+		cmocka_unit_test(test_deferred_message_same_as_set),
 		cmocka_unit_test(test_json_escapes_the_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,43 @@
 static _Thread_local char last_message[1024];
 static _Thread_local cpuu_error last_error = { CPUU_OK, "" };
 
+/* The pieces of a message not formatted yet (cpuu_error_set_deferred). */
+static _Thread_local struct {
+	const char *fmt; /* NULL: nothing pending */
+	char a[sizeof last_message], b[sizeof last_message];
+} deferred;
+
+static void piece(char *to, const char *from)
+{
+	size_t n = from ? strnlen(from, sizeof deferred.a - 1) : 0;
+	memcpy(to, from ? from : "", n);
+	to[n] = '\0';
+}
+
+int cpuu_error_set_deferred(int code, const char *fmt, const char *a, const char *b)
+{
+	deferred.fmt = fmt;
+	piece(deferred.a, a);
+	piece(deferred.b, b);
+	last_message[0] = '\0';
+	last_error.code = code;
+	last_error.message = last_message;
+	return code;
+}
+
+/* The pending message, formatted as cpuu_error_set would have. */
+static void format_deferred(void)
+{
+	if (!deferred.fmt)
+		return;
+	const char *fmt = deferred.fmt;
+	deferred.fmt = NULL;
+	cpuu_error_set(last_error.code, fmt, deferred.a, deferred.b);
+}
+
 int cpuu_error_set(int code, const char *fmt, ...)
 {
+	deferred.fmt = NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(last_message, sizeof last_message, fmt, ap);
@@ -37,6 +72,7 @@ int cpuu_error_set(int code, const char *fmt, ...)
 int cpuu_error_prefix(const char *fmt, ...)
 {
 	char raw[512], prefix[512], old[sizeof last_message];
+	format_deferred();
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
@@ -71,6 +107,7 @@ int cpuu_error_of_errno(int e, int op)
 
 const cpuu_error *cpuu_error_last(void)
 {
+	format_deferred();
 	if (last_error.message == NULL)
 		last_error.message = "";
 	return &last_error;
@@ -78,6 +115,7 @@ const cpuu_error *cpuu_error_last(void)
 
 void cpuu_error_clear(void)
 {
+	deferred.fmt = NULL;
 	last_message[0] = '\0';
 	last_error.code = CPUU_OK;
 	last_error.message = last_message;

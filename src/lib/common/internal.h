@@ -20,6 +20,12 @@
 
 /* Records the error for cpuu_error_last() and returns code. */
 int cpuu_error_set(int code, const char *fmt, ...) CPUU_PRINTF(2, 3);
+/* cpuu_error_set(code, fmt, a, b) as far as anyone can tell, for a fmt
+ * with exactly two %s: the pieces are copied now and the message formatted
+ * (and escaped) only when cpuu_error_last() or cpuu_error_prefix() asks for
+ * it. For lookups that find nothing: a run sets such errors by the hundred
+ * and clears nearly all of them unread. fmt must be a string literal. */
+int cpuu_error_set_deferred(int code, const char *fmt, const char *a, const char *b);
 /* Prepends "prefix: " to the current message (context as an error bubbles up);
  * returns the current code. */
 int cpuu_error_prefix(const char *fmt, ...) CPUU_PRINTF(1, 2);
