@@ -56,14 +56,37 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 	return d;
 }
 
+/* Equal but for ASCII letter case (what cpuu_strcasecmp_ascii tests).
+ * Edit keys share a long prefix (the profile's path) and differ near the
+ * end (the section UID), and most compared keys are equal byte for byte:
+ * so the exact match first (a vectorised strcmp), then the lengths, then
+ * the bytes from the end. */
+static int same_ci(const char *a, const char *b)
+{
+	if (!strcmp(a, b))
+		return 1;
+	size_t n = strlen(a);
+	if (n != strlen(b))
+		return 0;
+	while (n-- > 0) {
+		int ca = (unsigned char)a[n], cb = (unsigned char)b[n];
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 32;
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 32;
+		if (ca != cb)
+			return 0;
+	}
+	return 1;
+}
+
 /* Finds an edit already planned for key\name (a later rule for the same value
  * replaces the earlier one, so each value is edited at most once). */
 static cpuu_edit *find_edit(cpuu_plan *plan, const char *key, const char *name)
 {
 	/* The short value name first: most comparisons end there. */
 	for (size_t i = 0; i < plan->count; i++)
-		if (!cpuu_strcasecmp_ascii(plan->edits[i].name, name) &&
-		    !cpuu_strcasecmp_ascii(plan->edits[i].key, key))
+		if (same_ci(plan->edits[i].name, name) && same_ci(plan->edits[i].key, key))
 			return &plan->edits[i];
 	return NULL;
 }
@@ -212,7 +235,7 @@ static int same_as_planned(const cpuu_edit *e, const cpuu_reg_value *cur, int ex
  * key, so each key is looked up once). */
 static int key_for(cpuu_reg_key **k, char **open_path, cpuu_reg *reg, const cpuu_edit *e, int create)
 {
-	if (*k && *open_path && !cpuu_strcasecmp_ascii(*open_path, e->key))
+	if (*k && *open_path && same_ci(*open_path, e->key))
 		return CPUU_OK;
 	cpuu_reg_key_free(*k);
 	*k = NULL;
@@ -228,7 +251,7 @@ static int key_for(cpuu_reg_key **k, char **open_path, cpuu_reg *reg, const cpuu
 static const cpuu_reg_value *current_of(const cpuu_reg_value *vals, size_t n, const cpuu_edit *e)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!cpuu_strcasecmp_ascii(vals[i].name, e->name))
+		if (same_ci(vals[i].name, e->name))
 			return &vals[i];
 	return NULL;
 }
@@ -244,7 +267,7 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 	 * be half applied. Each key's values are read once. */
 	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
-		if (!open_path || cpuu_strcasecmp_ascii(open_path, e->key)) {
+		if (!open_path || !same_ci(open_path, e->key)) {
 			cpuu_reg_values_free(vals, nvals);
 			vals = NULL;
 			nvals = 0;
@@ -317,7 +340,7 @@ int cpuu_plan_format(char **out, const cpuu_plan *plan)
 	const char *last_key = NULL;
 	for (size_t i = 0; i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
-		if (!last_key || cpuu_strcasecmp_ascii(last_key, e->key)) {
+		if (!last_key || !same_ci(last_key, e->key)) {
 			/* Key paths hold profile names: data, shown escaped
 			 * (a newline in one must not forge a line of the plan). */
 			cpuu_buf_puts(&b, last_key ? "\n[" : "[");
