@@ -111,10 +111,12 @@ static int read_current(cpuu_reg_value *cur, int *exists, cpuu_reg *reg, const c
 	return CPUU_OK;
 }
 
-static int record(cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_reg_value *cur, int exists,
+/* *out: the edit recorded (new or replaced). */
+static int record(cpuu_edit **out, cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_reg_value *cur, int exists,
 		  const char *name, uint32_t type, const uint8_t *data, size_t len, const char *why)
 {
 	cpuu_edit *e = find_edit(plan, key, name);
+	*out = NULL;
 	if (e) {
 		/* Keep the first-seen old value; replace the new one. */
 		free(e->data);
@@ -152,14 +154,20 @@ static int record(cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_
 			return cpuu_error_oom();
 	}
 	e->why = cpuu_strdup(why ? why : "");
-	return e->why ? CPUU_OK : cpuu_error_oom();
+	if (!e->why)
+		return cpuu_error_oom();
+	*out = e;
+	return CPUU_OK;
 }
 
-/* Drops a planned edit that turned out to restore the old state. */
-static void drop_if_noop(cpuu_plan *plan, const char *key, const char *name)
+/* Drops the planned edit of key\name if it turned out to restore the old
+ * state. e: the edit record() just gave for key\name. It is the edit a
+ * search for key\name finds (record searched the same way) unless it was
+ * new and stored under a name only the registry's matching calls equal
+ * (then there is none to drop): no second search of the plan. */
+static void drop_if_noop(cpuu_plan *plan, cpuu_edit *e, const char *name)
 {
-	cpuu_edit *e = find_edit(plan, key, name);
-	if (!e)
+	if (!e || !same_ci(e->name, name))
 		return;
 	int noop = e->op == CPUU_EDIT_SET_VALUE ? e->had_old && e->old_type == e->type && e->old_len == e->len &&
 							  (e->len == 0 || !memcmp(e->old_data, e->data, e->len))
@@ -180,10 +188,11 @@ int cpuu_plan_set_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const c
 	int rc = read_current(&cur, &exists, reg, key, name);
 	if (rc)
 		return rc;
-	rc = record(plan, CPUU_EDIT_SET_VALUE, key, &cur, exists, name, type, data, len, why);
+	cpuu_edit *e;
+	rc = record(&e, plan, CPUU_EDIT_SET_VALUE, key, &cur, exists, name, type, data, len, why);
 	cpuu_reg_value_clear(&cur);
 	if (!rc)
-		drop_if_noop(plan, key, name);
+		drop_if_noop(plan, e, name);
 	return rc;
 }
 
@@ -191,18 +200,20 @@ int plan_set_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, 
 		   uint32_t type, const uint8_t *data, size_t len, const char *why)
 {
 	cpuu_reg_value none = { 0 };
-	int rc = record(plan, CPUU_EDIT_SET_VALUE, key, cur ? cur : &none, cur != NULL, cur ? cur->name : name, type,
-			data, len, why);
+	cpuu_edit *e;
+	int rc = record(&e, plan, CPUU_EDIT_SET_VALUE, key, cur ? cur : &none, cur != NULL, cur ? cur->name : name,
+			type, data, len, why);
 	if (!rc)
-		drop_if_noop(plan, key, cur ? cur->name : name);
+		drop_if_noop(plan, e, cur ? cur->name : name);
 	return rc;
 }
 
 int plan_delete_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, const char *why)
 {
-	int rc = record(plan, CPUU_EDIT_DELETE_VALUE, key, cur, 1, cur->name, 0, NULL, 0, why);
+	cpuu_edit *e;
+	int rc = record(&e, plan, CPUU_EDIT_DELETE_VALUE, key, cur, 1, cur->name, 0, NULL, 0, why);
 	if (!rc)
-		drop_if_noop(plan, key, cur->name);
+		drop_if_noop(plan, e, cur->name);
 	return rc;
 }
 
@@ -213,11 +224,12 @@ int cpuu_plan_delete_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, cons
 	int rc = read_current(&cur, &exists, reg, key, name);
 	if (rc)
 		return rc;
+	cpuu_edit *e = NULL;
 	if (exists || find_edit(plan, key, name))
-		rc = record(plan, CPUU_EDIT_DELETE_VALUE, key, &cur, exists, name, 0, NULL, 0, why);
+		rc = record(&e, plan, CPUU_EDIT_DELETE_VALUE, key, &cur, exists, name, 0, NULL, 0, why);
 	cpuu_reg_value_clear(&cur);
 	if (!rc)
-		drop_if_noop(plan, key, name);
+		drop_if_noop(plan, e, name);
 	return rc;
 }
 
@@ -263,6 +275,14 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 	cpuu_reg_value *vals = NULL;
 	size_t nvals = 0;
 	int rc = CPUU_OK;
+	/* found[i]: the key the check opened at edit i (where a run of edits
+	 * of one key starts; NULL elsewhere or when absent), kept for applying:
+	 * a key is looked up once, not again from the root (a handle
+	 * re-resolves itself if keys were deleted in between: key_node in
+	 * registry.c). */
+	cpuu_reg_key **found = calloc(plan->count ? plan->count : 1, sizeof *found);
+	if (!found)
+		return cpuu_error_oom();
 	/* Check everything first: a plan made against other contents must not
 	 * be half applied. Each key's values are read once. */
 	for (size_t i = 0; !rc && i < plan->count; i++) {
@@ -278,6 +298,9 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 			} else if (!rc) {
 				rc = cpuu_reg_key_values(&vals, &nvals, reg, k);
 			}
+			/* The run's key moves to found[]; key_for opens the next one. */
+			found[i] = k;
+			k = NULL;
 		}
 		const cpuu_reg_value *cur = rc ? NULL : current_of(vals, nvals, e);
 		if (!rc && !same_as_planned(e, cur ? cur : &(cpuu_reg_value){ 0 }, cur != NULL))
@@ -285,19 +308,35 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 					    e->key, e->name);
 	}
 	cpuu_reg_values_free(vals, nvals);
-	cpuu_reg_key_free(k);
-	k = NULL;
 	free(open_path);
 	open_path = NULL;
+	/* The runs again, in the same order: the first edit of each run opens
+	 * (or creates) its key unless the check found it. A run starts here
+	 * only where the key changes, where the check opened it too. */
 	for (size_t i = 0; !rc && i < plan->count; i++) {
 		const cpuu_edit *e = &plan->edits[i];
-		rc = key_for(&k, &open_path, reg, e, e->op == CPUU_EDIT_SET_VALUE);
+		if (!open_path || !same_ci(open_path, e->key)) {
+			cpuu_reg_key *have = found[i];
+			found[i] = NULL;
+			if (have) {
+				cpuu_reg_key_free(k);
+				free(open_path);
+				k = have;
+				if (!(open_path = cpuu_strdup(e->key)))
+					rc = cpuu_error_oom();
+			} else {
+				rc = key_for(&k, &open_path, reg, e, e->op == CPUU_EDIT_SET_VALUE);
+			}
+		}
 		if (!rc)
 			rc = e->op == CPUU_EDIT_SET_VALUE ? cpuu_reg_value_set(reg, k, e->name, e->type, e->data, e->len)
 							  : cpuu_reg_value_delete(reg, k, e->name);
 		if (rc)
 			cpuu_error_prefix("applying %s\\%s", e->key, e->name);
 	}
+	for (size_t i = 0; i < plan->count; i++)
+		cpuu_reg_key_free(found[i]);
+	free(found);
 	cpuu_reg_key_free(k);
 	free(open_path);
 	return rc;
