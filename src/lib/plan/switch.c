@@ -565,9 +565,11 @@ static int plan_account_name(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 		uint8_t *data = NULL;
 		size_t len = 0;
 		rc = cpuu_utf8_to_utf16le(&data, &len, m->target_smtp, 1);
+		/* v is the value as the registry holds it now (planning writes
+		 * nothing): no second look-up. */
 		if (!rc)
-			rc = cpuu_plan_set_value(plan, reg, path, v.name, v.type, data, len,
-						 "Account Name was the source address -> target SMTP");
+			rc = plan_set_known(plan, path, &v, v.name, v.type, data, len,
+					    "Account Name was the source address -> target SMTP");
 		free(data);
 	}
 	cpuu_error_clear();
