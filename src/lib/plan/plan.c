@@ -56,11 +56,12 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 	return d;
 }
 
-/* Equal but for ASCII letter case (what cpuu_strcasecmp_ascii tests).
- * Edit keys share a long prefix (the profile's path) and differ near the
- * end (the section UID), and most compared keys are equal byte for byte:
- * so the exact match first (a vectorised strcmp), then the lengths, then
- * the bytes from the end. */
+/* Key paths equal but for ASCII letter case (what cpuu_strcasecmp_ascii
+ * tests). Edit keys share a long prefix (the profile's path) and differ
+ * near the end (the section UID), and most compared keys are equal byte for
+ * byte: so the exact match first (a vectorised strcmp), then the lengths,
+ * then the bytes from the end. Value names (short, differing early) are
+ * compared from the start. */
 static int same_ci(const char *a, const char *b)
 {
 	if (!strcmp(a, b))
@@ -86,7 +87,7 @@ static cpuu_edit *find_edit(cpuu_plan *plan, const char *key, const char *name)
 {
 	/* The short value name first: most comparisons end there. */
 	for (size_t i = 0; i < plan->count; i++)
-		if (same_ci(plan->edits[i].name, name) && same_ci(plan->edits[i].key, key))
+		if (!cpuu_strcasecmp_ascii(plan->edits[i].name, name) && same_ci(plan->edits[i].key, key))
 			return &plan->edits[i];
 	return NULL;
 }
@@ -167,7 +168,7 @@ static int record(cpuu_edit **out, cpuu_plan *plan, cpuu_edit_op op, const char 
  * (then there is none to drop): no second search of the plan. */
 static void drop_if_noop(cpuu_plan *plan, cpuu_edit *e, const char *name)
 {
-	if (!e || !same_ci(e->name, name))
+	if (!e || cpuu_strcasecmp_ascii(e->name, name))
 		return;
 	int noop = e->op == CPUU_EDIT_SET_VALUE ? e->had_old && e->old_type == e->type && e->old_len == e->len &&
 							  (e->len == 0 || !memcmp(e->old_data, e->data, e->len))
@@ -263,7 +264,7 @@ static int key_for(cpuu_reg_key **k, char **open_path, cpuu_reg *reg, const cpuu
 static const cpuu_reg_value *current_of(const cpuu_reg_value *vals, size_t n, const cpuu_edit *e)
 {
 	for (size_t i = 0; i < n; i++)
-		if (same_ci(vals[i].name, e->name))
+		if (!cpuu_strcasecmp_ascii(vals[i].name, e->name))
 			return &vals[i];
 	return NULL;
 }
