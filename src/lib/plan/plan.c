@@ -343,6 +343,43 @@ int cpuu_plan_apply(cpuu_reg *reg, const cpuu_plan *plan)
 	return rc;
 }
 
+/* "hex:" (REG_BINARY) or "hex(<type>):", then the bytes as "%02x"
+ * separated by commas, written by hand: a dry run shows every old and new
+ * value this way, and a print per byte was most of its time. */
+static void put_hex(cpuu_buf *b, uint32_t type, const uint8_t *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char chunk[192];
+	size_t n = 0;
+	if (type == CPUU_REG_BINARY) {
+		cpuu_buf_puts(b, "hex:");
+	} else {
+		/* "%x": no leading zeros. */
+		char t[16];
+		size_t k = sizeof t;
+		t[--k] = '\0';
+		t[--k] = ':';
+		t[--k] = ')';
+		uint32_t v = type;
+		do
+			t[--k] = digits[v & 0xF];
+		while ((v >>= 4) != 0);
+		cpuu_buf_puts(b, "hex(");
+		cpuu_buf_puts(b, t + k);
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (n + 3 > sizeof chunk) {
+			cpuu_buf_append(b, chunk, n);
+			n = 0;
+		}
+		if (i)
+			chunk[n++] = ',';
+		chunk[n++] = digits[data[i] >> 4];
+		chunk[n++] = digits[data[i] & 0xF];
+	}
+	cpuu_buf_append(b, chunk, n);
+}
+
 /* One value in .reg-like syntax: strings readable, everything else as hex. */
 static void format_value(cpuu_buf *b, const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
@@ -369,9 +406,7 @@ static void format_value(cpuu_buf *b, const char *name, uint32_t type, const uin
 		free(text);
 		return;
 	}
-	cpuu_buf_printf(b, type == CPUU_REG_BINARY ? "hex:" : "hex(%x):", (unsigned)type);
-	for (size_t i = 0; i < len; i++)
-		cpuu_buf_printf(b, i ? ",%02x" : "%02x", data[i]);
+	put_hex(b, type, data, len);
 }
 
 int cpuu_plan_format(char **out, const cpuu_plan *plan)

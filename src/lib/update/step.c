@@ -78,7 +78,9 @@ int upd_plan_text_add(cpuu_results *res, const char *header, const cpuu_plan *pl
 	cpuu_buf_puts(&b, res->plan_text ? res->plan_text : "");
 	cpuu_buf_puts(&b, "; ");
 	cpuu_buf_display(&b, header);
-	cpuu_buf_printf(&b, "\n%s\n", text);
+	cpuu_buf_puts(&b, "\n");
+	cpuu_buf_puts(&b, text);
+	cpuu_buf_puts(&b, "\n");
 	free(text);
 	char *joined = cpuu_buf_detach(&b, NULL);
 	if (!joined)
