@@ -393,7 +393,9 @@ static void format_value(cpuu_buf *b, const char *name, uint32_t type, const uin
 	    (CPUU_PROP_TYPE(tag) == CPUU_PT_UNICODE || CPUU_PROP_TYPE(tag) == CPUU_PT_STRING8)) {
 		cpuu_mapi_value v;
 		if (cpuu_mapi_value_decode(&v, tag, type, data, len) == CPUU_OK) {
-			text = cpuu_strdup(v.u.str);
+			/* The decoded string is ours: taken, not copied. */
+			text = v.u.str;
+			v.u.str = NULL;
 			cpuu_mapi_value_clear(&v);
 		}
 	} else if (type == CPUU_REG_SZ) {
