@@ -189,6 +189,14 @@ int cpuu_plan_set_value(cpuu_plan *plan, cpuu_reg *reg, const char *key, const c
 	int rc = read_current(&cur, &exists, reg, key, name);
 	if (rc)
 		return rc;
+	/* Already these bytes and not planned yet: recording would only drop
+	 * it again (as plan_set_known). The stored name must be the asked one
+	 * in ASCII case, as drop_if_noop requires. */
+	if (exists && cur.type == type && cur.len == len && (len == 0 || !memcmp(cur.data, data, len)) &&
+	    !cpuu_strcasecmp_ascii(cur.name, name) && !find_edit(plan, key, name)) {
+		cpuu_reg_value_clear(&cur);
+		return CPUU_OK;
+	}
 	cpuu_edit *e;
 	rc = record(&e, plan, CPUU_EDIT_SET_VALUE, key, &cur, exists, name, type, data, len, why);
 	cpuu_reg_value_clear(&cur);
@@ -202,6 +210,12 @@ int plan_set_known(cpuu_plan *plan, const char *key, const cpuu_reg_value *cur, 
 {
 	cpuu_reg_value none = { 0 };
 	cpuu_edit *e;
+	/* The value already holds these bytes and no earlier rule planned it:
+	 * recording it would only drop it again (drop_if_noop). The common
+	 * case of an account already switched (every later logon). */
+	if (cur && cur->type == type && cur->len == len && (len == 0 || !memcmp(cur->data, data, len)) &&
+	    !find_edit(plan, key, cur->name))
+		return CPUU_OK;
 	int rc = record(&e, plan, CPUU_EDIT_SET_VALUE, key, cur ? cur : &none, cur != NULL, cur ? cur->name : name,
 			type, data, len, why);
 	if (!rc)
