@@ -113,8 +113,8 @@ static int read_current(cpuu_reg_value *cur, int *exists, cpuu_reg *reg, const c
 }
 
 /* *out: the edit recorded (new or replaced). */
-static int record(cpuu_edit **out, cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_reg_value *cur, int exists,
-		  const char *name, uint32_t type, const uint8_t *data, size_t len, const char *why)
+static int record(cpuu_edit **out, cpuu_plan *plan, cpuu_edit_op op, const char *key, const cpuu_reg_value *cur,
+		  int exists, const char *name, uint32_t type, const uint8_t *data, size_t len, const char *why)
 {
 	cpuu_edit *e = find_edit(plan, key, name);
 	*out = NULL;
