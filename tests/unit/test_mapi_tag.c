@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cpuu/mapi.h"
@@ -71,6 +72,16 @@ static void test_format(void **state)
 		assert_int_equal(cpuu_mapi_tag_parse(&back, NULL, out), CPUU_OK);
 		assert_int_equal(back, (uint32_t)t);
 	}
+	/* Exactly what "%04x%04x" of type and id prints (digit case included):
+	 * the names written into hives and backups must not change. */
+	for (uint64_t t = 0; t <= 0xFFFFFFFFu; t += 0x00F0E0D1u)
+		for (int upper = 0; upper < 2; upper++) {
+			char want[10];
+			snprintf(want, sizeof want, upper ? "%04X%04X" : "%04x%04x",
+				 (unsigned)CPUU_PROP_TYPE((uint32_t)t), (unsigned)CPUU_PROP_ID((uint32_t)t));
+			cpuu_mapi_tag_format(out, (uint32_t)t, upper);
+			assert_string_equal(out, want);
+		}
 }
 
 static void test_names(void **state)

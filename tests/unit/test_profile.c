@@ -892,6 +892,54 @@ static void test_secure_values_ignored(void **state)
 	tw_close(&w);
 }
 
+/* Property names in any letter case are the property (the registry's names
+ * ignore case), names that are not tags are not properties, and a wrong
+ * registry type is named by the property's canonical name: the same answers
+ * whether a section is read whole or asked value by value. */
+static void test_name_case_and_non_tags(void **state)
+{
+	(void)state;
+	tw w;
+	cpuu_profile_set *set = NULL;
+	exspec e = cached_one;
+	e.smtp = NULL;
+	e.home = NULL;
+	tw_open(&w);
+	exchange(&w, P16, &e);
+	cpuu_reg_key *k = section(&w, P16, 2);
+	/* Secure, and first in value order: never read. */
+	set_raw(&w, k, "s001F6641", CPUU_REG_BINARY, "\x01\x02\x03", 3);
+	size_t len;
+	uint8_t *b = utf16("jane@contoso.com", &len);
+	set_raw(&w, k, "001F6641", CPUU_REG_BINARY, b, len); /* upper-case type digit */
+	free(b);
+	b = utf16("5D1F7A52-3B1C-4D1E-9A0B-0C1D2E3F4A5B@contoso.com", &len);
+	set_raw(&w, k, "001E6602", CPUU_REG_SZ, b, len);
+	free(b);
+	set_sz(&w, k, "001f66020", "not a tag: nine digits");
+	set_sz(&w, k, "Account Name", "not a tag");
+	cpuu_reg_key_free(k);
+	header_services(&w, P16, (int[]){ 1, 0 });
+	assert_int_equal(tw_load(&w, &set), CPUU_OK);
+	cpuu_account *a = &set->profiles[0].accounts[0];
+	assert_string_equal(a->smtp, "jane@contoso.com");
+	assert_string_equal(a->home_server, "5D1F7A52-3B1C-4D1E-9A0B-0C1D2E3F4A5B@contoso.com");
+	assert_string_equal(a->mailbox_guid, GUID1);
+	assert_string_equal(a->display_name, cached_one.display);
+	cpuu_profile_set_free(set);
+	tw_close(&w);
+
+	/* The same property under an upper-case name and a wrong type. */
+	tw_open(&w);
+	exchange(&w, P16, &e);
+	k = section(&w, P16, 2);
+	set_sz(&w, k, "001F6641", "jane@contoso.com"); /* PT_UNICODE must be REG_BINARY */
+	cpuu_reg_key_free(k);
+	header_services(&w, P16, (int[]){ 1, 0 });
+	expect_invalid(&w, (const char *[]){ "'Outlook'", hex_of(2), "001f6641", "registry type 1", NULL });
+	tw_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -920,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_bad_dangling_store),
 		cmocka_unit_test(test_bad_account_name_type),
 		cmocka_unit_test(test_secure_values_ignored),
+		cmocka_unit_test(test_name_case_and_non_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

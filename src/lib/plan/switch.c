@@ -36,41 +36,163 @@ void cpuu_switch_opts_init(cpuu_switch_opts *opts)
 	opts->contab = 1;
 }
 
-/* The values of one section, read once per rule set. */
+/* The values of one section, each value's tag parsed once: the rules look
+ * values up by property id dozens of times per section. */
+typedef struct section_tag {
+	uint32_t tag;
+	int plain; /* 1: a plain (not secure) MAPI property name */
+} section_tag;
+
 typedef struct section {
-	char *path;
+	char *uid;  /* as asked for: the cache key (exact spelling, so edit keys keep it) */
+	char *path; /* profile_path\uid: the key of the edits */
 	cpuu_reg_value *values;
+	section_tag *tags;
 	size_t count;
 } section;
 
-static int section_load(section *s, cpuu_reg *reg, const char *profile_path, const char *uid)
+/* The sections one planning call reads, each loaded once and shared by its
+ * rules. Planning only records edits (nothing is written until the plan is
+ * applied), so a section cannot change while the call holds it; the cache
+ * dies with the call. */
+typedef struct sections {
+	cpuu_reg *reg;
+	const char *profile_path;
+	cpuu_reg_key *profile; /* opened once: sections open relative to it */
+	int profile_tried;
+	section **items;
+	size_t count, cap;
+} sections;
+
+static void sections_init(sections *c, cpuu_reg *reg, const char *profile_path)
 {
-	memset(s, 0, sizeof *s);
-	s->path = cpuu_aprintf("%s\\%s", profile_path, uid);
-	if (!s->path)
-		return cpuu_error_oom();
-	cpuu_reg_key *k = NULL;
-	int rc = cpuu_reg_key_open(&k, reg, NULL, s->path);
-	if (rc)
-		return cpuu_error_prefix("profile section %s", s->path);
-	rc = cpuu_reg_key_values(&s->values, &s->count, reg, k);
-	cpuu_reg_key_free(k);
-	return rc;
+	memset(c, 0, sizeof *c);
+	c->reg = reg;
+	c->profile_path = profile_path;
 }
 
 static void section_free(section *s)
 {
+	if (!s)
+		return;
 	cpuu_reg_values_free(s->values, s->count);
+	free(s->tags);
 	free(s->path);
-	memset(s, 0, sizeof *s);
+	free(s->uid);
+	free(s);
+}
+
+static void sections_free(sections *c)
+{
+	for (size_t i = 0; i < c->count; i++)
+		section_free(c->items[i]);
+	free(c->items);
+	cpuu_reg_key_free(c->profile);
+	memset(c, 0, sizeof *c);
+}
+
+/* The profile key, opened once; NULL if it cannot be (callers then open
+ * from the root as before, so errors read the same). */
+static const cpuu_reg_key *sections_profile(sections *c)
+{
+	if (!c->profile_tried) {
+		c->profile_tried = 1;
+		if (cpuu_reg_key_open(&c->profile, c->reg, NULL, c->profile_path))
+			cpuu_error_clear();
+		/* A relative open names its key profile->path\uid in errors: the
+		 * same text as the whole path only if the spellings agree. */
+		else if (strcmp(cpuu_reg_key_path(c->profile), c->profile_path)) {
+			cpuu_reg_key_free(c->profile);
+			c->profile = NULL;
+		}
+	}
+	return c->profile;
+}
+
+/* Opens profile_path\uid, relative to the profile key (one level to walk,
+ * not the whole path). */
+static int sections_open(cpuu_reg_key **k, sections *c, const char *uid)
+{
+	const cpuu_reg_key *pk = sections_profile(c);
+	if (pk)
+		return cpuu_reg_key_open(k, c->reg, pk, uid);
+	char *path = cpuu_aprintf("%s\\%s", c->profile_path, uid);
+	if (!path)
+		return cpuu_error_oom();
+	int rc = cpuu_reg_key_open(k, c->reg, NULL, path);
+	free(path);
+	return rc;
+}
+
+static const section *sections_find(const sections *c, const char *uid)
+{
+	for (size_t i = 0; i < c->count; i++)
+		if (!strcmp(c->items[i]->uid, uid))
+			return c->items[i];
+	return NULL;
+}
+
+static int section_read(section *s, sections *c)
+{
+	cpuu_reg_key *k = NULL;
+	int rc = sections_open(&k, c, s->uid);
+	if (rc)
+		return cpuu_error_prefix("profile section %s", s->path);
+	rc = cpuu_reg_key_values(&s->values, &s->count, c->reg, k);
+	cpuu_reg_key_free(k);
+	if (rc)
+		return rc;
+	s->tags = calloc(s->count ? s->count : 1, sizeof *s->tags);
+	if (!s->tags)
+		return cpuu_error_oom();
+	for (size_t i = 0; i < s->count; i++) {
+		const char *name = s->values[i].name;
+		int secure;
+		/* Only 8 hex digits (after an optional "S") can be a tag: other
+		 * names are not parsed (which would format an error for each). */
+		size_t n = strlen(name);
+		if (n != 8 && !(n == 9 && (name[0] == 'S' || name[0] == 's')))
+			continue;
+		if (cpuu_mapi_tag_parse(&s->tags[i].tag, &secure, name) == CPUU_OK)
+			s->tags[i].plain = !secure;
+	}
+	return CPUU_OK;
+}
+
+/* The section uid of the profile, loaded on first use. */
+static int section_load(const section **out, sections *c, const char *uid)
+{
+	if ((*out = sections_find(c, uid)))
+		return CPUU_OK;
+	section **grown = cpuu_array_reserve(c->items, &c->cap, c->count + 1, sizeof *grown);
+	if (!grown)
+		return cpuu_error_oom();
+	c->items = grown;
+	section *s = calloc(1, sizeof *s);
+	if (!s)
+		return cpuu_error_oom();
+	s->uid = cpuu_strdup(uid);
+	s->path = cpuu_aprintf("%s\\%s", c->profile_path, uid);
+	if (!s->uid || !s->path) {
+		section_free(s);
+		return cpuu_error_oom();
+	}
+	int rc = section_read(s, c);
+	if (rc) {
+		section_free(s);
+		return rc;
+	}
+	c->items[c->count++] = s;
+	*out = s;
+	return CPUU_OK;
 }
 
 /* Tag of value i if it is a plain (not secure) MAPI property with that id. */
-static int value_has_id(const cpuu_reg_value *v, uint16_t id, uint32_t *tag)
+static int value_has_id(const section *s, size_t i, uint16_t id, uint32_t *tag)
 {
-	int secure;
-	if (cpuu_mapi_tag_parse(tag, &secure, v->name) != CPUU_OK || secure)
+	if (!s->tags[i].plain)
 		return 0;
+	*tag = s->tags[i].tag;
 	return CPUU_PROP_ID(*tag) == id;
 }
 
@@ -87,7 +209,7 @@ static int section_string(char **out, const section *s, uint16_t id)
 	char *fallback = NULL;
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
-		if (!value_has_id(&s->values[i], id, &tag) || !is_string_type(tag))
+		if (!value_has_id(s, i, id, &tag) || !is_string_type(tag))
 			continue;
 		cpuu_mapi_value v;
 		int rc = cpuu_mapi_value_decode(&v, tag, s->values[i].type, s->values[i].data, s->values[i].len);
@@ -121,7 +243,7 @@ static int rewrite_string(cpuu_plan *plan, const section *s, uint16_t id,
 	int found = 0;
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
-		if (!value_has_id(&s->values[i], id, &tag))
+		if (!value_has_id(s, i, id, &tag))
 			continue;
 		if (!is_string_type(tag))
 			return cpuu_error_set(CPUU_EINVALID, "%s\\%s: expected a string property",
@@ -163,7 +285,7 @@ static int delete_prop(cpuu_plan *plan, const section *s, uint16_t id, const cha
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
-		if (!value_has_id(&s->values[i], id, &tag))
+		if (!value_has_id(s, i, id, &tag))
 			continue;
 		int rc = plan_delete_known(plan, s->path, &s->values[i], why);
 		if (rc)
@@ -355,7 +477,7 @@ static int plan_store_entryid(cpuu_plan *plan, const section *s, const cpuu_matc
 {
 	for (size_t i = 0; i < s->count; i++) {
 		uint32_t tag;
-		if (!value_has_id(&s->values[i], CPUU_PID_ENTRYID, &tag))
+		if (!value_has_id(s, i, CPUU_PID_ENTRYID, &tag))
 			continue;
 		uint8_t *data = NULL;
 		size_t len = 0;
@@ -443,9 +565,11 @@ static int plan_account_name(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 		uint8_t *data = NULL;
 		size_t len = 0;
 		rc = cpuu_utf8_to_utf16le(&data, &len, m->target_smtp, 1);
+		/* v is the value as the registry holds it now (planning writes
+		 * nothing): no second look-up. */
 		if (!rc)
-			rc = cpuu_plan_set_value(plan, reg, path, v.name, v.type, data, len,
-						 "Account Name was the source address -> target SMTP");
+			rc = plan_set_known(plan, path, &v, v.name, v.type, data, len,
+					    "Account Name was the source address -> target SMTP");
 		free(data);
 	}
 	cpuu_error_clear();
@@ -555,7 +679,7 @@ static int plan_contab_section(cpuu_plan *plan, const section *s, const cpuu_acc
 	const cpuu_reg_value *stores = NULL;
 	uint32_t stores_tag = 0;
 	for (size_t i = 0; i < s->count && !stores; i++)
-		if (value_has_id(&s->values[i], ID_CONTAB_STORE_ENTRYIDS, &stores_tag) &&
+		if (value_has_id(s, i, ID_CONTAB_STORE_ENTRYIDS, &stores_tag) &&
 		    CPUU_PROP_TYPE(stores_tag) == CPUU_PT_MV_BINARY)
 			stores = &s->values[i];
 	if (!stores)
@@ -603,7 +727,7 @@ static int plan_contab_section(cpuu_plan *plan, const section *s, const cpuu_acc
 		uint32_t tag;
 		int which = -1;
 		for (size_t k = 0; k < sizeof contab_ids / sizeof contab_ids[0]; k++)
-			if (value_has_id(&s->values[v], contab_ids[k], &tag) && (CPUU_PROP_TYPE(tag) & CPUU_PT_MV_FLAG))
+			if (value_has_id(s, v, contab_ids[k], &tag) && (CPUU_PROP_TYPE(tag) & CPUU_PT_MV_FLAG))
 				which = (int)k;
 		if (which < 0)
 			continue;
@@ -641,21 +765,46 @@ static int plan_contab_section(cpuu_plan *plan, const section *s, const cpuu_acc
 	return rc;
 }
 
-static int plan_contab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const cpuu_account *a, const cpuu_match *m)
+/* 1 when section uid may hold the Outlook Address Book's store list, the
+ * only thing plan_contab_section acts on: a plain "11026626" value (the one
+ * name that parses to PT_MV_BINARY 0x6626; names are unique regardless of
+ * case). Asked by name, so the other sections of the profile are not read
+ * whole. Anything but "absent" answers 1: the full load then decides (and
+ * fails) exactly as before. */
+static int contab_candidate(sections *c, const char *uid)
+{
+	if (sections_find(c, uid))
+		return 1;
+	cpuu_reg_key *k = NULL;
+	cpuu_reg_value v = { 0 };
+	int rc = sections_open(&k, c, uid);
+	int opened = rc == CPUU_OK;
+	if (opened)
+		rc = cpuu_reg_value_get(&v, c->reg, k, "11026626");
+	cpuu_reg_value_clear(&v);
+	cpuu_reg_key_free(k);
+	if (opened && rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
+	}
+	return 1;
+}
+
+static int plan_contab(cpuu_plan *plan, sections *c, const cpuu_account *a, const cpuu_match *m)
 {
 	cpuu_reg_key *k = NULL;
 	cpuu_strlist subs = { 0 };
-	int rc = cpuu_reg_key_open(&k, reg, NULL, p->path);
+	const cpuu_reg_key *pk = sections_profile(c);
+	int rc = pk ? CPUU_OK : cpuu_reg_key_open(&k, c->reg, NULL, c->profile_path);
 	if (!rc)
-		rc = cpuu_reg_key_subkeys(&subs, reg, k);
+		rc = cpuu_reg_key_subkeys(&subs, c->reg, pk ? pk : k);
 	cpuu_reg_key_free(k);
 	for (size_t i = 0; !rc && i < subs.count; i++) {
-		if (strlen(subs.items[i]) != 32)
+		if (strlen(subs.items[i]) != 32 || !contab_candidate(c, subs.items[i]))
 			continue;
-		section sec;
-		if ((rc = section_load(&sec, reg, p->path, subs.items[i])) == CPUU_OK)
-			rc = plan_contab_section(plan, &sec, a, m);
-		section_free(&sec);
+		const section *sec;
+		if ((rc = section_load(&sec, c, subs.items[i])) == CPUU_OK)
+			rc = plan_contab_section(plan, sec, a, m);
 	}
 	cpuu_strlist_free(&subs);
 	return rc;
@@ -678,48 +827,43 @@ static int plan_ab_section(cpuu_plan *plan, const section *s, const cpuu_match *
 	return rc;
 }
 
-static int plan_ab(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile *p, const cpuu_account *a, const cpuu_match *m)
+static int plan_ab(cpuu_plan *plan, sections *c, const cpuu_account *a, const cpuu_match *m)
 {
-	section svc, ab;
+	const section *svc, *ab;
 	int rc = CPUU_OK;
-	memset(&svc, 0, sizeof svc);
-	if (a->service_uid && (rc = section_load(&svc, reg, p->path, a->service_uid)) == CPUU_OK) {
-		for (size_t i = 0; !rc && i < svc.count; i++) {
+	if (a->service_uid && (rc = section_load(&svc, c, a->service_uid)) == CPUU_OK) {
+		for (size_t i = 0; !rc && i < svc->count; i++) {
 			uint32_t tag;
-			if (!value_has_id(&svc.values[i], CPUU_PID_AB_PROVIDERS, &tag) || CPUU_PROP_TYPE(tag) != CPUU_PT_BINARY ||
-			    svc.values[i].len % 16)
+			if (!value_has_id(svc, i, CPUU_PID_AB_PROVIDERS, &tag) || CPUU_PROP_TYPE(tag) != CPUU_PT_BINARY ||
+			    svc->values[i].len % 16)
 				continue;
-			for (size_t off = 0; !rc && off < svc.values[i].len; off += 16) {
+			for (size_t off = 0; !rc && off < svc->values[i].len; off += 16) {
 				char uid[33];
-				cpuu_hex_encode(uid, svc.values[i].data + off, 16);
-				if ((rc = section_load(&ab, reg, p->path, uid)) == CPUU_OK)
-					rc = plan_ab_section(plan, &ab, m);
-				section_free(&ab);
+				cpuu_hex_encode(uid, svc->values[i].data + off, 16);
+				if ((rc = section_load(&ab, c, uid)) == CPUU_OK)
+					rc = plan_ab_section(plan, ab, m);
 			}
 		}
 	}
-	section_free(&svc);
 	if (rc)
 		return rc;
 	/* The well-known section, when it still names this account's source. */
-	cpuu_reg_key *k = NULL;
-	char *path = cpuu_aprintf("%s\\" SECTION_MUIDEMSAB, p->path);
-	if (!path)
-		return cpuu_error_oom();
-	int present = cpuu_reg_key_open(&k, reg, NULL, path) == CPUU_OK;
-	cpuu_reg_key_free(k);
+	int present = sections_find(c, SECTION_MUIDEMSAB) != NULL;
+	if (!present) {
+		cpuu_reg_key *k = NULL;
+		present = sections_open(&k, c, SECTION_MUIDEMSAB) == CPUU_OK;
+		cpuu_reg_key_free(k);
+	}
 	cpuu_error_clear();
-	free(path);
 	if (!present || !a->home_server)
 		return CPUU_OK;
-	if ((rc = section_load(&ab, reg, p->path, SECTION_MUIDEMSAB)) == CPUU_OK) {
+	if ((rc = section_load(&ab, c, SECTION_MUIDEMSAB)) == CPUU_OK) {
 		char *cached = NULL;
-		rc = section_string(&cached, &ab, CPUU_PID_PROFILE_HOME_SERVER);
+		rc = section_string(&cached, ab, CPUU_PID_PROFILE_HOME_SERVER);
 		if (!rc && eq_ci(cached, a->home_server))
-			rc = plan_ab_section(plan, &ab, m);
+			rc = plan_ab_section(plan, ab, m);
 		free(cached);
 	}
-	section_free(&ab);
 	return rc;
 }
 
@@ -754,27 +898,27 @@ int cpuu_plan_switch_account(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 		return cpuu_error_set(CPUU_EINVALID, "profile '%s': account %s has no EMSMDB section",
 				      profile->name, account->smtp ? account->smtp : "?");
 	int online = m->target_kind == CPUU_TARGET_ONLINE;
-	section ems, store;
-	memset(&store, 0, sizeof store);
-	int rc = section_load(&ems, reg, profile->path, account->emsmdb_section);
+	sections c;
+	const section *ems, *store;
+	sections_init(&c, reg, profile->path);
+	int rc = section_load(&ems, &c, account->emsmdb_section);
 	if (!rc)
-		rc = online ? plan_emsmdb_online(plan, &ems, account, m)
-			    : plan_emsmdb_onprem(plan, &ems, account, m);
+		rc = online ? plan_emsmdb_online(plan, ems, account, m)
+			    : plan_emsmdb_onprem(plan, ems, account, m);
 	if (!rc)
-		rc = plan_ost(plan, &ems, account, m, opts);
+		rc = plan_ost(plan, ems, account, m, opts);
 	if (!rc && account->store_section && cpuu_strcasecmp_ascii(account->store_section, account->emsmdb_section)) {
-		rc = section_load(&store, reg, profile->path, account->store_section);
+		rc = section_load(&store, &c, account->store_section);
 		if (!rc)
-			rc = plan_store(plan, &store, account, m, online);
+			rc = plan_store(plan, store, account, m, online);
 	}
 	if (!rc)
 		rc = plan_account_name(plan, reg, profile, account, m);
 	if (!rc && opts->contab)
-		rc = plan_contab(plan, reg, profile, account, m);
+		rc = plan_contab(plan, &c, account, m);
 	if (!rc)
-		rc = plan_ab(plan, reg, profile, account, m);
-	section_free(&ems);
-	section_free(&store);
+		rc = plan_ab(plan, &c, account, m);
+	sections_free(&c);
 	return rc;
 }
 
@@ -796,10 +940,12 @@ int cpuu_plan_relink_mailbox(cpuu_plan *plan, cpuu_reg *reg, const cpuu_profile 
 	owner.kind = CPUU_ACCOUNT_EXCHANGE;
 	owner.smtp = mailbox->smtp;
 	owner.legacy_dn = mailbox->mailbox_dn;
-	section store;
-	int rc = section_load(&store, reg, profile->path, mailbox->section_uid);
+	sections c;
+	const section *store;
+	sections_init(&c, reg, profile->path);
+	int rc = section_load(&store, &c, mailbox->section_uid);
 	if (!rc)
-		rc = plan_store(plan, &store, &owner, m, m->target_kind == CPUU_TARGET_ONLINE);
-	section_free(&store);
+		rc = plan_store(plan, store, &owner, m, m->target_kind == CPUU_TARGET_ONLINE);
+	sections_free(&c);
 	return rc;
 }

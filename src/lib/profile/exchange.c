@@ -150,6 +150,9 @@ int prof_exchange_fill(cpuu_account *a, const prof_ctx *ctx, const prof_section 
 {
 	prof_section emsmdb = { 0 }, store = { 0 };
 	int rc = open_emsmdb(&emsmdb, ctx, service);
+	/* The identity section: a dozen properties are asked of it. */
+	if (rc == CPUU_OK)
+		rc = prof_section_read_all(ctx, &emsmdb);
 	if (rc == CPUU_OK)
 		rc = walk_stores(a, &store, ctx, service);
 	if (rc < 0)

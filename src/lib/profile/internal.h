@@ -13,10 +13,17 @@ typedef struct prof_ctx {
 	const char *profile; /* profile name, for messages */
 } prof_ctx;
 
-/* An open section, with its UID (32 lowercase hex). */
+/* An open section, with its UID (32 lowercase hex). A section many
+ * properties are read from has its values read once (prof_section_read_all)
+ * and its properties found there, not asked of the registry one by one
+ * (most asked-for forms are absent: each miss is a failed look-up). */
 typedef struct prof_section {
 	cpuu_reg_key *key;
 	char uid[33];
+	cpuu_reg_value *values; /* NULL until prof_section_read_all */
+	uint32_t *tags;         /* tags[i]: value i's tag, when plain[i] */
+	unsigned char *plain;   /* 1: value i is named by a plain (not secure) MAPI tag */
+	size_t count;
 } prof_section;
 
 /* props.c: section access. Every error message names profile, section, value. */
@@ -27,6 +34,8 @@ int prof_section_open_uid(prof_section *out, const prof_ctx *ctx, const uint8_t 
 /* Opens a well-known section by name; *found = 0 when absent (not an error). */
 int prof_section_open_named(prof_section *out, int *found, const prof_ctx *ctx, const char *name);
 void prof_section_close(prof_section *s);
+/* Reads every value of an open section at once. */
+int prof_section_read_all(const prof_ctx *ctx, prof_section *s);
 /* String property: 001f<id> preferred, 001e<id> fallback; *out NULL when both absent. */
 int prof_get_string(char **out, const prof_ctx *ctx, const prof_section *s, uint16_t id);
 /* PT_LONG property; *found 0 when absent. */

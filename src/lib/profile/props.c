@@ -62,6 +62,57 @@ void prof_section_close(prof_section *s)
 {
 	cpuu_reg_key_free(s->key);
 	s->key = NULL;
+	cpuu_reg_values_free(s->values, s->count);
+	free(s->tags);
+	free(s->plain);
+	s->values = NULL;
+	s->tags = NULL;
+	s->plain = NULL;
+	s->count = 0;
+}
+
+int prof_section_read_all(const prof_ctx *ctx, prof_section *s)
+{
+	if (s->values || !s->key)
+		return CPUU_OK;
+	cpuu_reg_value *values = NULL;
+	size_t n = 0;
+	if (cpuu_reg_key_values(&values, &n, ctx->reg, s->key) < 0)
+		return prof_wrap(ctx, s->uid, NULL);
+	uint32_t *tags = calloc(n ? n : 1, sizeof *tags);
+	unsigned char *plain = calloc(n ? n : 1, 1);
+	if (!tags || !plain) {
+		cpuu_reg_values_free(values, n);
+		free(tags);
+		free(plain);
+		return cpuu_error_oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = values[i].name;
+		size_t len = strlen(name);
+		int secure;
+		/* Only 8 hex digits (after an optional "S") can be a tag: other
+		 * names are not parsed (the parse formats an error for each). */
+		if (len == 8 || (len == 9 && (name[0] == 'S' || name[0] == 's')))
+			plain[i] = cpuu_mapi_tag_parse(&tags[i], &secure, name) == CPUU_OK && !secure;
+	}
+	s->values = values;
+	s->tags = tags;
+	s->plain = plain;
+	s->count = n;
+	return CPUU_OK;
+}
+
+/* The value the registry would answer for the tag's name in a section read
+ * whole: names are the tag's 8 hex digits in any letter case (a secure "S"
+ * name is another name), the first in value order as the registry's own
+ * look-up. NULL when absent. */
+static const cpuu_reg_value *section_find(const prof_section *s, uint32_t tag)
+{
+	for (size_t i = 0; i < s->count; i++)
+		if (s->plain[i] && s->tags[i] == tag)
+			return &s->values[i];
+	return NULL;
 }
 
 /* Reads and decodes one tagged value; *found 0 when absent. Secure ("S...")
@@ -69,28 +120,32 @@ void prof_section_close(prof_section *s)
 static int get_decoded(cpuu_mapi_value *out, int *found, const prof_ctx *ctx, const prof_section *s, uint32_t tag)
 {
 	char name[10];
-	cpuu_reg_value v = { 0 };
+	cpuu_reg_value got = { 0 };
+	const cpuu_reg_value *v = &got;
+	int rc;
 	cpuu_mapi_tag_format(name, tag, 0);
 	*found = 0;
 	memset(out, 0, sizeof *out);
-	int rc = cpuu_reg_value_get(&v, ctx->reg, s->key, name);
-	if (rc == CPUU_ENOTFOUND) {
+	if (s->values) {
+		if (!(v = section_find(s, tag)))
+			return CPUU_OK;
+	} else if ((rc = cpuu_reg_value_get(&got, ctx->reg, s->key, name)) == CPUU_ENOTFOUND) {
 		cpuu_error_clear();
 		return CPUU_OK;
-	}
-	if (rc < 0)
+	} else if (rc < 0) {
 		return prof_wrap(ctx, s->uid, name);
+	}
 	uint16_t type = CPUU_PROP_TYPE(tag);
 	/* Only PT_STRING8 may be REG_SZ (docs/profile-format.md); everything else is REG_BINARY. */
-	int type_ok = v.type == CPUU_REG_BINARY || (type == CPUU_PT_STRING8 && v.type == CPUU_REG_SZ);
+	int type_ok = v->type == CPUU_REG_BINARY || (type == CPUU_PT_STRING8 && v->type == CPUU_REG_SZ);
 	if (!type_ok) {
 		rc = prof_fail(CPUU_EINVALID, ctx, s->uid, name, "registry type %u is wrong for this property (expected %s)",
-			       (unsigned)v.type, type == CPUU_PT_STRING8 ? "REG_SZ or REG_BINARY" : "REG_BINARY");
-		cpuu_reg_value_clear(&v);
+			       (unsigned)v->type, type == CPUU_PT_STRING8 ? "REG_SZ or REG_BINARY" : "REG_BINARY");
+		cpuu_reg_value_clear(&got);
 		return rc;
 	}
-	rc = cpuu_mapi_value_decode(out, tag, v.type, v.data, v.len);
-	cpuu_reg_value_clear(&v);
+	rc = cpuu_mapi_value_decode(out, tag, v->type, v->data, v->len);
+	cpuu_reg_value_clear(&got);
 	if (rc < 0)
 		return prof_wrap(ctx, s->uid, name);
 	*found = 1;

@@ -73,18 +73,29 @@ int upd_plan_text_add(cpuu_results *res, const char *header, const cpuu_plan *pl
 	int rc = cpuu_plan_format(&text, plan);
 	if (rc)
 		return rc;
-	/* The header names the profile and account: data, shown escaped. */
-	cpuu_buf b = { 0 };
-	cpuu_buf_puts(&b, res->plan_text ? res->plan_text : "");
+	/* Appended in place: the text of the earlier plans is not copied again. */
+	char *had = res->plan_text;
+	size_t old = had ? strlen(had) : 0;
+	cpuu_buf b = { had, old, had ? old + 1 : 0, false };
+	res->plan_text = NULL;
 	cpuu_buf_puts(&b, "; ");
+	/* The header names the profile and account: data, shown escaped. */
 	cpuu_buf_display(&b, header);
-	cpuu_buf_printf(&b, "\n%s\n", text);
+	cpuu_buf_puts(&b, "\n");
+	cpuu_buf_puts(&b, text);
+	cpuu_buf_puts(&b, "\n");
 	free(text);
-	char *joined = cpuu_buf_detach(&b, NULL);
-	if (!joined)
+	if (b.failed) {
+		/* Out of memory: the text stays what it was. */
+		if (had) {
+			b.data[old] = '\0';
+			res->plan_text = b.data;
+		} else {
+			free(b.data);
+		}
 		return CPUU_ENOMEM;
-	free(res->plan_text);
-	res->plan_text = joined;
+	}
+	res->plan_text = b.data;
 	return CPUU_OK;
 }
 
