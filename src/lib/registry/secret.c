@@ -13,6 +13,7 @@
  * module (cpuu_mapi_tag_parse); callers check both. */
 #include "registry/internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const uint8_t dpapi_header[20] = {
@@ -29,8 +30,10 @@ int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len)
 {
 	if (!data || len < sizeof dpapi_header)
 		return 0;
+	/* Every value of a backup is asked: its first byte is looked at
+	 * before the whole header is compared. */
 	for (size_t at = 0; at <= DPAPI_SEARCH && at + sizeof dpapi_header <= len; at++)
-		if (!memcmp(data + at, dpapi_header, sizeof dpapi_header))
+		if (data[at] == dpapi_header[0] && !memcmp(data + at, dpapi_header, sizeof dpapi_header))
 			return 1;
 	return 0;
 }
@@ -39,12 +42,27 @@ static const char *const password_names[] = {
 	"Password", "IMAP Password", "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
 };
 
+/* The length of name in bytes when it is ASCII, else SIZE_MAX. Only an ASCII
+ * name of the same length can equal an (ASCII) password name under
+ * cpuu_reg_name_cmp, which folds ASCII and Latin-1 only (no other character
+ * folds to an ASCII letter); any other name is compared in full. */
+static size_t ascii_len(const char *name)
+{
+	size_t n = 0;
+	for (; name[n]; n++)
+		if ((unsigned char)name[n] >= 0x80)
+			return SIZE_MAX;
+	return n;
+}
+
 int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
 	(void)type; /* a secret is one in any type */
+	size_t n = name ? ascii_len(name) : 0;
 	if (name)
 		for (size_t i = 0; i < sizeof password_names / sizeof password_names[0]; i++)
-			if (cpuu_reg_name_cmp(name, password_names[i]) == 0)
+			if ((n == SIZE_MAX || n == strlen(password_names[i])) &&
+			    cpuu_reg_name_cmp(name, password_names[i]) == 0)
 				return 1;
 	return cpuu_reg_data_is_dpapi(data, len);
 }
