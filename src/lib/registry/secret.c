@@ -30,16 +30,21 @@ int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len)
 {
 	if (!data || len < sizeof dpapi_header)
 		return 0;
-	/* Every value of a backup is asked: its first byte is looked at
-	 * before the whole header is compared. */
-	for (size_t at = 0; at <= DPAPI_SEARCH && at + sizeof dpapi_header <= len; at++)
-		if (data[at] == dpapi_header[0] && !memcmp(data + at, dpapi_header, sizeof dpapi_header))
+	/* Every value of a backup is asked: only where the header's first
+	 * byte is (memchr) is the whole header compared. */
+	size_t last = len - sizeof dpapi_header < DPAPI_SEARCH ? len - sizeof dpapi_header : DPAPI_SEARCH;
+	for (const uint8_t *p = data; (p = memchr(p, dpapi_header[0], (size_t)(data + last + 1 - p))); p++)
+		if (!memcmp(p, dpapi_header, sizeof dpapi_header))
 			return 1;
 	return 0;
 }
 
-static const char *const password_names[] = {
-	"Password", "IMAP Password", "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
+#define PW(s) { s, sizeof s - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} password_names[] = {
+	PW("Password"), PW("IMAP Password"), PW("POP3 Password"), PW("SMTP Password"), PW("HTTP Password"), PW("NNTP Password"),
 };
 
 /* The length of name in bytes when it is ASCII, else SIZE_MAX. Only an ASCII
@@ -61,8 +66,8 @@ int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *dat
 	size_t n = name ? ascii_len(name) : 0;
 	if (name)
 		for (size_t i = 0; i < sizeof password_names / sizeof password_names[0]; i++)
-			if ((n == SIZE_MAX || n == strlen(password_names[i])) &&
-			    cpuu_reg_name_cmp(name, password_names[i]) == 0)
+			if ((n == SIZE_MAX || n == password_names[i].len) &&
+			    cpuu_reg_name_cmp(name, password_names[i].name) == 0)
 				return 1;
 	return cpuu_reg_data_is_dpapi(data, len);
 }

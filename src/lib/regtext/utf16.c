@@ -58,7 +58,7 @@ int regtext_w16_reserve(regtext_w16 *w, size_t units)
 	return reserve(w, units);
 }
 
-void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n)
+static inline void put_ascii(regtext_w16 *w, const char *s, size_t n)
 {
 	if (reserve(w, n))
 		return;
@@ -70,7 +70,12 @@ void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n)
 	w->len += 2 * n;
 }
 
-#define W16_LIT(w, lit) regtext_w16_ascii((w), (lit), sizeof(lit) - 1)
+void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n)
+{
+	put_ascii(w, s, n);
+}
+
+#define W16_LIT(w, lit) put_ascii((w), (lit), sizeof(lit) - 1)
 
 /* esc_char[c]: what follows the backslash when c is escaped (regedit escapes
  * backslash, quote, and CR and LF, which would end the line), else 0. */
@@ -126,13 +131,51 @@ static size_t put_text_decoded(regtext_w16 *w, const char *s, size_t len, int es
 	return n;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define W16_WORDS 1
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Eight bytes that go in as they are: printable ASCII, no backslash or
+ * quote when escaping (exact tests of the classic "has a byte less than /
+ * equal to" word tricks; anything else takes the path a byte at a time). */
+static inline int plain8(uint64_t x, int esc)
+{
+	uint64_t below_space = (x - ONES * 0x20) & ~x & HIGHS;
+	if ((x & HIGHS) || below_space)
+		return 0;
+	if (!esc)
+		return 1;
+	uint64_t bs = x ^ (ONES * '\\'), q = x ^ (ONES * '"');
+	return !(((bs - ONES) & ~bs & HIGHS) | ((q - ONES) & ~q & HIGHS));
+}
+
+/* Four ASCII bytes as four UTF-16LE units. */
+static inline uint64_t widen4(uint32_t v)
+{
+	return (uint64_t)(v & 0xffu) | (uint64_t)(v & 0xff00u) << 8 | (uint64_t)(v & 0xff0000u) << 16 |
+	       (uint64_t)(v & 0xff000000u) << 24;
+}
+#endif
+
 size_t regtext_w16_text(regtext_w16 *w, const char *s, size_t len, int esc)
 {
 	if (reserve(w, 2 * len))
 		return 0;
 	uint8_t *o = w->data + w->len, *start = o;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+#ifdef W16_WORDS
+		/* Names and paths are mostly plain: eight characters at a time. */
+		uint64_t x;
+		if (i + 8 <= len && (memcpy(&x, s + i, 8), plain8(x, esc))) {
+			uint64_t lo = widen4((uint32_t)x), hi = widen4((uint32_t)(x >> 32));
+			memcpy(o, &lo, 8);
+			memcpy(o + 8, &hi, 8);
+			o += 16;
+			i += 8;
+			continue;
+		}
+#endif
+		unsigned char c = (unsigned char)s[i++];
 		if (c >= 0x80 || !c)
 			return put_text_decoded(w, s, len, esc);
 		if (esc && esc_char[c]) {
@@ -212,7 +255,7 @@ static void put_hex(regtext_w16 *w, size_t column, uint32_t type, const uint8_t 
 		prefix[pl++] = ')';
 		prefix[pl++] = ':';
 	}
-	regtext_w16_ascii(w, prefix, pl);
+	put_ascii(w, prefix, pl);
 	column += pl;
 	if (!len)
 		return;
@@ -275,7 +318,7 @@ static void put_dword(regtext_w16 *w, uint32_t d)
 	char text[14] = "dword:";
 	for (int i = 0; i < 8; i++)
 		text[6 + i] = digits[(d >> (28 - 4 * i)) & 15];
-	regtext_w16_ascii(w, text, sizeof text);
+	put_ascii(w, text, sizeof text);
 }
 
 int regtext_w16_value(regtext_w16 *w, const cpuu_regtext_key *key, const cpuu_regtext_value *v)
