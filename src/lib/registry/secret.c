@@ -13,7 +13,6 @@
  * module (cpuu_mapi_tag_parse); callers check both. */
 #include "registry/internal.h"
 
-#include <stdint.h>
 #include <string.h>
 
 static const uint8_t dpapi_header[20] = {
@@ -47,26 +46,27 @@ static const struct {
 	PW("Password"), PW("IMAP Password"), PW("POP3 Password"), PW("SMTP Password"), PW("HTTP Password"), PW("NNTP Password"),
 };
 
-/* The length of name in bytes when it is ASCII, else SIZE_MAX. Only an ASCII
- * name of the same length can equal an (ASCII) password name under
- * cpuu_reg_name_cmp, which folds ASCII and Latin-1 only (no other character
- * folds to an ASCII letter); any other name is compared in full. */
-static size_t ascii_len(const char *name)
+/* Can name equal pw under cpuu_reg_name_cmp? That folds ASCII and Latin-1
+ * only: no other character folds to an ASCII letter, and each character of
+ * pw (ASCII) matches one byte, or two (a two-byte form its decoding takes
+ * as that character). So a match has between len and 2 len bytes, and an
+ * ASCII first byte that is pw's first letter in either case. Most names
+ * fail this at once; the rest are compared in full. */
+static int may_match(const char *name, size_t n, const char *pw, size_t len)
 {
-	size_t n = 0;
-	for (; name[n]; n++)
-		if ((unsigned char)name[n] >= 0x80)
-			return SIZE_MAX;
-	return n;
+	unsigned char c = (unsigned char)name[0];
+	if (n < len || n > 2 * len)
+		return 0;
+	return c >= 0x80 || (c | 0x20) == ((unsigned char)pw[0] | 0x20);
 }
 
 int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
 	(void)type; /* a secret is one in any type */
-	size_t n = name ? ascii_len(name) : 0;
+	size_t n = name ? strlen(name) : 0;
 	if (name)
 		for (size_t i = 0; i < sizeof password_names / sizeof password_names[0]; i++)
-			if ((n == SIZE_MAX || n == password_names[i].len) &&
+			if (may_match(name, n, password_names[i].name, password_names[i].len) &&
 			    cpuu_reg_name_cmp(name, password_names[i].name) == 0)
 				return 1;
 	return cpuu_reg_data_is_dpapi(data, len);

@@ -271,10 +271,18 @@ static void put_hex(regtext_w16 *w, size_t column, uint32_t type, const uint8_t 
 		/* Bytes up to and including the one whose comma reaches the wrap. */
 		size_t k = column + 3 >= HEX_WRAP_COLUMN ? 1 : (HEX_WRAP_COLUMN - column + 2) / 3;
 		size_t n = k < last - i ? k : last - i;
-		for (size_t j = 0; j < n; j++) {
-			memcpy(o, hex_units[data[i + j]], 8);
-			o += 6;
+		const uint8_t *d = data + i;
+		size_t j = 0;
+		/* Four at a time (each store's last two bytes are overwritten by
+		 * the next, in order). */
+		for (; j + 4 <= n; j += 4, o += 24) {
+			memcpy(o, hex_units[d[j]], 8);
+			memcpy(o + 6, hex_units[d[j + 1]], 8);
+			memcpy(o + 12, hex_units[d[j + 2]], 8);
+			memcpy(o + 18, hex_units[d[j + 3]], 8);
 		}
+		for (; j < n; j++, o += 6)
+			memcpy(o, hex_units[d[j]], 8);
 		i += n;
 		column += 3 * n;
 		if (n == k) {

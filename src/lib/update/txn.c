@@ -238,10 +238,23 @@ static int backup_now_if_live(upd_txn *t)
 /* "a\\b\\c" -> the topmost key on the way that does not exist ("a\\b" when
  * only "a" exists), or path itself when it exists: creating the key creates
  * its missing ancestors too, and Rollback must remove them all. */
-static char *topmost_missing(cpuu_reg *reg, const char *path)
+static char *topmost_missing(cpuu_reg *reg, const char *path, cpuu_reg_key **opened)
 {
 	char *top = cpuu_strdup(path);
 	cpuu_reg_key *probe = NULL;
+	if (opened)
+		*opened = NULL;
+	/* Mostly the key exists (a profile backed up before its change): then
+	 * so do its ancestors, and one open answers (its key kept for the
+	 * export when asked for). */
+	if (top && cpuu_reg_key_open(&probe, reg, NULL, path) == CPUU_OK) {
+		if (opened)
+			*opened = probe;
+		else
+			cpuu_reg_key_free(probe);
+		return top;
+	}
+	cpuu_error_clear();
 	for (char *sep = top ? strchr(top, '\\') : NULL; sep; sep = strchr(sep + 1, '\\')) {
 		*sep = '\0';
 		int found = cpuu_reg_key_open(&probe, reg, NULL, top) == CPUU_OK;
@@ -292,12 +305,12 @@ static int mask_secret(void *ctx, const char *name, uint32_t type, const uint8_t
 }
 
 /* export_subtree's keys appended to the run's backup file as its bytes
- * (no document in between: the backup is only ever written). */
-static int backup_subtree(upd_txn *t, const char *top)
+ * (no document in between: the backup is only ever written). k: top's key
+ * when the caller has it open already (taken over), else NULL. */
+static int backup_subtree(upd_txn *t, const char *top, cpuu_reg_key *k)
 {
 	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", top);
-	cpuu_reg_key *k = NULL;
-	int rc = prefix ? cpuu_reg_key_open(&k, t->reg, NULL, top) : cpuu_error_oom();
+	int rc = !prefix ? cpuu_error_oom() : k ? CPUU_OK : cpuu_reg_key_open(&k, t->reg, NULL, top);
 	if (rc == CPUU_ENOTFOUND) {
 		cpuu_error_clear();
 		rc = cpuu_regtext_out_delete_key(t->backup, prefix);
@@ -334,9 +347,10 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 	}
 	if (!t->backup && (rc = cpuu_regtext_out_new(&t->backup)))
 		return rc;
-	char *top = topmost_missing(t->reg, path);
+	cpuu_reg_key *found = NULL;
+	char *top = topmost_missing(t->reg, path, &found);
 	char *entry = NULL;
-	rc = top ? backup_subtree(t, top) : cpuu_error_oom();
+	rc = top ? backup_subtree(t, top, found) : cpuu_error_oom();
 	if (!rc)
 		rc = backup_now_if_live(t);
 	/* Named after the write: the live registry's first one fixes the name. */
@@ -788,7 +802,7 @@ int upd_txn_mark_set(upd_txn *t, upd_txn_mark *m, const char *const *paths, size
 	if (!(m->before = calloc(n ? n : 1, sizeof *m->before)))
 		return cpuu_error_oom();
 	for (size_t i = 0; i < n; i++) {
-		char *top = topmost_missing(t->reg, paths[i]);
+		char *top = topmost_missing(t->reg, paths[i], NULL);
 		int rc = top ? cpuu_strlist_add(&m->tops, top) : cpuu_error_oom();
 		if (!rc)
 			rc = export_subtree(&m->before[i], t->reg, top);
