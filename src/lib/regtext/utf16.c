@@ -81,6 +81,48 @@ void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n)
  * backslash, quote, and CR and LF, which would end the line), else 0. */
 static const char esc_char[128] = { ['\\'] = '\\', ['"'] = '"', ['\r'] = 'r', ['\n'] = 'n' };
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define W16_WORDS 1
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Eight bytes that go in as they are: printable ASCII, no backslash or
+ * quote when escaping (exact tests of the classic "has a byte less than /
+ * equal to" word tricks; anything else takes the path a byte at a time). */
+static inline int plain8(uint64_t x, int esc)
+{
+	uint64_t below_space = (x - ONES * 0x20) & ~x & HIGHS;
+	if ((x & HIGHS) || below_space)
+		return 0;
+	if (!esc)
+		return 1;
+	uint64_t bs = x ^ (ONES * '\\'), q = x ^ (ONES * '"');
+	return !(((bs - ONES) & ~bs & HIGHS) | ((q - ONES) & ~q & HIGHS));
+}
+
+/* Four UTF-16LE units (one word) that are quoted as they are: printable
+ * ASCII, no backslash or quote (so no NUL and no surrogate either). The
+ * 16-bit lanes hold 0..0x7F once the high bytes are known to be zero, so
+ * the adds below never carry from one lane into the next. */
+static inline int plain4_units(uint64_t x)
+{
+	const uint64_t lane1 = 0x0001000100010001ull, lane80 = 0x0080008000800080ull;
+	if (x & 0xFF80FF80FF80FF80ull)
+		return 0; /* a high byte set, or a unit of 0x80 or more */
+	if (((x + lane1 * 0x60) & lane80) != lane80)
+		return 0; /* a control (below 0x20) */
+	uint64_t bs = x ^ (lane1 * '\\'), q = x ^ (lane1 * '"');
+	/* A zero lane (the classic test, exact as a yes/no) is the character. */
+	return !((((bs - lane1) & ~bs) | ((q - lane1) & ~q)) & 0x8000800080008000ull);
+}
+
+/* Four ASCII bytes as four UTF-16LE units. */
+static inline uint64_t widen4(uint32_t v)
+{
+	return (uint64_t)(v & 0xffu) | (uint64_t)(v & 0xff00u) << 8 | (uint64_t)(v & 0xff0000u) << 16 |
+	       (uint64_t)(v & 0xff000000u) << 24;
+}
+#endif
+
 /* Back to len, the bytes taken back zeroed (dispose zeroes up to len). */
 static void take_back(regtext_w16 *w, size_t len)
 {
@@ -97,6 +139,16 @@ static size_t put_units(regtext_w16 *w, const uint8_t *u16, size_t units, int es
 	uint8_t *o = w->data + w->len;
 	size_t n = 0;
 	for (size_t i = 0; i < units; i++) {
+#ifdef W16_WORDS
+		/* Text data is UTF-16LE already: plain runs are copied. */
+		uint64_t x;
+		if (esc && i + 4 <= units && (memcpy(&x, u16 + 2 * i, 8), plain4_units(x))) {
+			memcpy(o + 2 * n, &x, 8);
+			n += 4;
+			i += 3;
+			continue;
+		}
+#endif
 		unsigned u = cpuu_le16(u16 + 2 * i);
 		char e = esc && u < 0x80 ? esc_char[u] : 0;
 		if (e) {
@@ -131,31 +183,6 @@ static size_t put_text_decoded(regtext_w16 *w, const char *s, size_t len, int es
 	return n;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define W16_WORDS 1
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-/* Eight bytes that go in as they are: printable ASCII, no backslash or
- * quote when escaping (exact tests of the classic "has a byte less than /
- * equal to" word tricks; anything else takes the path a byte at a time). */
-static inline int plain8(uint64_t x, int esc)
-{
-	uint64_t below_space = (x - ONES * 0x20) & ~x & HIGHS;
-	if ((x & HIGHS) || below_space)
-		return 0;
-	if (!esc)
-		return 1;
-	uint64_t bs = x ^ (ONES * '\\'), q = x ^ (ONES * '"');
-	return !(((bs - ONES) & ~bs & HIGHS) | ((q - ONES) & ~q & HIGHS));
-}
-
-/* Four ASCII bytes as four UTF-16LE units. */
-static inline uint64_t widen4(uint32_t v)
-{
-	return (uint64_t)(v & 0xffu) | (uint64_t)(v & 0xff00u) << 8 | (uint64_t)(v & 0xff0000u) << 16 |
-	       (uint64_t)(v & 0xff000000u) << 24;
-}
-#endif
 
 size_t regtext_w16_text(regtext_w16 *w, const char *s, size_t len, int esc)
 {
@@ -307,6 +334,13 @@ static int sz_quotable(const uint8_t *data, size_t len)
 		return 0;
 	size_t units = len / 2 - 1;
 	for (size_t i = 0; i < units; i++) {
+#ifdef W16_WORDS
+		uint64_t x;
+		if (i + 4 <= units && (memcpy(&x, data + 2 * i, 8), plain4_units(x))) {
+			i += 3;
+			continue;
+		}
+#endif
 		unsigned u = cpuu_le16(data + 2 * i);
 		if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
 			return 0;
