@@ -500,6 +500,78 @@ static void test_out_refusal_and_truncate(void **state)
 	free(hive);
 }
 
+/* What is written reads back as the document, through the reader's quick
+ * paths (an all-ASCII UTF-16 file narrowed, hex bytes and quoted runs taken
+ * whole) and its general ones (non-ASCII files, the same text as UTF-8). */
+static void test_generated_read_back(void **state)
+{
+	(void)state;
+	int ascii_files = 0;
+	for (int i = 0; i < 1500; i++) {
+		cpuu_regtext *doc = gen_doc();
+		uint8_t *bytes = NULL;
+		size_t len = 0;
+		if (cpuu_regtext_format_utf16le(&bytes, &len, doc)) {
+			cpuu_regtext_free(doc);
+			continue;
+		}
+		int ascii = 1;
+		for (size_t k = 2; k + 1 < len; k += 2)
+			ascii &= bytes[k + 1] == 0 && bytes[k] < 0x80;
+		ascii_files += ascii;
+		cpuu_regtext *back = NULL, *back8 = NULL;
+		CHECK(cpuu_regtext_parse(&back, bytes, len));
+		char *text = NULL;
+		size_t tl = 0;
+		CHECK(cpuu_regtext_format(&text, &tl, doc));
+		CHECK(cpuu_regtext_parse(&back8, (const uint8_t *)text, tl));
+		if (!cpuu_regtext_equal(back, doc) || !cpuu_regtext_equal(back8, doc))
+			fail_msg("generated document %d does not read back (UTF-16 %d, UTF-8 %d)", i,
+				 cpuu_regtext_equal(back, doc), cpuu_regtext_equal(back8, doc));
+		cpuu_regtext_free(back);
+		cpuu_regtext_free(back8);
+		free(text);
+		free(bytes);
+		cpuu_regtext_free(doc);
+	}
+	assert_true(ascii_files > 50); /* the narrowing was exercised */
+}
+
+/* A NUL unit anywhere in a UTF-16 file (here ASCII otherwise, the reader's
+ * quick path) is refused naming it, but as the very last unit, where the
+ * text stops. */
+static void test_utf16_nul_units(void **state)
+{
+	(void)state;
+	static const char text[] = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\A]\r\n"
+				   "\"x\"=dword:00000001\r\n";
+	size_t units = sizeof text - 1, len = 2 + 2 * units;
+	uint8_t *file = malloc(len);
+	assert_non_null(file);
+	for (size_t k = 0; k < units; k++) {
+		file[0] = 0xFF;
+		file[1] = 0xFE;
+		for (size_t i = 0; i < units; i++) {
+			file[2 + 2 * i] = i == k ? 0 : (uint8_t)text[i];
+			file[3 + 2 * i] = 0;
+		}
+		cpuu_regtext *doc = NULL;
+		int rc = cpuu_regtext_parse(&doc, file, len);
+		if (k + 1 == units) {
+			if (rc)
+				fail_msg("NUL as the last unit: %s", cpuu_error_last()->message);
+			assert_int_equal(doc->nkeys, 1);
+			assert_int_equal(doc->keys[0].nvalues, 1);
+		} else {
+			if (rc != CPUU_EINVALID || !strstr(cpuu_error_last()->message, "NUL"))
+				fail_msg("NUL at unit %zu: rc %d, '%s'", k, rc, cpuu_error_last()->message);
+			assert_null(doc);
+		}
+		cpuu_regtext_free(doc);
+	}
+	free(file);
+}
+
 /* The file helper writes these bytes too. */
 static void test_write_file_bytes(void **state)
 {
@@ -536,6 +608,8 @@ int main(void)
 		cmocka_unit_test(test_export_real_hives),
 		cmocka_unit_test(test_out_refusal_and_truncate),
 		cmocka_unit_test(test_write_file_bytes),
+		cmocka_unit_test(test_generated_read_back),
+		cmocka_unit_test(test_utf16_nul_units),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
