@@ -572,6 +572,44 @@ static void test_utf16_nul_units(void **state)
 	free(file);
 }
 
+/* Every ASCII byte in each place of a hex byte (the reader's quick path
+ * for "xx," and its general one for the last byte) and of a dword: read as
+ * the hex digit it is, refused otherwise. */
+static void test_hex_digits_read(void **state)
+{
+	(void)state;
+	static const char *const forms[] = { "hex:%c0,01", "hex:0%c,01", "hex:01,%c0", "dword:0000000%c" };
+	for (size_t f = 0; f < sizeof forms / sizeof *forms; f++)
+		for (int c = 1; c < 128; c++) {
+			if (c == '\r' || c == '\n')
+				continue;
+			char data[32], text[160];
+			snprintf(data, sizeof data, forms[f], c);
+			int n = snprintf(text, sizeof text,
+					 "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\A]\r\n\"x\"=%s\r\n", data);
+			int digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+			int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+			cpuu_regtext *doc = NULL;
+			int rc = cpuu_regtext_parse(&doc, (const uint8_t *)text, (size_t)n);
+			/* A blank, a comment or a comma in the last place still reads
+			 * (as a one-digit byte or the end of the list). */
+			if (!digit) {
+				cpuu_regtext_free(doc);
+				if (rc == 0 && (c == ' ' || c == '\t' || c == ';' || c == ','))
+					continue;
+				if (rc == 0)
+					fail_msg("'%s' was read", data);
+				continue;
+			}
+			if (rc)
+				fail_msg("'%s': %s", data, cpuu_error_last()->message);
+			const cpuu_regtext_value *val = &doc->keys[0].values[0];
+			uint8_t want = f == 0 || f == 2 ? (uint8_t)(v << 4) : (uint8_t)v;
+			assert_int_equal(val->data[f == 2 ? 1 : 0], want);
+			cpuu_regtext_free(doc);
+		}
+}
+
 /* The file helper writes these bytes too. */
 static void test_write_file_bytes(void **state)
 {
@@ -610,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_write_file_bytes),
 		cmocka_unit_test(test_generated_read_back),
 		cmocka_unit_test(test_utf16_nul_units),
+		cmocka_unit_test(test_hex_digits_read),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -88,12 +88,18 @@ static int at_end(const char *p)
 	return *p == '\0' || *p == ';';
 }
 
+/* The value of a hex digit, -1 for any other byte (a table: backups are
+ * mostly hex). */
+static const signed char hex_table[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static inline int hexval(int c)
 {
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
+	/* Stored plus one, so that the zero of the rest means "none". */
+	return hex_table[(unsigned char)c] - 1;
 }
 
 /* ---- file encodings --------------------------------------------------- */
@@ -331,7 +337,7 @@ static int unquote(parser *ps, char **pp, cpuu_buf *out)
 	return out->failed ? cpuu_error_oom() : CPUU_OK;
 }
 
-static int append_byte(cpuu_buf *b, uint8_t v)
+static inline int append_byte(cpuu_buf *b, uint8_t v)
 {
 	/* Room for it and the terminating NUL the buffer keeps: in place. */
 	if (b->data && b->len + 2 <= b->cap) {
@@ -372,8 +378,9 @@ static int parse_hex_list(parser *ps, char *p, cpuu_buf *out)
 		}
 		/* Nearly every byte is two digits and a comma: read as such (what
 		 * the general steps below make of it). */
-		if (hexval((unsigned char)p[0]) >= 0 && hexval((unsigned char)p[1]) >= 0 && p[2] == ',') {
-			int rc = append_byte(out, (uint8_t)(hexval((unsigned char)p[0]) << 4 | hexval((unsigned char)p[1])));
+		int h0, h1;
+		if ((h0 = hexval(p[0])) >= 0 && (h1 = hexval(p[1])) >= 0 && p[2] == ',') {
+			int rc = append_byte(out, (uint8_t)(h0 << 4 | h1));
 			if (rc)
 				return rc;
 			p += 3;
