@@ -4,7 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "cpuu/regtext.h"
+#include "cpuu/unicode.h"
 
 /* tests/unit/test_fixture_fuzzreplay.c includes this file with its own name. */
 #ifndef CPUU_FUZZ_ENTRY
@@ -45,6 +48,23 @@ int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size)
 	char *diff = NULL;
 	if (cpuu_regtext_diff(&diff, doc, again) != CPUU_OK || diff[0] != '\0')
 		abort();
+	/* The file's bytes formatted straight into UTF-16LE are the text's,
+	 * widened behind a BOM, and read back as the document. */
+	uint8_t *u16 = NULL, *file = NULL;
+	size_t ul = 0, fl = 0;
+	rc = cpuu_regtext_format_utf16le(&file, &fl, doc);
+	if (rc == CPUU_OK && cpuu_utf8n_to_utf16le(&u16, &ul, text, len, 0) == CPUU_OK) {
+		if (fl != ul + 2 || file[0] != 0xFF || file[1] != 0xFE || memcmp(file + 2, u16, ul))
+			abort();
+		cpuu_regtext *back = NULL;
+		if (cpuu_regtext_parse(&back, file, fl) != CPUU_OK || !cpuu_regtext_equal(doc, back))
+			abort();
+		cpuu_regtext_free(back);
+	} else if (rc != CPUU_ENOMEM && rc != CPUU_OK) {
+		abort(); /* formatted as UTF-8, so as UTF-16 too */
+	}
+	free(u16);
+	free(file);
 	cpuu_free(diff);
 	cpuu_free(text2);
 	cpuu_free(text);

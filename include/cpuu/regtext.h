@@ -75,6 +75,38 @@ int cpuu_regtext_write_file(const char *path, const cpuu_regtext *doc);
 int cpuu_regtext_write_file_ex(const char *path, const cpuu_regtext *doc, unsigned flags);
 int cpuu_regtext_read_file(cpuu_regtext **out, const char *path);
 
+/* The bytes cpuu_regtext_write_file writes for doc (UTF-16LE with a BOM),
+ * formatted straight into UTF-16 (the same refusals as cpuu_regtext_format).
+ * Free with free(). */
+int cpuu_regtext_format_utf16le(uint8_t **out, size_t *out_len, const cpuu_regtext *doc);
+
+/* A .reg file built as its final bytes subtree by subtree, without a
+ * document in between: what backups are. Its bytes equal
+ * cpuu_regtext_format_utf16le of the document the same exports and
+ * deletions would have built. */
+typedef struct cpuu_regtext_out cpuu_regtext_out;
+/* Which values an export writes as a placeholder (the name, type REG_NONE,
+ * no data: "name"=hex(0):); nonzero masks. Their data is zeroed before the
+ * registry's copy of it is freed. */
+typedef int (*cpuu_regtext_mask_fn)(void *ctx, const char *name, uint32_t type, const uint8_t *data, size_t len);
+int cpuu_regtext_out_new(cpuu_regtext_out **out);
+/* Frees it (its bytes zeroed first). */
+void cpuu_regtext_out_free(cpuu_regtext_out *o);
+/* Appends the subtree at key as cpuu_regtext_export reads it (same order,
+ * same errors; nothing of it kept on an error). A key or value the text
+ * cannot carry does not fail the export: cpuu_regtext_out_bytes refuses the
+ * file with the message cpuu_regtext_format gives, unless the key is dropped
+ * by cpuu_regtext_out_truncate first. */
+int cpuu_regtext_out_export(cpuu_regtext_out *o, cpuu_reg *reg, const cpuu_reg_key *key, const char *path_prefix,
+			    cpuu_regtext_mask_fn mask, void *ctx);
+/* Appends [-path]. */
+int cpuu_regtext_out_delete_key(cpuu_regtext_out *o, const char *path);
+/* The number of keys so far; the keys after the first nkeys dropped. */
+size_t cpuu_regtext_out_keys(const cpuu_regtext_out *o);
+void cpuu_regtext_out_truncate(cpuu_regtext_out *o, size_t nkeys);
+/* The whole file's bytes, valid until o changes. */
+int cpuu_regtext_out_bytes(const uint8_t **bytes, size_t *len, cpuu_regtext_out *o);
+
 /* A unified, human-readable difference between two documents in .reg form
  * (lines prefixed "+"/"-", " " for the path of a changed key; LF line ends);
  * empty string when equal. Keys match by path, values by name, ignoring case.

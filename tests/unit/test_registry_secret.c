@@ -59,8 +59,29 @@ static void test_secrets(void **state)
 	assert_false(cpuu_reg_value_is_secret(NULL, CPUU_REG_SZ, plain, sizeof plain));
 }
 
+/* The quick rejects (first byte of the header, length of an ASCII name)
+ * find what the full comparisons find. */
+static void test_secrets_quick_rejects(void **state)
+{
+	(void)state;
+	uint8_t b[128];
+	for (size_t at = 0; at <= 20; at++) {
+		size_t n = blob(b, at);
+		memset(b, 0x01, at); /* the header's first byte, but no header */
+		assert_int_equal(cpuu_reg_data_is_dpapi(b, n), at <= 16);
+	}
+	assert_true(cpuu_reg_value_is_secret("PASSWORD", CPUU_REG_SZ, NULL, 0));
+	assert_true(cpuu_reg_value_is_secret("nntp PASSWORD", CPUU_REG_SZ, NULL, 0));
+	assert_false(cpuu_reg_value_is_secret("Passwords", CPUU_REG_SZ, NULL, 0));
+	assert_false(cpuu_reg_value_is_secret("Passwor", CPUU_REG_SZ, NULL, 0));
+	assert_false(cpuu_reg_value_is_secret("Passw\xC3\xB6rd", CPUU_REG_SZ, NULL, 0));
+	/* Bytes that are no ASCII still go through the name comparison, whose
+	 * decoding takes this two-byte form of 'A' as 'A'. */
+	assert_true(cpuu_reg_value_is_secret("P\xC1\x81SSWORD", CPUU_REG_SZ, NULL, 0));
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_secrets) };
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_secrets), cmocka_unit_test(test_secrets_quick_rejects) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,22 +29,45 @@ int cpuu_reg_data_is_dpapi(const uint8_t *data, size_t len)
 {
 	if (!data || len < sizeof dpapi_header)
 		return 0;
-	for (size_t at = 0; at <= DPAPI_SEARCH && at + sizeof dpapi_header <= len; at++)
-		if (!memcmp(data + at, dpapi_header, sizeof dpapi_header))
+	/* Every value of a backup is asked: only where the header's first
+	 * byte is (memchr) is the whole header compared. */
+	size_t last = len - sizeof dpapi_header < DPAPI_SEARCH ? len - sizeof dpapi_header : DPAPI_SEARCH;
+	for (const uint8_t *p = data; (p = memchr(p, dpapi_header[0], (size_t)(data + last + 1 - p))); p++)
+		if (!memcmp(p, dpapi_header, sizeof dpapi_header))
 			return 1;
 	return 0;
 }
 
-static const char *const password_names[] = {
-	"Password", "IMAP Password", "POP3 Password", "SMTP Password", "HTTP Password", "NNTP Password",
+#define PW(s) { s, sizeof s - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} password_names[] = {
+	PW("Password"), PW("IMAP Password"), PW("POP3 Password"), PW("SMTP Password"), PW("HTTP Password"), PW("NNTP Password"),
 };
+
+/* Can name equal pw under cpuu_reg_name_cmp? That folds ASCII and Latin-1
+ * only: no other character folds to an ASCII letter, and each character of
+ * pw (ASCII) matches one byte, or two (a two-byte form its decoding takes
+ * as that character). So a match has between len and 2 len bytes, and an
+ * ASCII first byte that is pw's first letter in either case. Most names
+ * fail this at once; the rest are compared in full. */
+static int may_match(const char *name, size_t n, const char *pw, size_t len)
+{
+	unsigned char c = (unsigned char)name[0];
+	if (n < len || n > 2 * len)
+		return 0;
+	return c >= 0x80 || (c | 0x20) == ((unsigned char)pw[0] | 0x20);
+}
 
 int cpuu_reg_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
 	(void)type; /* a secret is one in any type */
+	size_t n = name ? strlen(name) : 0;
 	if (name)
 		for (size_t i = 0; i < sizeof password_names / sizeof password_names[0]; i++)
-			if (cpuu_reg_name_cmp(name, password_names[i]) == 0)
+			if (may_match(name, n, password_names[i].name, password_names[i].len) &&
+			    cpuu_reg_name_cmp(name, password_names[i].name) == 0)
 				return 1;
 	return cpuu_reg_data_is_dpapi(data, len);
 }

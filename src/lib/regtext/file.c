@@ -24,27 +24,12 @@ int cpuu_regtext_write_file_ex(const char *path, const cpuu_regtext *doc, unsign
 {
 	if (!path)
 		return cpuu_error_set(CPUU_EINVALID, "no file name");
-	char *text = NULL;
-	size_t tl = 0;
-	int rc = cpuu_regtext_format(&text, &tl, doc);
-	if (rc)
-		return cpuu_error_prefix("%s", path);
-	uint8_t *u16 = NULL;
+	uint8_t *out = NULL;
 	size_t ul = 0;
-	rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
-	free(text);
+	int rc = cpuu_regtext_format_utf16le(&out, &ul, doc);
 	if (rc)
 		return cpuu_error_prefix("%s", path);
-	uint8_t *out = malloc(ul + 2);
-	if (!out) {
-		free(u16);
-		return cpuu_error_oom();
-	}
-	out[0] = 0xFF;
-	out[1] = 0xFE;
-	memcpy(out + 2, u16, ul);
-	free(u16);
-	rc = cpuu_file_write_atomic(path, out, ul + 2, flags & CPUU_REGTEXT_NO_SYNC ? CPUU_FILE_NO_SYNC : 0);
+	rc = cpuu_file_write_atomic(path, out, ul, flags & CPUU_REGTEXT_NO_SYNC ? CPUU_FILE_NO_SYNC : 0);
 	free(out);
 	return rc;
 }

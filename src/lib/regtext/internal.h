@@ -27,4 +27,28 @@ int regtext_value_equal(const cpuu_regtext_value *a, const cpuu_regtext_value *b
  * them for the characters that matter here. */
 int regtext_name_cmp(const char *a, const char *b);
 
+/* A .reg file built as its UTF-16LE bytes (utf16.c): one growing buffer;
+ * after a failed allocation further appends are ignored and failed is set. */
+typedef struct regtext_w16 {
+	uint8_t *data;
+	size_t len, cap;
+	int failed;
+} regtext_w16;
+/* Room for units more UTF-16 units (and a few bytes beyond); 0, or -1 failed. */
+int regtext_w16_reserve(regtext_w16 *w, size_t units);
+/* The BOM and the REGEDIT5 header line. */
+void regtext_w16_start(regtext_w16 *w);
+/* ASCII bytes as UTF-16LE. */
+void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n);
+/* UTF-8 text as UTF-16LE (escaped as regedit quotes text if esc): the units
+ * written, or (size_t)-1 (nothing written) when s is not UTF-8. */
+size_t regtext_w16_text(regtext_w16 *w, const char *s, size_t len, int esc);
+/* CRLF and "[path]"/"[-path]" CRLF; one value line (as regtext_put_value
+ * with eol CRLF). Refused as regtext_check_key / _value refuse, with their
+ * messages, and nothing appended then. */
+int regtext_w16_key(regtext_w16 *w, const cpuu_regtext_key *key);
+int regtext_w16_value(regtext_w16 *w, const cpuu_regtext_key *key, const cpuu_regtext_value *v);
+/* Frees the buffer (zeroed first). */
+void regtext_w16_dispose(regtext_w16 *w);
+
 #endif

@@ -88,12 +88,18 @@ static int at_end(const char *p)
 	return *p == '\0' || *p == ';';
 }
 
-static int hexval(int c)
+/* The value of a hex digit, -1 for any other byte (a table: backups are
+ * mostly hex). */
+static const signed char hex_table[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static inline int hexval(int c)
 {
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
+	/* Stored plus one, so that the zero of the rest means "none". */
+	return hex_table[(unsigned char)c] - 1;
 }
 
 /* ---- file encodings --------------------------------------------------- */
@@ -166,6 +172,38 @@ static int starts_with_regedit4(const uint8_t *d, size_t n)
 	return i == n || d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n';
 }
 
+/* UTF-16LE that is all ASCII without NUL (a backup, but for non-ASCII
+ * profile names) narrowed to its text: what the general decoding gives for
+ * it, a unit at a time, without decoding. 0 (nothing done) for anything
+ * else, which goes the general way; 1 with *out NULL if out of memory. */
+static int narrow_ascii(char **out, size_t *out_len, const uint8_t *d, size_t n)
+{
+	size_t units = n / 2, i = 0;
+	*out = NULL;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Four units a word: no high byte, no unit of 0x80 or more, no NUL. */
+	const uint64_t lane1 = 0x0001000100010001ull, high = 0x8000800080008000ull;
+	for (; i + 4 <= units; i += 4) {
+		uint64_t x;
+		memcpy(&x, d + 2 * i, 8);
+		if ((x & 0xFF80FF80FF80FF80ull) || ((x - lane1) & ~x & high))
+			return 0;
+	}
+#endif
+	for (; i < units; i++)
+		if (d[2 * i + 1] || !d[2 * i] || d[2 * i] >= 0x80)
+			return 0;
+	char *t = malloc(units + 1);
+	if (t) {
+		for (i = 0; i < units; i++)
+			t[i] = (char)d[2 * i];
+		t[units] = '\0';
+		*out_len = units;
+	}
+	*out = t;
+	return 1;
+}
+
 /* Decodes the raw file into ps->text; *utf16 tells whether it was UTF-16. */
 static int decode(parser *ps, const uint8_t *d, size_t n, int *utf16, int *cp1252)
 {
@@ -180,7 +218,10 @@ static int decode(parser *ps, const uint8_t *d, size_t n, int *utf16, int *cp125
 		if (n % 2)
 			return cpuu_error_set(CPUU_EINVALID, "UTF-16LE text with an odd number of bytes (%zu)", n);
 		/* A NUL as the very last unit is tolerated (the text stops there). */
-		rc = cpuu_utf16le_to_utf8(&t, &tl, d, n, CPUU_UTF16_STRICT_NUL);
+		if (narrow_ascii(&t, &tl, d, n))
+			rc = t ? CPUU_OK : cpuu_error_oom();
+		else
+			rc = cpuu_utf16le_to_utf8(&t, &tl, d, n, CPUU_UTF16_STRICT_NUL);
 		if (rc)
 			return rc == CPUU_ENOMEM ? rc : utf16_error(ps, d, n);
 	} else if (n >= 2 && d[0] == 0xFE && d[1] == 0xFF) {
@@ -287,15 +328,23 @@ static int unquote(parser *ps, char **pp, cpuu_buf *out)
 			p += 2;
 			continue;
 		}
-		cpuu_buf_append(out, &c, 1);
-		p++;
+		/* The run up to the next quote or escape goes in at once. */
+		size_t run = strcspn(p, "\"\\");
+		cpuu_buf_append(out, p, run);
+		p += run;
 	}
 	*pp = p;
 	return out->failed ? cpuu_error_oom() : CPUU_OK;
 }
 
-static int append_byte(cpuu_buf *b, uint8_t v)
+static inline int append_byte(cpuu_buf *b, uint8_t v)
 {
+	/* Room for it and the terminating NUL the buffer keeps: in place. */
+	if (b->data && b->len + 2 <= b->cap) {
+		b->data[b->len++] = (char)v;
+		b->data[b->len] = '\0';
+		return CPUU_OK;
+	}
 	cpuu_buf_append(b, &v, 1);
 	return b->failed ? cpuu_error_oom() : CPUU_OK;
 }
@@ -325,6 +374,16 @@ static int parse_hex_list(parser *ps, char *p, cpuu_buf *out)
 			if (hexval((unsigned char)*p) < 0)
 				return perr(ps, "bad hex byte '%s' after a line continuation",
 					    excerpt(ex, sizeof ex, p, stops));
+			continue;
+		}
+		/* Nearly every byte is two digits and a comma: read as such (what
+		 * the general steps below make of it). */
+		int h0, h1;
+		if ((h0 = hexval(p[0])) >= 0 && (h1 = hexval(p[1])) >= 0 && p[2] == ',') {
+			int rc = append_byte(out, (uint8_t)(h0 << 4 | h1));
+			if (rc)
+				return rc;
+			p += 3;
 			continue;
 		}
 		size_t n = strcspn(p, stops);

@@ -238,6 +238,8 @@ DIR *upd_opendir_in(const char *base, const char *local);
  * REG_NONE value of that name, and Restore keeps the value as it is (Update
  * never changes one). */
 void upd_mask_secure(cpuu_regtext *doc);
+/* The values upd_mask_secure masks (backups streamed from the registry). */
+int upd_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len);
 
 /* restore.c: makes the registry subtree at path (from the root) equal to the
  * keys of doc at and below UPD_ROOT_NAME\path (keys, values, value order,

@@ -67,12 +67,14 @@ static int word_at(const char *s, const char *word)
 int cpuu_m365_secret_name(const char *name)
 {
 	static const char *const words[] = { "token", "secret", "password", "credential", "cookie", "blob" };
+	/* The first letters of the words, either case: one look per byte. */
+	static const unsigned char first[256] = { ['t'] = 1, ['s'] = 1, ['p'] = 1, ['c'] = 1, ['b'] = 1,
+						  ['T'] = 1, ['S'] = 1, ['P'] = 1, ['C'] = 1, ['B'] = 1 };
 	for (const char *h = name; h && *h; h++) {
 		int c = (unsigned char)*h;
-		if (c >= 'A' && c <= 'Z')
-			c += 32;
-		if (c != 't' && c != 's' && c != 'p' && c != 'c' && c != 'b')
+		if (!first[c])
 			continue;
+		c |= 0x20; /* a letter: lower case */
 		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 			if (words[i][0] == c && word_at(h, words[i]))
 				return 1;

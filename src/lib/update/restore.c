@@ -80,6 +80,11 @@ static int is_secret(const char *name, uint32_t type, const uint8_t *data, size_
 	return is_secure(name) || cpuu_reg_value_is_secret(name, type, data, len);
 }
 
+int upd_value_is_secret(const char *name, uint32_t type, const uint8_t *data, size_t len)
+{
+	return is_secret(name, type, data, len);
+}
+
 /* The placeholder a backup holds for a secret: its name, no type, no data. */
 static int is_placeholder(const cpuu_regtext_value *v)
 {

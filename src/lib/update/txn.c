@@ -57,7 +57,7 @@ void upd_txn_clear(upd_txn *t)
 		action_free(&t->actions[i]);
 	free(t->actions);
 	cpuu_strlist_free(&t->backed_up);
-	cpuu_regtext_free(t->backup);
+	cpuu_regtext_out_free(t->backup);
 	free(t->backup_file);
 	memset(t, 0, sizeof *t);
 }
@@ -88,79 +88,6 @@ static int journal_add(upd_txn *t, upd_act kind, const char *path, cpuu_ac_chang
 static char *backup_path(const upd_txn *t)
 {
 	return cpuu_aprintf("%s/%s", t->state_dir, t->backup_file);
-}
-
-/* A backup is mostly hex digits: its ASCII test and its widening to
- * UTF-16LE go a word at a time (the same bytes as the general conversion). */
-static int all_ascii(const unsigned char *in, size_t n)
-{
-	uint64_t high = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-		memcpy(&x, in + i, 8);
-		high |= x;
-	}
-	for (; i < n; i++)
-		high |= in[i];
-	return !(high & 0x8080808080808080ull);
-}
-
-static void widen_ascii(uint8_t *w, const unsigned char *in, size_t n)
-{
-	size_t i = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	for (; i + 4 <= n; i += 4) {
-		uint32_t x;
-		memcpy(&x, in + i, 4);
-		uint64_t y = (uint64_t)(x & 0xffu) | (uint64_t)(x & 0xff00u) << 8 | (uint64_t)(x & 0xff0000u) << 16 |
-			     (uint64_t)(x & 0xff000000u) << 24;
-		memcpy(w + 2 * i, &y, 8);
-	}
-#endif
-	for (; i < n; i++) {
-		w[2 * i] = in[i];
-		w[2 * i + 1] = 0;
-	}
-}
-
-/* The document as cpuu_regtext_write_file writes it: UTF-16LE with a BOM. */
-static int backup_bytes(uint8_t **out, size_t *len, const cpuu_regtext *doc)
-{
-	char *text = NULL;
-	size_t tl = 0;
-	uint8_t *u16 = NULL;
-	size_t ul = 0;
-	*out = NULL;
-	int rc = cpuu_regtext_format(&text, &tl, doc);
-	const unsigned char *in = (const unsigned char *)text;
-	int ascii = !rc && all_ascii(in, tl);
-	uint8_t *w = ascii ? malloc(tl * 2 + 2) : NULL;
-	if (ascii && !w) {
-		rc = cpuu_error_oom();
-	} else if (w) {
-		w[0] = 0xFF;
-		w[1] = 0xFE;
-		widen_ascii(w + 2, in, tl);
-		*out = w;
-		*len = tl * 2 + 2;
-	} else if (!rc) {
-		rc = cpuu_utf8n_to_utf16le(&u16, &ul, text, tl, 0);
-		if (!rc && !(*out = malloc(ul + 2)))
-			rc = cpuu_error_oom();
-		if (!rc) {
-			(*out)[0] = 0xFF;
-			(*out)[1] = 0xFE;
-			memcpy(*out + 2, u16, ul);
-			*len = ul + 2;
-		}
-	}
-	if (text) {
-		memset(text, 0, tl);
-		free(text);
-	}
-	free(u16);
-	return rc;
 }
 
 /* The entries this run wrote name the file it was given in the end. */
@@ -232,16 +159,23 @@ static int write_backup(upd_txn *t, unsigned flags)
 	if (cpuu_fault("update:backup")) {
 		rc = cpuu_error_set(CPUU_EIO, "%s: cannot write (injected fault)", full);
 	} else if (t->backup_made) {
-		/* The live registry's backup grows: this run's own file, replaced. */
-		rc = cpuu_regtext_write_file_ex(full, t->backup, flags);
+		/* The live registry's backup grows: this run's own file, replaced
+		 * (the messages of cpuu_regtext_write_file_ex). */
+		const uint8_t *bytes = NULL;
+		size_t len = 0;
+		rc = cpuu_regtext_out_bytes(&bytes, &len, t->backup);
+		if (rc)
+			cpuu_error_prefix("%s", full);
+		else
+			rc = cpuu_file_write_atomic(full, bytes, len, flags & CPUU_REGTEXT_NO_SYNC ? CPUU_FILE_NO_SYNC : 0);
 	} else {
-		uint8_t *bytes = NULL;
+		/* The file's bytes were built as the subtrees were backed up. */
+		const uint8_t *bytes = NULL;
 		size_t len = 0;
 		char *made = NULL;
-		rc = backup_bytes(&bytes, &len, t->backup);
+		rc = cpuu_regtext_out_bytes(&bytes, &len, t->backup);
 		if (!rc)
 			rc = create_backup(&made, full, bytes, len, flags);
-		free(bytes);
 		const char *slash = made ? strrchr(made, '/') : NULL;
 		const char *base = slash ? slash + 1 : made;
 		if (!rc) {
@@ -304,10 +238,23 @@ static int backup_now_if_live(upd_txn *t)
 /* "a\\b\\c" -> the topmost key on the way that does not exist ("a\\b" when
  * only "a" exists), or path itself when it exists: creating the key creates
  * its missing ancestors too, and Rollback must remove them all. */
-static char *topmost_missing(cpuu_reg *reg, const char *path)
+static char *topmost_missing(cpuu_reg *reg, const char *path, cpuu_reg_key **opened)
 {
 	char *top = cpuu_strdup(path);
 	cpuu_reg_key *probe = NULL;
+	if (opened)
+		*opened = NULL;
+	/* Mostly the key exists (a profile backed up before its change): then
+	 * so do its ancestors, and one open answers (its key kept for the
+	 * export when asked for). */
+	if (top && cpuu_reg_key_open(&probe, reg, NULL, path) == CPUU_OK) {
+		if (opened)
+			*opened = probe;
+		else
+			cpuu_reg_key_free(probe);
+		return top;
+	}
+	cpuu_error_clear();
 	for (char *sep = top ? strchr(top, '\\') : NULL; sep; sep = strchr(sep + 1, '\\')) {
 		*sep = '\0';
 		int found = cpuu_reg_key_open(&probe, reg, NULL, top) == CPUU_OK;
@@ -351,20 +298,32 @@ static int export_subtree(cpuu_regtext **out, cpuu_reg *reg, const char *top)
 	return rc;
 }
 
-/* Moves doc's keys to the end of the run's document. */
-static int backup_take(upd_txn *t, cpuu_regtext *doc)
+static int mask_secret(void *ctx, const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
-	if (doc->nkeys > SIZE_MAX - t->backup->nkeys)
-		return cpuu_error_oom();
-	cpuu_regtext_key *grown =
-		cpuu_array_reserve(t->backup->keys, NULL, t->backup->nkeys + doc->nkeys, sizeof *grown);
-	if (!grown)
-		return cpuu_error_oom();
-	memcpy(grown + t->backup->nkeys, doc->keys, doc->nkeys * sizeof *grown);
-	t->backup->keys = grown;
-	t->backup->nkeys += doc->nkeys;
-	doc->nkeys = 0;
-	return CPUU_OK;
+	(void)ctx;
+	return upd_value_is_secret(name, type, data, len);
+}
+
+/* export_subtree's keys appended to the run's backup file as its bytes
+ * (no document in between: the backup is only ever written). k: top's key
+ * when the caller has it open already (taken over), else NULL. */
+static int backup_subtree(upd_txn *t, const char *top, cpuu_reg_key *k)
+{
+	char *prefix = cpuu_aprintf(UPD_ROOT_NAME "\\%s", top);
+	int rc = !prefix ? cpuu_error_oom() : k ? CPUU_OK : cpuu_reg_key_open(&k, t->reg, NULL, top);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		rc = cpuu_regtext_out_delete_key(t->backup, prefix);
+	} else if (!rc) {
+		rc = cpuu_regtext_out_export(t->backup, t->reg, k, prefix, mask_secret, NULL);
+	}
+	/* As export_subtree leaves it: a refusal to write is the file's, at its
+	 * write; the masks' parse messages are no error. */
+	if (!rc)
+		cpuu_error_clear();
+	cpuu_reg_key_free(k);
+	free(prefix);
+	return rc;
 }
 
 int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
@@ -386,17 +345,12 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 		    (rc = upd_state_dir_check(t->state_dir)) || !(t->backup_file = upd_backup_file_name(t->owner)))
 			return rc ? rc : cpuu_error_last()->code;
 	}
-	if (!t->backup) {
-		if (!(t->backup = calloc(1, sizeof *t->backup)))
-			return cpuu_error_oom();
-		t->backup->version = 5;
-	}
-	char *top = topmost_missing(t->reg, path);
+	if (!t->backup && (rc = cpuu_regtext_out_new(&t->backup)))
+		return rc;
+	cpuu_reg_key *found = NULL;
+	char *top = topmost_missing(t->reg, path, &found);
 	char *entry = NULL;
-	cpuu_regtext *doc = NULL;
-	rc = top ? export_subtree(&doc, t->reg, top) : cpuu_error_oom();
-	if (!rc)
-		rc = backup_take(t, doc);
+	rc = top ? backup_subtree(t, top, found) : cpuu_error_oom();
 	if (!rc)
 		rc = backup_now_if_live(t);
 	/* Named after the write: the live registry's first one fixes the name. */
@@ -408,7 +362,6 @@ int upd_txn_backup_key(upd_txn *t, const char *entry_name, const char *path)
 		rc = cpuu_strlist_add(&t->backed_up, entry_name);
 	if (rc)
 		cpuu_error_prefix("backing up %s", path);
-	cpuu_regtext_free(doc);
 	free(entry);
 	free(top);
 	return rc;
@@ -644,7 +597,7 @@ int upd_txn_commit(upd_txn *t, int dry_run, int batch, const char **stage)
 	if (dry_run)
 		return CPUU_OK;
 	/* The backup must be on disk before the registry that points at it. */
-	if (t->backup && t->backup->nkeys) {
+	if (cpuu_regtext_out_keys(t->backup)) {
 		rc = write_backup(t, batch ? CPUU_REGTEXT_NO_SYNC : 0);
 		if (!rc && batch) {
 			char *full = backup_path(t);
@@ -845,11 +798,11 @@ int upd_txn_mark_set(upd_txn *t, upd_txn_mark *m, const char *const *paths, size
 	memset(m, 0, sizeof *m);
 	m->nactions = t->nactions;
 	m->nbacked_up = t->backed_up.count;
-	m->nbackup_keys = t->backup ? t->backup->nkeys : 0;
+	m->nbackup_keys = cpuu_regtext_out_keys(t->backup);
 	if (!(m->before = calloc(n ? n : 1, sizeof *m->before)))
 		return cpuu_error_oom();
 	for (size_t i = 0; i < n; i++) {
-		char *top = topmost_missing(t->reg, paths[i]);
+		char *top = topmost_missing(t->reg, paths[i], NULL);
 		int rc = top ? cpuu_strlist_add(&m->tops, top) : cpuu_error_oom();
 		if (!rc)
 			rc = export_subtree(&m->before[i], t->reg, top);
@@ -877,17 +830,7 @@ int upd_txn_mark_undo(upd_txn *t, upd_txn_mark *m)
 	}
 	while (t->backed_up.count > m->nbacked_up)
 		free(t->backed_up.items[--t->backed_up.count]);
-	if (t->backup && t->backup->nkeys > m->nbackup_keys) {
-		/* The newer keys go through a document of their own to be freed. */
-		cpuu_regtext *tail = calloc(1, sizeof *tail);
-		size_t k = t->backup->nkeys - m->nbackup_keys;
-		if (tail && (tail->keys = malloc(k * sizeof *tail->keys))) {
-			memcpy(tail->keys, t->backup->keys + m->nbackup_keys, k * sizeof *tail->keys);
-			tail->nkeys = k;
-			t->backup->nkeys = m->nbackup_keys;
-		}
-		cpuu_regtext_free(tail);
-	}
+	cpuu_regtext_out_truncate(t->backup, m->nbackup_keys);
 	return rc;
 }
 

@@ -38,7 +38,7 @@ typedef struct upd_txn {
 	cpuu_reg *reg;
 	const char *state_dir;    /* where backups live */
 	const char *user_dir;     /* the user folder (offline), or NULL */
-	cpuu_regtext *backup;     /* subtrees first changed in this run */
+	cpuu_regtext_out *backup; /* subtrees first changed in this run, as the file's bytes */
 	char *backup_file;        /* its file name in state_dir */
 	int backup_made;          /* backup_file exists: this run created it */
 	const char *owner;        /* the hive's path or the live label: tags its backups' names */
