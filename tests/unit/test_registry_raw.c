@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpuu/registry.h"
@@ -303,6 +306,120 @@ static void test_after_add_child(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static hive_h *hivex_of(cpuu_reg *reg)
+{
+	return ((hive_impl *)reg->impl)->h;
+}
+
+/* Every key, subkey list and value of the tree, read through the API. */
+static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth)
+{
+	size_t n = 1;
+	cpuu_reg_value *vals = NULL;
+	size_t nv = 0;
+	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
+	for (size_t i = 0; i < nv; i++) {
+		cpuu_reg_value v;
+		if (ascii(vals[i].name)) {
+			assert_int_equal(cpuu_reg_value_get(&v, reg, key, vals[i].name), CPUU_OK);
+			assert_int_equal(v.len, vals[i].len);
+			cpuu_reg_value_clear(&v);
+		}
+	}
+	cpuu_reg_values_free(vals, nv);
+	cpuu_strlist subs = { 0 };
+	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
+	for (size_t i = 0; i < subs.count && depth < 64; i++) {
+		cpuu_reg_key *sub = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
+		n += read_tree(reg, sub, depth + 1);
+		cpuu_reg_key_free(sub);
+	}
+	cpuu_strlist_free(&subs);
+	return n;
+}
+
+/* hivex reads the hive only when something is to be written: a run that
+ * only reads (a no-op logon, a dry run) never calls hivex_open, and the
+ * first write opens it only if the file is still the version read. */
+static void test_hivex_lazily(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/lazy.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+
+	/* Reads everywhere, a value set to what it holds, a commit of nothing. */
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		cpuu_reg_key *root = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
+		assert_true(read_tree(reg, root, 0) >= 400);
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		cpuu_reg_value v;
+		assert_int_equal(cpuu_reg_value_get(&v, reg, env, "TEMP"), CPUU_OK);
+		if (!pass) {
+			assert_int_equal(cpuu_reg_value_set(reg, env, "TEMP", v.type, v.data, v.len), CPUU_OK);
+			assert_false(cpuu_reg_dirty(reg));
+			cpuu_reg_commit_opts nb = { .no_backup = 1 };
+			assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+		}
+		assert_null(hivex_of(reg));
+		cpuu_reg_value_clear(&v);
+		cpuu_reg_key_free(env);
+		cpuu_reg_key_free(root);
+		cpuu_reg_free(reg);
+	}
+
+	/* Changes are buffered without hivex; the file changes on disk; the
+	 * first call that needs hivex (a new key) refuses, as a commit would. */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *env = NULL, *made = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, "Lazy", CPUU_REG_BINARY, (const uint8_t *)"ab", 2), CPUU_OK);
+	assert_null(hivex_of(reg));
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(cpuu_reg_key_create(&made, reg, NULL, "Software\\LazyNew"), CPUU_EIO);
+	assert_non_null(strstr(cpuu_error_last()->message, "changed on disk"));
+	assert_null(hivex_of(reg));
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_EIO);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+
+	/* The same on an unchanged file: hivex opens at the first write and
+	 * the commit holds both changes. */
+	reg = NULL;
+	env = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, "Lazy", CPUU_REG_BINARY, (const uint8_t *)"ab", 2), CPUU_OK);
+	assert_null(hivex_of(reg));
+	assert_int_equal(cpuu_reg_key_create(&made, reg, NULL, "Software\\LazyNew"), CPUU_OK);
+	assert_non_null(hivex_of(reg));
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_key_free(made);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+	hive_h *h = hivex_open(path, 0);
+	assert_non_null(h);
+	hive_node_h sw = hivex_node_get_child(h, hivex_root(h), "Software");
+	assert_true(hivex_node_get_child(h, sw, "LazyNew") != 0);
+	hive_node_h en = hivex_node_get_child(h, hivex_root(h), "Environment");
+	assert_true(hivex_node_get_value(h, en, "Lazy") != 0);
+	hivex_close(h);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_plaso),
 		cmocka_unit_test(test_latin1_utf16),
 		cmocka_unit_test(test_after_add_child),
+		cmocka_unit_test(test_hivex_lazily),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

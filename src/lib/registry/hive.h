@@ -66,7 +66,7 @@ int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64
 int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk);
 
 typedef struct hive_impl {
-	hive_h *h;
+	hive_h *h;           /* NULL until something needs hivex (cpuu_hive_hivex) */
 	char *path;          /* resolved once at open; messages only from then on */
 	int dirfd;           /* the hive's folder (O_DIRECTORY|O_NOFOLLOW): every later name is relative to it */
 	char *base;          /* the hive's name in that folder */
@@ -94,6 +94,12 @@ typedef struct hive_impl {
 
 extern const cpuu_reg_backend cpuu_hive_backend;
 
+/* hivex's handle, opened on first need (hive_open.c): CPUU_OK with hi->h
+ * set, or the refusal of a file changed since it was read. */
+int cpuu_hive_hivex(hive_impl *hi);
+/* The hive at its name and at our descriptor is still the version read
+ * (hive_commit.c); CPUU_EIO otherwise. */
+int cpuu_hive_unchanged(hive_impl *hi);
 /* Before any call that writes into hivex's copy of the hive (hive.c). */
 void cpuu_hive_raw_drop(hive_impl *hi);
 /* Writes every changed pending key into hivex (hive.c). */

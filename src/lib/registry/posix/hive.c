@@ -37,15 +37,29 @@ static void hive_close(void *impl)
 	free(hi);
 }
 
+/* The root key: from the checked image's header while hivex is not open
+ * (the check found an nk cell there; hivex_root gives the same offset). */
+static hive_node_h hive_root_node(hive_impl *hi)
+{
+	if (!hi->h && hi->raw.d)
+		return (hive_node_h)(cpuu_le32(hi->raw.d + 36) + 0x1000u);
+	if (cpuu_hive_hivex(hi))
+		return 0;
+	return hivex_root(hi->h);
+}
+
 static int hive_root(cpuu_reg_node *node, char **name, void *impl)
 {
 	hive_impl *hi = impl;
-	hive_node_h r = hivex_root(hi->h);
+	hive_node_h r = hive_root_node(hi);
 	if (!r)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: no root key: %s", hi->path, err_text(errno));
 	*node = r;
 	if (name) {
-		*name = hive_raw_has_key(&hi->raw, r) ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
+		int raw = hive_raw_has_key(&hi->raw, r), hrc;
+		if (!raw && (hrc = cpuu_hive_hivex(hi)))
+			return hrc;
+		*name = raw ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
 		if (!*name)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable root key name: %s", hi->path, err_text(errno));
 	}
@@ -66,19 +80,13 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		*out = (cpuu_reg_node)cached_node;
 		return CPUU_OK;
 	}
-	int raw_lists = hive_raw_lists_ok(&hi->raw, parent);
+	int raw_lists = hive_raw_lists_ok(&hi->raw, parent), rc;
 	if (ascii && raw_lists) {
 		found = (hive_node_h)hive_raw_child(&hi->raw, parent, name);
-	} else if (ascii) {
-		errno = 0;
-		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
-		if (!found && errno)
-			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
-					      err_text(errno));
 	} else if (raw_lists) {
 		uint64_t *kids = NULL;
 		size_t n = 0;
-		int rc = hive_raw_children(&kids, &n, &hi->raw, parent);
+		rc = hive_raw_children(&kids, &n, &hi->raw, parent);
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < n && !found; i++) {
@@ -92,6 +100,14 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 			free(kn);
 		}
 		free(kids);
+	} else if ((rc = cpuu_hive_hivex(hi))) {
+		return rc;
+	} else if (ascii) {
+		errno = 0;
+		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
+		if (!found && errno)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
+					      err_text(errno));
 	} else {
 		/* hivex folds ASCII only: compare non-ASCII names ourselves. */
 		hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)parent);
@@ -134,6 +150,9 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
+	int rc = cpuu_hive_hivex(hi);
+	if (rc)
+		return rc;
 	/* Only the parent's subkey list changes in hivex's copy: the image
 	 * still answers for everything else. */
 	if (hive_raw_touch(&hi->raw, parent) != 0)
@@ -164,6 +183,9 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 {
 	hive_impl *hi = impl;
 	(void)parent;
+	int rc = cpuu_hive_hivex(hi);
+	if (rc)
+		return rc;
 	if ((hive_node_h)child == hivex_root(hi->h))
 		return cpuu_error_set(CPUU_EINVALID, "cannot delete the root key");
 	/* Buffered values of the doomed subtree must not be flushed later onto
@@ -212,6 +234,9 @@ static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 	hive_impl *hi = impl;
 	if (hive_raw_lists_ok(&hi->raw, node))
 		return raw_subkeys(out, hi, node);
+	int hrc = cpuu_hive_hivex(hi);
+	if (hrc)
+		return hrc;
 	errno = 0;
 	hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)node);
 	if (!kids)
@@ -271,6 +296,9 @@ static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v, 
 			return rc;
 	}
 	memset(out, 0, sizeof *out);
+	int hrc = cpuu_hive_hivex(hi);
+	if (hrc)
+		return hrc;
 	errno = 0;
 	char *name = hivex_value_key(hi->h, v);
 	if (!name)
@@ -308,6 +336,9 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 		if (rrc)
 			return rrc;
 	} else {
+		int hrc = cpuu_hive_hivex(hi);
+		if (hrc)
+			return hrc;
 		errno = 0;
 		vs = hivex_node_values(hi->h, node);
 		if (!vs)
@@ -479,8 +510,10 @@ static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, c
 		return value_copy(out, p->vals[i].name, p->vals[i].type, p->vals[i].data, p->vals[i].len);
 	}
 	if (cpuu_reg_is_ascii(name)) {
+		int raw = hive_raw_has_key(&hi->raw, node), hrc;
+		if (!raw && (hrc = cpuu_hive_hivex(hi)))
+			return hrc;
 		errno = 0;
-		int raw = hive_raw_has_key(&hi->raw, node);
 		hive_value_h v = raw ? (hive_value_h)hive_raw_value_find(&hi->raw, node, name)
 				     : hivex_node_get_value(hi->h, (hive_node_h)node, name);
 		if (!v) {
@@ -592,6 +625,9 @@ int cpuu_hive_flush(hive_impl *hi)
 			k++;
 			continue;
 		}
+		int hrc = cpuu_hive_hivex(hi);
+		if (hrc)
+			return hrc;
 		hive_set_value *sv = calloc(p->count ? p->count : 1, sizeof *sv);
 		if (!sv)
 			return cpuu_error_oom();
