@@ -56,8 +56,9 @@ typedef struct cpuu_reg_backend {
 
 /* path_cache.c: key paths from the root -> node, names as stored. */
 typedef struct cpuu_reg_path_slot {
-	char *path; /* as stored; NULL: empty slot */
-	char *name; /* last component as stored */
+	char *path;     /* as stored; NULL: empty slot */
+	size_t len;     /* of path */
+	size_t name_at; /* the last component (the key's name) starts here */
 	uint64_t hash;
 	cpuu_reg_node node;
 } cpuu_reg_path_slot;
@@ -68,9 +69,11 @@ typedef struct cpuu_reg_path_cache {
 	uint64_t generation;
 } cpuu_reg_path_cache;
 
-const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path);
-void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const char *path, const char *name,
-			     cpuu_reg_node node);
+/* path: len bytes (NUL-terminated). */
+const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path,
+						  size_t len);
+void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const char *path, size_t len,
+			     size_t name_at, cpuu_reg_node node);
 void cpuu_reg_path_cache_clear(cpuu_reg_path_cache *c);
 
 struct cpuu_reg {
