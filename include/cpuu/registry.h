@@ -40,6 +40,11 @@ typedef struct cpuu_reg_value {
 	uint32_t type;   /* enum cpuu_reg_type, or any other number found */
 	uint8_t *data;
 	size_t len;
+	/* Nonzero: name lives in data's allocation, right after the data (the
+	 * hive backend's values: one allocation each). cpuu_reg_value_clear
+	 * knows; a caller may still take data over (and free it), the name
+	 * then going with it. Zero (as from memset/{0}): each freed on its own. */
+	int name_in_data;
 } cpuu_reg_value;
 
 #define CPUU_REG_OPEN_WRITE 1u

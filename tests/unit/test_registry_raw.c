@@ -420,6 +420,66 @@ static void test_hivex_lazily(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A value of the hive backend is one allocation (name after data): it is
+ * freed whole, its data may be taken over (the name going with it), and a
+ * changed value keeps its name. Under ASan a wrong free fails here. */
+static void test_value_one_allocation(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/val.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *env = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	cpuu_reg_value *vals = NULL;
+	size_t n = 0;
+	assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+	assert_true(n >= 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(vals[i].name_in_data);
+		assert_ptr_equal(vals[i].name, (char *)vals[i].data + vals[i].len);
+	}
+	uint8_t *taken = vals[0].data; /* as regtext's export does */
+	size_t taken_len = vals[0].len;
+	char *name0 = strdup(vals[0].name);
+	vals[0].data = NULL;
+	cpuu_reg_values_free(vals, n);
+	cpuu_reg_value v;
+	assert_int_equal(cpuu_reg_value_get(&v, reg, env, name0), CPUU_OK);
+	assert_int_equal(v.len, taken_len);
+	assert_memory_equal(v.data, taken, taken_len);
+	free(taken);
+	cpuu_reg_value_clear(&v);
+	/* Changed twice (the second replaces a value whose name shares its
+	 * allocation), then read back with its name. */
+	assert_int_equal(cpuu_reg_value_set(reg, env, name0, CPUU_REG_BINARY, (const uint8_t *)"12345", 5), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, name0, CPUU_REG_BINARY, (const uint8_t *)"x", 1), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+	int seen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(vals[i].name, name0)) {
+			seen = 1;
+			assert_int_equal(vals[i].len, 1);
+			assert_memory_equal(vals[i].data, "x", 1);
+		}
+	assert_true(seen);
+	cpuu_reg_values_free(vals, n);
+	assert_int_equal(cpuu_reg_value_delete(reg, env, name0), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, env, name0), CPUU_ENOTFOUND);
+	free(name0);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_latin1_utf16),
 		cmocka_unit_test(test_after_add_child),
 		cmocka_unit_test(test_hivex_lazily),
+		cmocka_unit_test(test_value_one_allocation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,9 @@ int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64
  * empty); 1 when only hivex can tell (big data, an empty value's unused
  * offset). */
 int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk);
+/* A value (name and data as above) in one allocation (name_in_data), or 1
+ * when only hivex can tell. */
+int hive_raw_value_read(cpuu_reg_value *out, const hive_raw *r, uint64_t vk);
 
 typedef struct hive_impl {
 	hive_h *h;           /* NULL until something needs hivex (cpuu_hive_hivex) */

@@ -484,7 +484,8 @@ void cpuu_reg_value_clear(cpuu_reg_value *value)
 {
 	if (!value)
 		return;
-	free(value->name);
+	if (!value->name_in_data)
+		free(value->name);
 	free(value->data);
 	memset(value, 0, sizeof *value);
 }

@@ -257,34 +257,35 @@ static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 }
 
 /* Data buffers are never NULL (1 byte for empty values) so callers may
- * memcmp/memcpy without special cases. */
+ * memcmp/memcpy without special cases. Data and name share one allocation
+ * (name_in_data): a value read is one malloc, not two. */
+static int value_fill(cpuu_reg_value *dst, const char *name, size_t lname, uint32_t type, const uint8_t *data,
+		      size_t len)
+{
+	memset(dst, 0, sizeof *dst);
+	uint8_t *b = malloc(len + lname + 1);
+	if (!b)
+		return cpuu_error_oom();
+	if (len)
+		memcpy(b, data, len);
+	memcpy(b + len, name, lname + 1);
+	dst->data = b;
+	dst->len = len;
+	dst->type = type;
+	dst->name = (char *)b + len;
+	dst->name_in_data = 1;
+	return CPUU_OK;
+}
+
 static int value_copy(cpuu_reg_value *dst, const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
-	dst->name = cpuu_strdup(name);
-	dst->data = malloc(len ? len : 1);
-	if (!dst->name || !dst->data) {
-		cpuu_reg_value_clear(dst);
-		return cpuu_error_oom();
-	}
-	if (len)
-		memcpy(dst->data, data, len);
-	dst->type = type;
-	dst->len = len;
-	return CPUU_OK;
+	return value_fill(dst, name, strlen(name), type, data, len);
 }
 
 /* From the checked image while it is hivex's too (hive_raw.c). */
 static int read_raw_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
 {
-	memset(out, 0, sizeof *out);
-	int rc = hive_raw_value_data(&out->data, &out->len, &out->type, &hi->raw, v);
-	if (rc)
-		return rc; /* 1: hivex's answer needed */
-	if (!(out->name = hive_raw_value_name(&hi->raw, v))) {
-		cpuu_reg_value_clear(out);
-		return cpuu_error_oom();
-	}
-	return CPUU_OK;
+	return hive_raw_value_read(out, &hi->raw, v); /* 1: hivex's answer needed */
 }
 
 /* v: a value of a key of the image (raw) or of hivex's copy. */
@@ -561,15 +562,12 @@ static int hive_value_set(void *impl, cpuu_reg_node node, const char *name, uint
 		cpuu_reg_value *v = &p->vals[i];
 		if (v->type == type && v->len == len && (len == 0 || memcmp(v->data, data, len) == 0))
 			return CPUU_OK; /* same value: nothing to write */
-		uint8_t *nd = malloc(len ? len : 1);
-		if (!nd)
-			return cpuu_error_oom();
-		if (len)
-			memcpy(nd, data, len);
-		free(v->data);
-		v->data = nd;
-		v->len = len;
-		v->type = type;
+		/* The name may live in the old data's allocation: a new value. */
+		cpuu_reg_value nv;
+		if ((rc = value_fill(&nv, v->name, strlen(v->name), type, data, len)))
+			return rc;
+		cpuu_reg_value_clear(v);
+		*v = nv;
 		p->changed = 1;
 		return CPUU_OK;
 	}

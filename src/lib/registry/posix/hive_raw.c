@@ -48,12 +48,15 @@ static raw_name value_name(const hive_raw *r, uint64_t vk)
 	return rn;
 }
 
-static char *decode(raw_name rn)
+/* At most 3 UTF-8 bytes per UTF-16 unit (4 per pair), 2 per Latin-1 byte. */
+static size_t decoded_max(raw_name rn)
 {
-	/* At most 3 UTF-8 bytes per UTF-16 unit (4 per pair), 2 per Latin-1 byte. */
-	char *out = malloc(rn.utf16 ? rn.n / 2 * 3 + 1 : rn.n * 2 + 1);
-	if (!out)
-		return NULL;
+	return rn.utf16 ? rn.n / 2 * 3 + 1 : rn.n * 2 + 1;
+}
+
+/* Into out (decoded_max bytes), NUL-terminated; the length. */
+static size_t decode_to(raw_name rn, char *out)
+{
 	size_t o = 0;
 	if (!rn.utf16) {
 		for (size_t i = 0; i < rn.n && rn.p[i]; i++) {
@@ -92,6 +95,14 @@ static char *decode(raw_name rn)
 		}
 	}
 	out[o] = '\0';
+	return o;
+}
+
+static char *decode(raw_name rn)
+{
+	char *out = malloc(decoded_max(rn));
+	if (out)
+		decode_to(rn, out);
 	return out;
 }
 
@@ -239,30 +250,61 @@ uint64_t hive_raw_value_find(const hive_raw *r, uint64_t nk, const char *ascii)
 	return 0;
 }
 
-int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk)
+/* Where a value's data is in the image: 0 with src and n, or 1 when only
+ * hivex can tell (an empty value's unused offset, big data). */
+static int value_src(const uint8_t **src, size_t *n, const hive_raw *r, uint64_t vk)
 {
 	const uint8_t *v = r->d + vk;
 	uint32_t dlen = cpuu_le32(v + 8);
-	size_t n = dlen & 0x7FFFFFFFu;
-	const uint8_t *src;
+	*n = dlen & 0x7FFFFFFFu;
 	if (dlen & 0x80000000u) {
-		src = v + 12; /* inline, at most 4 bytes (checked) */
-	} else {
-		if (!n)
-			return 1; /* hivex checks the unused offset: its answer */
-		const uint8_t *cell = r->d + at(cpuu_le32(v + 12));
-		size_t clen = (size_t)(-(int64_t)(int32_t)cpuu_le32(cell));
-		if (n > clen - 4)
-			return 1; /* big data */
-		src = cell + 4;
+		*src = v + 12; /* inline, at most 4 bytes (checked) */
+		return 0;
 	}
+	if (!*n)
+		return 1; /* hivex checks the unused offset: its answer */
+	const uint8_t *cell = r->d + at(cpuu_le32(v + 12));
+	size_t clen = (size_t)(-(int64_t)(int32_t)cpuu_le32(cell));
+	if (*n > clen - 4)
+		return 1; /* big data */
+	*src = cell + 4;
+	return 0;
+}
+
+int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk)
+{
+	const uint8_t *src;
+	size_t n;
+	if (value_src(&src, &n, r, vk))
+		return 1;
 	uint8_t *out = malloc(n ? n : 1);
 	if (!out)
 		return cpuu_error_oom();
 	memcpy(out, src, n);
 	*data = out;
 	*len = n;
-	*type = cpuu_le32(v + 16);
+	*type = cpuu_le32(r->d + vk + 16);
+	return CPUU_OK;
+}
+
+int hive_raw_value_read(cpuu_reg_value *out, const hive_raw *r, uint64_t vk)
+{
+	const uint8_t *src;
+	size_t n;
+	memset(out, 0, sizeof *out);
+	if (value_src(&src, &n, r, vk))
+		return 1;
+	raw_name rn = value_name(r, vk);
+	uint8_t *b = malloc(n + decoded_max(rn));
+	if (!b)
+		return cpuu_error_oom();
+	memcpy(b, src, n);
+	decode_to(rn, (char *)b + n);
+	out->data = b;
+	out->len = n;
+	out->name = (char *)b + n;
+	out->name_in_data = 1;
+	out->type = cpuu_le32(r->d + vk + 16);
 	return CPUU_OK;
 }
 
