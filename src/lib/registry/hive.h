@@ -20,7 +20,7 @@ typedef struct hive_pending {
 typedef struct hive_cache_slot {
 	uint64_t parent, node;
 	char *name;   /* as asked (NULL: empty slot) */
-	char *stored; /* as stored in the hive */
+	char *stored; /* as stored in the hive (in name's allocation) */
 } hive_cache_slot;
 
 typedef struct hive_cache {

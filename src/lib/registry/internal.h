@@ -25,7 +25,8 @@ typedef struct cpuu_reg_backend {
 	const char *name;
 	void (*close)(void *impl);
 	int (*root)(cpuu_reg_node *node, char **name, void *impl);
-	/* One path component; CPUU_ENOTFOUND (message set) when absent.
+	/* One path component; CPUU_ENOTFOUND when absent (the message may be
+	 * left unset: registry.c sets one naming the whole path).
 	 * stored_name (may be NULL) receives the name as stored. */
 	int (*child)(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_reg_node parent, const char *name);
 	int (*add_child)(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, const char *name);

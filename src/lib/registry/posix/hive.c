@@ -122,7 +122,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		free(kids);
 	}
 	if (!found)
-		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
+		return CPUU_ENOTFOUND; /* the caller names the whole path (registry.c) */
 	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found)
 							 : hivex_node_name(hi->h, found);
 	if (!stored)

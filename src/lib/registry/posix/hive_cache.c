@@ -15,10 +15,8 @@ static uint64_t hash(uint64_t parent, const char *name)
 
 void hive_cache_clear(hive_cache *c)
 {
-	for (size_t i = 0; i < c->cap; i++) {
-		free(c->slots[i].name);
-		free(c->slots[i].stored);
-	}
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->slots[i].name); /* stored lives in the same allocation */
 	free(c->slots);
 	memset(c, 0, sizeof *c);
 }
@@ -77,14 +75,12 @@ void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const c
 	hive_cache_slot *s = find(c, parent, name, hash(parent, name));
 	if (s->name)
 		return;
-	s->name = cpuu_strdup(name);
-	s->stored = cpuu_strdup(stored);
-	if (!s->name || !s->stored) {
-		free(s->name);
-		free(s->stored);
-		s->name = s->stored = NULL;
+	size_t ln = strlen(name), ls = strlen(stored);
+	if (!(s->name = malloc(ln + 1 + ls + 1)))
 		return;
-	}
+	memcpy(s->name, name, ln + 1);
+	s->stored = s->name + ln + 1;
+	memcpy(s->stored, stored, ls + 1);
 	s->parent = parent;
 	s->node = node;
 	c->count++;
