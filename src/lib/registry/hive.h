@@ -18,7 +18,7 @@ typedef struct hive_pending {
 
 /* hive_cache.c: remembered subkey lookups. */
 typedef struct hive_cache_slot {
-	uint64_t parent, node;
+	uint64_t parent, node, hash;
 	char *name;   /* as asked (NULL: empty slot) */
 	char *stored; /* as stored in the hive (in name's allocation) */
 } hive_cache_slot;

@@ -10,6 +10,7 @@
 #include "common/internal.h"
 #include "cpuu/registry.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Hives written by hivex have no big-data (db) cells, and regf >= 1.4 needs
@@ -70,6 +71,10 @@ typedef struct cpuu_reg_path_cache {
 	uint64_t generation;
 } cpuu_reg_path_cache;
 
+/* A hash of len bytes with ASCII case folded, a word at a time (seed: 0 or
+ * what else tells entries apart), and whether they are ASCII at all: false
+ * when not. For the lookup caches, which ask it on every key open. */
+bool cpuu_reg_hash_ascii(uint64_t *h, uint64_t seed, const char *s, size_t len);
 /* path: len bytes (NUL-terminated). */
 const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path,
 						  size_t len);

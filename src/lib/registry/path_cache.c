@@ -51,12 +51,9 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-/* A hash of the path with ASCII case folded, a word at a time, and whether
- * it is ASCII at all (every cached key open asks): false when not. Put and
- * get use only this function, so any good mix will do. */
-static bool hash_ascii(uint64_t *h, const char *path, size_t len)
+bool cpuu_reg_hash_ascii(uint64_t *h, uint64_t seed, const char *path, size_t len)
 {
-	uint64_t v = 0x9E3779B97F4A7C15ull ^ len, any = 0, w;
+	uint64_t v = (0x9E3779B97F4A7C15ull ^ len) + seed * 0xFF51AFD7ED558CCDull, any = 0, w;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, path + i, 8);
@@ -81,7 +78,7 @@ const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
 	uint64_t h;
-	if (!c->cap || !hash_ascii(&h, path, len))
+	if (!c->cap || !cpuu_reg_hash_ascii(&h, 0, path, len))
 		return NULL;
 	cpuu_reg_path_slot *s = find(c, path, len, h);
 	return s->path ? s : NULL;
@@ -94,7 +91,7 @@ void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const 
 		cpuu_reg_path_cache_clear(c);
 	c->generation = generation;
 	uint64_t h;
-	if (!len || name_at > len || !hash_ascii(&h, path, len))
+	if (!len || name_at > len || !cpuu_reg_hash_ascii(&h, 0, path, len))
 		return;
 	if ((c->count + 1) * 2 > c->cap) {
 		/* Grow (or start) and re-insert; without memory there is just no caching. */

@@ -113,8 +113,16 @@ static int fold(int c)
 
 /* strcasecmp(decoded, ascii) == 0 without decoding: a stored character
  * outside ASCII decodes to bytes >= 0x80, which no ASCII byte equals. */
-static int same_ascii(raw_name rn, const char *ascii)
+static int same_ascii(raw_name rn, const char *ascii, size_t alen)
 {
+	/* Lookups scan a key's names: most differ in length, told at once. A
+	 * stored name reads up to its first NUL, so a longer one can still
+	 * match if a NUL ends it right there. */
+	size_t units = rn.utf16 ? rn.n / 2 : rn.n;
+	if (units < alen)
+		return 0;
+	if (units > alen && (rn.utf16 ? cpuu_le16(rn.p + 2 * alen) : rn.p[alen]) != 0)
+		return 0;
 	size_t i = 0;
 	if (!rn.utf16) {
 		for (; i < rn.n && rn.p[i]; i++)
@@ -200,13 +208,14 @@ int hive_raw_children(uint64_t **out, size_t *count, const hive_raw *r, uint64_t
 typedef struct find {
 	const hive_raw *r;
 	const char *name;
+	size_t len;
 	uint64_t found;
 } find;
 
 static int match(void *ctx, uint64_t nk)
 {
 	find *f = ctx;
-	if (!same_ascii(key_name(f->r, nk), f->name))
+	if (!same_ascii(key_name(f->r, nk), f->name, f->len))
 		return 0;
 	f->found = nk;
 	return 1;
@@ -214,7 +223,7 @@ static int match(void *ctx, uint64_t nk)
 
 uint64_t hive_raw_child(const hive_raw *r, uint64_t nk, const char *ascii)
 {
-	find f = { r, ascii, 0 };
+	find f = { r, ascii, strlen(ascii), 0 };
 	each_child(r, nk, match, &f);
 	return f.found;
 }
@@ -238,13 +247,13 @@ int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64
 uint64_t hive_raw_value_find(const hive_raw *r, uint64_t nk, const char *ascii)
 {
 	const uint8_t *k = r->d + nk;
-	size_t n = cpuu_le32(k + 0x28);
+	size_t n = cpuu_le32(k + 0x28), alen = strlen(ascii);
 	if (!n)
 		return 0;
 	const uint8_t *list = r->d + at(cpuu_le32(k + 0x2C));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t vk = at(cpuu_le32(list + 4 + i * 4));
-		if (same_ascii(value_name(r, vk), ascii))
+		if (same_ascii(value_name(r, vk), ascii, alen))
 			return vk;
 	}
 	return 0;
