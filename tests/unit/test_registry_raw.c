@@ -480,6 +480,60 @@ static void test_value_one_allocation(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Reference order for cpuu_reg_name_cmp: code points (2-byte UTF-8
+ * decoded, longer sequences byte-wise above 0x100), ASCII and Latin-1
+ * letters folded to upper case as Windows' table does for them. */
+static long ref_fold(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	long cp;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		*pp = p + 1;
+	} else if ((p[0] & 0xE0) == 0xC0 && p[1]) {
+		cp = (long)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		*pp = p + 2;
+	} else {
+		cp = 0x100 + p[0];
+		*pp = p + 1;
+	}
+	if ((cp >= 'a' && cp <= 'z') || (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7))
+		cp -= 32;
+	return cp;
+}
+
+static int ref_cmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	while (*pa && *pb) {
+		long ca = ref_fold(&pa), cb = ref_fold(&pb);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return (*pa != 0) - (*pb != 0);
+}
+
+/* Every pair of a set of names (ASCII, case variants, prefixes, Latin-1,
+ * other scripts, mixed) in the order and equality of the reference. */
+static void test_name_cmp(void **state)
+{
+	(void)state;
+	const char *names[] = { "", "a", "A", "b", "_", "@", "[", "`", "{", "Z", "z", "abc", "ABC", "abd", "ab",
+				"Abc\xc3\xa9", "ABC\xc3\x89", "abc\xc3\xa9x", "\xc3\xa9", "\xc3\x89", "\xc3\xb7", "\xc3\x97",
+				"\xe6\x97\xa5", "\xe6\x97\xa5" "a", "a\xe6\x97\xa5", "A\xe6\x97\xa5", "PR_EMAIL", "pr_email",
+				"001f3001", "001F3001", "Caf\xc3\xa9", "CAF\xc3\x89", "caf", "cafe" };
+	size_t n = sizeof names / sizeof *names;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int got = cpuu_reg_name_cmp(names[i], names[j]), want = ref_cmp(names[i], names[j]);
+			if ((got > 0) != (want > 0) || (got < 0) != (want < 0))
+				fail_msg("'%s' vs '%s': %d, want %d", names[i], names[j], got, want);
+		}
+	assert_int_equal(cpuu_reg_name_cmp("Software", "SOFTWARE"), 0);
+	assert_int_equal(cpuu_reg_name_cmp("Caf\xc3\xa9", "CAF\xc3\x89"), 0);
+	assert_true(cpuu_reg_name_cmp("ab", "abc") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_after_add_child),
 		cmocka_unit_test(test_hivex_lazily),
 		cmocka_unit_test(test_value_one_allocation),
+		cmocka_unit_test(test_name_cmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

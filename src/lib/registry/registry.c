@@ -95,6 +95,24 @@ static uint32_t next_folded(const unsigned char **pp)
 int cpuu_reg_name_cmp(const char *a, const char *b)
 {
 	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	/* ASCII first, byte by byte (value names nearly always are); the same
+	 * order as below: letters folded to upper case. */
+	for (;; pa++, pb++) {
+		unsigned ca = *pa, cb = *pb;
+		if (ca >= 0x80 || cb >= 0x80)
+			break;
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
+		if (ca >= 'a' && ca <= 'z')
+			ca -= 32;
+		if (cb >= 'a' && cb <= 'z')
+			cb -= 32;
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
 	while (*pa && *pb) {
 		uint32_t ca = next_folded(&pa), cb = next_folded(&pb);
 		if (ca != cb)

@@ -59,7 +59,13 @@ static size_t decode_to(raw_name rn, char *out)
 {
 	size_t o = 0;
 	if (!rn.utf16) {
-		for (size_t i = 0; i < rn.n && rn.p[i]; i++) {
+		/* The ASCII run (most names are all ASCII) copied as is. */
+		size_t i = 0;
+		while (i < rn.n && (unsigned)(rn.p[i] - 1) < 0x7Fu)
+			i++;
+		memcpy(out, rn.p, i);
+		o = i;
+		for (; i < rn.n && rn.p[i]; i++) {
 			uint8_t b = rn.p[i];
 			if (b < 0x80) {
 				out[o++] = (char)b;
