@@ -534,6 +534,69 @@ static void test_name_cmp(void **state)
 	assert_true(cpuu_reg_name_cmp("ab", "abc") < 0);
 }
 
+/* A key below a remembered one is walked from there: its name and path
+ * (as stored) are those a fresh handle finds, from the root or from a
+ * parent handle; bad paths are refused with the same message; keys are
+ * created below a remembered one. */
+static void test_walk_from_remembered(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/walk.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	cpuu_reg *fresh = NULL, *reg = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&fresh, path, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	const char *deep = "SOFTWARE\\microsoft\\WINDOWS\\currentversion\\EXPLORER";
+	cpuu_reg_key *want = NULL, *k = NULL, *sw = NULL;
+	assert_int_equal(cpuu_reg_key_open(&want, fresh, NULL, deep), CPUU_OK);
+	/* Remember two levels, then go deeper from the root and from a handle. */
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "software\\MICROSOFT"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, deep), CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), cpuu_reg_key_path(want));
+	assert_string_equal(cpuu_reg_key_name(k), cpuu_reg_key_name(want));
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&sw, reg, NULL, "Software"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, sw, "Microsoft\\Windows\\CurrentVersion\\Run"), CPUU_OK);
+	cpuu_reg_key *want2 = NULL;
+	assert_int_equal(cpuu_reg_key_open(&want2, fresh, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\Run"),
+			 CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), cpuu_reg_key_path(want2));
+	assert_string_equal(cpuu_reg_key_name(k), cpuu_reg_key_name(want2));
+	cpuu_reg_key_free(k);
+	cpuu_reg_key_free(want2);
+	/* Refused as before: an empty component below a remembered key; a
+	 * missing key named by its whole path. */
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\\\Windows"), CPUU_EINVALID);
+	assert_non_null(strstr(cpuu_error_last()->message, "'Software\\Microsoft\\\\Windows' has an empty component"));
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\NoSuchKey"), CPUU_ENOTFOUND);
+	assert_non_null(strstr(cpuu_error_last()->message, "'Software\\Microsoft\\Windows\\NoSuchKey' not found"));
+	/* Created below a remembered key, then found by a fresh handle. */
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, "Software\\Microsoft\\Windows\\CpuuWalk\\Deep"), CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), "Software\\Microsoft\\Windows\\CpuuWalk\\Deep");
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_key_free(sw);
+	cpuu_reg_key_free(want);
+	cpuu_reg_free(reg);
+	cpuu_reg_free(fresh);
+	assert_int_equal(cpuu_reg_open_hive(&fresh, path, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, fresh, NULL, "Software\\Microsoft\\Windows\\CpuuWalk\\Deep"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(fresh);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_hivex_lazily),
 		cmocka_unit_test(test_value_one_allocation),
 		cmocka_unit_test(test_name_cmp),
+		cmocka_unit_test(test_walk_from_remembered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

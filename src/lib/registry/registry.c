@@ -356,8 +356,9 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	if (parent && pb_add(&pb, parent->path, strlen(parent->path)))
 		return cpuu_error_oom();
 	/* Whole paths of existing keys are remembered (path_cache.c). */
+	size_t lp = pb.len;
+	int probed = 0;
 	if (cache && subpath && *subpath) {
-		size_t lp = pb.len;
 		if ((lp && pb_add(&pb, "\\", 1)) || pb_add(&pb, subpath, strlen(subpath))) {
 			pb_free(&pb);
 			return cpuu_error_oom();
@@ -369,13 +370,42 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 			return key_new_n(out, reg, hit->node, hit->path + hit->name_at, hit->len - hit->name_at, hit->path,
 					 hit->len);
 		}
-		pb.len = lp;
-		pb.p[lp] = '\0';
+		probed = 1;
 	}
 	path_parts parts;
 	if ((rc = parts_split(&parts, subpath))) {
 		pb_free(&pb);
 		return rc;
+	}
+	/* A miss: the walk starts at the longest remembered path above the key
+	 * (a few levels up at most), not at the parent, when there is one: a
+	 * profile's new section is then one lookup, not eight. The whole path
+	 * was checked above, so the same paths are refused as before. */
+	size_t start = 0;
+	if (probed) {
+		size_t base = lp ? lp + 1 : 0;
+		for (size_t m = parts.count - 1; m >= 1 && m + 4 >= parts.count; m--) {
+			size_t plen = base + (size_t)(parts.items[m] - parts.buf) - 1;
+			pb.p[plen] = '\0';
+			const cpuu_reg_path_slot *hit =
+				cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), pb.p, plen);
+			pb.p[plen] = '\\';
+			if (hit) {
+				node = hit->node;
+				start = m;
+				pb.len = 0;
+				if (pb_add(&pb, hit->path, hit->len)) {
+					parts_free(&parts);
+					pb_free(&pb);
+					return cpuu_error_oom();
+				}
+				break;
+			}
+		}
+		if (!start) {
+			pb.len = lp;
+			pb.p[lp] = '\0';
+		}
 	}
 	if (!parts.count) {
 		pb_free(&pb);
@@ -391,7 +421,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 		return rc;
 	}
 	size_t name_at = 0;
-	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++) {
+	for (size_t i = start; rc == CPUU_OK && i < parts.count; i++) {
 		char *stored = NULL;
 		rc = reg->ops->child(&node, &stored, reg->impl, node, parts.items[i]);
 		if (rc == CPUU_ENOTFOUND && create) {
