@@ -117,6 +117,13 @@ int cpuu_reg_key_subkeys(cpuu_strlist *out, cpuu_reg *reg, const cpuu_reg_key *k
 /* All values of the key, in stored order. */
 int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key);
 void cpuu_reg_values_free(cpuu_reg_value *values, size_t count);
+/* The same values without a copy for the caller: *out is the registry's own
+ * buffer of the key (hive backend; other backends: a copy the handle keeps).
+ * Read-only, never freed by the caller, valid until the next change through
+ * reg (a value set or deleted, a key created or deleted), a commit or
+ * cpuu_reg_free; reading other keys meanwhile keeps it valid. For readers
+ * that only look (a profile's sections, an export): no allocation per value. */
+int cpuu_reg_key_values_view(const cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key);
 
 /* One value by name (case-insensitive as Windows); CPUU_ENOTFOUND if absent.
  * out->name carries the name as stored (its case). Free with cpuu_reg_value_clear. */

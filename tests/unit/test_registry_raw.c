@@ -597,6 +597,90 @@ static void test_walk_from_remembered(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void same_values(const cpuu_reg_value *a, size_t na, const cpuu_reg_value *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i].name, b[i].name);
+		assert_int_equal(a[i].type, b[i].type);
+		assert_int_equal(a[i].len, b[i].len);
+		assert_memory_equal(a[i].data, b[i].data, a[i].len);
+	}
+}
+
+static size_t view_tree(cpuu_reg *reg, const cpuu_reg_key *key, const cpuu_reg_value *first, size_t nfirst,
+			const cpuu_reg_value *copy, size_t ncopy, int depth)
+{
+	size_t n = 1;
+	const cpuu_reg_value *seen = NULL;
+	size_t nseen = 0;
+	cpuu_reg_value *vals = NULL;
+	size_t nv = 0;
+	assert_int_equal(cpuu_reg_key_values_view(&seen, &nseen, reg, key), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
+	same_values(seen, nseen, vals, nv);
+	cpuu_reg_values_free(vals, nv);
+	/* The first view taken is still what it was. */
+	same_values(first, nfirst, copy, ncopy);
+	cpuu_strlist subs = { 0 };
+	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
+	for (size_t i = 0; i < subs.count && depth < 64; i++) {
+		cpuu_reg_key *sub = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
+		n += view_tree(reg, sub, first, nfirst, copy, ncopy, depth + 1);
+		cpuu_reg_key_free(sub);
+	}
+	cpuu_strlist_free(&subs);
+	return n;
+}
+
+/* Views of every key equal the copies, stay valid while other keys are
+ * read, need no hivex, and show a change once taken again after it. */
+static void test_values_view(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/view.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		cpuu_reg_key *root = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		const cpuu_reg_value *first = NULL;
+		size_t nfirst = 0;
+		cpuu_reg_value *copy = NULL;
+		size_t ncopy = 0;
+		assert_int_equal(cpuu_reg_key_values_view(&first, &nfirst, reg, env), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_values(&copy, &ncopy, reg, env), CPUU_OK);
+		assert_true(nfirst >= 2);
+		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
+		assert_true(view_tree(reg, root, first, nfirst, copy, ncopy, 0) >= 400);
+		assert_null(hivex_of(reg));
+		if (!pass) {
+			assert_int_equal(cpuu_reg_value_set(reg, env, "ViewNew", CPUU_REG_BINARY, (const uint8_t *)"v", 1),
+					 CPUU_OK);
+			const cpuu_reg_value *now = NULL;
+			size_t nnow = 0;
+			assert_int_equal(cpuu_reg_key_values_view(&now, &nnow, reg, env), CPUU_OK);
+			assert_int_equal(nnow, ncopy + 1);
+			assert_string_equal(now[nnow - 1].name, "ViewNew");
+			same_values(now, ncopy, copy, ncopy);
+		}
+		cpuu_reg_values_free(copy, ncopy);
+		cpuu_reg_key_free(root);
+		cpuu_reg_key_free(env);
+		cpuu_reg_free(reg);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_value_one_allocation),
 		cmocka_unit_test(test_name_cmp),
 		cmocka_unit_test(test_walk_from_remembered),
+		cmocka_unit_test(test_values_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

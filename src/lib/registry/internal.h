@@ -34,6 +34,9 @@ typedef struct cpuu_reg_backend {
 	int (*delete_child)(void *impl, cpuu_reg_node parent, cpuu_reg_node child);
 	int (*subkeys)(cpuu_strlist *out, void *impl, cpuu_reg_node node);
 	int (*values)(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);
+	/* Optional: the backend's own copy of the values, valid until the next
+	 * change or commit (NULL: registry.c keeps copies). */
+	int (*values_view)(const cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);
 	int (*value_get)(cpuu_reg_value *out, void *impl, cpuu_reg_node node, const char *name);
 	int (*value_set)(void *impl, cpuu_reg_node node, const char *name, uint32_t type,
 			 const uint8_t *data, size_t len);
@@ -92,6 +95,13 @@ struct cpuu_reg {
 	int prepared_no_backup;
 	char *prepared_backup_path;
 	cpuu_reg_path_cache paths; /* only for backends with stable node ids */
+	/* cpuu_reg_key_values_view copies of a backend without values_view,
+	 * dropped at the next change, commit or free. */
+	struct cpuu_reg_view {
+		cpuu_reg_value *vals;
+		size_t count;
+	} *views;
+	size_t nviews, capviews;
 };
 
 struct cpuu_reg_key {

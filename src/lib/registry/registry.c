@@ -22,10 +22,19 @@ int cpuu_reg_wrap(cpuu_reg **out, const cpuu_reg_backend *ops, void *impl, unsig
 	return CPUU_OK;
 }
 
+static void views_drop(cpuu_reg *reg)
+{
+	for (size_t i = 0; i < reg->nviews; i++)
+		cpuu_reg_values_free(reg->views[i].vals, reg->views[i].count);
+	reg->nviews = 0;
+}
+
 void cpuu_reg_free(cpuu_reg *reg)
 {
 	if (!reg)
 		return;
+	views_drop(reg);
+	free(reg->views);
 	reg->ops->close(reg->impl);
 	cpuu_reg_path_cache_clear(&reg->paths);
 	free(reg->prepared_backup_path);
@@ -425,6 +434,7 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 		char *stored = NULL;
 		rc = reg->ops->child(&node, &stored, reg->impl, node, parts.items[i]);
 		if (rc == CPUU_ENOTFOUND && create) {
+			views_drop(reg);
 			rc = reg->ops->add_child(&node, reg->impl, node, parts.items[i]);
 			if (rc == CPUU_OK && !(stored = cpuu_strdup(parts.items[i])))
 				rc = cpuu_error_oom();
@@ -493,8 +503,10 @@ int cpuu_reg_key_delete(cpuu_reg *reg, const cpuu_reg_key *parent, const char *s
 	}
 	if (rc == CPUU_ENOTFOUND)
 		rc = not_found(parent, subpath);
-	if (rc == CPUU_OK)
+	if (rc == CPUU_OK) {
+		views_drop(reg);
 		rc = reg->ops->delete_child(reg->impl, pnode, node);
+	}
 	parts_free(&parts);
 	return rc;
 }
@@ -523,6 +535,34 @@ int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, cons
 	int rc = key_node(&node, reg, key);
 	if (rc == CPUU_OK)
 		rc = reg->ops->values(out, count, reg->impl, node);
+	if (rc)
+		cpuu_error_prefix("key '%s'", key_label(key));
+	return rc;
+}
+
+int cpuu_reg_key_values_view(const cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	if (!out || !count)
+		return cpuu_error_set(CPUU_EINVALID, "values: NULL output");
+	*out = NULL;
+	*count = 0;
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, key);
+	if (rc == CPUU_OK && reg->ops->values_view) {
+		rc = reg->ops->values_view(out, count, reg->impl, node);
+	} else if (rc == CPUU_OK) {
+		struct cpuu_reg_view *v = cpuu_array_reserve(reg->views, &reg->capviews, reg->nviews + 1, sizeof *v);
+		if (!v)
+			return cpuu_error_oom();
+		reg->views = v;
+		v = &reg->views[reg->nviews];
+		rc = reg->ops->values(&v->vals, &v->count, reg->impl, node);
+		if (rc == CPUU_OK) {
+			reg->nviews++;
+			*out = v->vals;
+			*count = v->count;
+		}
+	}
 	if (rc)
 		cpuu_error_prefix("key '%s'", key_label(key));
 	return rc;
@@ -595,6 +635,7 @@ int cpuu_reg_value_set(cpuu_reg *reg, const cpuu_reg_key *key, const char *name,
 	cpuu_reg_node node;
 	if ((rc = key_node(&node, reg, key)))
 		return rc;
+	views_drop(reg);
 	rc = reg->ops->value_set(reg->impl, node, name, type, data, len);
 	if (rc)
 		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
@@ -614,6 +655,7 @@ int cpuu_reg_value_delete(cpuu_reg *reg, const cpuu_reg_key *key, const char *na
 	cpuu_reg_node node;
 	if ((rc = key_node(&node, reg, key)))
 		return rc;
+	views_drop(reg);
 	rc = reg->ops->value_delete(reg->impl, node, name);
 	if (rc == CPUU_ENOTFOUND)
 		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
@@ -629,6 +671,7 @@ int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
 	cpuu_reg_path_cache_clear(&reg->paths); /* as the backends drop theirs */
+	views_drop(reg);
 	return reg->ops->commit(reg->impl, opts);
 }
 
@@ -639,6 +682,7 @@ int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
 	cpuu_reg_path_cache_clear(&reg->paths);
+	views_drop(reg);
 	if (reg->ops->commit_prepare)
 		return reg->ops->commit_prepare(reg->impl, opts);
 	/* Commit-only backend: remember the options for finish. */
@@ -662,6 +706,7 @@ int cpuu_reg_commit_finish(cpuu_reg *reg)
 {
 	if (!reg)
 		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	views_drop(reg);
 	if (reg->ops->commit_finish)
 		return reg->ops->commit_finish(reg->impl);
 	if (!reg->prepared)

@@ -492,6 +492,19 @@ static int hive_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg
 	return CPUU_OK;
 }
 
+/* The key's buffer itself: it changes only through value set/delete, key
+ * deletion and flush, the changes after which a view is no longer valid. */
+static int hive_values_view(const cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node)
+{
+	hive_pending *p;
+	int rc = pending_load(&p, impl, (hive_node_h)node);
+	if (rc)
+		return rc;
+	*out = p->vals;
+	*count = p->count;
+	return CPUU_OK;
+}
+
 static ssize_t pending_index(const hive_pending *p, const char *name)
 {
 	for (size_t i = 0; i < p->count; i++)
@@ -685,6 +698,7 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.delete_child = hive_delete_child,
 	.subkeys = hive_subkeys,
 	.values = hive_values,
+	.values_view = hive_values_view,
 	.value_get = hive_value_get,
 	.value_set = hive_value_set,
 	.value_delete = hive_value_delete,
