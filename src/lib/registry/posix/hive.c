@@ -212,16 +212,23 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 	return CPUU_OK;
 }
 
+/* The names decoded from the image go into the list as they are: one
+ * allocation per name and one for the list, no copies. */
 static int raw_subkeys(cpuu_strlist *out, hive_impl *hi, cpuu_reg_node node)
 {
 	uint64_t *kids = NULL;
 	size_t n = 0;
 	int rc = hive_raw_children(&kids, &n, &hi->raw, node);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof *out);
+	if (n && !(out->items = calloc(n, sizeof *out->items)))
+		rc = cpuu_error_oom();
 	for (size_t i = 0; i < n && rc == CPUU_OK; i++) {
-		char *kn = hive_raw_key_name(&hi->raw, kids[i]);
-		if (!kn || cpuu_strlist_push(out, kn) != 0)
+		if (!(out->items[i] = hive_raw_key_name(&hi->raw, kids[i])))
 			rc = cpuu_error_oom();
-		free(kn);
+		else
+			out->count++;
 	}
 	free(kids);
 	if (rc)
