@@ -129,21 +129,24 @@ static int same_ascii(raw_name rn, const char *ascii, size_t alen)
 		return 0;
 	if (units > alen && (rn.utf16 ? cpuu_le16(rn.p + 2 * alen) : rn.p[alen]) != 0)
 		return 0;
-	size_t i = 0;
+	/* Now the stored name is alen characters long (up to its NUL): compare
+	 * exactly those, bytes first (most compare equal as they are), folding
+	 * only where they differ. A NUL or a non-ASCII character in the stored
+	 * name never equals a character of ascii (which has neither). */
 	if (!rn.utf16) {
-		for (; i < rn.n && rn.p[i]; i++)
-			if (!ascii[i] || rn.p[i] >= 0x80 || fold(rn.p[i]) != fold((unsigned char)ascii[i]))
+		for (size_t i = 0; i < alen; i++) {
+			unsigned b = rn.p[i], a = (unsigned char)ascii[i];
+			if (b != a && (b >= 0x80 || fold((int)b) != fold((int)a)))
 				return 0;
+		}
 	} else {
-		for (size_t j = 0; j + 1 < rn.n; j += 2, i++) {
-			unsigned u = cpuu_le16(rn.p + j);
-			if (!u)
-				break;
-			if (!ascii[i] || u >= 0x80 || fold((int)u) != fold((unsigned char)ascii[i]))
+		for (size_t i = 0; i < alen; i++) {
+			unsigned u = cpuu_le16(rn.p + 2 * i), a = (unsigned char)ascii[i];
+			if (u != a && (u >= 0x80 || fold((int)u) != fold((int)a)))
 				return 0;
 		}
 	}
-	return ascii[i] == '\0';
+	return 1;
 }
 
 char *hive_raw_key_name(const hive_raw *r, uint64_t nk)
