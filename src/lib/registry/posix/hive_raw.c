@@ -61,6 +61,11 @@ static size_t decode_to(raw_name rn, char *out)
 	if (!rn.utf16) {
 		/* The ASCII run (most names are all ASCII) copied as is. */
 		size_t i = 0;
+		for (uint64_t w; i + 8 <= rn.n; i += 8) { /* eight at a time: no NUL, no high bit */
+			memcpy(&w, rn.p + i, 8);
+			if ((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull)
+				break;
+		}
 		while (i < rn.n && (unsigned)(rn.p[i] - 1) < 0x7Fu)
 			i++;
 		memcpy(out, rn.p, i);
