@@ -40,6 +40,11 @@ typedef struct cpuu_reg_value {
 	uint32_t type;   /* enum cpuu_reg_type, or any other number found */
 	uint8_t *data;
 	size_t len;
+	/* Nonzero: name lives in data's allocation, right after the data (the
+	 * hive backend's values: one allocation each). cpuu_reg_value_clear
+	 * knows; a caller may still take data over (and free it), the name
+	 * then going with it. Zero (as from memset/{0}): each freed on its own. */
+	int name_in_data;
 } cpuu_reg_value;
 
 #define CPUU_REG_OPEN_WRITE 1u
@@ -112,6 +117,13 @@ int cpuu_reg_key_subkeys(cpuu_strlist *out, cpuu_reg *reg, const cpuu_reg_key *k
 /* All values of the key, in stored order. */
 int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key);
 void cpuu_reg_values_free(cpuu_reg_value *values, size_t count);
+/* The same values without a copy for the caller: *out is the registry's own
+ * buffer of the key (hive backend; other backends: a copy the handle keeps).
+ * Read-only, never freed by the caller, valid until the next change through
+ * reg (a value set or deleted, a key created or deleted), a commit or
+ * cpuu_reg_free; reading other keys meanwhile keeps it valid. For readers
+ * that only look (a profile's sections, an export): no allocation per value. */
+int cpuu_reg_key_values_view(const cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key);
 
 /* One value by name (case-insensitive as Windows); CPUU_ENOTFOUND if absent.
  * out->name carries the name as stored (its case). Free with cpuu_reg_value_clear. */

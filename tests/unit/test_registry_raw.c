@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cpuu/registry.h"
@@ -303,6 +306,381 @@ static void test_after_add_child(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static hive_h *hivex_of(cpuu_reg *reg)
+{
+	return ((hive_impl *)reg->impl)->h;
+}
+
+/* Every key, subkey list and value of the tree, read through the API. */
+static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth)
+{
+	size_t n = 1;
+	cpuu_reg_value *vals = NULL;
+	size_t nv = 0;
+	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
+	for (size_t i = 0; i < nv; i++) {
+		cpuu_reg_value v;
+		if (ascii(vals[i].name)) {
+			assert_int_equal(cpuu_reg_value_get(&v, reg, key, vals[i].name), CPUU_OK);
+			assert_int_equal(v.len, vals[i].len);
+			cpuu_reg_value_clear(&v);
+		}
+	}
+	cpuu_reg_values_free(vals, nv);
+	cpuu_strlist subs = { 0 };
+	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
+	for (size_t i = 0; i < subs.count && depth < 64; i++) {
+		cpuu_reg_key *sub = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
+		n += read_tree(reg, sub, depth + 1);
+		cpuu_reg_key_free(sub);
+	}
+	cpuu_strlist_free(&subs);
+	return n;
+}
+
+/* hivex reads the hive only when something is to be written: a run that
+ * only reads (a no-op logon, a dry run) never calls hivex_open, and the
+ * first write opens it only if the file is still the version read. */
+static void test_hivex_lazily(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/lazy.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+
+	/* Reads everywhere, a value set to what it holds, a commit of nothing. */
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		cpuu_reg_key *root = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
+		assert_true(read_tree(reg, root, 0) >= 400);
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		cpuu_reg_value v;
+		assert_int_equal(cpuu_reg_value_get(&v, reg, env, "TEMP"), CPUU_OK);
+		if (!pass) {
+			assert_int_equal(cpuu_reg_value_set(reg, env, "TEMP", v.type, v.data, v.len), CPUU_OK);
+			assert_false(cpuu_reg_dirty(reg));
+			cpuu_reg_commit_opts nb = { .no_backup = 1 };
+			assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+		}
+		assert_null(hivex_of(reg));
+		cpuu_reg_value_clear(&v);
+		cpuu_reg_key_free(env);
+		cpuu_reg_key_free(root);
+		cpuu_reg_free(reg);
+	}
+
+	/* Changes are buffered without hivex; the file changes on disk; the
+	 * first call that needs hivex (a new key) refuses, as a commit would. */
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *env = NULL, *made = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, "Lazy", CPUU_REG_BINARY, (const uint8_t *)"ab", 2), CPUU_OK);
+	assert_null(hivex_of(reg));
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(cpuu_reg_key_create(&made, reg, NULL, "Software\\LazyNew"), CPUU_EIO);
+	assert_non_null(strstr(cpuu_error_last()->message, "changed on disk"));
+	assert_null(hivex_of(reg));
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_EIO);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+
+	/* The same on an unchanged file: hivex opens at the first write and
+	 * the commit holds both changes. */
+	reg = NULL;
+	env = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, "Lazy", CPUU_REG_BINARY, (const uint8_t *)"ab", 2), CPUU_OK);
+	assert_null(hivex_of(reg));
+	assert_int_equal(cpuu_reg_key_create(&made, reg, NULL, "Software\\LazyNew"), CPUU_OK);
+	assert_non_null(hivex_of(reg));
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_key_free(made);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+	hive_h *h = hivex_open(path, 0);
+	assert_non_null(h);
+	hive_node_h sw = hivex_node_get_child(h, hivex_root(h), "Software");
+	assert_true(hivex_node_get_child(h, sw, "LazyNew") != 0);
+	hive_node_h en = hivex_node_get_child(h, hivex_root(h), "Environment");
+	assert_true(hivex_node_get_value(h, en, "Lazy") != 0);
+	hivex_close(h);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A value of the hive backend is one allocation (name after data): it is
+ * freed whole, its data may be taken over (the name going with it), and a
+ * changed value keeps its name. Under ASan a wrong free fails here. */
+static void test_value_one_allocation(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/val.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	cpuu_reg *reg = NULL;
+	cpuu_reg_key *env = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+	cpuu_reg_value *vals = NULL;
+	size_t n = 0;
+	assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+	assert_true(n >= 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(vals[i].name_in_data);
+		assert_ptr_equal(vals[i].name, (char *)vals[i].data + vals[i].len);
+	}
+	uint8_t *taken = vals[0].data; /* as regtext's export does */
+	size_t taken_len = vals[0].len;
+	char *name0 = strdup(vals[0].name);
+	vals[0].data = NULL;
+	cpuu_reg_values_free(vals, n);
+	cpuu_reg_value v;
+	assert_int_equal(cpuu_reg_value_get(&v, reg, env, name0), CPUU_OK);
+	assert_int_equal(v.len, taken_len);
+	assert_memory_equal(v.data, taken, taken_len);
+	free(taken);
+	cpuu_reg_value_clear(&v);
+	/* Changed twice (the second replaces a value whose name shares its
+	 * allocation), then read back with its name. */
+	assert_int_equal(cpuu_reg_value_set(reg, env, name0, CPUU_REG_BINARY, (const uint8_t *)"12345", 5), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_set(reg, env, name0, CPUU_REG_BINARY, (const uint8_t *)"x", 1), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&vals, &n, reg, env), CPUU_OK);
+	int seen = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(vals[i].name, name0)) {
+			seen = 1;
+			assert_int_equal(vals[i].len, 1);
+			assert_memory_equal(vals[i].data, "x", 1);
+		}
+	assert_true(seen);
+	cpuu_reg_values_free(vals, n);
+	assert_int_equal(cpuu_reg_value_delete(reg, env, name0), CPUU_OK);
+	assert_int_equal(cpuu_reg_value_get(&v, reg, env, name0), CPUU_ENOTFOUND);
+	free(name0);
+	cpuu_reg_key_free(env);
+	cpuu_reg_free(reg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Reference order for cpuu_reg_name_cmp: code points (2-byte UTF-8
+ * decoded, longer sequences byte-wise above 0x100), ASCII and Latin-1
+ * letters folded to upper case as Windows' table does for them. */
+static long ref_fold(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	long cp;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		*pp = p + 1;
+	} else if ((p[0] & 0xE0) == 0xC0 && p[1]) {
+		cp = (long)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		*pp = p + 2;
+	} else {
+		cp = 0x100 + p[0];
+		*pp = p + 1;
+	}
+	if ((cp >= 'a' && cp <= 'z') || (cp >= 0xE0 && cp <= 0xFE && cp != 0xF7))
+		cp -= 32;
+	return cp;
+}
+
+static int ref_cmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	while (*pa && *pb) {
+		long ca = ref_fold(&pa), cb = ref_fold(&pb);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return (*pa != 0) - (*pb != 0);
+}
+
+/* Every pair of a set of names (ASCII, case variants, prefixes, Latin-1,
+ * other scripts, mixed) in the order and equality of the reference. */
+static void test_name_cmp(void **state)
+{
+	(void)state;
+	const char *names[] = { "", "a", "A", "b", "_", "@", "[", "`", "{", "Z", "z", "abc", "ABC", "abd", "ab",
+				"Abc\xc3\xa9", "ABC\xc3\x89", "abc\xc3\xa9x", "\xc3\xa9", "\xc3\x89", "\xc3\xb7", "\xc3\x97",
+				"\xe6\x97\xa5", "\xe6\x97\xa5" "a", "a\xe6\x97\xa5", "A\xe6\x97\xa5", "PR_EMAIL", "pr_email",
+				"001f3001", "001F3001", "Caf\xc3\xa9", "CAF\xc3\x89", "caf", "cafe" };
+	size_t n = sizeof names / sizeof *names;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int got = cpuu_reg_name_cmp(names[i], names[j]), want = ref_cmp(names[i], names[j]);
+			if ((got > 0) != (want > 0) || (got < 0) != (want < 0))
+				fail_msg("'%s' vs '%s': %d, want %d", names[i], names[j], got, want);
+		}
+	assert_int_equal(cpuu_reg_name_cmp("Software", "SOFTWARE"), 0);
+	assert_int_equal(cpuu_reg_name_cmp("Caf\xc3\xa9", "CAF\xc3\x89"), 0);
+	assert_true(cpuu_reg_name_cmp("ab", "abc") < 0);
+}
+
+/* A key below a remembered one is walked from there: its name and path
+ * (as stored) are those a fresh handle finds, from the root or from a
+ * parent handle; bad paths are refused with the same message; keys are
+ * created below a remembered one. */
+static void test_walk_from_remembered(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/walk.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	cpuu_reg *fresh = NULL, *reg = NULL;
+	assert_int_equal(cpuu_reg_open_hive(&fresh, path, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
+	const char *deep = "SOFTWARE\\microsoft\\WINDOWS\\currentversion\\EXPLORER";
+	cpuu_reg_key *want = NULL, *k = NULL, *sw = NULL;
+	assert_int_equal(cpuu_reg_key_open(&want, fresh, NULL, deep), CPUU_OK);
+	/* Remember two levels, then go deeper from the root and from a handle. */
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "software\\MICROSOFT"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, deep), CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), cpuu_reg_key_path(want));
+	assert_string_equal(cpuu_reg_key_name(k), cpuu_reg_key_name(want));
+	cpuu_reg_key_free(k);
+	assert_int_equal(cpuu_reg_key_open(&sw, reg, NULL, "Software"), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, reg, sw, "Microsoft\\Windows\\CurrentVersion\\Run"), CPUU_OK);
+	cpuu_reg_key *want2 = NULL;
+	assert_int_equal(cpuu_reg_key_open(&want2, fresh, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\Run"),
+			 CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), cpuu_reg_key_path(want2));
+	assert_string_equal(cpuu_reg_key_name(k), cpuu_reg_key_name(want2));
+	cpuu_reg_key_free(k);
+	cpuu_reg_key_free(want2);
+	/* Refused as before: an empty component below a remembered key; a
+	 * missing key named by its whole path. */
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\\\Windows"), CPUU_EINVALID);
+	assert_non_null(strstr(cpuu_error_last()->message, "'Software\\Microsoft\\\\Windows' has an empty component"));
+	assert_int_equal(cpuu_reg_key_open(&k, reg, NULL, "Software\\Microsoft\\Windows\\NoSuchKey"), CPUU_ENOTFOUND);
+	assert_non_null(strstr(cpuu_error_last()->message, "'Software\\Microsoft\\Windows\\NoSuchKey' not found"));
+	/* Created below a remembered key, then found by a fresh handle. */
+	assert_int_equal(cpuu_reg_key_create(&k, reg, NULL, "Software\\Microsoft\\Windows\\CpuuWalk\\Deep"), CPUU_OK);
+	assert_string_equal(cpuu_reg_key_path(k), "Software\\Microsoft\\Windows\\CpuuWalk\\Deep");
+	cpuu_reg_key_free(k);
+	cpuu_reg_commit_opts nb = { .no_backup = 1 };
+	assert_int_equal(cpuu_reg_commit(reg, &nb), CPUU_OK);
+	cpuu_reg_key_free(sw);
+	cpuu_reg_key_free(want);
+	cpuu_reg_free(reg);
+	cpuu_reg_free(fresh);
+	assert_int_equal(cpuu_reg_open_hive(&fresh, path, 0), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_open(&k, fresh, NULL, "Software\\Microsoft\\Windows\\CpuuWalk\\Deep"), CPUU_OK);
+	cpuu_reg_key_free(k);
+	cpuu_reg_free(fresh);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void same_values(const cpuu_reg_value *a, size_t na, const cpuu_reg_value *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i].name, b[i].name);
+		assert_int_equal(a[i].type, b[i].type);
+		assert_int_equal(a[i].len, b[i].len);
+		assert_memory_equal(a[i].data, b[i].data, a[i].len);
+	}
+}
+
+static size_t view_tree(cpuu_reg *reg, const cpuu_reg_key *key, const cpuu_reg_value *first, size_t nfirst,
+			const cpuu_reg_value *copy, size_t ncopy, int depth)
+{
+	size_t n = 1;
+	const cpuu_reg_value *seen = NULL;
+	size_t nseen = 0;
+	cpuu_reg_value *vals = NULL;
+	size_t nv = 0;
+	assert_int_equal(cpuu_reg_key_values_view(&seen, &nseen, reg, key), CPUU_OK);
+	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
+	same_values(seen, nseen, vals, nv);
+	cpuu_reg_values_free(vals, nv);
+	/* The first view taken is still what it was. */
+	same_values(first, nfirst, copy, ncopy);
+	cpuu_strlist subs = { 0 };
+	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
+	for (size_t i = 0; i < subs.count && depth < 64; i++) {
+		cpuu_reg_key *sub = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
+		n += view_tree(reg, sub, first, nfirst, copy, ncopy, depth + 1);
+		cpuu_reg_key_free(sub);
+	}
+	cpuu_strlist_free(&subs);
+	return n;
+}
+
+/* Views of every key equal the copies, stay valid while other keys are
+ * read, need no hivex, and show a change once taken again after it. */
+static void test_values_view(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], cmd[1024];
+	snprintf(path, sizeof path, "%s/view.DAT", dir);
+	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
+		 path);
+	if (system(cmd) != 0)
+		skip();
+	for (int pass = 0; pass < 2; pass++) {
+		cpuu_reg *reg = NULL;
+		cpuu_reg_key *root = NULL, *env = NULL;
+		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
+		const cpuu_reg_value *first = NULL;
+		size_t nfirst = 0;
+		cpuu_reg_value *copy = NULL;
+		size_t ncopy = 0;
+		assert_int_equal(cpuu_reg_key_values_view(&first, &nfirst, reg, env), CPUU_OK);
+		assert_int_equal(cpuu_reg_key_values(&copy, &ncopy, reg, env), CPUU_OK);
+		assert_true(nfirst >= 2);
+		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
+		assert_true(view_tree(reg, root, first, nfirst, copy, ncopy, 0) >= 400);
+		assert_null(hivex_of(reg));
+		if (!pass) {
+			assert_int_equal(cpuu_reg_value_set(reg, env, "ViewNew", CPUU_REG_BINARY, (const uint8_t *)"v", 1),
+					 CPUU_OK);
+			const cpuu_reg_value *now = NULL;
+			size_t nnow = 0;
+			assert_int_equal(cpuu_reg_key_values_view(&now, &nnow, reg, env), CPUU_OK);
+			assert_int_equal(nnow, ncopy + 1);
+			assert_string_equal(now[nnow - 1].name, "ViewNew");
+			same_values(now, ncopy, copy, ncopy);
+		}
+		cpuu_reg_values_free(copy, ncopy);
+		cpuu_reg_key_free(root);
+		cpuu_reg_key_free(env);
+		cpuu_reg_free(reg);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +689,11 @@ int main(void)
 		cmocka_unit_test(test_plaso),
 		cmocka_unit_test(test_latin1_utf16),
 		cmocka_unit_test(test_after_add_child),
+		cmocka_unit_test(test_hivex_lazily),
+		cmocka_unit_test(test_value_one_allocation),
+		cmocka_unit_test(test_name_cmp),
+		cmocka_unit_test(test_walk_from_remembered),
+		cmocka_unit_test(test_values_view),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

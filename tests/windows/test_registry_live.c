@@ -179,6 +179,19 @@ static void test_values(cpuu_reg *reg)
 		CHECK(found);
 	}
 	cpuu_reg_values_free(all, count);
+	/* The same through a view (a copy the handle keeps for this backend),
+	 * still valid after reading another key. */
+	const cpuu_reg_value *seen = NULL;
+	size_t nseen = 0;
+	CHECK_RC(cpuu_reg_key_values_view(&seen, &nseen, reg, k), CPUU_OK);
+	cpuu_reg_value *again = NULL;
+	size_t nagain = 0;
+	CHECK_RC(cpuu_reg_key_values(&again, &nagain, reg, k), CPUU_OK);
+	CHECK(nseen == nv && nagain == nv);
+	for (size_t i = 0; i < nseen && i < nagain; i++)
+		CHECK(!strcmp(seen[i].name, again[i].name) && seen[i].len == again[i].len &&
+		      (!seen[i].len || !memcmp(seen[i].data, again[i].data, seen[i].len)));
+	cpuu_reg_values_free(again, nagain);
 
 	/* Case-insensitive names, stored name kept on replace. */
 	CHECK(value_is(reg, k, "WERT \xC3\x89", "Wert \xC3\xA9", CPUU_REG_BINARY, dword, 3)); /* WERT É */

@@ -90,9 +90,16 @@ int cpuu_utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 	if (!s)
 		return len == 0;
-	while (i < len)
-		if (utf8_next((const unsigned char *)s, len, &i, &why) < 0)
+	while (i < len) {
+		/* ASCII runs a word at a time: nearly every name and string is. */
+		uint64_t w;
+		while (i + 8 <= len && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull)))
+			i += 8;
+		while (i < len && (unsigned char)s[i] < 0x80)
+			i++;
+		if (i < len && utf8_next((const unsigned char *)s, len, &i, &why) < 0)
 			return 0;
+	}
 	return 1;
 }
 
@@ -128,6 +135,10 @@ int cpuu_utf16le_to_utf8(char **out, size_t *out_len, const uint8_t *data, size_
 	size_t w = 0;
 	for (size_t k = 0; k < end; k++) {
 		unsigned long u = cpuu_le16(data + 2 * k);
+		if (u < 0x80) { /* ASCII: one byte, nothing to check */
+			o[w++] = (char)u;
+			continue;
+		}
 		if (u >= 0xDC00 && u <= 0xDFFF) {
 			free(o);
 			return cpuu_error_set(CPUU_EINVALID,

@@ -18,9 +18,9 @@ typedef struct hive_pending {
 
 /* hive_cache.c: remembered subkey lookups. */
 typedef struct hive_cache_slot {
-	uint64_t parent, node;
+	uint64_t parent, node, hash;
 	char *name;   /* as asked (NULL: empty slot) */
-	char *stored; /* as stored in the hive */
+	char *stored; /* as stored in the hive (in name's allocation) */
 } hive_cache_slot;
 
 typedef struct hive_cache {
@@ -64,9 +64,12 @@ int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64
  * empty); 1 when only hivex can tell (big data, an empty value's unused
  * offset). */
 int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk);
+/* A value (name and data as above) in one allocation (name_in_data), or 1
+ * when only hivex can tell. */
+int hive_raw_value_read(cpuu_reg_value *out, const hive_raw *r, uint64_t vk);
 
 typedef struct hive_impl {
-	hive_h *h;
+	hive_h *h;           /* NULL until something needs hivex (cpuu_hive_hivex) */
 	char *path;          /* resolved once at open; messages only from then on */
 	int dirfd;           /* the hive's folder (O_DIRECTORY|O_NOFOLLOW): every later name is relative to it */
 	char *base;          /* the hive's name in that folder */
@@ -94,6 +97,12 @@ typedef struct hive_impl {
 
 extern const cpuu_reg_backend cpuu_hive_backend;
 
+/* hivex's handle, opened on first need (hive_open.c): CPUU_OK with hi->h
+ * set, or the refusal of a file changed since it was read. */
+int cpuu_hive_hivex(hive_impl *hi);
+/* The hive at its name and at our descriptor is still the version read
+ * (hive_commit.c); CPUU_EIO otherwise. */
+int cpuu_hive_unchanged(hive_impl *hi);
 /* Before any call that writes into hivex's copy of the hive (hive.c). */
 void cpuu_hive_raw_drop(hive_impl *hi);
 /* Writes every changed pending key into hivex (hive.c). */

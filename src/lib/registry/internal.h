@@ -10,6 +10,7 @@
 #include "common/internal.h"
 #include "cpuu/registry.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Hives written by hivex have no big-data (db) cells, and regf >= 1.4 needs
@@ -25,13 +26,17 @@ typedef struct cpuu_reg_backend {
 	const char *name;
 	void (*close)(void *impl);
 	int (*root)(cpuu_reg_node *node, char **name, void *impl);
-	/* One path component; CPUU_ENOTFOUND (message set) when absent.
+	/* One path component; CPUU_ENOTFOUND when absent (the message may be
+	 * left unset: registry.c sets one naming the whole path).
 	 * stored_name (may be NULL) receives the name as stored. */
 	int (*child)(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_reg_node parent, const char *name);
 	int (*add_child)(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, const char *name);
 	int (*delete_child)(void *impl, cpuu_reg_node parent, cpuu_reg_node child);
 	int (*subkeys)(cpuu_strlist *out, void *impl, cpuu_reg_node node);
 	int (*values)(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);
+	/* Optional: the backend's own copy of the values, valid until the next
+	 * change or commit (NULL: registry.c keeps copies). */
+	int (*values_view)(const cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node);
 	int (*value_get)(cpuu_reg_value *out, void *impl, cpuu_reg_node node, const char *name);
 	int (*value_set)(void *impl, cpuu_reg_node node, const char *name, uint32_t type,
 			 const uint8_t *data, size_t len);
@@ -56,8 +61,9 @@ typedef struct cpuu_reg_backend {
 
 /* path_cache.c: key paths from the root -> node, names as stored. */
 typedef struct cpuu_reg_path_slot {
-	char *path; /* as stored; NULL: empty slot */
-	char *name; /* last component as stored */
+	char *path;     /* as stored; NULL: empty slot */
+	size_t len;     /* of path */
+	size_t name_at; /* the last component (the key's name) starts here */
 	uint64_t hash;
 	cpuu_reg_node node;
 } cpuu_reg_path_slot;
@@ -68,9 +74,15 @@ typedef struct cpuu_reg_path_cache {
 	uint64_t generation;
 } cpuu_reg_path_cache;
 
-const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path);
-void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const char *path, const char *name,
-			     cpuu_reg_node node);
+/* A hash of len bytes with ASCII case folded, a word at a time (seed: 0 or
+ * what else tells entries apart), and whether they are ASCII at all: false
+ * when not. For the lookup caches, which ask it on every key open. */
+bool cpuu_reg_hash_ascii(uint64_t *h, uint64_t seed, const char *s, size_t len);
+/* path: len bytes (NUL-terminated). */
+const cpuu_reg_path_slot *cpuu_reg_path_cache_get(cpuu_reg_path_cache *c, uint64_t generation, const char *path,
+						  size_t len);
+void cpuu_reg_path_cache_put(cpuu_reg_path_cache *c, uint64_t generation, const char *path, size_t len,
+			     size_t name_at, cpuu_reg_node node);
 void cpuu_reg_path_cache_clear(cpuu_reg_path_cache *c);
 
 struct cpuu_reg {
@@ -83,6 +95,13 @@ struct cpuu_reg {
 	int prepared_no_backup;
 	char *prepared_backup_path;
 	cpuu_reg_path_cache paths; /* only for backends with stable node ids */
+	/* cpuu_reg_key_values_view copies of a backend without values_view,
+	 * dropped at the next change, commit or free. */
+	struct cpuu_reg_view {
+		cpuu_reg_value *vals;
+		size_t count;
+	} *views;
+	size_t nviews, capviews;
 };
 
 struct cpuu_reg_key {

@@ -22,10 +22,19 @@ int cpuu_reg_wrap(cpuu_reg **out, const cpuu_reg_backend *ops, void *impl, unsig
 	return CPUU_OK;
 }
 
+static void views_drop(cpuu_reg *reg)
+{
+	for (size_t i = 0; i < reg->nviews; i++)
+		cpuu_reg_values_free(reg->views[i].vals, reg->views[i].count);
+	reg->nviews = 0;
+}
+
 void cpuu_reg_free(cpuu_reg *reg)
 {
 	if (!reg)
 		return;
+	views_drop(reg);
+	free(reg->views);
 	reg->ops->close(reg->impl);
 	cpuu_reg_path_cache_clear(&reg->paths);
 	free(reg->prepared_backup_path);
@@ -95,6 +104,24 @@ static uint32_t next_folded(const unsigned char **pp)
 int cpuu_reg_name_cmp(const char *a, const char *b)
 {
 	const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+	/* ASCII first, byte by byte (value names nearly always are); the same
+	 * order as below: letters folded to upper case. */
+	for (;; pa++, pb++) {
+		unsigned ca = *pa, cb = *pb;
+		if (ca >= 0x80 || cb >= 0x80)
+			break;
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
+		if (ca >= 'a' && ca <= 'z')
+			ca -= 32;
+		if (cb >= 'a' && cb <= 'z')
+			cb -= 32;
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
 	while (*pa && *pb) {
 		uint32_t ca = next_folded(&pa), cb = next_folded(&pb);
 		if (ca != cb)
@@ -114,37 +141,42 @@ int cpuu_reg_is_ascii(const char *s)
 /* --- paths --- */
 
 typedef struct path_parts {
-	char *buf;
-	char **items;
+	char *buf;     /* the components, NUL-separated; items point into it */
+	char **items;  /* in the same allocation as buf */
 	size_t count;
 } path_parts;
 
 static void parts_free(path_parts *p)
 {
-	free(p->buf);
 	free(p->items);
 	memset(p, 0, sizeof *p);
 }
 
 /* Splits at '\\'; NULL or "" gives zero components. Empty components, names
- * over 255 characters or invalid UTF-8 are refused. */
+ * over 255 characters or invalid UTF-8 are refused. One pass over the path
+ * and one allocation (pointers and text together): every key walk that the
+ * path cache cannot answer starts here. */
 static int parts_split(path_parts *out, const char *path)
 {
 	memset(out, 0, sizeof *out);
 	if (!path || !*path)
 		return CPUU_OK;
-	if (!cpuu_reg_utf8_ok(path))
-		return cpuu_error_set(CPUU_EINVALID, "key path is not valid UTF-8");
-	out->buf = cpuu_strdup(path);
-	size_t n = 1;
-	for (const char *p = path; *p; p++)
+	size_t len = 0, n = 1;
+	unsigned char high = 0;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++, len++) {
+		high |= *p;
 		n += *p == '\\';
-	out->items = calloc(n, sizeof *out->items);
-	if (!out->buf || !out->items) {
-		parts_free(out);
-		return cpuu_error_oom();
 	}
-	char *s = out->buf;
+	if (high >= 0x80 && !cpuu_reg_utf8_ok(path))
+		return cpuu_error_set(CPUU_EINVALID, "key path is not valid UTF-8");
+	char **items = malloc(n * sizeof *items + len + 1);
+	if (!items)
+		return cpuu_error_oom();
+	char *buf = (char *)(items + n);
+	memcpy(buf, path, len + 1);
+	out->items = items;
+	out->buf = buf;
+	char *s = buf;
 	for (;;) {
 		char *e = strchr(s, '\\');
 		if (e)
@@ -154,8 +186,12 @@ static int parts_split(path_parts *out, const char *path)
 			return cpuu_error_set(CPUU_EINVALID, "key path '%s' has an empty component", path);
 		}
 		size_t chars = 0;
-		for (const unsigned char *q = (const unsigned char *)s; *q; q++)
-			chars += (*q & 0xC0) != 0x80;
+		if (high < 0x80) {
+			chars = e ? (size_t)(e - s) : (size_t)(buf + len - s);
+		} else {
+			for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+				chars += (*q & 0xC0) != 0x80;
+		}
 		if (chars > CPUU_REG_MAX_KEY_NAME) {
 			parts_free(out);
 			return cpuu_error_set(CPUU_EINVALID, "key path '%s': a component is longer than %u characters",
@@ -167,21 +203,6 @@ static int parts_split(path_parts *out, const char *path)
 		s = e + 1;
 	}
 	return CPUU_OK;
-}
-
-/* A key walk joins once per component: plain copies, no format parsing. */
-static char *path_join(const char *a, const char *b)
-{
-	size_t la = a ? strlen(a) : 0, lb = strlen(b);
-	char *p = malloc(la + lb + 2);
-	if (!p)
-		return NULL;
-	if (la) {
-		memcpy(p, a, la);
-		p[la++] = '\\';
-	}
-	memcpy(p + la, b, lb + 1);
-	return p;
 }
 
 static const char *key_label(const cpuu_reg_key *key)
@@ -225,17 +246,21 @@ static int key_node(cpuu_reg_node *node, cpuu_reg *reg, const cpuu_reg_key *key)
 	return CPUU_OK;
 }
 
-static int key_new(cpuu_reg_key **out, cpuu_reg *reg, cpuu_reg_node node, const char *name, const char *path)
+/* The handle, its name and its path in one allocation (every key open
+ * makes one). */
+static int key_new_n(cpuu_reg_key **out, cpuu_reg *reg, cpuu_reg_node node, const char *name, size_t lname,
+		     const char *path, size_t lpath)
 {
-	cpuu_reg_key *k = calloc(1, sizeof *k);
-	if (k) {
-		k->name = cpuu_strdup(name);
-		k->path = cpuu_strdup(path);
-	}
-	if (!k || !k->name || !k->path) {
-		cpuu_reg_key_free(k);
+	cpuu_reg_key *k = malloc(sizeof *k + lname + 1 + lpath + 1);
+	if (!k)
 		return cpuu_error_oom();
-	}
+	memset(k, 0, sizeof *k);
+	k->name = (char *)(k + 1);
+	k->path = k->name + lname + 1;
+	memcpy(k->name, name, lname);
+	k->name[lname] = '\0';
+	memcpy(k->path, path, lpath);
+	k->path[lpath] = '\0';
 	k->reg = reg;
 	k->node = node;
 	k->generation = reg->ops->generation(reg->impl);
@@ -243,13 +268,14 @@ static int key_new(cpuu_reg_key **out, cpuu_reg *reg, cpuu_reg_node node, const 
 	return CPUU_OK;
 }
 
+static int key_new(cpuu_reg_key **out, cpuu_reg *reg, cpuu_reg_node node, const char *name, const char *path)
+{
+	return key_new_n(out, reg, node, name, strlen(name), path, strlen(path));
+}
+
 void cpuu_reg_key_free(cpuu_reg_key *key)
 {
-	if (!key)
-		return;
-	free(key->name);
-	free(key->path);
-	free(key);
+	free(key); /* name and path live in the same allocation */
 }
 
 const char *cpuu_reg_key_name(const cpuu_reg_key *key)
@@ -282,7 +308,48 @@ static int not_found(const cpuu_reg_key *parent, const char *subpath)
 	return cpuu_error_set(CPUU_ENOTFOUND, "key '%s' not found", subpath);
 }
 
-/* Walks parent\subpath; with create, adds what is missing. */
+/* A path being built: on the stack while it fits (nearly all). */
+typedef struct path_buf {
+	char *p;
+	size_t len, cap;
+	char stack[512];
+} path_buf;
+
+static void pb_init(path_buf *b)
+{
+	b->p = b->stack;
+	b->len = 0;
+	b->cap = sizeof b->stack;
+	b->p[0] = '\0';
+}
+
+static int pb_add(path_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap * 2;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *np = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
+		if (!np)
+			return -1;
+		if (b->p == b->stack)
+			memcpy(np, b->stack, b->len + 1);
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static void pb_free(path_buf *b)
+{
+	if (b->p != b->stack)
+		free(b->p);
+}
+
+/* Walks parent\\subpath; with create, adds what is missing. */
 static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *parent, const char *subpath, int create)
 {
 	if (!out || !reg)
@@ -292,52 +359,82 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 	int rc = key_node(&node, reg, parent);
 	if (rc)
 		return rc;
+	int cache = (reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) != 0;
+	path_buf pb;
+	pb_init(&pb);
+	if (parent && pb_add(&pb, parent->path, strlen(parent->path)))
+		return cpuu_error_oom();
 	/* Whole paths of existing keys are remembered (path_cache.c). */
-	if ((reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && subpath && *subpath) {
-		/* Joined on the stack when it fits (most paths): no allocation per open. */
-		char stack[512];
-		const char *pp = parent && *parent->path ? parent->path : NULL;
-		size_t lp = pp ? strlen(pp) : 0, ls = strlen(subpath);
-		char *full = lp + ls + 2 <= sizeof stack ? stack
-			     : pp		       ? path_join(pp, subpath)
-						       : cpuu_strdup(subpath);
-		if (!full)
+	size_t lp = pb.len;
+	int probed = 0;
+	if (cache && subpath && *subpath) {
+		if ((lp && pb_add(&pb, "\\", 1)) || pb_add(&pb, subpath, strlen(subpath))) {
+			pb_free(&pb);
 			return cpuu_error_oom();
-		if (full == stack) {
-			if (lp) {
-				memcpy(stack, pp, lp);
-				stack[lp++] = '\\';
-			}
-			memcpy(stack + lp, subpath, ls + 1);
 		}
 		const cpuu_reg_path_slot *hit =
-			cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), full);
-		if (full != stack)
-			free(full);
-		if (hit)
-			return key_new(out, reg, hit->node, hit->name, hit->path);
+			cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), pb.p, pb.len);
+		if (hit) {
+			pb_free(&pb);
+			return key_new_n(out, reg, hit->node, hit->path + hit->name_at, hit->len - hit->name_at, hit->path,
+					 hit->len);
+		}
+		probed = 1;
 	}
 	path_parts parts;
-	if ((rc = parts_split(&parts, subpath)))
+	if ((rc = parts_split(&parts, subpath))) {
+		pb_free(&pb);
 		return rc;
-	char *path = NULL, *name = NULL;
-	if (parent) {
-		path = cpuu_strdup(parent->path);
-		name = cpuu_strdup(parent->name);
-	} else {
-		/* The root's name is only needed when the walk ends there. */
-		cpuu_reg_node r;
-		rc = parts.count ? CPUU_OK : reg->ops->root(&r, &name, reg->impl);
-		if (parts.count)
-			name = cpuu_strdup("");
-		path = cpuu_strdup("");
 	}
-	if (!rc && (!path || !name))
-		rc = cpuu_error_oom();
-	for (size_t i = 0; rc == CPUU_OK && i < parts.count; i++) {
+	/* A miss: the walk starts at the longest remembered path above the key
+	 * (a few levels up at most), not at the parent, when there is one: a
+	 * profile's new section is then one lookup, not eight. The whole path
+	 * was checked above, so the same paths are refused as before. */
+	size_t start = 0;
+	if (probed) {
+		size_t base = lp ? lp + 1 : 0;
+		for (size_t m = parts.count - 1; m >= 1 && m + 4 >= parts.count; m--) {
+			size_t plen = base + (size_t)(parts.items[m] - parts.buf) - 1;
+			pb.p[plen] = '\0';
+			const cpuu_reg_path_slot *hit =
+				cpuu_reg_path_cache_get(&reg->paths, reg->ops->generation(reg->impl), pb.p, plen);
+			pb.p[plen] = '\\';
+			if (hit) {
+				node = hit->node;
+				start = m;
+				pb.len = 0;
+				if (pb_add(&pb, hit->path, hit->len)) {
+					parts_free(&parts);
+					pb_free(&pb);
+					return cpuu_error_oom();
+				}
+				break;
+			}
+		}
+		if (!start) {
+			pb.len = lp;
+			pb.p[lp] = '\0';
+		}
+	}
+	if (!parts.count) {
+		pb_free(&pb);
+		if (parent)
+			return key_new(out, reg, node, parent->name, parent->path);
+		/* The root's name is only needed when the walk ends there. */
+		char *name = NULL;
+		cpuu_reg_node r;
+		rc = reg->ops->root(&r, &name, reg->impl);
+		if (rc == CPUU_OK)
+			rc = key_new(out, reg, node, name ? name : "", "");
+		free(name);
+		return rc;
+	}
+	size_t name_at = 0;
+	for (size_t i = start; rc == CPUU_OK && i < parts.count; i++) {
 		char *stored = NULL;
 		rc = reg->ops->child(&node, &stored, reg->impl, node, parts.items[i]);
 		if (rc == CPUU_ENOTFOUND && create) {
+			views_drop(reg);
 			rc = reg->ops->add_child(&node, reg->impl, node, parts.items[i]);
 			if (rc == CPUU_OK && !(stored = cpuu_strdup(parts.items[i])))
 				rc = cpuu_error_oom();
@@ -348,20 +445,18 @@ static int key_walk(cpuu_reg_key **out, cpuu_reg *reg, const cpuu_reg_key *paren
 			free(stored);
 			break;
 		}
-		char *np = path_join(path, stored);
-		free(path);
-		free(name);
-		path = np;
-		name = stored;
-		if (!np)
+		if (pb.len && pb_add(&pb, "\\", 1))
 			rc = cpuu_error_oom();
+		name_at = pb.len;
+		if (!rc && pb_add(&pb, stored, strlen(stored)))
+			rc = cpuu_error_oom();
+		free(stored);
 	}
 	if (rc == CPUU_OK)
-		rc = key_new(out, reg, node, name, path);
-	if (rc == CPUU_OK && (reg->ops->caps & CPUU_REG_CAP_STABLE_NODES) && parts.count)
-		cpuu_reg_path_cache_put(&reg->paths, reg->ops->generation(reg->impl), path, name, node);
-	free(path);
-	free(name);
+		rc = key_new_n(out, reg, node, pb.p + name_at, pb.len - name_at, pb.p, pb.len);
+	if (rc == CPUU_OK && cache)
+		cpuu_reg_path_cache_put(&reg->paths, reg->ops->generation(reg->impl), pb.p, pb.len, name_at, node);
+	pb_free(&pb);
 	parts_free(&parts);
 	return rc;
 }
@@ -408,8 +503,10 @@ int cpuu_reg_key_delete(cpuu_reg *reg, const cpuu_reg_key *parent, const char *s
 	}
 	if (rc == CPUU_ENOTFOUND)
 		rc = not_found(parent, subpath);
-	if (rc == CPUU_OK)
+	if (rc == CPUU_OK) {
+		views_drop(reg);
 		rc = reg->ops->delete_child(reg->impl, pnode, node);
+	}
 	parts_free(&parts);
 	return rc;
 }
@@ -443,11 +540,40 @@ int cpuu_reg_key_values(cpuu_reg_value **out, size_t *count, cpuu_reg *reg, cons
 	return rc;
 }
 
+int cpuu_reg_key_values_view(const cpuu_reg_value **out, size_t *count, cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	if (!out || !count)
+		return cpuu_error_set(CPUU_EINVALID, "values: NULL output");
+	*out = NULL;
+	*count = 0;
+	cpuu_reg_node node;
+	int rc = key_node(&node, reg, key);
+	if (rc == CPUU_OK && reg->ops->values_view) {
+		rc = reg->ops->values_view(out, count, reg->impl, node);
+	} else if (rc == CPUU_OK) {
+		struct cpuu_reg_view *v = cpuu_array_reserve(reg->views, &reg->capviews, reg->nviews + 1, sizeof *v);
+		if (!v)
+			return cpuu_error_oom();
+		reg->views = v;
+		v = &reg->views[reg->nviews];
+		rc = reg->ops->values(&v->vals, &v->count, reg->impl, node);
+		if (rc == CPUU_OK) {
+			reg->nviews++;
+			*out = v->vals;
+			*count = v->count;
+		}
+	}
+	if (rc)
+		cpuu_error_prefix("key '%s'", key_label(key));
+	return rc;
+}
+
 void cpuu_reg_value_clear(cpuu_reg_value *value)
 {
 	if (!value)
 		return;
-	free(value->name);
+	if (!value->name_in_data)
+		free(value->name);
 	free(value->data);
 	memset(value, 0, sizeof *value);
 }
@@ -509,6 +635,7 @@ int cpuu_reg_value_set(cpuu_reg *reg, const cpuu_reg_key *key, const char *name,
 	cpuu_reg_node node;
 	if ((rc = key_node(&node, reg, key)))
 		return rc;
+	views_drop(reg);
 	rc = reg->ops->value_set(reg->impl, node, name, type, data, len);
 	if (rc)
 		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
@@ -528,6 +655,7 @@ int cpuu_reg_value_delete(cpuu_reg *reg, const cpuu_reg_key *key, const char *na
 	cpuu_reg_node node;
 	if ((rc = key_node(&node, reg, key)))
 		return rc;
+	views_drop(reg);
 	rc = reg->ops->value_delete(reg->impl, node, name);
 	if (rc == CPUU_ENOTFOUND)
 		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
@@ -543,6 +671,7 @@ int cpuu_reg_commit(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
 	cpuu_reg_path_cache_clear(&reg->paths); /* as the backends drop theirs */
+	views_drop(reg);
 	return reg->ops->commit(reg->impl, opts);
 }
 
@@ -553,6 +682,7 @@ int cpuu_reg_commit_prepare(cpuu_reg *reg, const cpuu_reg_commit_opts *opts)
 	if (!(reg->flags & CPUU_REG_OPEN_WRITE))
 		return cpuu_error_set(CPUU_EREADONLY, "%s: opened read-only, nothing can be committed", reg->where);
 	cpuu_reg_path_cache_clear(&reg->paths);
+	views_drop(reg);
 	if (reg->ops->commit_prepare)
 		return reg->ops->commit_prepare(reg->impl, opts);
 	/* Commit-only backend: remember the options for finish. */
@@ -576,6 +706,7 @@ int cpuu_reg_commit_finish(cpuu_reg *reg)
 {
 	if (!reg)
 		return cpuu_error_set(CPUU_EINVALID, "commit: NULL registry");
+	views_drop(reg);
 	if (reg->ops->commit_finish)
 		return reg->ops->commit_finish(reg->impl);
 	if (!reg->prepared)

@@ -37,15 +37,29 @@ static void hive_close(void *impl)
 	free(hi);
 }
 
+/* The root key: from the checked image's header while hivex is not open
+ * (the check found an nk cell there; hivex_root gives the same offset). */
+static hive_node_h hive_root_node(hive_impl *hi)
+{
+	if (!hi->h && hi->raw.d)
+		return (hive_node_h)(cpuu_le32(hi->raw.d + 36) + 0x1000u);
+	if (cpuu_hive_hivex(hi))
+		return 0;
+	return hivex_root(hi->h);
+}
+
 static int hive_root(cpuu_reg_node *node, char **name, void *impl)
 {
 	hive_impl *hi = impl;
-	hive_node_h r = hivex_root(hi->h);
+	hive_node_h r = hive_root_node(hi);
 	if (!r)
 		return cpuu_error_set(CPUU_ECORRUPT, "%s: no root key: %s", hi->path, err_text(errno));
 	*node = r;
 	if (name) {
-		*name = hive_raw_has_key(&hi->raw, r) ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
+		int raw = hive_raw_has_key(&hi->raw, r), hrc;
+		if (!raw && (hrc = cpuu_hive_hivex(hi)))
+			return hrc;
+		*name = raw ? hive_raw_key_name(&hi->raw, r) : hivex_node_name(hi->h, r);
 		if (!*name)
 			return cpuu_error_set(CPUU_ECORRUPT, "%s: unreadable root key name: %s", hi->path, err_text(errno));
 	}
@@ -66,19 +80,13 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		*out = (cpuu_reg_node)cached_node;
 		return CPUU_OK;
 	}
-	int raw_lists = hive_raw_lists_ok(&hi->raw, parent);
+	int raw_lists = hive_raw_lists_ok(&hi->raw, parent), rc;
 	if (ascii && raw_lists) {
 		found = (hive_node_h)hive_raw_child(&hi->raw, parent, name);
-	} else if (ascii) {
-		errno = 0;
-		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
-		if (!found && errno)
-			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
-					      err_text(errno));
 	} else if (raw_lists) {
 		uint64_t *kids = NULL;
 		size_t n = 0;
-		int rc = hive_raw_children(&kids, &n, &hi->raw, parent);
+		rc = hive_raw_children(&kids, &n, &hi->raw, parent);
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < n && !found; i++) {
@@ -92,6 +100,14 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 			free(kn);
 		}
 		free(kids);
+	} else if ((rc = cpuu_hive_hivex(hi))) {
+		return rc;
+	} else if (ascii) {
+		errno = 0;
+		found = hivex_node_get_child(hi->h, (hive_node_h)parent, name);
+		if (!found && errno)
+			return cpuu_error_set(CPUU_ECORRUPT, "%s: cannot look up subkey '%s': %s", hi->path, name,
+					      err_text(errno));
 	} else {
 		/* hivex folds ASCII only: compare non-ASCII names ourselves. */
 		hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)parent);
@@ -106,7 +122,7 @@ static int hive_child(cpuu_reg_node *out, char **stored_name, void *impl, cpuu_r
 		free(kids);
 	}
 	if (!found)
-		return cpuu_error_set(CPUU_ENOTFOUND, "subkey '%s' not found", name);
+		return CPUU_ENOTFOUND; /* the caller names the whole path (registry.c) */
 	char *stored = hive_raw_has_key(&hi->raw, found) ? hive_raw_key_name(&hi->raw, found)
 							 : hivex_node_name(hi->h, found);
 	if (!stored)
@@ -134,6 +150,9 @@ static int hive_add_child(cpuu_reg_node *out, void *impl, cpuu_reg_node parent, 
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cpuu_error_set(CPUU_EINVALID, "cannot create key '%s': control character in name", name);
+	int rc = cpuu_hive_hivex(hi);
+	if (rc)
+		return rc;
 	/* Only the parent's subkey list changes in hivex's copy: the image
 	 * still answers for everything else. */
 	if (hive_raw_touch(&hi->raw, parent) != 0)
@@ -164,6 +183,9 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 {
 	hive_impl *hi = impl;
 	(void)parent;
+	int rc = cpuu_hive_hivex(hi);
+	if (rc)
+		return rc;
 	if ((hive_node_h)child == hivex_root(hi->h))
 		return cpuu_error_set(CPUU_EINVALID, "cannot delete the root key");
 	/* Buffered values of the doomed subtree must not be flushed later onto
@@ -190,16 +212,23 @@ static int hive_delete_child(void *impl, cpuu_reg_node parent, cpuu_reg_node chi
 	return CPUU_OK;
 }
 
+/* The names decoded from the image go into the list as they are: one
+ * allocation per name and one for the list, no copies. */
 static int raw_subkeys(cpuu_strlist *out, hive_impl *hi, cpuu_reg_node node)
 {
 	uint64_t *kids = NULL;
 	size_t n = 0;
 	int rc = hive_raw_children(&kids, &n, &hi->raw, node);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof *out);
+	if (n && !(out->items = calloc(n, sizeof *out->items)))
+		rc = cpuu_error_oom();
 	for (size_t i = 0; i < n && rc == CPUU_OK; i++) {
-		char *kn = hive_raw_key_name(&hi->raw, kids[i]);
-		if (!kn || cpuu_strlist_push(out, kn) != 0)
+		if (!(out->items[i] = hive_raw_key_name(&hi->raw, kids[i])))
 			rc = cpuu_error_oom();
-		free(kn);
+		else
+			out->count++;
 	}
 	free(kids);
 	if (rc)
@@ -212,6 +241,9 @@ static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 	hive_impl *hi = impl;
 	if (hive_raw_lists_ok(&hi->raw, node))
 		return raw_subkeys(out, hi, node);
+	int hrc = cpuu_hive_hivex(hi);
+	if (hrc)
+		return hrc;
 	errno = 0;
 	hive_node_h *kids = hivex_node_children(hi->h, (hive_node_h)node);
 	if (!kids)
@@ -232,34 +264,35 @@ static int hive_subkeys(cpuu_strlist *out, void *impl, cpuu_reg_node node)
 }
 
 /* Data buffers are never NULL (1 byte for empty values) so callers may
- * memcmp/memcpy without special cases. */
+ * memcmp/memcpy without special cases. Data and name share one allocation
+ * (name_in_data): a value read is one malloc, not two. */
+static int value_fill(cpuu_reg_value *dst, const char *name, size_t lname, uint32_t type, const uint8_t *data,
+		      size_t len)
+{
+	memset(dst, 0, sizeof *dst);
+	uint8_t *b = malloc(len + lname + 1);
+	if (!b)
+		return cpuu_error_oom();
+	if (len)
+		memcpy(b, data, len);
+	memcpy(b + len, name, lname + 1);
+	dst->data = b;
+	dst->len = len;
+	dst->type = type;
+	dst->name = (char *)b + len;
+	dst->name_in_data = 1;
+	return CPUU_OK;
+}
+
 static int value_copy(cpuu_reg_value *dst, const char *name, uint32_t type, const uint8_t *data, size_t len)
 {
-	dst->name = cpuu_strdup(name);
-	dst->data = malloc(len ? len : 1);
-	if (!dst->name || !dst->data) {
-		cpuu_reg_value_clear(dst);
-		return cpuu_error_oom();
-	}
-	if (len)
-		memcpy(dst->data, data, len);
-	dst->type = type;
-	dst->len = len;
-	return CPUU_OK;
+	return value_fill(dst, name, strlen(name), type, data, len);
 }
 
 /* From the checked image while it is hivex's too (hive_raw.c). */
 static int read_raw_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v)
 {
-	memset(out, 0, sizeof *out);
-	int rc = hive_raw_value_data(&out->data, &out->len, &out->type, &hi->raw, v);
-	if (rc)
-		return rc; /* 1: hivex's answer needed */
-	if (!(out->name = hive_raw_value_name(&hi->raw, v))) {
-		cpuu_reg_value_clear(out);
-		return cpuu_error_oom();
-	}
-	return CPUU_OK;
+	return hive_raw_value_read(out, &hi->raw, v); /* 1: hivex's answer needed */
 }
 
 /* v: a value of a key of the image (raw) or of hivex's copy. */
@@ -271,6 +304,9 @@ static int read_hivex_value(cpuu_reg_value *out, hive_impl *hi, hive_value_h v, 
 			return rc;
 	}
 	memset(out, 0, sizeof *out);
+	int hrc = cpuu_hive_hivex(hi);
+	if (hrc)
+		return hrc;
 	errno = 0;
 	char *name = hivex_value_key(hi->h, v);
 	if (!name)
@@ -308,6 +344,9 @@ static int read_all_values(cpuu_reg_value **out, size_t *count, hive_impl *hi, h
 		if (rrc)
 			return rrc;
 	} else {
+		int hrc = cpuu_hive_hivex(hi);
+		if (hrc)
+			return hrc;
 		errno = 0;
 		vs = hivex_node_values(hi->h, node);
 		if (!vs)
@@ -460,6 +499,19 @@ static int hive_values(cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg
 	return CPUU_OK;
 }
 
+/* The key's buffer itself: it changes only through value set/delete, key
+ * deletion and flush, the changes after which a view is no longer valid. */
+static int hive_values_view(const cpuu_reg_value **out, size_t *count, void *impl, cpuu_reg_node node)
+{
+	hive_pending *p;
+	int rc = pending_load(&p, impl, (hive_node_h)node);
+	if (rc)
+		return rc;
+	*out = p->vals;
+	*count = p->count;
+	return CPUU_OK;
+}
+
 static ssize_t pending_index(const hive_pending *p, const char *name)
 {
 	for (size_t i = 0; i < p->count; i++)
@@ -479,8 +531,10 @@ static int hive_value_get(cpuu_reg_value *out, void *impl, cpuu_reg_node node, c
 		return value_copy(out, p->vals[i].name, p->vals[i].type, p->vals[i].data, p->vals[i].len);
 	}
 	if (cpuu_reg_is_ascii(name)) {
+		int raw = hive_raw_has_key(&hi->raw, node), hrc;
+		if (!raw && (hrc = cpuu_hive_hivex(hi)))
+			return hrc;
 		errno = 0;
-		int raw = hive_raw_has_key(&hi->raw, node);
 		hive_value_h v = raw ? (hive_value_h)hive_raw_value_find(&hi->raw, node, name)
 				     : hivex_node_get_value(hi->h, (hive_node_h)node, name);
 		if (!v) {
@@ -528,15 +582,12 @@ static int hive_value_set(void *impl, cpuu_reg_node node, const char *name, uint
 		cpuu_reg_value *v = &p->vals[i];
 		if (v->type == type && v->len == len && (len == 0 || memcmp(v->data, data, len) == 0))
 			return CPUU_OK; /* same value: nothing to write */
-		uint8_t *nd = malloc(len ? len : 1);
-		if (!nd)
-			return cpuu_error_oom();
-		if (len)
-			memcpy(nd, data, len);
-		free(v->data);
-		v->data = nd;
-		v->len = len;
-		v->type = type;
+		/* The name may live in the old data's allocation: a new value. */
+		cpuu_reg_value nv;
+		if ((rc = value_fill(&nv, v->name, strlen(v->name), type, data, len)))
+			return rc;
+		cpuu_reg_value_clear(v);
+		*v = nv;
 		p->changed = 1;
 		return CPUU_OK;
 	}
@@ -592,6 +643,9 @@ int cpuu_hive_flush(hive_impl *hi)
 			k++;
 			continue;
 		}
+		int hrc = cpuu_hive_hivex(hi);
+		if (hrc)
+			return hrc;
 		hive_set_value *sv = calloc(p->count ? p->count : 1, sizeof *sv);
 		if (!sv)
 			return cpuu_error_oom();
@@ -651,6 +705,7 @@ const cpuu_reg_backend cpuu_hive_backend = {
 	.delete_child = hive_delete_child,
 	.subkeys = hive_subkeys,
 	.values = hive_values,
+	.values_view = hive_values_view,
 	.value_get = hive_value_get,
 	.value_set = hive_value_set,
 	.value_delete = hive_value_delete,

@@ -8,17 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(uint64_t parent, const char *name)
+/* Names asked here are ASCII (hive.c): the hash only folds case. */
+static uint64_t hash(uint64_t parent, const char *name, size_t len)
 {
-	return cpuu_hash_str_fold(CPUU_HASH_INIT ^ parent, name);
+	uint64_t h;
+	(void)cpuu_reg_hash_ascii(&h, parent + 1, name, len);
+	return h;
 }
 
 void hive_cache_clear(hive_cache *c)
 {
-	for (size_t i = 0; i < c->cap; i++) {
-		free(c->slots[i].name);
-		free(c->slots[i].stored);
-	}
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->slots[i].name); /* stored lives in the same allocation */
 	free(c->slots);
 	memset(c, 0, sizeof *c);
 }
@@ -28,7 +29,7 @@ static hive_cache_slot *find(hive_cache *c, uint64_t parent, const char *name, u
 	size_t mask = c->cap - 1;
 	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
 		hive_cache_slot *s = &c->slots[i];
-		if (!s->name || (s->parent == parent && !cpuu_strcasecmp_ascii(s->name, name)))
+		if (!s->name || (s->hash == h && s->parent == parent && !cpuu_strcasecmp_ascii(s->name, name)))
 			return s;
 	}
 }
@@ -41,7 +42,7 @@ int hive_cache_get(hive_cache *c, uint64_t generation, uint64_t parent, const ch
 	c->generation = generation;
 	if (!c->cap)
 		return 0;
-	hive_cache_slot *s = find(c, parent, name, hash(parent, name));
+	hive_cache_slot *s = find(c, parent, name, hash(parent, name, strlen(name)));
 	if (!s->name)
 		return 0;
 	*node = s->node;
@@ -56,8 +57,9 @@ void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const c
 		hive_cache_clear(c);
 	c->generation = generation;
 	if ((c->count + 1) * 2 > c->cap) {
-		/* Grow (or start) and re-insert; a failed allocation just means no caching. */
-		size_t cap = c->cap ? c->cap * 2 : 64;
+		/* Grow (or start: a profile run asks for a few hundred) and re-insert;
+		 * a failed allocation just means no caching. */
+		size_t cap = c->cap ? c->cap * 2 : 256;
 		hive_cache_slot *slots = calloc(cap, sizeof *slots);
 		if (!slots)
 			return;
@@ -67,25 +69,24 @@ void hive_cache_put(hive_cache *c, uint64_t generation, uint64_t parent, const c
 		c->count = 0;
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.slots[i].name) {
-				hive_cache_slot *s = find(c, old.slots[i].parent, old.slots[i].name,
-							  hash(old.slots[i].parent, old.slots[i].name));
+				hive_cache_slot *s = find(c, old.slots[i].parent, old.slots[i].name, old.slots[i].hash);
 				*s = old.slots[i];
 				c->count++;
 			}
 		free(old.slots);
 	}
-	hive_cache_slot *s = find(c, parent, name, hash(parent, name));
+	size_t ln = strlen(name), ls = strlen(stored);
+	uint64_t h = hash(parent, name, ln);
+	hive_cache_slot *s = find(c, parent, name, h);
 	if (s->name)
 		return;
-	s->name = cpuu_strdup(name);
-	s->stored = cpuu_strdup(stored);
-	if (!s->name || !s->stored) {
-		free(s->name);
-		free(s->stored);
-		s->name = s->stored = NULL;
+	if (!(s->name = malloc(ln + 1 + ls + 1)))
 		return;
-	}
+	memcpy(s->name, name, ln + 1);
+	s->stored = s->name + ln + 1;
+	memcpy(s->stored, stored, ls + 1);
 	s->parent = parent;
 	s->node = node;
+	s->hash = h;
 	c->count++;
 }

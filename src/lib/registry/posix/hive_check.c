@@ -157,7 +157,7 @@ static int reached_before(const walk *w, size_t off)
 	       sig(w, off, "nk");
 }
 
-static int push(walk *w, size_t child, uint32_t depth)
+HOT int push(walk *w, size_t child, uint32_t depth)
 {
 	size_t len = cell_at(w, child);
 	if (!len && reached_before(w, child))
@@ -212,7 +212,7 @@ static int subkey_list(walk *w, size_t off, uint32_t depth, unsigned ri_depth)
 	return CPUU_OK;
 }
 
-static int value(walk *w, size_t vk)
+HOT int value(walk *w, size_t vk)
 {
 	size_t len = cell_at(w, vk);
 	if (!len || len < 4 + 0x14 || !sig(w, vk, "vk"))

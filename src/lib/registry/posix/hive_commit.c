@@ -109,7 +109,7 @@ static int temp_create(int *fd, char **name, hive_impl *hi)
 }
 
 /* Checks that the hive in the folder is still the version we read. */
-static int unchanged_since_read(hive_impl *hi)
+int cpuu_hive_unchanged(hive_impl *hi)
 {
 	cpuu_file_id by_name, by_fd;
 	if (cpuu_fs_fstatat(&by_name, hi->dirfd, hi->base) != 0)
@@ -136,10 +136,10 @@ static int commit_prepare(hive_impl *hi, const cpuu_reg_commit_opts *opts, int s
 	if (hi->broken)
 		return cpuu_error_set(CPUU_ERROR, "%s: an earlier hivex failure left the in-memory hive inconsistent; "
 				      "refusing to write it (the file is unchanged)", hi->path);
-	int rc = unchanged_since_read(hi);
+	int rc = cpuu_hive_unchanged(hi);
 	if (rc || (rc = cpuu_fs_check_writable(hi->path)))
 		return rc;
-	if ((rc = cpuu_hive_flush(hi)))
+	if ((rc = cpuu_hive_flush(hi)) || (rc = cpuu_hive_hivex(hi)))
 		return rc;
 
 	char *tmp = NULL;

@@ -128,6 +128,27 @@ static void impl_free(hive_impl *hi)
 	free(hi);
 }
 
+int cpuu_hive_hivex(hive_impl *hi)
+{
+	if (hi->h)
+		return CPUU_OK;
+	/* hivex reads the file through our descriptor; the image the check
+	 * walked answers for hivex's copy only if that is still the version
+	 * read (the same refusal as a commit over a changed file). */
+	int rc = cpuu_hive_unchanged(hi);
+	if (rc)
+		return rc;
+	char *via = cpuu_fs_fd_path(hi->fd);
+	errno = 0;
+	hi->h = hivex_open(via ? via : hi->path, hi->writable ? HIVEX_OPEN_WRITE : 0);
+	int e = errno;
+	free(via);
+	if (!hi->h)
+		return cpuu_error_set(e == ENOMEM ? CPUU_ENOMEM : CPUU_ECORRUPT, "%s: hivex cannot read the hive: %s",
+				      hi->path, e ? strerror(e) : "unknown error");
+	return CPUU_OK;
+}
+
 int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_opts *opts)
 {
 	if (!out || !path || !*path)
@@ -180,16 +201,9 @@ int cpuu_reg_open_hive_ex(cpuu_reg **out, const char *path, const cpuu_reg_open_
 	if ((rc = cpuu_hive_check_read(&hi->raw.d, hi->fd, hi->id.size, path)))
 		goto fail;
 	hi->raw.size = (size_t)hi->id.size;
-	char *via = cpuu_fs_fd_path(hi->fd);
-	errno = 0;
-	hi->h = hivex_open(via ? via : hi->path, writable ? HIVEX_OPEN_WRITE : 0);
-	int e = errno;
-	free(via);
-	if (!hi->h) {
-		rc = cpuu_error_set(e == ENOMEM ? CPUU_ENOMEM : CPUU_ECORRUPT, "%s: hivex cannot read the hive: %s", path,
-				    e ? strerror(e) : "unknown error");
-		goto fail;
-	}
+	/* hivex_open (a second read of the file) waits for the first call that
+	 * needs hivex (cpuu_hive_hivex): a run that only reads, the no-op logon
+	 * and dry runs, never reads the hive twice. */
 	return cpuu_reg_wrap(out, &cpuu_hive_backend, hi, flags, path);
 
 fail:

@@ -48,15 +48,29 @@ static raw_name value_name(const hive_raw *r, uint64_t vk)
 	return rn;
 }
 
-static char *decode(raw_name rn)
+/* At most 3 UTF-8 bytes per UTF-16 unit (4 per pair), 2 per Latin-1 byte. */
+static size_t decoded_max(raw_name rn)
 {
-	/* At most 3 UTF-8 bytes per UTF-16 unit (4 per pair), 2 per Latin-1 byte. */
-	char *out = malloc(rn.utf16 ? rn.n / 2 * 3 + 1 : rn.n * 2 + 1);
-	if (!out)
-		return NULL;
+	return rn.utf16 ? rn.n / 2 * 3 + 1 : rn.n * 2 + 1;
+}
+
+/* Into out (decoded_max bytes), NUL-terminated; the length. */
+static size_t decode_to(raw_name rn, char *out)
+{
 	size_t o = 0;
 	if (!rn.utf16) {
-		for (size_t i = 0; i < rn.n && rn.p[i]; i++) {
+		/* The ASCII run (most names are all ASCII) copied as is. */
+		size_t i = 0;
+		for (uint64_t w; i + 8 <= rn.n; i += 8) { /* eight at a time: no NUL, no high bit */
+			memcpy(&w, rn.p + i, 8);
+			if ((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull)
+				break;
+		}
+		while (i < rn.n && (unsigned)(rn.p[i] - 1) < 0x7Fu)
+			i++;
+		memcpy(out, rn.p, i);
+		o = i;
+		for (; i < rn.n && rn.p[i]; i++) {
 			uint8_t b = rn.p[i];
 			if (b < 0x80) {
 				out[o++] = (char)b;
@@ -92,6 +106,14 @@ static char *decode(raw_name rn)
 		}
 	}
 	out[o] = '\0';
+	return o;
+}
+
+static char *decode(raw_name rn)
+{
+	char *out = malloc(decoded_max(rn));
+	if (out)
+		decode_to(rn, out);
 	return out;
 }
 
@@ -102,23 +124,34 @@ static int fold(int c)
 
 /* strcasecmp(decoded, ascii) == 0 without decoding: a stored character
  * outside ASCII decodes to bytes >= 0x80, which no ASCII byte equals. */
-static int same_ascii(raw_name rn, const char *ascii)
+static int same_ascii(raw_name rn, const char *ascii, size_t alen)
 {
-	size_t i = 0;
+	/* Lookups scan a key's names: most differ in length, told at once. A
+	 * stored name reads up to its first NUL, so a longer one can still
+	 * match if a NUL ends it right there. */
+	size_t units = rn.utf16 ? rn.n / 2 : rn.n;
+	if (units < alen)
+		return 0;
+	if (units > alen && (rn.utf16 ? cpuu_le16(rn.p + 2 * alen) : rn.p[alen]) != 0)
+		return 0;
+	/* Now the stored name is alen characters long (up to its NUL): compare
+	 * exactly those, bytes first (most compare equal as they are), folding
+	 * only where they differ. A NUL or a non-ASCII character in the stored
+	 * name never equals a character of ascii (which has neither). */
 	if (!rn.utf16) {
-		for (; i < rn.n && rn.p[i]; i++)
-			if (!ascii[i] || rn.p[i] >= 0x80 || fold(rn.p[i]) != fold((unsigned char)ascii[i]))
+		for (size_t i = 0; i < alen; i++) {
+			unsigned b = rn.p[i], a = (unsigned char)ascii[i];
+			if (b != a && (b >= 0x80 || fold((int)b) != fold((int)a)))
 				return 0;
+		}
 	} else {
-		for (size_t j = 0; j + 1 < rn.n; j += 2, i++) {
-			unsigned u = cpuu_le16(rn.p + j);
-			if (!u)
-				break;
-			if (!ascii[i] || u >= 0x80 || fold((int)u) != fold((unsigned char)ascii[i]))
+		for (size_t i = 0; i < alen; i++) {
+			unsigned u = cpuu_le16(rn.p + 2 * i), a = (unsigned char)ascii[i];
+			if (u != a && (u >= 0x80 || fold((int)u) != fold((int)a)))
 				return 0;
 		}
 	}
-	return ascii[i] == '\0';
+	return 1;
 }
 
 char *hive_raw_key_name(const hive_raw *r, uint64_t nk)
@@ -189,13 +222,14 @@ int hive_raw_children(uint64_t **out, size_t *count, const hive_raw *r, uint64_t
 typedef struct find {
 	const hive_raw *r;
 	const char *name;
+	size_t len;
 	uint64_t found;
 } find;
 
 static int match(void *ctx, uint64_t nk)
 {
 	find *f = ctx;
-	if (!same_ascii(key_name(f->r, nk), f->name))
+	if (!same_ascii(key_name(f->r, nk), f->name, f->len))
 		return 0;
 	f->found = nk;
 	return 1;
@@ -203,7 +237,7 @@ static int match(void *ctx, uint64_t nk)
 
 uint64_t hive_raw_child(const hive_raw *r, uint64_t nk, const char *ascii)
 {
-	find f = { r, ascii, 0 };
+	find f = { r, ascii, strlen(ascii), 0 };
 	each_child(r, nk, match, &f);
 	return f.found;
 }
@@ -227,42 +261,73 @@ int hive_raw_values(hive_value_h **out, size_t *count, const hive_raw *r, uint64
 uint64_t hive_raw_value_find(const hive_raw *r, uint64_t nk, const char *ascii)
 {
 	const uint8_t *k = r->d + nk;
-	size_t n = cpuu_le32(k + 0x28);
+	size_t n = cpuu_le32(k + 0x28), alen = strlen(ascii);
 	if (!n)
 		return 0;
 	const uint8_t *list = r->d + at(cpuu_le32(k + 0x2C));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t vk = at(cpuu_le32(list + 4 + i * 4));
-		if (same_ascii(value_name(r, vk), ascii))
+		if (same_ascii(value_name(r, vk), ascii, alen))
 			return vk;
 	}
 	return 0;
 }
 
-int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk)
+/* Where a value's data is in the image: 0 with src and n, or 1 when only
+ * hivex can tell (an empty value's unused offset, big data). */
+static int value_src(const uint8_t **src, size_t *n, const hive_raw *r, uint64_t vk)
 {
 	const uint8_t *v = r->d + vk;
 	uint32_t dlen = cpuu_le32(v + 8);
-	size_t n = dlen & 0x7FFFFFFFu;
-	const uint8_t *src;
+	*n = dlen & 0x7FFFFFFFu;
 	if (dlen & 0x80000000u) {
-		src = v + 12; /* inline, at most 4 bytes (checked) */
-	} else {
-		if (!n)
-			return 1; /* hivex checks the unused offset: its answer */
-		const uint8_t *cell = r->d + at(cpuu_le32(v + 12));
-		size_t clen = (size_t)(-(int64_t)(int32_t)cpuu_le32(cell));
-		if (n > clen - 4)
-			return 1; /* big data */
-		src = cell + 4;
+		*src = v + 12; /* inline, at most 4 bytes (checked) */
+		return 0;
 	}
+	if (!*n)
+		return 1; /* hivex checks the unused offset: its answer */
+	const uint8_t *cell = r->d + at(cpuu_le32(v + 12));
+	size_t clen = (size_t)(-(int64_t)(int32_t)cpuu_le32(cell));
+	if (*n > clen - 4)
+		return 1; /* big data */
+	*src = cell + 4;
+	return 0;
+}
+
+int hive_raw_value_data(uint8_t **data, size_t *len, uint32_t *type, const hive_raw *r, uint64_t vk)
+{
+	const uint8_t *src;
+	size_t n;
+	if (value_src(&src, &n, r, vk))
+		return 1;
 	uint8_t *out = malloc(n ? n : 1);
 	if (!out)
 		return cpuu_error_oom();
 	memcpy(out, src, n);
 	*data = out;
 	*len = n;
-	*type = cpuu_le32(v + 16);
+	*type = cpuu_le32(r->d + vk + 16);
+	return CPUU_OK;
+}
+
+int hive_raw_value_read(cpuu_reg_value *out, const hive_raw *r, uint64_t vk)
+{
+	const uint8_t *src;
+	size_t n;
+	memset(out, 0, sizeof *out);
+	if (value_src(&src, &n, r, vk))
+		return 1;
+	raw_name rn = value_name(r, vk);
+	uint8_t *b = malloc(n + decoded_max(rn));
+	if (!b)
+		return cpuu_error_oom();
+	memcpy(b, src, n);
+	decode_to(rn, (char *)b + n);
+	out->data = b;
+	out->len = n;
+	out->name = (char *)b + n;
+	out->name_in_data = 1;
+	out->type = cpuu_le32(r->d + vk + 16);
 	return CPUU_OK;
 }
 
