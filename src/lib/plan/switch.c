@@ -46,7 +46,7 @@ typedef struct section_tag {
 typedef struct section {
 	char *uid;  /* as asked for: the cache key (exact spelling, so edit keys keep it) */
 	char *path; /* profile_path\uid: the key of the edits */
-	cpuu_reg_value *values;
+	const cpuu_reg_value *values; /* the registry's view: valid while planning, which writes nothing */
 	section_tag *tags;
 	size_t count;
 } section;
@@ -75,8 +75,7 @@ static void section_free(section *s)
 {
 	if (!s)
 		return;
-	cpuu_reg_values_free(s->values, s->count);
-	free(s->tags);
+	free(s->tags); /* the values are the registry's view: not ours to free */
 	free(s->path);
 	free(s->uid);
 	free(s);
@@ -138,7 +137,7 @@ static int section_read(section *s, sections *c)
 	int rc = sections_open(&k, c, s->uid);
 	if (rc)
 		return cpuu_error_prefix("profile section %s", s->path);
-	rc = cpuu_reg_key_values(&s->values, &s->count, c->reg, k);
+	rc = cpuu_reg_key_values_view(&s->values, &s->count, c->reg, k);
 	cpuu_reg_key_free(k);
 	if (rc)
 		return rc;

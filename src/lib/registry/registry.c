@@ -303,9 +303,10 @@ int cpuu_reg_root(cpuu_reg_key **out, cpuu_reg *reg)
 
 static int not_found(const cpuu_reg_key *parent, const char *subpath)
 {
+	/* Deferred: nearly every miss is a probe whose caller clears it. */
 	if (parent && parent->path && *parent->path)
-		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s\\%s' not found", parent->path, subpath);
-	return cpuu_error_set(CPUU_ENOTFOUND, "key '%s' not found", subpath);
+		return cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s\\%s' not found", parent->path, subpath);
+	return cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s%s' not found", subpath, "");
 }
 
 /* A path being built: on the stack while it fits (nearly all). */
@@ -597,8 +598,8 @@ int cpuu_reg_value_get(cpuu_reg_value *out, cpuu_reg *reg, const cpuu_reg_key *k
 	if (rc)
 		return rc;
 	rc = reg->ops->value_get(out, reg->impl, node, name);
-	if (rc == CPUU_ENOTFOUND)
-		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
+	if (rc == CPUU_ENOTFOUND) /* deferred: most are probes, cleared unread */
+		return cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
 	if (rc)
 		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
 	return rc;
@@ -657,8 +658,8 @@ int cpuu_reg_value_delete(cpuu_reg *reg, const cpuu_reg_key *key, const char *na
 		return rc;
 	views_drop(reg);
 	rc = reg->ops->value_delete(reg->impl, node, name);
-	if (rc == CPUU_ENOTFOUND)
-		return cpuu_error_set(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
+	if (rc == CPUU_ENOTFOUND) /* deferred: most are probes, cleared unread */
+		return cpuu_error_set_deferred(CPUU_ENOTFOUND, "key '%s': value '%s' not found", key_label(key), name);
 	if (rc)
 		cpuu_error_prefix("key '%s', value '%s'", key_label(key), name);
 	return rc;
