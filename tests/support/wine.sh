@@ -85,6 +85,15 @@ wine_cleanup() {
 	rm -rf "$work"
 }
 
+wine_boot() { # [--null-graphics]: a new prefix
+	wineboot -i >/dev/null 2>&1
+	wineserver -w
+	if [ "${1:-}" = --null-graphics ]; then
+		wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
+		wineserver -w
+	fi
+}
+
 wine_prefix() {
 	work=$(mktemp -d "${TMPDIR:-/tmp}/cpuu-$1-XXXXXX")
 	export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEARCH=win64
@@ -92,22 +101,26 @@ wine_prefix() {
 	unset WAYLAND_DISPLAY
 	trap wine_cleanup EXIT
 	echo "wine: $(wine --version 2>/dev/null); prefix $WINEPREFIX"
-	wineboot -i >/dev/null 2>&1
-	wineserver -w
-	if [ "${2:-}" = --null-graphics ]; then
-		wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null 2>&1
-		wineserver -w
-	fi
+	wine_boot "${2:-}"
 	wineserver -p
 	# Under load (the ASan pass beside the Samba DCs) wineboot has once left a
 	# prefix whose HKCU was not readable yet: let it finish its update and ask
 	# again (three times at most) before calling the prefix unusable.
+	# Once (three Wine tests starting together on a loaded machine) wineboot
+	# -i left a prefix without its DLLs ("could not load kernel32.dll"),
+	# which no update repairs: such a prefix is made again from nothing.
 	local try
 	for try in 1 2 3; do
 		wine reg query 'HKCU\Software' >"$work/hkcu.err" 2>&1 && return 0
 		echo "wine: HKCU not readable yet (try $try): $(tail -n 1 "$work/hkcu.err")"
 		wineserver -k >/dev/null 2>&1 # the persistent server, or -w waits forever
-		wineboot -u >/dev/null 2>&1
+		if grep -q 'could not load' "$work/hkcu.err"; then
+			wineserver -w
+			rm -rf "$WINEPREFIX"
+			wine_boot "${2:-}"
+		else
+			wineboot -u >/dev/null 2>&1
+		fi
 		wineserver -w
 		wineserver -p
 	done
