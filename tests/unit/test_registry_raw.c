@@ -183,18 +183,31 @@ static void test_plaso(void **state)
 
 /* Names hivex stores as Latin-1 (compressed) and as UTF-16, inline and
  * out-of-line data, an empty value, the default value. */
-static void test_latin1_utf16(void **state)
+/* A writable copy of the real Windows 7 hive in a new folder dir (a
+ * mkdtemp template), at dir/name; skips the test without the shared set. */
+static void scratch_hive(char *dir, char *path, size_t path_size, const char *name)
 {
-	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256];
-	snprintf(path, sizeof path, "%s/names.DAT", dir);
 	char cmd[1024];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, path_size, "%s/%s", dir, name);
 	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
 		 path);
 	if (system(cmd) != 0)
 		skip();
+}
+
+static void scratch_remove(const char *dir)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_latin1_utf16(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "names.DAT");
 	hive_h *h = hivex_open(path, HIVEX_OPEN_WRITE);
 	assert_non_null(h);
 	const char *names[] = { "Caf\xc3\xa9", "Gr\xc3\xbc\xc3\x9f" "e", "\xe6\x97\xa5\xe6\x9c\xac", "Plain",
@@ -218,8 +231,7 @@ static void test_latin1_utf16(void **state)
 	hivex_close(h);
 	counts c = compare_file(path);
 	assert_true(c.non_ascii >= 2 * 5);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 static int has(const cpuu_strlist *l, const char *name)
@@ -237,14 +249,8 @@ static int has(const cpuu_strlist *l, const char *name)
 static void test_after_add_child(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256], cmd[1024];
-	snprintf(path, sizeof path, "%s/add.DAT", dir);
-	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
-		 path);
-	if (system(cmd) != 0)
-		skip();
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "add.DAT");
 	for (int pass = 0; pass < 2; pass++) {
 		cpuu_reg *reg = NULL;
 		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
@@ -302,8 +308,7 @@ static void test_after_add_child(void **state)
 		cpuu_reg_key_free(env);
 		cpuu_reg_free(reg);
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 static hive_h *hivex_of(cpuu_reg *reg)
@@ -311,10 +316,29 @@ static hive_h *hivex_of(cpuu_reg *reg)
 	return ((hive_impl *)reg->impl)->h;
 }
 
-/* Every key, subkey list and value of the tree, read through the API. */
-static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth)
+/* Calls visit for key and every key below it (64 levels at most); returns
+ * how many keys that was. */
+static size_t walk_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth,
+			void (*visit)(cpuu_reg *reg, const cpuu_reg_key *key, void *ctx), void *ctx)
 {
 	size_t n = 1;
+	visit(reg, key, ctx);
+	cpuu_strlist subs = { 0 };
+	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
+	for (size_t i = 0; i < subs.count && depth < 64; i++) {
+		cpuu_reg_key *sub = NULL;
+		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
+		n += walk_tree(reg, sub, depth + 1, visit, ctx);
+		cpuu_reg_key_free(sub);
+	}
+	cpuu_strlist_free(&subs);
+	return n;
+}
+
+/* Every value of the key read through the API, whole and by name. */
+static void read_key(cpuu_reg *reg, const cpuu_reg_key *key, void *ctx)
+{
+	(void)ctx;
 	cpuu_reg_value *vals = NULL;
 	size_t nv = 0;
 	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
@@ -327,16 +351,11 @@ static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth)
 		}
 	}
 	cpuu_reg_values_free(vals, nv);
-	cpuu_strlist subs = { 0 };
-	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
-	for (size_t i = 0; i < subs.count && depth < 64; i++) {
-		cpuu_reg_key *sub = NULL;
-		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
-		n += read_tree(reg, sub, depth + 1);
-		cpuu_reg_key_free(sub);
-	}
-	cpuu_strlist_free(&subs);
-	return n;
+}
+
+static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key)
+{
+	return walk_tree(reg, key, 0, read_key, NULL);
 }
 
 /* hivex reads the hive only when something is to be written: a run that
@@ -345,14 +364,8 @@ static size_t read_tree(cpuu_reg *reg, const cpuu_reg_key *key, int depth)
 static void test_hivex_lazily(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256], cmd[1024];
-	snprintf(path, sizeof path, "%s/lazy.DAT", dir);
-	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
-		 path);
-	if (system(cmd) != 0)
-		skip();
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "lazy.DAT");
 
 	/* Reads everywhere, a value set to what it holds, a commit of nothing. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -360,7 +373,7 @@ static void test_hivex_lazily(void **state)
 		assert_int_equal(cpuu_reg_open_hive(&reg, path, pass ? 0 : CPUU_REG_OPEN_WRITE), CPUU_OK);
 		cpuu_reg_key *root = NULL, *env = NULL;
 		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
-		assert_true(read_tree(reg, root, 0) >= 400);
+		assert_true(read_tree(reg, root) >= 400);
 		assert_int_equal(cpuu_reg_key_open(&env, reg, NULL, "Environment"), CPUU_OK);
 		cpuu_reg_value v;
 		assert_int_equal(cpuu_reg_value_get(&v, reg, env, "TEMP"), CPUU_OK);
@@ -416,8 +429,7 @@ static void test_hivex_lazily(void **state)
 	hive_node_h en = hivex_node_get_child(h, hivex_root(h), "Environment");
 	assert_true(hivex_node_get_value(h, en, "Lazy") != 0);
 	hivex_close(h);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 /* A value of the hive backend is one allocation (name after data): it is
@@ -426,14 +438,8 @@ static void test_hivex_lazily(void **state)
 static void test_value_one_allocation(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256], cmd[1024];
-	snprintf(path, sizeof path, "%s/val.DAT", dir);
-	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
-		 path);
-	if (system(cmd) != 0)
-		skip();
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "val.DAT");
 	cpuu_reg *reg = NULL;
 	cpuu_reg_key *env = NULL;
 	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
@@ -476,8 +482,7 @@ static void test_value_one_allocation(void **state)
 	free(name0);
 	cpuu_reg_key_free(env);
 	cpuu_reg_free(reg);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 /* Reference order for cpuu_reg_name_cmp: code points (2-byte UTF-8
@@ -541,14 +546,8 @@ static void test_name_cmp(void **state)
 static void test_walk_from_remembered(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256], cmd[1024];
-	snprintf(path, sizeof path, "%s/walk.DAT", dir);
-	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
-		 path);
-	if (system(cmd) != 0)
-		skip();
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "walk.DAT");
 	cpuu_reg *fresh = NULL, *reg = NULL;
 	assert_int_equal(cpuu_reg_open_hive(&fresh, path, 0), CPUU_OK);
 	assert_int_equal(cpuu_reg_open_hive(&reg, path, CPUU_REG_OPEN_WRITE), CPUU_OK);
@@ -593,8 +592,7 @@ static void test_walk_from_remembered(void **state)
 	assert_int_equal(cpuu_reg_key_open(&k, fresh, NULL, "Software\\Microsoft\\Windows\\CpuuWalk\\Deep"), CPUU_OK);
 	cpuu_reg_key_free(k);
 	cpuu_reg_free(fresh);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 static void same_values(const cpuu_reg_value *a, size_t na, const cpuu_reg_value *b, size_t nb)
@@ -608,10 +606,16 @@ static void same_values(const cpuu_reg_value *a, size_t na, const cpuu_reg_value
 	}
 }
 
-static size_t view_tree(cpuu_reg *reg, const cpuu_reg_key *key, const cpuu_reg_value *first, size_t nfirst,
-			const cpuu_reg_value *copy, size_t ncopy, int depth)
+/* The first view taken, and a copy of it made then. */
+typedef struct first_view {
+	const cpuu_reg_value *first, *copy;
+	size_t nfirst, ncopy;
+} first_view;
+
+/* The key's view equals its copy; the first view is still what it was. */
+static void view_key(cpuu_reg *reg, const cpuu_reg_key *key, void *ctx)
 {
-	size_t n = 1;
+	const first_view *f = ctx;
 	const cpuu_reg_value *seen = NULL;
 	size_t nseen = 0;
 	cpuu_reg_value *vals = NULL;
@@ -620,18 +624,7 @@ static size_t view_tree(cpuu_reg *reg, const cpuu_reg_key *key, const cpuu_reg_v
 	assert_int_equal(cpuu_reg_key_values(&vals, &nv, reg, key), CPUU_OK);
 	same_values(seen, nseen, vals, nv);
 	cpuu_reg_values_free(vals, nv);
-	/* The first view taken is still what it was. */
-	same_values(first, nfirst, copy, ncopy);
-	cpuu_strlist subs = { 0 };
-	assert_int_equal(cpuu_reg_key_subkeys(&subs, reg, key), CPUU_OK);
-	for (size_t i = 0; i < subs.count && depth < 64; i++) {
-		cpuu_reg_key *sub = NULL;
-		assert_int_equal(cpuu_reg_key_open(&sub, reg, key, subs.items[i]), CPUU_OK);
-		n += view_tree(reg, sub, first, nfirst, copy, ncopy, depth + 1);
-		cpuu_reg_key_free(sub);
-	}
-	cpuu_strlist_free(&subs);
-	return n;
+	same_values(f->first, f->nfirst, f->copy, f->ncopy);
 }
 
 /* Views of every key equal the copies, stay valid while other keys are
@@ -639,14 +632,8 @@ static size_t view_tree(cpuu_reg *reg, const cpuu_reg_key *key, const cpuu_reg_v
 static void test_values_view(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cpuu-test-raw-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[256], cmd[1024];
-	snprintf(path, sizeof path, "%s/view.DAT", dir);
-	snprintf(cmd, sizeof cmd, "cp '%s/real-hives/win7pro-NTUSER.DAT' '%s' && chmod u+w '%s'", CPUU_SHARED_DIR, path,
-		 path);
-	if (system(cmd) != 0)
-		skip();
+	char dir[] = "/tmp/cpuu-test-raw-XXXXXX", path[256];
+	scratch_hive(dir, path, sizeof path, "view.DAT");
 	for (int pass = 0; pass < 2; pass++) {
 		cpuu_reg *reg = NULL;
 		cpuu_reg_key *root = NULL, *env = NULL;
@@ -660,7 +647,8 @@ static void test_values_view(void **state)
 		assert_int_equal(cpuu_reg_key_values(&copy, &ncopy, reg, env), CPUU_OK);
 		assert_true(nfirst >= 2);
 		assert_int_equal(cpuu_reg_root(&root, reg), CPUU_OK);
-		assert_true(view_tree(reg, root, first, nfirst, copy, ncopy, 0) >= 400);
+		first_view f = { first, copy, nfirst, ncopy };
+		assert_true(walk_tree(reg, root, 0, view_key, &f) >= 400);
 		assert_null(hivex_of(reg));
 		if (!pass) {
 			assert_int_equal(cpuu_reg_value_set(reg, env, "ViewNew", CPUU_REG_BINARY, (const uint8_t *)"v", 1),
@@ -677,8 +665,7 @@ static void test_values_view(void **state)
 		cpuu_reg_key_free(env);
 		cpuu_reg_free(reg);
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 int main(void)
