@@ -59,45 +59,25 @@ int ac_fs_unlink(const char *base, const char *rel)
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* What rel is, from its folder's descriptor: 1 and *mode, 0 when rel or a
- * folder on its way is missing; a link on the way is refused. */
-static int stat_beneath(mode_t *mode, const char *base, const char *rel)
+/* 1 if rel is the kind wanted, 0 if missing; anything else is refused. */
+static int is_kind(const char *base, const char *rel, unsigned want, const char *kind, const char *instead)
 {
-	const char *leaf;
-	int d, rc = cpuu_file_dir_beneath(&d, &leaf, base, rel);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return 0;
-	}
-	if (rc)
+	unsigned m = 0;
+	int rc = cpuu_file_mode_beneath(&m, base, rel);
+	if (rc <= 0 || (m & S_IFMT) == want)
 		return rc;
-	struct stat st;
-	int r = fstatat(d, leaf, &st, AT_SYMLINK_NOFOLLOW), e = errno;
-	close(d);
-	if (r != 0)
-		return e == ENOENT || e == ENOTDIR ? 0 : cpuu_error_set(CPUU_EIO, "%s/%s: %s", base, rel, strerror(e));
-	*mode = st.st_mode;
-	return 1;
+	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s is a %s, not a %s: refused", base, rel,
+			      S_ISLNK(m) ? "symbolic link" : instead, kind);
 }
 
 int ac_fs_is_file(const char *base, const char *rel)
 {
-	mode_t m = 0;
-	int rc = stat_beneath(&m, base, rel);
-	if (rc <= 0 || S_ISREG(m))
-		return rc;
-	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s is a %s, not a plain file: refused", base, rel,
-			      S_ISLNK(m) ? "symbolic link" : "special file or folder");
+	return is_kind(base, rel, S_IFREG, "plain file", "special file or folder");
 }
 
 int ac_fs_is_dir(const char *base, const char *rel)
 {
-	mode_t m = 0;
-	int rc = stat_beneath(&m, base, rel);
-	if (rc <= 0 || S_ISDIR(m))
-		return rc;
-	return cpuu_error_set(CPUU_EUNSUPPORTED, "%s/%s is a %s, not a folder: refused", base, rel,
-			      S_ISLNK(m) ? "symbolic link" : "file");
+	return is_kind(base, rel, S_IFDIR, "folder", "file");
 }
 
 int ac_fs_list(ac_dirent_list *out, const char *base, const char *rel)

@@ -94,6 +94,10 @@ int cpuu_file_write_new(char **made, const char *base, const void *data, size_t 
 /* The folder holding rel, opened (O_DIRECTORY); *leaf points into rel at
  * its last component. For a sequence of *at() calls in that folder. */
 int cpuu_file_dir_beneath(int *dirfd, const char **leaf, const char *base, const char *rel);
+/* What rel is (lstat beneath base): 1 and *mode if it exists, 0 when it or
+ * a folder on its way is missing, an error code otherwise (a link on the
+ * way is refused; rel itself is not followed: a link shows as S_IFLNK). */
+int cpuu_file_mode_beneath(unsigned *mode, const char *base, const char *rel);
 /* Test hook: nonzero forces the component-by-component walk. */
 void cpuu_file_beneath_portable(int on);
 #endif

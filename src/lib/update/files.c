@@ -85,19 +85,9 @@ int upd_exists_in(const char *base, const char *local)
 	if (!rel)
 		return cpuu_error_set(CPUU_EINVALID, "%s: not inside %s", local, base ? base : "the user folder");
 #ifndef _WIN32
-	int dirfd = -1;
-	const char *leaf = NULL;
-	int rc = cpuu_file_dir_beneath(&dirfd, &leaf, base, rel);
-	if (rc == CPUU_ENOTFOUND) {
-		cpuu_error_clear();
-		return 0;
-	}
-	if (rc)
-		return rc;
-	struct stat st;
-	int found = fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	close(dirfd);
-	if (found && S_ISLNK(st.st_mode))
+	unsigned mode = 0;
+	int found = cpuu_file_mode_beneath(&mode, base, rel);
+	if (found > 0 && S_ISLNK(mode))
 		return cpuu_error_set(CPUU_EUNSUPPORTED, "%s: a link; left alone (never followed out of the user folder)",
 				      local);
 	return found;

@@ -163,6 +163,25 @@ static int rel_ok(const char *base, const char *rel, const char **leaf)
 	return CPUU_OK;
 }
 
+int cpuu_file_mode_beneath(unsigned *mode, const char *base, const char *rel)
+{
+	const char *leaf;
+	int d, rc = cpuu_file_dir_beneath(&d, &leaf, base, rel);
+	if (rc == CPUU_ENOTFOUND) {
+		cpuu_error_clear();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	struct stat st;
+	int r = fstatat(d, leaf, &st, AT_SYMLINK_NOFOLLOW), e = errno;
+	close(d);
+	if (r != 0)
+		return e == ENOENT || e == ENOTDIR ? 0 : cpuu_error_set(CPUU_EIO, "%s/%s: %s", base, rel, strerror(e));
+	*mode = (unsigned)st.st_mode;
+	return 1;
+}
+
 int cpuu_file_dir_beneath(int *dirfd, const char **leaf, const char *base, const char *rel)
 {
 	*dirfd = -1;
