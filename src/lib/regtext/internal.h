@@ -38,8 +38,6 @@ typedef struct regtext_w16 {
 int regtext_w16_reserve(regtext_w16 *w, size_t units);
 /* The BOM and the REGEDIT5 header line. */
 void regtext_w16_start(regtext_w16 *w);
-/* ASCII bytes as UTF-16LE. */
-void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n);
 /* UTF-8 text as UTF-16LE (escaped as regedit quotes text if esc): the units
  * written, or (size_t)-1 (nothing written) when s is not UTF-8. */
 size_t regtext_w16_text(regtext_w16 *w, const char *s, size_t len, int esc);

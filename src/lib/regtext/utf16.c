@@ -70,11 +70,6 @@ static inline void put_ascii(regtext_w16 *w, const char *s, size_t n)
 	w->len += 2 * n;
 }
 
-void regtext_w16_ascii(regtext_w16 *w, const char *s, size_t n)
-{
-	put_ascii(w, s, n);
-}
-
 #define W16_LIT(w, lit) put_ascii((w), (lit), sizeof(lit) - 1)
 
 /* esc_char[c]: what follows the backslash when c is escaped (regedit escapes
