@@ -49,7 +49,9 @@ int CPUU_FUZZ_ENTRY(const uint8_t *data, size_t size)
 	if (cpuu_regtext_diff(&diff, doc, again) != CPUU_OK || diff[0] != '\0')
 		abort();
 	/* The file's bytes formatted straight into UTF-16LE are the text's,
-	 * widened behind a BOM, and read back as the document. */
+	 * widened behind a BOM (the text is those bytes narrowed: this holds
+	 * narrowing and widening to each other), and read back as the document;
+	 * tests/unit/test_regtext_utf16.c holds them to a separate formatter. */
 	uint8_t *u16 = NULL, *file = NULL;
 	size_t ul = 0, fl = 0;
 	rc = cpuu_regtext_format_utf16le(&file, &fl, doc);
